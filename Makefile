@@ -1,0 +1,33 @@
+# Every target sets itself up: a fresh machine needs only python3 (3.11+), pip and make.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint golden bench clean
+
+$(STAMP): pyproject.toml runtime/pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ./runtime -e '.[test]'
+	touch $(STAMP)
+
+examples/async/gen/asyncrpc.py: $(STAMP) examples/async/AsyncRPC.idl examples/async/AsyncRPC.acf
+	$(BIN)/idlc examples/async/AsyncRPC.idl -o examples/async/gen
+
+demo: examples/async/gen/asyncrpc.py
+	$(BIN)/python examples/async/demo.py
+
+lint: examples/async/gen/asyncrpc.py
+	$(BIN)/ruff check idlc runtime tests examples bench
+	$(BIN)/ruff format --check idlc runtime tests examples bench
+	$(BIN)/mypy --strict idlc runtime/idlrt examples/async/server.py examples/async/client.py
+
+test: lint
+	$(BIN)/python -m pytest -q
+
+golden: $(STAMP)
+	$(BIN)/python -m pytest -q tests/golden --update-golden
+
+clean:
+	rm -rf $(VENV) examples/*/gen .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,39 @@
+"""IR to Python source: builds the module's view and renders the Jinja templates."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import jinja2
+
+from . import pymodel
+from .ir import Program
+from .pyfmt import relayout
+
+
+def template_dirs() -> list[Path]:
+    """Where the templates are: inside the installed package, or ``templates/`` in a checkout."""
+    here = Path(__file__).resolve().parent
+    return [d for d in (here / "templates", here.parent / "templates") if d.is_dir()]
+
+
+@cache
+def environment() -> jinja2.Environment:
+    """The Jinja environment, built once per process."""
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(d) for d in template_dirs()]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+
+
+def generate(program: Program, *, version: str) -> str:
+    """The Python source of the module for ``program.root``."""
+    view = pymodel.build(program, version=version)
+    text = environment().get_template("module.py.j2").render(m=view)
+    # Templates keep blank lines simple; normalise the trailing ones to exactly one newline.
+    return relayout(text.rstrip("\n")) + "\n"

@@ -1,0 +1,92 @@
+"""Diagnostics: collected per pass, rendered GCC-style with the source line and a caret."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, TextIO
+
+from .ir import Span
+
+Severity = Literal["error", "warning", "note"]
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    severity: Severity
+    message: str
+    span: Span | None = None
+    imported_from: tuple[Span, ...] = ()  # innermost first: where the file holding span was imported
+    notes: tuple[Diagnostic, ...] = ()
+
+
+class CompileError(Exception):
+    """Raised to abandon a pass after its errors have been reported to the sink."""
+
+
+def _read_lines(file: str) -> list[str] | None:
+    try:
+        data = Path(file).read_bytes()
+    except OSError:
+        return None
+    return data.decode("utf-8", errors="replace").replace("\r\n", "\n").split("\n")
+
+
+@dataclass
+class DiagnosticSink:
+    """Collects diagnostics in order; counts errors; renders them on demand."""
+
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    line_reader: Callable[[str], list[str] | None] = _read_lines
+    _lines: dict[str, list[str] | None] = field(default_factory=dict)
+
+    @property
+    def error_count(self) -> int:
+        return sum(1 for d in self.diagnostics if d.severity == "error")
+
+    def add(self, diagnostic: Diagnostic) -> None:
+        self.diagnostics.append(diagnostic)
+
+    def error(self, message: str, span: Span | None = None, **kw: object) -> None:
+        self.add(Diagnostic("error", message, span, **kw))  # type: ignore[arg-type]
+
+    def warning(self, message: str, span: Span | None = None, **kw: object) -> None:
+        self.add(Diagnostic("warning", message, span, **kw))  # type: ignore[arg-type]
+
+    def note(self, message: str, span: Span | None = None) -> None:
+        self.add(Diagnostic("note", message, span))
+
+    def source_line(self, file: str, line: int) -> str | None:
+        if file not in self._lines:
+            self._lines[file] = self.line_reader(file)
+        lines = self._lines[file]
+        if lines is None or not 1 <= line <= len(lines):
+            return None
+        return lines[line - 1]
+
+    def render(self, diagnostic: Diagnostic) -> str:
+        """``file:line:col: severity: message``, the source line, a caret, then the import chain."""
+        out: list[str] = []
+        for span in reversed(diagnostic.imported_from):
+            out.append(f"In file imported from {span}:")
+        if diagnostic.span is None:
+            out.append(f"idlc: {diagnostic.severity}: {diagnostic.message}")
+        else:
+            span = diagnostic.span
+            out.append(f"{span}: {diagnostic.severity}: {diagnostic.message}")
+            text = self.source_line(span.file, span.line)
+            if text is not None:
+                text = text.rstrip("\r\n\x1a")
+                out.append(" " + text)
+                caret_col = max(span.column, 1)
+                prefix = text[: caret_col - 1]
+                pad = "".join("\t" if ch == "\t" else " " for ch in prefix)
+                out.append(" " + pad + "^")
+        for note in diagnostic.notes:
+            out.append(self.render(note))
+        return "\n".join(out)
+
+    def write(self, stream: TextIO) -> None:
+        for d in self.diagnostics:
+            stream.write(self.render(d) + "\n")

@@ -1,0 +1,313 @@
+"""Straight-line marshalling code: the checks and conversions of one value of one IR type.
+
+``Marshaller.encode`` turns a Python value into its wire form (msgpack-ready), checking it as the
+stubs of MIDL do; ``decode`` checks a wire value and builds the Python value. Both return a
+``Code``: statements to run first and an expression for the result, both typed so that the
+generated module passes ``mypy --strict``. Error paths (``Put.item.tags[3]``) are f-string bodies
+evaluated only when a check fails, so the happy path builds no strings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import ir
+from .pyfmt import INDENT
+
+BYTE_NAMES = frozenset({"byte", "unsigned char", "char", "unsigned small"})
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    lines: tuple[str, ...]  # statements at relative indentation 0
+    expr: str  # the value
+
+
+@dataclass(frozen=True, slots=True)
+class Path:
+    """An error path as the body of an f-string, e.g. ``{path}.tags[{_i1}]`` or ``Put.item``."""
+
+    body: str
+
+    def field(self, name: str) -> Path:
+        return Path(f"{self.body}.{name}")
+
+    def index(self, var: str) -> Path:
+        return Path(f"{self.body}[{{{var}}}]")
+
+    @property
+    def src(self) -> str:
+        if "{" in self.body:
+            return f'f"{self.body}"'
+        return f'"{self.body}"'
+
+
+def indent(lines: tuple[str, ...] | list[str], depth: int = 1) -> tuple[str, ...]:
+    pad = INDENT * depth
+    return tuple(pad + line if line else line for line in lines)
+
+
+@dataclass
+class Marshaller:
+    """Generates marshalling code for the types of one program, seen from one module."""
+
+    program: ir.Program
+    module: str  # the module being generated: references into others are qualified
+    module_aliases: dict[str, str] = field(default_factory=dict)  # module name -> local alias
+    _counter: int = 0
+
+    # -- names -------------------------------------------------------------------------------
+
+    def fresh(self, stem: str) -> str:
+        self._counter += 1
+        return f"_{stem}{self._counter}"
+
+    def reset(self) -> None:
+        """Restart temporary numbering (once per generated function, for stable output)."""
+        self._counter = 0
+
+    def qualify(self, ref: ir.TypeRef, name: str | None = None) -> str:
+        local = ir.py_name(name if name is not None else ref.name)
+        if ref.module == self.module:
+            return local
+        return f"{self.module_aliases[ref.module]}.{local}"
+
+    def resolve(self, t: ir.Type) -> ir.Type | ir.Decl:
+        """Look through typedef chains to the declaration or type that decides the wire form."""
+        seen = 0
+        while isinstance(t, ir.TypeRef):
+            decl = self.program.resolve(t)
+            if isinstance(decl, ir.Typedef):
+                t = decl.type
+                seen += 1
+                if seen > 100:  # a cycle the checks missed; never loop forever
+                    return ir.UnsupportedType(decl.name, "typedef cycle")
+                continue
+            return decl
+        return t
+
+    # -- Python annotations --------------------------------------------------------------------
+
+    def py_type(self, t: ir.Type) -> str:
+        match t:
+            case ir.IntType():
+                return "int"
+            case ir.BoolType():
+                return "bool"
+            case ir.FloatType():
+                return "float"
+            case ir.CharType() | ir.StringType():
+                return "str"
+            case ir.VoidType():
+                return "None"
+            case ir.HandleType():
+                return "idlrt.CallContext"
+            case ir.TypeRef():
+                return self.qualify(t)
+            case ir.PointerType(target=target, kind=kind):
+                inner = self.py_type(target)
+                if kind == "ref" or inner.endswith("| None") or inner == "None":
+                    return inner
+                return f"{inner} | None"
+            case ir.ArrayType(element=element):
+                if self.is_byte(element):
+                    return "bytes"
+                return f"list[{self.py_type(element)}]"
+            case _:
+                return "object"
+
+    def is_byte(self, t: ir.Type) -> bool:
+        r = self.resolve(t)
+        return isinstance(r, ir.IntType) and r.bits == 8 and r.name in BYTE_NAMES
+
+    # -- encode --------------------------------------------------------------------------------
+
+    def encode(self, t: ir.Type, var: str, path: Path) -> Code:
+        """Check the Python value in ``var`` (a local name) and produce its wire form."""
+        if isinstance(t, ir.TypeRef):
+            decl = self.program.resolve(t)
+            if isinstance(decl, ir.Typedef):
+                return self.encode(decl.type, var, path)
+            if isinstance(decl, ir.Struct):
+                return Code((), f"{self.codec_name('enc', t)}({var}, {path.src})")
+            if isinstance(decl, ir.Enum_):
+                return Code(self._enum_check(t, var, path), var)
+            return self._unsupported(var, path, f"union {decl.name}")
+        lines = self._scalar_check(t, var, path)
+        if lines is not None:
+            return Code(lines, f"float({var})" if isinstance(t, ir.FloatType) else var)
+        if isinstance(t, ir.PointerType):
+            inner = self.encode(t.target, var, path)
+            if t.kind == "ref":
+                null = (f"if {var} is None:", f"    raise _codec.null_ref({path.src})")
+                return Code(null + inner.lines, inner.expr)
+            if not inner.lines and inner.expr == var:
+                return inner
+            tmp = self.fresh("t")
+            return Code(
+                (
+                    f"{tmp}: object = None",
+                    f"if {var} is not None:",
+                    *indent(inner.lines),
+                    f"    {tmp} = {inner.expr}",
+                ),
+                tmp,
+            )
+        if isinstance(t, ir.ArrayType):
+            return self._encode_array(t, var, path)
+        return self._unsupported(var, path, type(t).__name__)
+
+    def _encode_array(self, t: ir.ArrayType, var: str, path: Path) -> Code:
+        size = self._fixed_size_check(t, var, path)
+        if self.is_byte(t.element):
+            check = (
+                f"if not isinstance({var}, (bytes, bytearray)):",
+                f'    raise _codec.type_error({var}, "bytes", {path.src})',
+            )
+            return Code(check + size, f"bytes({var})")
+        i, e, out = self.fresh("i"), self.fresh("e"), self.fresh("t")
+        inner = self.encode(t.element, e, path.index(i))
+        check = (
+            f"if not isinstance({var}, (list, tuple)):",
+            f'    raise _codec.type_error({var}, "list", {path.src})',
+        )
+        if not inner.lines and inner.expr == e:
+            return Code(check + size, f"list({var})")
+        loop = (
+            f"{out}: list[object] = []",
+            f"for {i}, {e} in enumerate({var}):",
+            *indent(inner.lines),
+            f"    {out}.append({inner.expr})",
+        )
+        return Code(check + size + loop, out)
+
+    # -- decode --------------------------------------------------------------------------------
+
+    def decode(self, t: ir.Type, var: str, path: Path) -> Code:
+        """Check the wire value in ``var`` and produce the Python value, statically typed."""
+        if isinstance(t, ir.TypeRef):
+            decl = self.program.resolve(t)
+            if isinstance(decl, ir.Typedef):
+                return self.decode(decl.type, var, path)
+            if isinstance(decl, ir.Struct):
+                return Code((), f"{self.codec_name('dec', t)}({var}, {path.src})")
+            if isinstance(decl, ir.Enum_):
+                return Code(self._enum_check(t, var, path), f"{self.qualify(t)}({var})")
+            return self._unsupported(var, path, f"union {decl.name}")
+        lines = self._scalar_check(t, var, path)
+        if lines is not None:
+            return Code(lines, f"float({var})" if isinstance(t, ir.FloatType) else var)
+        if isinstance(t, ir.PointerType):
+            inner = self.decode(t.target, var, path)
+            if t.kind == "ref":
+                null = (f"if {var} is None:", f"    raise _codec.null_ref({path.src})")
+                return Code(null + inner.lines, inner.expr)
+            tmp = self.fresh("t")
+            return Code(
+                (
+                    f"{tmp}: {self.py_type(t)}",
+                    f"if {var} is None:",
+                    f"    {tmp} = None",
+                    "else:",
+                    *indent(inner.lines),
+                    f"    {tmp} = {inner.expr}",
+                ),
+                tmp,
+            )
+        if isinstance(t, ir.ArrayType):
+            return self._decode_array(t, var, path)
+        return self._unsupported(var, path, type(t).__name__)
+
+    def _decode_array(self, t: ir.ArrayType, var: str, path: Path) -> Code:
+        if self.is_byte(t.element):
+            check = (
+                f"if not isinstance({var}, bytes):",
+                f'    raise _codec.type_error({var}, "bytes", {path.src})',
+            )
+            return Code(check + self._fixed_size_check(t, var, path), var)
+        i, e, out = self.fresh("i"), self.fresh("e"), self.fresh("t")
+        inner = self.decode(t.element, e, path.index(i))
+        check = (
+            f"if not isinstance({var}, list):",
+            f'    raise _codec.type_error({var}, "list", {path.src})',
+        )
+        loop = (
+            f"{out}: {self.py_type(t)} = []",
+            f"for {i}, {e} in enumerate({var}):",
+            *indent(inner.lines),
+            f"    {out}.append({inner.expr})",
+        )
+        return Code(check + self._fixed_size_check(t, var, path) + loop, out)
+
+    # -- shared checks -------------------------------------------------------------------------
+
+    def _scalar_check(self, t: ir.Type, var: str, path: Path) -> tuple[str, ...] | None:
+        """The checks of a base type, or None when ``t`` is not one."""
+        p = path.src
+        match t:
+            case ir.IntType(name=name):
+                return (
+                    f"if not isinstance({var}, int) or not {t.low} <= {var} <= {t.high}:",
+                    f'    raise _codec.int_error({var}, "{name}", {p})',
+                )
+            case ir.BoolType():
+                return (
+                    f"if not isinstance({var}, bool):",
+                    f'    raise _codec.type_error({var}, "bool", {p})',
+                )
+            case ir.FloatType(name=name):
+                return (
+                    f"if not isinstance({var}, (int, float)):",
+                    f'    raise _codec.type_error({var}, "{name}", {p})',
+                )
+            case ir.CharType(wide=wide):
+                limit = 0xFFFF if wide else 0xFF
+                return (
+                    f"if not isinstance({var}, str) or len({var}) != 1 or ord({var}) > {limit}:",
+                    f'    raise _codec.type_error({var}, "{t.name}", {p})',
+                )
+            case ir.StringType(max_length=max_length):
+                lines = [
+                    f"if not isinstance({var}, str):",
+                    f'    raise _codec.type_error({var}, "str", {p})',
+                ]
+                if max_length is not None:
+                    lines += [
+                        f"if len({var}) >= {max_length}:",
+                        f'    raise _codec.bound_error({p}, "string longer than {max_length - 1}")',
+                    ]
+                return tuple(lines)
+        return None
+
+    def _fixed_size_check(self, t: ir.ArrayType, var: str, path: Path) -> tuple[str, ...]:
+        if t.fixed_size is None:
+            return ()
+        n = t.fixed_size
+        return (
+            f"if len({var}) != {n}:",
+            f'    raise _codec.bound_error({path.src}, f"{{len({var})}} items, not {n}")',
+        )
+
+    def _enum_check(self, ref: ir.TypeRef, var: str, path: Path) -> tuple[str, ...]:
+        values = self.qualify(ref, f"_{ref.name}_VALUES")
+        return (
+            f"if not isinstance({var}, int) or {var} not in {values}:",
+            f'    raise _codec.enum_error({var}, "{ref.name}", {path.src})',
+        )
+
+    def range_check(self, bounds: tuple[int, int] | None, var: str, path: Path) -> tuple[str, ...]:
+        """The ``[range(low, high)]`` check, after the type's own."""
+        if bounds is None:
+            return ()
+        low, high = bounds
+        return (
+            f"if not {low} <= {var} <= {high}:",
+            f"    raise _codec.range_error({var}, {low}, {high}, {path.src})",
+        )
+
+    def _unsupported(self, var: str, path: Path, what: str) -> Code:
+        return Code((f'raise _codec.unsupported("{what}", {path.src})',), var)
+
+    def codec_name(self, direction: str, ref: ir.TypeRef) -> str:
+        """The generated function that encodes or decodes a struct: ``_enc_X`` / ``_dec_X``."""
+        return self.qualify(ref, f"_{direction}_{ref.name}")

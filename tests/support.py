@@ -1,0 +1,29 @@
+"""Helpers shared by the test packages: repository paths and compiling IDL into importable code."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+from types import ModuleType
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "corpus"
+
+
+def compile_package(idl: Path, outdir: Path, *args: str) -> None:
+    """Run ``idlc IDL -o OUTDIR ARGS...`` in-process; fail with its exit status otherwise."""
+    from idlc.cli import main
+
+    status = main([str(idl), "-o", str(outdir), *args])
+    if status != 0:
+        raise AssertionError(f"idlc exited {status} for {idl}")
+
+
+def import_generated(outdir: Path, module: str) -> ModuleType:
+    """Import ``module`` from the generated package OUTDIR (its parent goes on sys.path)."""
+    parent = str(outdir.parent)
+    if parent not in sys.path:
+        sys.path.insert(0, parent)
+    importlib.invalidate_caches()
+    return importlib.import_module(f"{outdir.name}.{module}")

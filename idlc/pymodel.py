@@ -13,6 +13,8 @@ from . import ir
 from .marshal import Code, Marshaller, Path, indent
 from .pyfmt import py_str, py_value, signature, wrap
 
+TUPLE_METHODS = frozenset(dir(tuple))
+
 
 @dataclass(frozen=True, slots=True)
 class ConstView:
@@ -49,6 +51,7 @@ class ProcView:
     is_async: bool
     result_class: str | None  # the NamedTuple, when there are [out] parameters
     result_fields: tuple[tuple[str, str], ...]
+    result_class_body: tuple[str, ...]  # the NamedTuple's field lines
     result_type: str  # what a call returns: the NamedTuple, the return value's type or None
     handle_class: str | None  # the AsyncHandle subclass of an [async] procedure
     complete_def: tuple[str, ...]  # the typed complete() signature (class-body indentation)
@@ -240,6 +243,12 @@ def _tuple_lines(indent_: str, head: str, items: list[str], tail: str) -> list[s
     return wrap(indent_, f"{head}(", items, f"){tail}", magic=len(items) > 1 and bool(tail))
 
 
+def _result_field(name: str, taken: set[str]) -> str:
+    if not name.startswith("_"):
+        return name
+    return _unique((name.lstrip("_") or "field") + "_", taken)
+
+
 def _unique(name: str, taken: set[str]) -> str:
     while name in taken:
         name += "_"
@@ -258,7 +267,8 @@ def _procedure(m: Marshaller, iface: ir.Interface, proc: ir.Procedure) -> ProcVi
     results: list[tuple[str, ir.Type]] = []
     if proc.has_retval:
         results.append(("retval", proc.return_type))
-    results += [(names[p.name], _value_type(p)) for p in outs]
+    # NamedTuple fields cannot start with "_": such an [out] parameter's field is "x_" for "_x".
+    results += [(_result_field(names[p.name], taken), p.type) for p in outs]
 
     result_class = f"{proc.name}Result" if outs else None
     result_fields = tuple((n, m.py_type(t)) for n, t in results)
@@ -280,7 +290,7 @@ def _procedure(m: Marshaller, iface: ir.Interface, proc: ir.Procedure) -> ProcVi
         *_server_result(prefix, proc, results),
     ]
 
-    params = [f"{names[p.name]}: {m.py_type(_value_type(p))}" for p in ins]
+    params = [f"{names[p.name]}: {m.py_type(p.type)}" for p in ins]
     args = ", ".join(names[p.name] for p in ins)
     spec = prefix
     encode_call = f"{prefix}_cin({args})"
@@ -308,12 +318,14 @@ def _procedure(m: Marshaller, iface: ir.Interface, proc: ir.Procedure) -> ProcVi
             context_positions.append(len(manager_params) - (2 if handle_class else 1))
             manager_params.append(f"{names[p.name]}: idlrt.CallContext")
         elif p.direction.is_in:
-            manager_params.append(f"{names[p.name]}: {m.py_type(_value_type(p))}")
+            manager_params.append(f"{names[p.name]}: {m.py_type(p.type)}")
     if proc.is_async:
-        manager_returns = "None | Awaitable[None]"
+        manager_returns = "Awaitable[None] | None"
     else:
         sync = _sync_result_type(result_fields)
-        manager_returns = f"{sync} | Awaitable[{sync}]"
+        manager_returns = (
+            f"Awaitable[{sync}] | None" if sync == "None" else f"{sync} | Awaitable[{sync}]"
+        )
     manager_def = tuple(signature("    ", proc.py_name, manager_params, manager_returns))
 
     complete_params = ["self"]
@@ -349,6 +361,11 @@ def _procedure(m: Marshaller, iface: ir.Interface, proc: ir.Procedure) -> ProcVi
         is_async=proc.is_async,
         result_class=result_class,
         result_fields=result_fields,
+        result_class_body=tuple(
+            # A field may shadow a tuple method (count, index): legal, but mypy must be told.
+            f"    {n}: {t}" + ("  # type: ignore[assignment]" if n in TUPLE_METHODS else "")
+            for n, t in result_fields
+        ),
         result_type=result_type,
         handle_class=handle_class,
         complete_def=complete_def,
@@ -377,13 +394,6 @@ def _sync_result_type(result_fields: tuple[tuple[str, str], ...]) -> str:
     return f"tuple[{', '.join(t for _, t in result_fields)}]"
 
 
-def _value_type(p: ir.Param) -> ir.Type:
-    """A top-level [ref] pointer parameter carries its target's value."""
-    if isinstance(p.type, ir.PointerType) and p.type.kind == "ref":
-        return p.type.target
-    return p.type
-
-
 def _checks(m: Marshaller, code: Code, bounds: tuple[int, int] | None, path: Path) -> list[str]:
     return [*code.lines, *m.range_check(bounds, code.expr, path)]
 
@@ -398,11 +408,11 @@ def _client_encode(
     for p in ins:
         local = f"a_{names[p.name]}"
         path = Path(f"{proc.name}.{p.name}")
-        code = m.encode(_value_type(p), local, path)
+        code = m.encode(p.type, local, path)
         body += _checks(m, code, p.range, path)
         wire.append(code.expr)
     body.append(f"return [{', '.join(wire)}]")
-    params = [f"a_{names[p.name]}: {m.py_type(_value_type(p))}" for p in ins]
+    params = [f"a_{names[p.name]}: {m.py_type(p.type)}" for p in ins]
     return [*signature("", f"{prefix}_cin", params, "list[object]"), *indent(body)]
 
 
@@ -428,8 +438,6 @@ def _client_decode(
         body.append(f"return {result_class}({fields})")
     elif results:
         body.append(f"return {exprs[0]}")
-    else:
-        body.append("return None")
     return [*signature("", f"{prefix}_cout", ["w: object"], result_type), *indent(body)]
 
 
@@ -443,7 +451,7 @@ def _server_decode(
     exprs: list[str] = []
     for p, local in zip(ins, locals_, strict=True):
         path = Path(f"{proc.name}.{p.name}")
-        code = m.decode(_value_type(p), local, path)
+        code = m.decode(p.type, local, path)
         body += _checks(m, code, p.range, path)
         exprs.append(code.expr)
     body.append(f"return ({exprs[0]},)" if len(exprs) == 1 else f"return ({', '.join(exprs)})")

@@ -15,11 +15,11 @@ import msgpack
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from support import import_generated
 
 import idlrt
 from idlc import ir
 from idlc.codegen import generate
+from support import import_generated
 
 MOD = "roundtrip"
 I = ir.IntType  # noqa: E741

@@ -17,9 +17,9 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from support import ROOT, compile_package, import_generated
 
 import idlrt
+from support import ROOT, compile_package, import_generated
 
 EXAMPLE = ROOT / "examples" / "async" / "AsyncRPC.idl"
 TCP = "ncacn_ip_tcp:127.0.0.1[0]"
@@ -62,9 +62,20 @@ def make_manager(gen: ModuleType) -> Any:
 
 @asynccontextmanager
 async def serving(gen: ModuleType, manager: Any) -> AsyncIterator[str]:
+    """A server for ``manager`` on an ephemeral loopback port; yields its binding."""
     async with idlrt.Server() as server:
         server.register(manager)
         yield await server.listen(TCP)
+
+
+@asynccontextmanager
+async def connected(gen: ModuleType, manager: Any) -> AsyncIterator[Any]:
+    """A server for ``manager`` and an asyncio client connected to it."""
+    async with (
+        serving(gen, manager) as binding,
+        await gen.AsyncRPCAsyncClient.connect(binding) as client,
+    ):
+        yield client
 
 
 def run(coro_fn: Callable[[], Awaitable[None]]) -> None:
@@ -79,9 +90,8 @@ def test_sync_call_reaches_the_manager_with_its_context(gen: ModuleType) -> None
     manager = make_manager(gen)
 
     async def main() -> None:
-        async with serving(gen, manager) as binding:
-            async with await gen.AsyncRPCAsyncClient.connect(binding) as client:
-                assert await client.NonAsyncFunc("hi") is None
+        async with connected(gen, manager) as client:
+            assert await client.NonAsyncFunc("hi") is None
         assert manager.messages == ["NonAsyncFunc:hi"]
 
     run(main)
@@ -91,26 +101,25 @@ def test_async_call_completed_later_from_another_task(gen: ModuleType) -> None:
     manager = make_manager(gen)
 
     async def main() -> None:
-        async with serving(gen, manager) as binding:
-            async with await gen.AsyncRPCAsyncClient.connect(binding) as client:
-                call = client.AsyncFunc(123)
-                handle = await manager.parked.get()
-                # Parked on the server: the client sees the call pending (rule 13).
-                assert call.status() == idlrt.status.RPC_S_ASYNC_CALL_PENDING == 997
-                assert not call.done()
-                with pytest.raises(idlrt.RpcError) as pending:
-                    call.result()
-                assert pending.value.code == 997
-                assert call.status() == 997  # result() did not end the call
+        async with connected(gen, manager) as client:
+            call = client.AsyncFunc(123)
+            handle = await manager.parked.get()
+            # Parked on the server: the client sees the call pending (rule 13).
+            assert call.status() == idlrt.status.RPC_S_ASYNC_CALL_PENDING == 997
+            assert not call.done()
+            with pytest.raises(idlrt.RpcError) as pending:
+                call.result()
+            assert pending.value.code == 997
+            assert call.status() == 997  # result() did not end the call
 
-                async def finisher() -> None:
-                    handle.complete(7, report=report(gen, 1))
+            async def finisher() -> None:
+                handle.complete(7, report=report(gen, 1))
 
-                await asyncio.create_task(finisher())
-                result = await call
-                assert result == gen.AsyncFuncResult(retval=7, report=report(gen, 1))
-                assert call.status() == 0
-                assert call.result() == result
+            await asyncio.create_task(finisher())
+            result = await call
+            assert result == gen.AsyncFuncResult(retval=7, report=report(gen, 1))
+            assert call.status() == 0
+            assert call.result() == result
 
     run(main)
 
@@ -119,14 +128,13 @@ def test_async_call_completed_from_another_thread(gen: ModuleType) -> None:
     manager = make_manager(gen)
 
     async def main() -> None:
-        async with serving(gen, manager) as binding:
-            async with await gen.AsyncRPCAsyncClient.connect(binding) as client:
-                call = client.CheckedDelay(5, 100)
-                handle, delay, total = await manager.parked.get()
-                worker = threading.Thread(target=lambda: handle.complete(0, total=total + delay))
-                worker.start()
-                assert await call == gen.CheckedDelayResult(retval=0, total=105)
-                worker.join()
+        async with connected(gen, manager) as client:
+            call = client.CheckedDelay(5, 100)
+            handle, delay, total = await manager.parked.get()
+            worker = threading.Thread(target=lambda: handle.complete(0, total=total + delay))
+            worker.start()
+            assert await call == gen.CheckedDelayResult(retval=0, total=105)
+            worker.join()
 
     run(main)
 
@@ -143,16 +151,15 @@ def test_abort_sends_only_the_code(gen: ModuleType, monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(gen, "_AsyncRPC_CheckedDelay_sout", spy)
 
     async def main() -> None:
-        async with serving(gen, manager) as binding:
-            async with await gen.AsyncRPCAsyncClient.connect(binding) as client:
-                call = client.CheckedDelay(-1, 5)
-                handle, _, _ = await manager.parked.get()
-                handle.abort(gen.APP_ERROR_NEGATIVE_DELAY)
-                with pytest.raises(idlrt.RpcError) as err:
-                    await call
-                assert err.value.code == gen.APP_ERROR_NEGATIVE_DELAY == 0x2001
-                assert call.status() == 0x2001
-                assert handle.done
+        async with connected(gen, manager) as client:
+            call = client.CheckedDelay(-1, 5)
+            handle, _, _ = await manager.parked.get()
+            handle.abort(gen.APP_ERROR_NEGATIVE_DELAY)
+            with pytest.raises(idlrt.RpcError) as err:
+                await call
+            assert err.value.code == gen.APP_ERROR_NEGATIVE_DELAY == 0x2001
+            assert call.status() == 0x2001
+            assert handle.done
         assert encoded == []  # abort marshalled no out argument
 
     run(main)
@@ -162,16 +169,15 @@ def test_abort_with_zero_is_invalid_and_sends_nothing(gen: ModuleType) -> None:
     manager = make_manager(gen)
 
     async def main() -> None:
-        async with serving(gen, manager) as binding:
-            async with await gen.AsyncRPCAsyncClient.connect(binding) as client:
-                call = client.CheckedDelay(1, 1)
-                handle, _, _ = await manager.parked.get()
-                with pytest.raises(idlrt.RpcError) as err:
-                    handle.abort(0)
-                assert err.value.code == 87
-                assert not handle.done and not call.done()
-                handle.complete(0, total=2)
-                assert (await call).total == 2
+        async with connected(gen, manager) as client:
+            call = client.CheckedDelay(1, 1)
+            handle, _, _ = await manager.parked.get()
+            with pytest.raises(idlrt.RpcError) as err:
+                handle.abort(0)
+            assert err.value.code == 87
+            assert not handle.done and not call.done()
+            handle.complete(0, total=2)
+            assert (await call).total == 2
 
     run(main)
 
@@ -180,20 +186,19 @@ def test_second_complete_is_1914_and_sends_nothing(gen: ModuleType) -> None:
     manager = make_manager(gen)
 
     async def main() -> None:
-        async with serving(gen, manager) as binding:
-            async with await gen.AsyncRPCAsyncClient.connect(binding) as client:
-                call = client.AsyncFunc(1)
-                handle = await manager.parked.get()
-                handle.complete(1, report=report(gen, 1))
-                with pytest.raises(idlrt.RpcError) as second:
-                    handle.complete(2, report=report(gen, 2))
-                assert second.value.code == 1914
-                with pytest.raises(idlrt.RpcError) as third:
-                    handle.abort(5)
-                assert third.value.code == 1914
-                assert (await call).retval == 1
-                # The connection is still healthy: nothing stray was sent.
-                assert await client.NonAsyncFunc("after") is None
+        async with connected(gen, manager) as client:
+            call = client.AsyncFunc(1)
+            handle = await manager.parked.get()
+            handle.complete(1, report=report(gen, 1))
+            with pytest.raises(idlrt.RpcError) as second:
+                handle.complete(2, report=report(gen, 2))
+            assert second.value.code == 1914
+            with pytest.raises(idlrt.RpcError) as third:
+                handle.abort(5)
+            assert third.value.code == 1914
+            assert (await call).retval == 1
+            # The connection is still healthy: nothing stray was sent.
+            assert await client.NonAsyncFunc("after") is None
 
     run(main)
 
@@ -202,29 +207,32 @@ def test_invalid_out_value_is_refused_and_the_call_stays_open(gen: ModuleType) -
     manager = make_manager(gen)
 
     async def main() -> None:
-        async with serving(gen, manager) as binding:
-            async with await gen.AsyncRPCAsyncClient.connect(binding) as client:
-                call = client.AsyncFunc(1)
-                handle = await manager.parked.get()
-                with pytest.raises(idlrt.RpcError) as err:
-                    handle.complete(2**31, report=report(gen, 1))
-                assert err.value.code == 1783
-                assert "AsyncFunc.retval" in str(err.value)
-                with pytest.raises(idlrt.RpcError) as null:
-                    handle.complete(1, report=None)
-                assert null.value.code == 1780
-                assert not handle.done and not call.done()
-                handle.abort(1818)
-                with pytest.raises(idlrt.RpcError) as aborted:
-                    await call
-                assert aborted.value.code == 1818
+        async with connected(gen, manager) as client:
+            call = client.AsyncFunc(1)
+            handle = await manager.parked.get()
+            with pytest.raises(idlrt.RpcError) as err:
+                handle.complete(2**31, report=report(gen, 1))
+            assert err.value.code == 1783
+            assert "AsyncFunc.retval" in str(err.value)
+            with pytest.raises(idlrt.RpcError) as null:
+                handle.complete(1, report=None)
+            assert null.value.code == 1780
+            assert not handle.done and not call.done()
+            handle.abort(1818)
+            with pytest.raises(idlrt.RpcError) as aborted:
+                await call
+            assert aborted.value.code == 1818
 
     run(main)
 
 
 @pytest.mark.parametrize(
     ("exc", "code"),
-    [(RuntimeError("secret detail"), 1726), (idlrt.RpcError(5), 5), (idlrt.RpcError(0x4711), 0x4711)],
+    [
+        (RuntimeError("secret detail"), 1726),
+        (idlrt.RpcError(5), 5),
+        (idlrt.RpcError(0x4711), 0x4711),
+    ],
 )
 def test_exception_in_a_manager_routine(
     gen: ModuleType, exc: BaseException, code: int, caplog: pytest.LogCaptureFixture
@@ -233,15 +241,14 @@ def test_exception_in_a_manager_routine(
     manager.raise_in_routine = exc
 
     async def main() -> None:
-        async with serving(gen, manager) as binding:
-            async with await gen.AsyncRPCAsyncClient.connect(binding) as client:
-                with pytest.raises(idlrt.RpcError) as sync_err:
-                    await client.NonAsyncFunc("x")
-                assert sync_err.value.code == code
-                with pytest.raises(idlrt.RpcError) as async_err:
-                    await client.CheckedDelay(1, 1)
-                assert async_err.value.code == code
-                assert "secret detail" not in str(sync_err.value)
+        async with connected(gen, manager) as client:
+            with pytest.raises(idlrt.RpcError) as sync_err:
+                await client.NonAsyncFunc("x")
+            assert sync_err.value.code == code
+            with pytest.raises(idlrt.RpcError) as async_err:
+                await client.CheckedDelay(1, 1)
+            assert async_err.value.code == code
+            assert "secret detail" not in str(sync_err.value)
 
     with caplog.at_level(logging.ERROR, logger="idlrt"):
         run(main)
@@ -253,26 +260,25 @@ def test_add_done_callback_runs_exactly_once(gen: ModuleType) -> None:
     manager = make_manager(gen)
 
     async def main() -> None:
-        async with serving(gen, manager) as binding:
-            async with await gen.AsyncRPCAsyncClient.connect(binding) as client:
-                call = client.AsyncFunc(1)
-                seen: list[int] = []
-                fired = asyncio.Event()
+        async with connected(gen, manager) as client:
+            call = client.AsyncFunc(1)
+            seen: list[int] = []
+            fired = asyncio.Event()
 
-                def on_done(c: Any) -> None:
-                    seen.append(c.status())
-                    fired.set()
+            def on_done(c: Any) -> None:
+                seen.append(c.status())
+                fired.set()
 
-                call.add_done_callback(on_done)
-                handle = await manager.parked.get()
-                handle.complete(3, report=report(gen, 3))
-                await fired.wait()
-                await call
-                late: list[int] = []
-                call.add_done_callback(lambda c: late.append(c.status()))
-                assert late == [0]  # registered after completion: runs at once
-                await client.NonAsyncFunc("flush")  # a full round trip later, still once
-                assert seen == [0]
+            call.add_done_callback(on_done)
+            handle = await manager.parked.get()
+            handle.complete(3, report=report(gen, 3))
+            await fired.wait()
+            await call
+            late: list[int] = []
+            call.add_done_callback(lambda c: late.append(c.status()))
+            assert late == [0]  # registered after completion: runs at once
+            await client.NonAsyncFunc("flush")  # a full round trip later, still once
+            assert seen == [0]
 
     run(main)
 
@@ -331,15 +337,14 @@ def test_dropped_handle_fails_the_call_with_1726(
     manager = make_manager(gen)
 
     async def main() -> None:
-        async with serving(gen, manager) as binding:
-            async with await gen.AsyncRPCAsyncClient.connect(binding) as client:
-                call = client.AsyncFunc(1)
-                handle = await manager.parked.get()
-                del handle
-                gc.collect()
-                with pytest.raises(idlrt.RpcError) as err:
-                    await call
-                assert err.value.code == 1726
+        async with connected(gen, manager) as client:
+            call = client.AsyncFunc(1)
+            handle = await manager.parked.get()
+            del handle
+            gc.collect()
+            with pytest.raises(idlrt.RpcError) as err:
+                await call
+            assert err.value.code == 1726
 
     with caplog.at_level(logging.WARNING, logger="idlrt"):
         run(main)

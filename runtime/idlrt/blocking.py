@@ -1,0 +1,167 @@
+"""``Client``: the base of generated blocking clients, usable from any thread.
+
+All blocking clients of a process share one event loop running in a daemon thread (started on
+first use, restarted in a forked child): a call hands its request to that loop and parks the
+calling thread on a lock until the reply arrives; the reply is decoded in the calling thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import threading
+from types import TracebackType
+from typing import Any, ClassVar, Self, TypeVar, cast
+
+from .binding import Binding
+from .call import AsyncCall, decode_reply
+from .client import ClientConnection, open_connection
+from .errors import RpcError
+from .model import Interface, Procedure
+from .status import RPC_S_CALL_FAILED_DNE
+
+R = TypeVar("R")
+
+_loop_lock = threading.Lock()
+_loop: asyncio.AbstractEventLoop | None = None
+_loop_pid = 0
+
+
+def shared_loop() -> asyncio.AbstractEventLoop:
+    """The event loop of the blocking clients (started on first use)."""
+    global _loop, _loop_pid
+    with _loop_lock:
+        if _loop is None or _loop_pid != os.getpid() or _loop.is_closed():
+            loop = asyncio.new_event_loop()
+            ready = threading.Event()
+            thread = threading.Thread(
+                target=_run_loop, args=(loop, ready), name="idlrt-client", daemon=True
+            )
+            thread.start()
+            ready.wait()
+            _loop, _loop_pid = loop, os.getpid()
+        return _loop
+
+
+def _run_loop(loop: asyncio.AbstractEventLoop, ready: threading.Event) -> None:
+    asyncio.set_event_loop(loop)
+    loop.call_soon(ready.set)
+    loop.run_forever()
+
+
+class BlockingCall:
+    """A call whose caller waits on a lock; the reply is decoded in the caller's thread."""
+
+    __slots__ = ("code", "detail", "lock", "payload", "proc")
+
+    def __init__(self, proc: Procedure[Any]) -> None:
+        self.proc = proc
+        self.lock = threading.Lock()
+        self.lock.acquire()
+        self.code = -1  # -1: pending; 0: payload arrived; else the failure code
+        self.payload = b""
+        self.detail: str | None = None
+
+    def is_pending(self) -> bool:
+        return self.code == -1
+
+    def resolve(self, payload: bytes) -> None:
+        if self.code == -1:
+            self.payload = payload
+            self.code = 0
+            self.lock.release()
+
+    def fail(self, code: int, detail: str | None) -> None:
+        if self.code == -1:
+            self.detail = detail
+            self.code = code
+            self.lock.release()
+
+
+class Client:
+    """Base of the generated blocking clients (``XClient``)."""
+
+    _idl_interface_: ClassVar[Interface]
+
+    def __init__(self, conn: ClientConnection, ctx_id: int) -> None:
+        self._conn = conn
+        self._ctx = ctx_id
+
+    @classmethod
+    def connect(cls, binding: str, *, timeout: float | None = None) -> Self:
+        """Connect to ``binding`` and bind the class's interface (blocks)."""
+        b = Binding.parse(binding)
+        loop = shared_loop()
+        _not_on(loop, "connect")
+        fut = asyncio.run_coroutine_threadsafe(
+            open_connection(b, cls._idl_interface_, timeout), loop
+        )
+        conn, ctx_id = fut.result()
+        return cls(conn, ctx_id)
+
+    @property
+    def binding(self) -> str:
+        """The binding this client is connected to."""
+        return str(self._conn.binding)
+
+    def close(self) -> None:
+        """Close the connection; calls still in progress fail with 1726."""
+        conn = self._conn
+        if threading.get_ident() == conn.thread_id:
+            conn.close()
+            return
+        with contextlib.suppress(RuntimeError):  # the loop is closed (interpreter shutdown)
+            asyncio.run_coroutine_threadsafe(conn.aclose(), conn.loop).result()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _call(self, proc: Procedure[R], args: list[object]) -> R:
+        """One call; blocks the calling thread until the reply."""
+        conn = self._conn
+        _not_on(conn.loop, proc.name)
+        call = BlockingCall(proc)
+        call_id = next(conn.ids)
+        try:
+            conn.loop.call_soon_threadsafe(conn.request, self._ctx, proc, args, call, call_id)
+        except RuntimeError:
+            raise RpcError(RPC_S_CALL_FAILED_DNE, "the client's event loop is closed") from None
+        try:
+            call.lock.acquire()
+        except BaseException:  # KeyboardInterrupt: cancel the call, abortively
+            conn.cancel_call(call_id, True)
+            raise
+        if call.code:
+            raise RpcError(call.code, call.detail)
+        code, value, detail = decode_reply(proc, call.payload)
+        if code:
+            raise RpcError(code, detail)
+        return cast(R, value)
+
+    def _start(self, proc: Procedure[R], args: list[object]) -> AsyncCall[R]:
+        """Start an ``[async]`` call; returns at once."""
+        conn = self._conn
+        call = AsyncCall(conn, next(conn.ids), proc)
+        try:
+            conn.loop.call_soon_threadsafe(conn.request, self._ctx, proc, args, call, call._call_id)
+        except RuntimeError:
+            call.fail(RPC_S_CALL_FAILED_DNE, "the client's event loop is closed")
+        return call
+
+
+def _not_on(loop: asyncio.AbstractEventLoop, what: str) -> None:
+    try:
+        running = asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    if running is loop:
+        raise RuntimeError(f"blocking {what} on the idlrt client loop would deadlock")

@@ -1,0 +1,297 @@
+"""The client's connection protocol and ``AsyncClient``, the base of generated asyncio clients."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import threading
+from types import TracebackType
+from typing import Any, ClassVar, Protocol, Self, TypeVar
+
+from .binding import TCP, Binding
+from .call import AsyncCall, decode_reply
+from .connection import FramedProtocol, ProtocolError
+from .errors import RpcError
+from .model import Interface, Procedure
+from .status import (
+    RPC_S_CALL_FAILED,
+    RPC_S_CALL_FAILED_DNE,
+    RPC_S_SERVER_UNAVAILABLE,
+    RPC_X_BAD_STUB_DATA,
+)
+from .wire import (
+    BIND,
+    BIND_ACK,
+    BIND_NAK,
+    CANCEL,
+    DEFAULT_MAX_RESPONSE,
+    FAULT,
+    KIND_NAMES,
+    MAX_CODE,
+    PROTOCOL_VERSION,
+    REQUEST,
+    RESPONSE,
+    is_uint,
+)
+
+R = TypeVar("R")
+
+
+class PendingCall(Protocol):
+    """What the connection's table of calls holds: something to finish."""
+
+    def is_pending(self) -> bool: ...
+    def resolve(self, payload: bytes) -> None: ...
+    def fail(self, code: int, detail: str | None) -> None: ...
+
+
+class FutureCall:
+    """A call awaited by ``AsyncClient._call``: an asyncio future on the connection's loop."""
+
+    __slots__ = ("fut", "proc")
+
+    def __init__(self, fut: asyncio.Future[Any], proc: Procedure[Any]) -> None:
+        self.fut = fut
+        self.proc = proc
+
+    def is_pending(self) -> bool:
+        return not self.fut.done()
+
+    def resolve(self, payload: bytes) -> None:
+        if self.fut.done():
+            return
+        code, value, detail = decode_reply(self.proc, payload)
+        if code:
+            self.fut.set_exception(RpcError(code, detail))
+        else:
+            self.fut.set_result(value)
+
+    def fail(self, code: int, detail: str | None) -> None:
+        if not self.fut.done():
+            self.fut.set_exception(RpcError(code, detail))
+
+
+class ClientConnection(FramedProtocol):
+    """One connection to a server; calls on it are multiplexed by call id."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, binding: Binding) -> None:
+        super().__init__(loop, DEFAULT_MAX_RESPONSE)
+        self.binding = binding
+        self.ids = itertools.count(1)  # next() is atomic: call ids may be taken in any thread
+        self._calls: dict[int, PendingCall] = {}
+        self._unflushed: list[int] = []  # ids of requests still in our write buffer
+        self._binds: dict[int, asyncio.Future[int]] = {}
+        self._next_ctx = 0
+        self._lost: asyncio.Future[None] = loop.create_future()
+
+    # -- binding ------------------------------------------------------------------------------
+
+    async def bind(self, iface: Interface) -> int:
+        """Bind ``iface`` as a new presentation context; its id. RpcError(1717) if refused."""
+        ctx_id = self._next_ctx
+        self._next_ctx += 1
+        fut: asyncio.Future[int] = self.loop.create_future()
+        if self.closed:
+            raise RpcError(RPC_S_SERVER_UNAVAILABLE, f"{self.binding}: connection closed")
+        self._binds[ctx_id] = fut
+        major, minor = iface.version
+        self.send(self.packer.pack((BIND, ctx_id, iface.uuid, major, minor, PROTOCOL_VERSION)))
+        code = await fut
+        if code:
+            raise RpcError(code, f"{self.binding}: {iface.name} {iface.uuid} v{major}.{minor}")
+        return ctx_id
+
+    # -- calls --------------------------------------------------------------------------------
+
+    def request(
+        self, ctx_id: int, proc: Procedure[Any], args: list[object], call: PendingCall, call_id: int
+    ) -> None:
+        """Send a REQUEST (loop thread); ``call`` is finished when the reply comes."""
+        if not call.is_pending():  # cancelled (abortively) before it could be sent
+            return
+        if self.closed or self.transport is None:
+            call.fail(RPC_S_CALL_FAILED_DNE, f"{self.binding}: not connected")
+            return
+        try:
+            payload = self.packer.pack(args)
+        except (TypeError, ValueError, OverflowError) as exc:
+            call.fail(RPC_X_BAD_STUB_DATA, f"{proc.name}: cannot encode the arguments: {exc}")
+            return
+        self._calls[call_id] = call
+        self._unflushed.append(call_id)
+        header = self.packer.pack((REQUEST, call_id, ctx_id, proc.opnum, len(payload)))
+        self.send2(header, payload)
+
+    def cancel_call(self, call_id: int, abortive: bool) -> None:
+        """Tell the server to cancel a call (any thread)."""
+        if threading.get_ident() == self.thread_id:
+            self._cancel(call_id, abortive)
+            return
+        with contextlib.suppress(
+            RuntimeError
+        ):  # the loop is closed: the connection is gone with it
+            self.loop.call_soon_threadsafe(self._cancel, call_id, abortive)
+
+    def _cancel(self, call_id: int, abortive: bool) -> None:
+        if abortive:
+            self._calls.pop(call_id, None)
+        self.send(self.packer.pack((CANCEL, call_id, abortive)))
+
+    def flushed(self) -> None:
+        self._unflushed.clear()
+
+    # -- incoming -----------------------------------------------------------------------------
+
+    def on_message(self, header: list[Any]) -> None:
+        kind = header[0]
+        if kind == FAULT:
+            call = self._calls.pop(header[1], None)
+            code = header[2]
+            if not is_uint(code, MAX_CODE) or code == 0:
+                raise ProtocolError(f"bad FAULT code {code!r}")
+            if call is not None:
+                detail = header[3] if len(header) > 3 and type(header[3]) is str else None
+                call.fail(code, detail)
+        elif kind in (BIND_ACK, BIND_NAK):
+            fut = self._binds.pop(header[1], None)
+            if fut is None:
+                raise ProtocolError(f"unexpected {KIND_NAMES[kind]}")
+            code = header[2] if kind == BIND_NAK else 0
+            if kind == BIND_NAK and (not is_uint(code, MAX_CODE) or code == 0):
+                raise ProtocolError(f"bad BIND_NAK code {code!r}")
+            if not fut.done():
+                fut.set_result(code)
+        else:
+            raise ProtocolError(f"unexpected {KIND_NAMES[kind]} from a server")
+
+    def on_payload(self, header: list[Any], payload: bytes) -> None:
+        if header[0] != RESPONSE:
+            raise ProtocolError("unexpected REQUEST from a server")
+        call = self._calls.pop(header[1], None)
+        if call is not None:
+            call.resolve(payload)
+
+    def on_oversize(self, header: list[Any], size: int) -> None:
+        if header[0] != RESPONSE:
+            raise ProtocolError("unexpected REQUEST from a server")
+        call = self._calls.pop(header[1], None)
+        if call is not None:
+            call.fail(RPC_X_BAD_STUB_DATA, f"a reply of {size} bytes is over the client's limit")
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        unsent = set(self._unflushed)
+        super().connection_lost(exc)
+        calls, self._calls = self._calls, {}
+        reason = f"{self.binding}: connection lost" + (f" ({exc})" if exc else "")
+        for call_id, call in calls.items():
+            call.fail(RPC_S_CALL_FAILED_DNE if call_id in unsent else RPC_S_CALL_FAILED, reason)
+        binds, self._binds = self._binds, {}
+        for fut in binds.values():
+            if not fut.done():
+                fut.set_result(RPC_S_SERVER_UNAVAILABLE)
+        if not self._lost.done():
+            self._lost.set_result(None)
+
+    async def aclose(self) -> None:
+        """Close and wait until the connection is gone (loop thread)."""
+        if self.transport is not None:
+            self.close()
+        await asyncio.shield(self._lost)
+
+
+async def open_connection(
+    binding: Binding, iface: Interface, timeout: float | None
+) -> tuple[ClientConnection, int]:
+    """Connect to ``binding`` and bind ``iface``: RpcError 1722 if unreachable, 1717 if refused."""
+    loop = asyncio.get_running_loop()
+
+    def factory() -> ClientConnection:
+        return ClientConnection(loop, binding)
+
+    conn: ClientConnection | None = None
+    try:
+        async with asyncio.timeout(timeout):
+            if binding.protseq == TCP:
+                _, proto = await loop.create_connection(factory, binding.connect_host, binding.port)
+            else:
+                _, proto = await loop.create_unix_connection(factory, binding.path)
+            conn = proto
+            return conn, await conn.bind(iface)
+    except OSError as exc:  # TimeoutError included
+        if conn is not None:
+            conn.abort()
+        reason = "timed out" if isinstance(exc, TimeoutError) else (exc.strerror or str(exc))
+        raise RpcError(RPC_S_SERVER_UNAVAILABLE, f"{binding}: {reason}") from None
+    except BaseException:
+        if conn is not None:
+            conn.abort()
+        raise
+
+
+class AsyncClient:
+    """Base of the generated asyncio clients (``XAsyncClient``). Bound to one event loop."""
+
+    _idl_interface_: ClassVar[Interface]
+
+    def __init__(self, conn: ClientConnection, ctx_id: int) -> None:
+        self._conn = conn
+        self._ctx = ctx_id
+
+    @classmethod
+    async def connect(cls, binding: str, *, timeout: float | None = None) -> Self:
+        """Connect to ``binding`` and bind the class's interface."""
+        conn, ctx_id = await open_connection(Binding.parse(binding), cls._idl_interface_, timeout)
+        return cls(conn, ctx_id)
+
+    @property
+    def binding(self) -> str:
+        """The binding this client is connected to."""
+        return str(self._conn.binding)
+
+    async def close(self) -> None:
+        """Close the connection; calls still in progress fail with 1726."""
+        await self._conn.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def _call(self, proc: Procedure[R], args: list[object]) -> R:
+        """One call: send the request, await the reply. Cancelling the awaiting task cancels
+        the call abortively (the server is told)."""
+        conn = self._conn
+        if threading.get_ident() != conn.thread_id:  # awaited on another loop: hop over
+            coro = self._call(proc, args)
+            return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, conn.loop))
+        fut: asyncio.Future[R] = conn.loop.create_future()
+        call_id = next(conn.ids)
+        conn.request(self._ctx, proc, args, FutureCall(fut, proc), call_id)
+        try:
+            return await fut
+        except asyncio.CancelledError:
+            if call_id in conn._calls:
+                conn._cancel(call_id, True)
+            raise
+
+    def _start(self, proc: Procedure[R], args: list[object]) -> AsyncCall[R]:
+        """Start an ``[async]`` call; returns at once."""
+        conn = self._conn
+        call = AsyncCall(conn, next(conn.ids), proc)
+        if threading.get_ident() == conn.thread_id:
+            conn.request(self._ctx, proc, args, call, call._call_id)
+        else:
+            try:
+                conn.loop.call_soon_threadsafe(
+                    conn.request, self._ctx, proc, args, call, call._call_id
+                )
+            except RuntimeError:
+                call.fail(RPC_S_CALL_FAILED_DNE, "the client's event loop is closed")
+        return call

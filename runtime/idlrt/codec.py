@@ -1,0 +1,103 @@
+"""Helpers for generated encode/decode functions: pure, tiny, no asyncio.
+
+Generated code checks values in straight-line code and calls these only to take a list apart or
+to build the ``RpcError`` that describes a bad value. The error constructors *return* the
+exception (the generated code raises it), and every message starts with the path of the value,
+e.g. ``"Put.item.tags[3]: 300 does not fit unsigned small"``.
+"""
+
+from __future__ import annotations
+
+from .errors import RpcError
+from .status import (
+    RPC_S_CANNOT_SUPPORT,
+    RPC_X_BAD_STUB_DATA,
+    RPC_X_ENUM_VALUE_OUT_OF_RANGE,
+    RPC_X_INVALID_BOUND,
+    RPC_X_NULL_REF_POINTER,
+)
+
+__all__ = [
+    "bound_error",
+    "enum_error",
+    "fields",
+    "int_error",
+    "null_ref",
+    "range_error",
+    "result_tuple",
+    "type_error",
+    "unsupported",
+]
+
+
+def _type_name(value: object) -> str:
+    return "None" if value is None else type(value).__name__
+
+
+def fields(w: object, n: int, path: str) -> list[object]:
+    """``w`` as a list of exactly ``n`` items (a list or tuple on the wire), else 1783."""
+    if type(w) is list:
+        if len(w) == n:
+            return w
+    elif type(w) is tuple:
+        if len(w) == n:
+            return list(w)
+    else:
+        raise RpcError(RPC_X_BAD_STUB_DATA, f"{path}: expected a list, got {_type_name(w)}")
+    raise RpcError(RPC_X_BAD_STUB_DATA, f"{path}: expected {n} items, got {len(w)}")
+
+
+def int_error(value: object, type_name: str, path: str) -> RpcError:
+    """1783 for a value that is not an int, or an int that does not fit ``type_name``."""
+    if type(value) is not int:
+        return RpcError(RPC_X_BAD_STUB_DATA, f"{path}: expected int, got {_type_name(value)}")
+    return RpcError(RPC_X_BAD_STUB_DATA, f"{path}: {value} does not fit {type_name}")
+
+
+def type_error(value: object, expected: str, path: str) -> RpcError:
+    """1783 for a value of the wrong Python type."""
+    return RpcError(RPC_X_BAD_STUB_DATA, f"{path}: expected {expected}, got {_type_name(value)}")
+
+
+def null_ref(path: str) -> RpcError:
+    """1780 for a ``[ref]`` pointer that is None."""
+    return RpcError(RPC_X_NULL_REF_POINTER, f"{path}: null [ref] pointer")
+
+
+def enum_error(value: object, enum_name: str, path: str) -> RpcError:
+    """1781 for a value that ``enum_name`` does not declare."""
+    return RpcError(RPC_X_ENUM_VALUE_OUT_OF_RANGE, f"{path}: {value!r} is not a {enum_name}")
+
+
+def bound_error(path: str, message: str) -> RpcError:
+    """1734 for array bounds that disagree (``size_is``, ``length_is``...)."""
+    return RpcError(RPC_X_INVALID_BOUND, f"{path}: {message}")
+
+
+def range_error(value: object, low: object, high: object, path: str) -> RpcError:
+    """1783 for a number outside its ``[range(low, high)]``."""
+    return RpcError(RPC_X_BAD_STUB_DATA, f"{path}: {value!r} is outside range({low}, {high})")
+
+
+def unsupported(what: str, path: str) -> RpcError:
+    """1764 for a value of an IDL construct the runtime cannot carry (e.g. a pipe)."""
+    return RpcError(RPC_S_CANNOT_SUPPORT, f"{path}: {what} is not supported")
+
+
+def result_tuple(r: object, n: int, proc: str) -> tuple[object, ...]:
+    """The result of a synchronous routine with several values, as a tuple of ``n`` items.
+
+    Any tuple or list of length ``n`` is accepted (the generated NamedTuple is one). Anything
+    else is a bug in the manager routine; it is reported as 1783 RPC_X_BAD_STUB_DATA (the
+    server stub cannot marshal the result), and the server logs it.
+    """
+    if type(r) is tuple or isinstance(r, tuple | list):
+        if len(r) == n:
+            return tuple(r)
+        raise RpcError(
+            RPC_X_BAD_STUB_DATA, f"{proc}: the routine returned {len(r)} values, expected {n}"
+        )
+    raise RpcError(
+        RPC_X_BAD_STUB_DATA,
+        f"{proc}: the routine returned {_type_name(r)}, expected a tuple of {n} values",
+    )

@@ -1,0 +1,223 @@
+"""The framing layer shared by both ends: one ``asyncio.Protocol`` per connection.
+
+It owns the connection's msgpack Packer and streaming Unpacker, coalesces outgoing frames into
+one ``transport.write`` per event-loop pass, and splits the incoming stream into headers and
+length-delimited payloads (docs/protocol.md). Subclasses handle the messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from typing import Any, cast
+
+from msgpack import BufferFull  # type: ignore[import-untyped]
+
+from .wire import (
+    FEED_CHUNK,
+    HEADER_LENGTHS,
+    KIND_NAMES,
+    MAX_HEADER,
+    MAX_ID,
+    REQUEST,
+    RESPONSE,
+    is_uint,
+    new_packer,
+    new_unpacker,
+)
+
+log = logging.getLogger("idlrt")
+
+_NOTHING = object()
+
+
+class ProtocolError(Exception):
+    """The peer broke the framing; the connection cannot be resynchronised and is closed."""
+
+
+class FramedProtocol(asyncio.Protocol):
+    """Reads headers and payloads, writes coalesced frames. Loop-thread only, unless noted."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, max_payload: int) -> None:
+        self.loop = loop
+        self.thread_id = threading.get_ident()  # protocols are built on their loop's thread
+        self.packer = new_packer()
+        self.transport: asyncio.Transport | None = None
+        self.closed = False
+        self._unpacker = new_unpacker(max_payload)
+        self._max_payload = max_payload
+        self._fed = 0  # bytes fed to the Unpacker so far (its tell() counts bytes consumed)
+        self._payload_header: list[Any] | None = None  # a header waiting for its payload
+        self._payload_size = 0
+        self._skip = 0  # bytes of a refused payload still to be discarded
+        self._wbuf: list[bytes] = []
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def send(self, data: bytes) -> None:
+        """Queue ``data``; everything queued in this loop pass goes out in one write."""
+        if self.closed:
+            return
+        buf = self._wbuf
+        buf.append(data)
+        if len(buf) == 1:
+            self.loop.call_soon(self._flush)
+
+    def send2(self, header: bytes, payload: bytes) -> None:
+        """Queue a header and its payload."""
+        if self.closed:
+            return
+        buf = self._wbuf
+        buf.append(header)
+        buf.append(payload)
+        if len(buf) == 2:
+            self.loop.call_soon(self._flush)
+
+    def _flush(self) -> None:
+        buf = self._wbuf
+        if not buf:
+            return
+        data = buf[0] if len(buf) == 1 else b"".join(buf)
+        buf.clear()
+        transport = self.transport
+        if transport is not None and not self.closed:
+            transport.write(data)
+            self.flushed()
+
+    def flushed(self) -> None:
+        """Called after queued frames were handed to the transport."""
+
+    # -- connection events --------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        self._wbuf.clear()
+        self.transport = None
+
+    def close(self) -> None:
+        """Flush what is queued and close the connection."""
+        if self.transport is None or self.closed:
+            return
+        self._flush()
+        self.closed = True
+        self.transport.close()
+
+    def abort(self) -> None:
+        """Drop the connection at once."""
+        self.closed = True
+        if self.transport is not None:
+            self.transport.abort()
+
+    def protocol_error(self, reason: str) -> None:
+        """The stream cannot be trusted any more: log it and close this one connection."""
+        log.warning("idlrt: closing connection %s: %s", self.describe_peer(), reason)
+        self.close()
+
+    def describe_peer(self) -> str:
+        """The peer, for log messages."""
+        if self.transport is None:
+            return "(closed)"
+        peer = self.transport.get_extra_info("peername")
+        return str(peer) if peer else "(local)"
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def data_received(self, data: bytes) -> None:
+        if self.closed:
+            return
+        try:
+            self._receive(data)
+        except ProtocolError as exc:
+            self.protocol_error(str(exc))
+        except Exception:  # a bug in a message handler must not reach the event loop
+            log.exception("idlrt: internal error on connection %s", self.describe_peer())
+            self.abort()
+
+    def _receive(self, data: bytes) -> None:
+        n = len(data)
+        view = memoryview(data) if n > FEED_CHUNK else data
+        pos = 0
+        while pos < n:
+            if self._skip:
+                k = min(self._skip, n - pos)
+                self._skip -= k
+                pos += k
+                continue
+            end = min(n, pos + FEED_CHUNK)
+            chunk = view if pos == 0 and end == n else view[pos:end]
+            try:
+                self._unpacker.feed(chunk)
+            except BufferFull:
+                raise ProtocolError("message too large") from None
+            self._fed += end - pos
+            pos = end
+            self._drain()
+            if self.closed:
+                return
+
+    def _drain(self) -> None:
+        unpacker = self._unpacker
+        while True:
+            header = self._payload_header
+            if header is not None:
+                size = self._payload_size
+                if self._fed - unpacker.tell() < size:
+                    return
+                payload = unpacker.read_bytes(size)
+                self._payload_header = None
+                self.on_payload(header, payload)
+                if self.closed:
+                    return
+                continue
+            start = unpacker.tell()
+            try:
+                obj = next(unpacker, _NOTHING)
+            except Exception as exc:  # FormatError, StackError, ValueError...
+                raise ProtocolError(f"undecodable data ({type(exc).__name__}: {exc})") from None
+            if obj is _NOTHING:
+                if self._fed - start > MAX_HEADER:
+                    raise ProtocolError("header too large")
+                return
+            if unpacker.tell() - start > MAX_HEADER:
+                raise ProtocolError("header too large")
+            if type(obj) is not list or not obj:
+                raise ProtocolError(f"expected a message array, got {type(obj).__name__}")
+            kind = obj[0]
+            if not is_uint(kind, len(HEADER_LENGTHS) - 1):
+                raise ProtocolError(f"unknown message kind {kind!r}")
+            assert isinstance(kind, int)
+            if len(obj) < HEADER_LENGTHS[kind]:
+                raise ProtocolError(f"short {KIND_NAMES[kind]} message")
+            if kind in (REQUEST, RESPONSE):
+                size = obj[4] if kind == REQUEST else obj[2]
+                if not is_uint(size, MAX_ID) or not is_uint(obj[1], MAX_ID):
+                    raise ProtocolError(f"bad {KIND_NAMES[kind]} header {obj[:5]!r}")
+                assert isinstance(size, int)
+                if size > self._max_payload:
+                    self.on_oversize(obj, size)
+                    self._skip = size - len(unpacker.read_bytes(size))
+                    if self._skip:
+                        return
+                    continue
+                self._payload_header = obj
+                self._payload_size = size
+                continue
+            self.on_message(obj)
+            if self.closed:
+                return
+
+    def on_message(self, header: list[Any]) -> None:
+        """A message without payload arrived (its header is checked for kind and length)."""
+        raise NotImplementedError
+
+    def on_payload(self, header: list[Any], payload: bytes) -> None:
+        """A REQUEST or RESPONSE arrived with its payload (still packed)."""
+        raise NotImplementedError
+
+    def on_oversize(self, header: list[Any], size: int) -> None:
+        """A REQUEST or RESPONSE announced a payload over the limit; it will be skipped."""
+        raise NotImplementedError

@@ -1,0 +1,443 @@
+"""The server's connection protocol: binds interfaces, dispatches requests, tracks calls."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+import struct
+import threading
+import weakref
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any
+
+from .binding import LOCAL
+from .connection import FramedProtocol, ProtocolError
+from .errors import RpcError
+from .handle import _CANCELLED, _DISCONNECTED, _GONE, AsyncHandle
+from .model import CallContext, Interface, PeerCredentials, Procedure
+from .status import (
+    RPC_S_ACCESS_DENIED,
+    RPC_S_CALL_FAILED,
+    RPC_S_OUT_OF_RESOURCES,
+    RPC_S_PROCNUM_OUT_OF_RANGE,
+    RPC_S_SERVER_TOO_BUSY,
+    RPC_S_SERVER_UNAVAILABLE,
+    RPC_S_UNKNOWN_IF,
+    RPC_S_UNSUPPORTED_TRANS_SYN,
+    RPC_X_BAD_STUB_DATA,
+)
+from .wire import (
+    BIND,
+    BIND_ACK,
+    BIND_NAK,
+    CANCEL,
+    FAULT,
+    KIND_NAMES,
+    MAX_CODE,
+    MAX_CTX_ID,
+    MAX_ID,
+    PROTOCOL_VERSION,
+    REQUEST,
+    RESPONSE,
+    is_uint,
+    pack_payload,
+    unpack_payload,
+)
+
+if TYPE_CHECKING:
+    from .server import Server
+
+log = logging.getLogger("idlrt")
+
+MAX_CONTEXTS = 1024  # interfaces bound on one connection
+SecurityCallback = Callable[[CallContext], bool]
+Outcome = tuple[
+    int, "bytes | int", "str | None"
+]  # (RESPONSE, payload, None) or (FAULT, code, detail)
+
+
+class Registration:
+    """A registered manager: its interface, security callback and resolved routines."""
+
+    __slots__ = ("interface", "manager", "ops", "security_callback")
+
+    def __init__(
+        self, interface: Interface, manager: object, security_callback: SecurityCallback | None
+    ) -> None:
+        self.interface = interface
+        self.manager = manager
+        self.security_callback = security_callback
+        self.ops: tuple[Op, ...] = ()
+
+
+class Op:
+    """One procedure of a registered manager, resolved once at ``register()``."""
+
+    __slots__ = ("fn", "is_coro", "positions", "proc", "reg")
+
+    def __init__(
+        self, proc: Procedure[Any], fn: Callable[..., Any], is_coro: bool, reg: Registration
+    ) -> None:
+        self.proc = proc
+        self.fn = fn
+        self.is_coro = is_coro
+        self.reg = reg
+        self.positions = tuple(sorted(proc.context_positions))
+
+
+class _HandleRef(weakref.ref[AsyncHandle]):
+    """The connection's weak reference to a parked call's handle."""
+
+    __slots__ = ("call_id", "op")
+
+    call_id: int
+    op: Op
+
+
+def _peer_credentials(transport: Any) -> PeerCredentials | None:
+    sock = transport.get_extra_info("socket")
+    option = getattr(socket, "SO_PEERCRED", None)
+    if sock is None or option is None:
+        return None
+    try:
+        pid, uid, gid = struct.unpack("3i", sock.getsockopt(socket.SOL_SOCKET, option, 12))
+    except OSError:
+        return None
+    return PeerCredentials(pid, uid, gid)
+
+
+def _failure(op: Op, exc: Exception) -> Outcome:
+    """The fault for an exception raised by a manager routine."""
+    if isinstance(exc, RpcError) and type(exc.code) is int and 0 < exc.code <= MAX_CODE:
+        return FAULT, exc.code, exc.detail
+    log.error("idlrt: manager routine %s raised", op.proc.name, exc_info=exc)
+    return FAULT, RPC_S_CALL_FAILED, None
+
+
+def _encode_result(op: Op, result: object, packer: Any) -> Outcome:
+    """The reply for a synchronous routine's return value (``packer`` None: any thread)."""
+    try:
+        return RESPONSE, pack_payload(op.proc.encode_result(result), packer), None
+    except RpcError as exc:
+        log.warning("idlrt: %s returned a value that cannot be sent: %s", op.proc.name, exc)
+        return FAULT, exc.code, exc.detail
+    except Exception:
+        log.exception("idlrt: encoding the result of %s failed", op.proc.name)
+        return FAULT, RPC_S_CALL_FAILED, None
+
+
+class ServerConnection(FramedProtocol):
+    """One client connection of a ``Server``."""
+
+    def __init__(self, server: Server, protseq: str) -> None:
+        super().__init__(server.loop, server.max_request)
+        self.server = server
+        self.protseq = protseq
+        self._contexts: dict[int, Registration] = {}
+        # call id -> _HandleRef (a parked [async] call) or a plain object() (a running routine)
+        self._calls: dict[int, object] = {}
+        self._peer: object = None
+        self._credentials: PeerCredentials | None = None
+        self._collected = self._handle_collected  # one bound method, not one per parked call
+
+    # -- connection events --------------------------------------------------------------------
+
+    def connection_made(self, transport: Any) -> None:
+        super().connection_made(transport)
+        self._peer = transport.get_extra_info("peername")
+        if self.protseq == LOCAL:
+            self._credentials = _peer_credentials(transport)
+        self.server.connection_opened(self)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        super().connection_lost(exc)
+        calls, self._calls = self._calls, {}
+        handles: list[AsyncHandle] = []
+        server = self.server
+        for rec in calls.values():
+            if type(rec) is _HandleRef:
+                server.call_ended()
+                handle = rec()
+                if handle is not None:
+                    handles.append(handle)
+        for handle in handles:
+            handle._fire(_GONE | _CANCELLED)
+            handle._fire(_DISCONNECTED)
+        server.connection_closed(self)
+
+    def pause_writing(self) -> None:
+        # The client is not reading its replies: stop reading its requests until it does.
+        if self.transport is not None:
+            self.transport.pause_reading()
+
+    def resume_writing(self) -> None:
+        if self.transport is not None and not self.closed:
+            self.transport.resume_reading()
+
+    # -- messages -----------------------------------------------------------------------------
+
+    def on_message(self, header: list[Any]) -> None:
+        kind = header[0]
+        if kind == CANCEL:
+            self._on_cancel(header)
+        elif kind == BIND:
+            self._on_bind(header)
+        else:
+            raise ProtocolError(f"unexpected {KIND_NAMES[kind]} (a client sends BIND/CANCEL)")
+
+    def on_payload(self, header: list[Any], payload: bytes) -> None:
+        if header[0] != REQUEST:
+            raise ProtocolError("unexpected RESPONSE from a client")
+        self._dispatch(header, payload)
+
+    def on_oversize(self, header: list[Any], size: int) -> None:
+        if header[0] != REQUEST:
+            raise ProtocolError("unexpected RESPONSE from a client")
+        limit = self.server.max_request
+        self._fault(header[1], RPC_S_ACCESS_DENIED, f"request of {size} bytes, limit {limit}")
+
+    def _fault(self, call_id: object, code: int, detail: str | None = None) -> None:
+        msg = (FAULT, call_id, code) if detail is None else (FAULT, call_id, code, detail)
+        self.send(self.packer.pack(msg))
+
+    def _on_bind(self, h: list[Any]) -> None:
+        ctx_id = h[1]
+        if not is_uint(ctx_id, MAX_CTX_ID):
+            raise ProtocolError(f"bad BIND context id {ctx_id!r}")
+        uuid, major, minor, version = h[2], h[3], h[4], h[5]
+        code = 0
+        reg = None
+        if type(uuid) is not str or not is_uint(major, 0xFFFF) or not is_uint(minor, 0xFFFF):
+            code = RPC_X_BAD_STUB_DATA
+        elif not is_uint(version, MAX_ID) or version < PROTOCOL_VERSION:
+            code = RPC_S_UNSUPPORTED_TRANS_SYN
+        elif len(self._contexts) >= MAX_CONTEXTS and ctx_id not in self._contexts:
+            code = RPC_S_OUT_OF_RESOURCES
+        else:
+            reg = self.server.lookup(uuid.lower(), major, minor)
+            if reg is None:
+                code = RPC_S_UNKNOWN_IF
+        if reg is None:
+            self.send(self.packer.pack((BIND_NAK, ctx_id, code)))
+            return
+        self._contexts[ctx_id] = reg
+        minor_here = reg.interface.version[1]
+        self.send(self.packer.pack((BIND_ACK, ctx_id, PROTOCOL_VERSION, minor_here)))
+
+    def _on_cancel(self, h: list[Any]) -> None:
+        call_id = h[1]
+        if not is_uint(call_id, MAX_ID):
+            raise ProtocolError(f"bad CANCEL call id {call_id!r}")
+        abortive = h[2] is True
+        calls = self._calls
+        rec = calls.get(call_id)
+        if rec is None:
+            return  # finished already: the cancel crossed the reply
+        if type(rec) is _HandleRef:
+            handle = rec()
+            if abortive:
+                del calls[call_id]
+                self.server.call_ended()
+            if handle is not None:
+                handle._fire(_GONE | _CANCELLED if abortive else _CANCELLED)
+        elif abortive:
+            del calls[call_id]  # the routine runs on; its reply is dropped
+
+    # -- dispatch -----------------------------------------------------------------------------
+
+    def _dispatch(self, h: list[Any], payload: bytes) -> None:
+        call_id: int = h[1]  # checked by the framing layer
+        ctx_id, opnum = h[2], h[3]
+        server = self.server
+        if call_id in self._calls:
+            self._fault(call_id, RPC_X_BAD_STUB_DATA, f"call id {call_id} is already in progress")
+            return
+        if server.stopping:
+            self._fault(call_id, RPC_S_SERVER_UNAVAILABLE, "the server is stopping")
+            return
+        if server.in_progress >= server.max_calls:
+            self._fault(call_id, RPC_S_SERVER_TOO_BUSY)
+            return
+        reg = self._contexts.get(ctx_id) if type(ctx_id) is int else None
+        if reg is None:
+            self._fault(call_id, RPC_S_UNKNOWN_IF, f"context {ctx_id!r} is not bound")
+            return
+        ops = reg.ops
+        if type(opnum) is not int or not 0 <= opnum < len(ops):
+            self._fault(
+                call_id, RPC_S_PROCNUM_OUT_OF_RANGE, f"{reg.interface.name}: opnum {opnum!r}"
+            )
+            return
+        op = ops[opnum]
+        ctx = None
+        if reg.security_callback is not None:
+            ctx = self.call_context(op)
+            try:
+                allowed = bool(reg.security_callback(ctx))
+            except Exception:
+                log.exception("idlrt: the security callback of %s raised", reg.interface.name)
+                allowed = False
+            if not allowed:
+                self._fault(call_id, RPC_S_ACCESS_DENIED)
+                return
+        proc = op.proc
+        try:
+            args: Any = proc.decode_in(unpack_payload(payload))
+        except RpcError as exc:
+            self._fault(call_id, exc.code, exc.detail)
+            return
+        except Exception:  # a decoder surprised by the data: the client's problem, not ours
+            log.debug("idlrt: decoding the arguments of %s failed", proc.name, exc_info=True)
+            self._fault(call_id, RPC_X_BAD_STUB_DATA, f"{proc.name}: undecodable arguments")
+            return
+        if op.positions:
+            if ctx is None:
+                ctx = self.call_context(op)
+            args = list(args)
+            for pos in op.positions:
+                args.insert(pos, ctx)
+        server.call_started()
+        if proc.is_async:
+            self._start_async(op, call_id, args)
+        elif op.is_coro:
+            self._start_coroutine(op, call_id, args)
+        else:
+            rec = object()
+            self._calls[call_id] = rec
+            try:
+                server.executor.submit(self._run_in_thread, op, call_id, rec, args)
+            except RuntimeError:  # the executor is shut down: the server is stopping
+                self._finished(call_id, rec, FAULT, RPC_S_SERVER_UNAVAILABLE, None)
+
+    def _start_async(self, op: Op, call_id: int, args: Any) -> None:
+        handle = op.proc.handle_class(self, call_id, op)
+        ref = _HandleRef(handle, self._collected)
+        ref.call_id = call_id
+        ref.op = op
+        self._calls[call_id] = ref
+        try:
+            ret = op.fn(handle, *args)
+        except Exception as exc:
+            self._async_failed(handle, exc)
+            return
+        if op.is_coro:
+            self.server.spawn(self._run_async_coroutine(ret, handle))
+
+    async def _run_async_coroutine(
+        self, coro: Coroutine[Any, Any, Any], handle: AsyncHandle
+    ) -> None:
+        try:
+            await coro
+        except Exception as exc:
+            self._async_failed(handle, exc)
+
+    def _async_failed(self, handle: AsyncHandle, exc: Exception) -> None:
+        _, code, detail = _failure(handle._op, exc)
+        assert isinstance(code, int)
+        if not handle._fault(code, detail) and isinstance(exc, RpcError):
+            log.warning("idlrt: %s raised %r after finishing its call", handle.procedure, exc)
+
+    def _start_coroutine(self, op: Op, call_id: int, args: Any) -> None:
+        rec = object()
+        self._calls[call_id] = rec
+        try:
+            coro = op.fn(*args)
+        except Exception as exc:
+            self._finished(call_id, rec, *_failure(op, exc))
+            return
+        self.server.spawn(self._run_coroutine(op, call_id, rec, coro))
+
+    async def _run_coroutine(
+        self, op: Op, call_id: int, rec: object, coro: Coroutine[Any, Any, Any]
+    ) -> None:
+        try:
+            result = await coro
+        except Exception as exc:
+            self._finished(call_id, rec, *_failure(op, exc))
+        else:
+            self._finished(call_id, rec, *_encode_result(op, result, self.packer))
+
+    def _run_in_thread(self, op: Op, call_id: int, rec: object, args: Any) -> None:
+        """Worker thread: run a plain routine, encode its reply, hand it to the loop."""
+        try:
+            outcome = _encode_result(op, op.fn(*args), None)
+        except Exception as exc:
+            outcome = _failure(op, exc)
+        with contextlib.suppress(RuntimeError):  # the loop is closed: the server is gone
+            self.loop.call_soon_threadsafe(self._finished, call_id, rec, *outcome)
+
+    def _finished(
+        self, call_id: int, rec: object, kind: int, data: bytes | int, detail: str | None
+    ) -> None:
+        """A synchronous routine is over: send its reply unless the client is gone."""
+        self.server.call_ended()
+        if self._calls.get(call_id) is not rec:
+            return
+        del self._calls[call_id]
+        self._send_outcome(call_id, kind, data, detail)
+
+    def _send_outcome(self, call_id: int, kind: int, data: bytes | int, detail: str | None) -> None:
+        if kind == RESPONSE:
+            assert isinstance(data, bytes)
+            self.send2(self.packer.pack((RESPONSE, call_id, len(data))), data)
+        else:
+            assert isinstance(data, int)
+            self._fault(call_id, data, detail)
+
+    # -- async handles ------------------------------------------------------------------------
+
+    def handle_finished(
+        self, handle: AsyncHandle, kind: int, data: bytes | int, detail: str | None = None
+    ) -> None:
+        """``complete``/``abort`` on ``handle`` (loop thread): send unless the client is gone."""
+        call_id = handle._call_id
+        rec = self._calls.get(call_id)
+        if type(rec) is not _HandleRef or rec() is not handle:
+            return
+        del self._calls[call_id]
+        self.server.call_ended()
+        self._send_outcome(call_id, kind, data, detail)
+
+    def _handle_collected(self, ref: weakref.ref[AsyncHandle]) -> None:
+        """Weak-reference callback, in whatever thread dropped the last reference."""
+        try:
+            if threading.get_ident() == self.thread_id:
+                self._handle_lost(ref)
+            else:
+                self.loop.call_soon_threadsafe(self._handle_lost, ref)
+        except Exception:  # the loop is closed, or the interpreter is shutting down
+            pass
+
+    def _handle_lost(self, ref: weakref.ref[AsyncHandle]) -> None:
+        assert isinstance(ref, _HandleRef)
+        call_id = ref.call_id
+        if self._calls.get(call_id) is not ref:
+            return  # finished, cancelled or disconnected before the handle died
+        del self._calls[call_id]
+        self.server.call_ended()
+        log.warning(
+            "idlrt: the AsyncHandle of %s (call %d) was garbage-collected without complete() "
+            "or abort(); the call fails with 1726",
+            ref.op.proc.name,
+            call_id,
+        )
+        self._fault(call_id, RPC_S_CALL_FAILED)
+
+    def call_context(self, op: Op) -> CallContext:
+        """The ``CallContext`` for a call of ``op`` on this connection."""
+        iface = op.reg.interface
+        return CallContext(
+            self.protseq,
+            self._peer,
+            self._credentials,
+            iface.name,
+            iface.uuid,
+            iface.version,
+            op.proc.opnum,
+            op.proc.name,
+        )
+
+    def calls_in_progress(self) -> int:
+        """How many calls of this connection are in progress."""
+        return len(self._calls)

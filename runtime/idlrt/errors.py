@@ -1,0 +1,40 @@
+"""``RpcError``: an MS-RPC status code raised as a Python exception."""
+
+from __future__ import annotations
+
+from . import status
+
+
+class RpcError(Exception):
+    """A failed RPC, carrying its MS-RPC status ``code`` (see ``idlrt.status``).
+
+    ``str(err)`` is the Windows message, the MS name and the code, then ``detail`` if given
+    (for example the path of a value that does not fit its IDL type).
+    """
+
+    code: int
+    detail: str | None
+
+    def __init__(self, code: int, detail: str | None = None) -> None:
+        super().__init__(code, detail)
+        self.code = code
+        self.detail = detail
+
+    @property
+    def name(self) -> str:
+        """The MS name of the code, e.g. ``"RPC_S_CALL_CANCELLED"``."""
+        return status.name_of(self.code)
+
+    @property
+    def message(self) -> str:
+        """The Windows message text of the code."""
+        return status.message_of(self.code)
+
+    def __str__(self) -> str:
+        text = f"{self.message.rstrip('.')} ({self.name}, {self.code})"
+        return text if self.detail is None else f"{text}: {self.detail}"
+
+    def __repr__(self) -> str:
+        if self.detail is None:
+            return f"RpcError({self.code})"
+        return f"RpcError({self.code}, {self.detail!r})"

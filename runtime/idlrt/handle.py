@@ -1,0 +1,195 @@
+"""``AsyncHandle``: the server's side of one ``[async]`` call in progress.
+
+A parked call is this small slotted object and nothing else: the connection's table of calls
+holds it by weak reference, so a handle that the manager drops is garbage-collected, and the
+collection fails the call with 1726 (see ``dispatch.ServerConnection``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from .errors import RpcError
+from .status import RPC_S_INVALID_ARG, RPC_S_INVALID_ASYNC_HANDLE
+from .wire import FAULT, MAX_CODE, RESPONSE, pack_payload
+
+if TYPE_CHECKING:
+    from .dispatch import Op, ServerConnection
+    from .model import CallContext
+
+log = logging.getLogger("idlrt")
+
+# One lock for the state transitions of every handle: uncontended, it costs less than a lock
+# per handle costs in memory, and it makes "complete from two threads at once" well defined.
+_lock = threading.Lock()
+
+_DONE = 1  # complete() or abort() was called (or the runtime faulted the call)
+_CANCELLED = 2  # the client asked to cancel, or went away
+_GONE = 4  # the client no longer wants a reply: abortive cancel, disconnect, server stop
+_DISCONNECTED = 8  # the connection dropped
+
+HandleCallback = Callable[["AsyncHandle"], object]
+
+
+def _run_callback(fn: HandleCallback, handle: AsyncHandle) -> None:
+    try:
+        fn(handle)
+    except Exception:
+        log.exception("idlrt: callback %r of %s raised", fn, handle)
+
+
+class AsyncHandle:
+    """The handle an ``[async]`` manager routine receives first; it finishes the call later.
+
+    ``complete(...)`` sends the reply (the generated subclass types it per procedure),
+    ``abort(code)`` fails the call with ``code``. Both are final, may be called from any thread,
+    and return quietly once the client has gone away.
+    """
+
+    __slots__ = ("__weakref__", "_call_id", "_callbacks", "_conn", "_op", "_state")
+
+    _conn: ServerConnection
+    _call_id: int
+    _op: Op
+    _state: int
+    _callbacks: list[tuple[int, HandleCallback]] | None
+
+    def __init__(self, conn: ServerConnection, call_id: int, op: Op) -> None:
+        self._conn = conn
+        self._call_id = call_id
+        self._op = op
+        self._state = 0
+        self._callbacks = None
+
+    # -- finishing the call -------------------------------------------------------------------
+
+    def complete(self, *values: Any, **kwargs: Any) -> None:
+        """Send the result (the generic form: what a synchronous routine would return).
+
+        Generated subclasses replace this with ``complete(retval, *, out1=...)``.
+        """
+        if kwargs:
+            raise TypeError(f"{self._op.proc.name}: complete() takes positional values only")
+        value: object = values if len(values) > 1 else (values[0] if values else None)
+        self._reply(self._op.proc.encode_result, value)
+
+    def abort(self, code: int) -> None:
+        """Fail the call with status ``code`` (nonzero; 0 is ``RpcError(87)``); no out values."""
+        if type(code) is not int or not 0 < code <= MAX_CODE:
+            raise RpcError(RPC_S_INVALID_ARG, f"abort code must be in 1..{MAX_CODE}, got {code!r}")
+        self._finish(FAULT, code, threading.get_ident() == self._conn.thread_id)
+
+    def _reply(self, encode: Callable[..., list[object]], *values: object) -> None:
+        """Encode ``values`` with ``encode`` and send them as the reply (generated code's entry).
+
+        Raises ``RpcError(1914)`` if the call is already finished, or the encoder's
+        ``RpcError`` (the call then stays open and may still be aborted).
+        """
+        if self._state & _DONE:
+            raise RpcError(RPC_S_INVALID_ASYNC_HANDLE, f"{self._op.proc.name}: already finished")
+        conn = self._conn
+        on_loop = threading.get_ident() == conn.thread_id
+        payload = pack_payload(encode(*values), conn.packer if on_loop else None)
+        self._finish(RESPONSE, payload, on_loop)
+
+    def _finish(self, kind: int, data: bytes | int, on_loop: bool) -> None:
+        with _lock:
+            state = self._state
+            if not state & _DONE:
+                self._state = state | _DONE
+        if state & _DONE:
+            raise RpcError(RPC_S_INVALID_ASYNC_HANDLE, f"{self._op.proc.name}: already finished")
+        if state & _GONE:
+            return
+        conn = self._conn
+        if on_loop:
+            conn.handle_finished(self, kind, data)
+        else:
+            with contextlib.suppress(
+                RuntimeError
+            ):  # the server's loop is closed: nobody is left to tell
+                conn.loop.call_soon_threadsafe(conn.handle_finished, self, kind, data)
+
+    def _fault(self, code: int, detail: str | None) -> bool:
+        """Fail the call with ``code`` unless it is finished (loop thread; the runtime's path)."""
+        with _lock:
+            state = self._state
+            if not state & _DONE:
+                self._state = state | _DONE
+        if state & _DONE:
+            return False
+        if not state & _GONE:
+            self._conn.handle_finished(self, FAULT, code, detail)
+        return True
+
+    # -- cancellation and disconnect ----------------------------------------------------------
+
+    @property
+    def cancelled(self) -> bool:
+        """Whether the client asked to cancel the call (or went away)."""
+        return bool(self._state & _CANCELLED)
+
+    def test_cancel(self) -> bool:
+        """MS ``RpcServerTestCancel``: whether the call was cancelled."""
+        return bool(self._state & _CANCELLED)
+
+    @property
+    def done(self) -> bool:
+        """Whether the call is finished (``complete``/``abort`` was called)."""
+        return bool(self._state & _DONE)
+
+    def on_cancel(self, fn: HandleCallback) -> None:
+        """Run ``fn(handle)`` once when the call is cancelled (at once if it already was)."""
+        self._add_callback(_CANCELLED, fn)
+
+    def on_disconnect(self, fn: HandleCallback) -> None:
+        """Run ``fn(handle)`` once when the client's connection drops (at once if it has)."""
+        self._add_callback(_DISCONNECTED, fn)
+
+    def _add_callback(self, bit: int, fn: HandleCallback) -> None:
+        with _lock:
+            if not self._state & bit:
+                if self._callbacks is None:
+                    self._callbacks = [(bit, fn)]
+                else:
+                    self._callbacks.append((bit, fn))
+                return
+        _run_callback(fn, self)
+
+    def _fire(self, bits: int) -> None:
+        """Set ``bits`` and run the callbacks waiting for the ones newly set (loop thread)."""
+        with _lock:
+            new = bits & ~self._state
+            self._state |= bits
+            callbacks = self._callbacks
+            run: list[HandleCallback] = []
+            if callbacks is not None and new:
+                run = [fn for bit, fn in callbacks if bit & new]
+                rest = [(bit, fn) for bit, fn in callbacks if not bit & new]
+                self._callbacks = rest or None
+        for fn in run:
+            _run_callback(fn, self)
+
+    # -- information --------------------------------------------------------------------------
+
+    @property
+    def context(self) -> CallContext:
+        """The ``CallContext`` of the call (built on demand)."""
+        return self._conn.call_context(self._op)
+
+    @property
+    def procedure(self) -> str:
+        """The IDL name of the procedure."""
+        return self._op.proc.name
+
+    def __repr__(self) -> str:
+        flags = [
+            name
+            for bit, name in ((_DONE, "done"), (_CANCELLED, "cancelled"), (_GONE, "gone"))
+            if self._state & bit
+        ]
+        return f"<{type(self).__name__} {self._op.proc.name} call {self._call_id} {flags}>"

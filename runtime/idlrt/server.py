@@ -1,0 +1,302 @@
+"""``Server``: registers managers, listens on bindings, stops gracefully."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import inspect
+import logging
+import os
+import socket
+import stat
+import sys
+from collections.abc import Coroutine
+from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Self
+
+from .binding import TCP, Binding
+from .dispatch import Op, Registration, SecurityCallback, ServerConnection
+from .errors import RpcError
+from .model import Interface
+from .status import (
+    RPC_S_ALREADY_REGISTERED,
+    RPC_S_CANT_CREATE_ENDPOINT,
+    RPC_S_DUPLICATE_ENDPOINT,
+    RPC_S_INVALID_NET_ADDR,
+    RPC_S_NOT_LISTENING,
+)
+from .wire import DEFAULT_MAX_REQUEST
+
+log = logging.getLogger("idlrt")
+
+_CLOSE_WAIT = 1.0  # seconds stop() waits for closed connections to finish writing
+
+
+def _check_unix_path_free(path: str) -> None:
+    """asyncio replaces an existing socket file: refuse if a server still answers on it."""
+    try:
+        if not stat.S_ISSOCK(os.stat(path).st_mode):
+            return  # absent, or not a socket (then binding fails with a clear error)
+    except OSError:
+        return
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        try:
+            probe.connect(path)
+        except OSError:
+            return  # a stale socket file: asyncio removes it
+    raise RpcError(RPC_S_DUPLICATE_ENDPOINT, f"ncalrpc:[{path}]: a server is listening there")
+
+
+@dataclass(frozen=True, slots=True)
+class ServerStats:
+    """A snapshot of a server's activity."""
+
+    calls_in_progress: int  # dispatched and not yet finished, parked [async] calls included
+    connections: int  # open client connections
+    calls_total: int  # calls dispatched since the server was made
+
+
+class Server:
+    """An RPC server: ``register`` managers, ``await listen(binding)``, ``await stop()``.
+
+    Plain ``def`` routines of non-``[async]`` procedures run in a thread pool (``executor``,
+    default: a ``ThreadPoolExecutor`` the server owns); ``async def`` routines and the routines
+    of ``[async]`` procedures run on the event loop of the first ``listen()``.
+    """
+
+    def __init__(
+        self,
+        *,
+        max_calls: int = 10000,
+        max_request: int = DEFAULT_MAX_REQUEST,
+        executor: Executor | None = None,
+    ) -> None:
+        if max_calls < 1 or max_request < 1:
+            raise ValueError("max_calls and max_request must be positive")
+        self.max_calls = max_calls
+        self.max_request = max_request
+        self.in_progress = 0
+        self.calls_total = 0
+        self.stopping = False
+        self._executor = executor
+        self._own_executor = executor is None
+        self._registry: dict[tuple[str, int], Registration] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._listeners: list[asyncio.Server] = []
+        self._unix_paths: list[str] = []
+        self._connections: set[ServerConnection] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._idle: asyncio.Event | None = None  # set when in_progress drops to 0 (in stop())
+        self._no_connections: asyncio.Event | None = None
+        self._stopped: asyncio.Future[None] | None = None
+        self._stop_task: asyncio.Task[None] | None = None
+
+    # -- registration -------------------------------------------------------------------------
+
+    def register(
+        self, manager: object, *, security_callback: SecurityCallback | None = None
+    ) -> None:
+        """Serve the interface of ``manager`` (an instance of a generated ``XManager`` subclass).
+
+        ``security_callback(ctx)`` is asked before each call; a false result refuses the
+        call with 5 RPC_S_ACCESS_DENIED (as does an exception, which is logged).
+        """
+        iface = getattr(type(manager), "_idl_interface_", None)
+        if not isinstance(iface, Interface):
+            raise TypeError(f"{type(manager).__name__} is not a generated manager class")
+        key = (iface.uuid, iface.version[0])
+        if key in self._registry:
+            raise RpcError(RPC_S_ALREADY_REGISTERED, f"{iface.name} {iface.uuid} v{key[1]}")
+        reg = Registration(iface, manager, security_callback)
+        ops = []
+        for proc in iface.procedures:
+            fn = getattr(manager, proc.method, None)
+            if not callable(fn):
+                raise TypeError(f"{type(manager).__name__} has no method {proc.method}")
+            ops.append(Op(proc, fn, inspect.iscoroutinefunction(fn), reg))
+        reg.ops = tuple(ops)
+        self._registry[key] = reg
+
+    def lookup(self, uuid: str, major: int, minor: int) -> Registration | None:
+        """The registration that serves ``uuid`` ``major.minor`` (SEMANTICS rule 15), or None."""
+        reg = self._registry.get((uuid, major))
+        if reg is None or reg.interface.version[1] < minor:
+            return None
+        return reg
+
+    # -- listening ----------------------------------------------------------------------------
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """The event loop the server runs on (that of its first ``listen()``)."""
+        if self._loop is None:
+            raise RuntimeError("the server is not listening")
+        return self._loop
+
+    async def listen(self, binding: str) -> str:
+        """Listen on ``binding``; returns the binding actually used (with the chosen port)."""
+        b = Binding.parse(binding)
+        loop = asyncio.get_running_loop()
+        if self._loop is None:
+            self._loop = loop
+        elif loop is not self._loop:
+            raise RuntimeError("a Server runs on one event loop")
+        if self.stopping:
+            raise RpcError(RPC_S_NOT_LISTENING, "the server is stopped")
+
+        def factory() -> ServerConnection:
+            return ServerConnection(self, b.protseq)
+
+        try:
+            if b.protseq == TCP:
+                servers, port = await self._listen_tcp(loop, factory, b)
+                self._listeners.extend(servers)
+                return str(b.with_port(port))
+            _check_unix_path_free(b.path)
+            listener = await loop.create_unix_server(factory, b.path)
+        except socket.gaierror as exc:
+            raise RpcError(RPC_S_INVALID_NET_ADDR, f"{b}: {exc}") from None
+        except OSError as exc:
+            code = (
+                RPC_S_DUPLICATE_ENDPOINT
+                if exc.errno == errno.EADDRINUSE
+                else RPC_S_CANT_CREATE_ENDPOINT
+            )
+            raise RpcError(code, f"{b}: {exc.strerror or exc}") from None
+        self._listeners.append(listener)
+        self._unix_paths.append(b.path)
+        return str(b)
+
+    async def _listen_tcp(
+        self, loop: asyncio.AbstractEventLoop, factory: Any, b: Binding
+    ) -> tuple[list[asyncio.Server], int]:
+        host = b.host or None
+        if b.port:
+            server = await loop.create_server(factory, host, b.port)
+            return [server], b.port
+        # Port 0 on a name with several addresses: take the port the first socket got for all.
+        infos = await loop.getaddrinfo(host, 0, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        addrs = list(dict.fromkeys(str(info[4][0]) for info in infos))
+        first = await loop.create_server(factory, addrs[0], 0)
+        port = int(first.sockets[0].getsockname()[1])
+        servers = [first]
+        for addr in addrs[1:]:
+            try:
+                servers.append(await loop.create_server(factory, addr, port))
+            except OSError as exc:  # e.g. IPv6 disabled: the first address still works
+                log.debug("idlrt: not listening on %s[%d]: %s", addr, port, exc)
+        return servers, port
+
+    async def serve_forever(self) -> None:
+        """Wait until ``stop()`` has finished. Cancelled, it stops the server."""
+        if self._loop is None:
+            self._loop = asyncio.get_running_loop()
+        try:
+            await asyncio.shield(self._stopped_future())
+        except asyncio.CancelledError:
+            await self.stop()
+            raise
+
+    def _stopped_future(self) -> asyncio.Future[None]:
+        if self._stopped is None:
+            self._stopped = self.loop.create_future()
+        return self._stopped
+
+    # -- stopping -----------------------------------------------------------------------------
+
+    async def stop(self, grace: float | None = None) -> None:
+        """Stop listening; with ``grace``, let calls in progress finish for up to ``grace``
+        seconds; then cancel the rest and close every connection. Idempotent."""
+        if self._loop is None:
+            self.stopping = True
+            return
+        if self._stop_task is None:
+            self._stop_task = self._loop.create_task(self._stop(grace))
+        await asyncio.shield(self._stop_task)
+
+    async def _stop(self, grace: float | None) -> None:
+        self.stopping = True
+        for listener in self._listeners:
+            listener.close()
+        for path in self._unix_paths:
+            with contextlib.suppress(OSError):
+                if stat.S_ISSOCK(os.stat(path).st_mode):
+                    os.unlink(path)
+        if grace and self.in_progress:
+            self._idle = asyncio.Event()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._idle.wait(), grace)
+        if self._connections:
+            self._no_connections = asyncio.Event()
+            for conn in list(self._connections):
+                conn.close()
+        for task in list(self._tasks):
+            task.cancel()
+        if self._no_connections is not None and self._connections:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._no_connections.wait(), _CLOSE_WAIT)
+            for conn in list(self._connections):  # peers that do not read what we still owe
+                conn.abort()
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=_CLOSE_WAIT)
+        if self._executor is not None and self._own_executor:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+        self._stopped_future().set_result(None)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    # -- bookkeeping (used by the connections, on the loop thread) ----------------------------
+
+    @property
+    def executor(self) -> Executor:
+        """The pool that runs plain ``def`` routines."""
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(thread_name_prefix="idlrt-server")
+        return self._executor
+
+    def call_started(self) -> None:
+        self.in_progress += 1
+        self.calls_total += 1
+
+    def call_ended(self) -> None:
+        self.in_progress -= 1
+        if not self.in_progress and self._idle is not None:
+            self._idle.set()
+
+    def connection_opened(self, conn: ServerConnection) -> None:
+        self._connections.add(conn)
+        if self.stopping:
+            conn.close()
+
+    def connection_closed(self, conn: ServerConnection) -> None:
+        self._connections.discard(conn)
+        if not self._connections and self._no_connections is not None:
+            self._no_connections.set()
+
+    def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        """Run ``coro`` as a task the server keeps (and cancels when it stops)."""
+        loop = self.loop
+        if sys.version_info >= (3, 12):
+            task = asyncio.Task(coro, loop=loop, eager_start=True)
+            if task.done():
+                return
+        else:
+            task = loop.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def stats(self) -> ServerStats:
+        """Counts of calls in progress and of connections."""
+        return ServerStats(self.in_progress, len(self._connections), self.calls_total)

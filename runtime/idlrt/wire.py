@@ -1,0 +1,105 @@
+"""The wire protocol's constants and pure helpers (see docs/protocol.md). No asyncio here.
+
+A connection carries a stream of msgpack values. Every message is a msgpack array whose first
+item is its kind; REQUEST and RESPONSE headers end with the byte size of a payload (one msgpack
+value: the argument list or the result list) that follows the header directly.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import msgpack  # type: ignore[import-untyped]
+
+from .errors import RpcError
+from .status import RPC_X_BAD_STUB_DATA
+
+PROTOCOL_VERSION: Final = 1
+
+BIND: Final = 0  # [BIND, ctx_id, uuid, major, minor, protocol]
+BIND_ACK: Final = 1  # [BIND_ACK, ctx_id, protocol, server_minor]
+BIND_NAK: Final = 2  # [BIND_NAK, ctx_id, code]
+REQUEST: Final = 3  # [REQUEST, call_id, ctx_id, opnum, size] + payload (argument list)
+RESPONSE: Final = 4  # [RESPONSE, call_id, size] + payload (result list)
+FAULT: Final = 5  # [FAULT, call_id, code] or [FAULT, call_id, code, detail]
+CANCEL: Final = 6  # [CANCEL, call_id, abortive]
+
+KIND_NAMES: Final = ("BIND", "BIND_ACK", "BIND_NAK", "REQUEST", "RESPONSE", "FAULT", "CANCEL")
+
+# Minimum header lengths, by kind; longer headers are accepted (extra items are ignored).
+HEADER_LENGTHS: Final = (6, 3, 3, 5, 3, 3, 3)
+
+MAX_ID: Final = 0xFFFF_FFFF_FFFF_FFFF  # call ids are unsigned 64-bit
+MAX_CTX_ID: Final = 0xFFFF
+MAX_CODE: Final = 0xFFFF_FFFF  # status codes are unsigned 32-bit
+MAX_HEADER: Final = 64 * 1024  # a header bigger than this is a protocol error
+MAX_HEADER_ITEMS: Final = 64  # items in any array or map inside a header
+FEED_CHUNK: Final = 64 * 1024  # bytes fed to the Unpacker at a time
+
+DEFAULT_MAX_REQUEST: Final = 16 * 1024 * 1024
+DEFAULT_MAX_RESPONSE: Final = 256 * 1024 * 1024
+
+
+def new_packer() -> msgpack.Packer:
+    """The Packer a connection uses on its event-loop thread."""
+    return msgpack.Packer(use_bin_type=True, autoreset=True)
+
+
+def new_unpacker(max_payload: int) -> msgpack.Unpacker:
+    """The streaming Unpacker of a connection that accepts payloads up to ``max_payload``.
+
+    It decodes headers only (payloads are taken out as bytes), hence the small item limits;
+    its buffer must still hold a whole payload.
+    """
+    return msgpack.Unpacker(
+        raw=False,
+        strict_map_key=False,
+        max_buffer_size=max(max_payload, MAX_HEADER) + FEED_CHUNK,
+        max_str_len=MAX_HEADER,
+        max_bin_len=MAX_HEADER,
+        max_ext_len=MAX_HEADER,
+        max_array_len=MAX_HEADER_ITEMS,
+        max_map_len=MAX_HEADER_ITEMS,
+    )
+
+
+def packb(value: object) -> bytes:
+    """Pack ``value`` in any thread (a fresh packer; the connection's is loop-only)."""
+    return msgpack.packb(value, use_bin_type=True)  # type: ignore[no-any-return]
+
+
+def pack_payload(value: object, packer: msgpack.Packer | None = None) -> bytes:
+    """Pack a payload; a value msgpack cannot carry is ``RpcError(1783)``."""
+    try:
+        if packer is None:
+            return packb(value)
+        return packer.pack(value)  # type: ignore[no-any-return]
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise RpcError(RPC_X_BAD_STUB_DATA, f"cannot encode the value: {exc}") from None
+
+
+def unpack_payload(data: bytes) -> object:
+    """Unpack one payload of exactly ``len(data)`` bytes; ``RpcError(1783)`` if it is bad.
+
+    The limits are set from the size, so a lying array header cannot allocate more than the
+    payload could hold.
+    """
+    n = len(data)
+    try:
+        return msgpack.unpackb(
+            data,
+            raw=False,
+            strict_map_key=False,
+            max_str_len=n,
+            max_bin_len=n,
+            max_array_len=n,
+            max_map_len=n,
+            max_ext_len=n,
+        )
+    except Exception as exc:  # msgpack raises ValueError subclasses, TypeError, StackError...
+        raise RpcError(RPC_X_BAD_STUB_DATA, f"undecodable payload: {exc}") from None
+
+
+def is_uint(value: object, limit: int) -> bool:
+    """Whether ``value`` is an int (not a bool) in ``0..limit``."""
+    return type(value) is int and 0 <= value <= limit

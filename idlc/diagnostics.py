@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, TextIO
 
+from . import textlinks
 from .ir import Span
 
 Severity = Literal["error", "warning", "note"]
@@ -17,7 +18,9 @@ class Diagnostic:
     severity: Severity
     message: str
     span: Span | None = None
-    imported_from: tuple[Span, ...] = ()  # innermost first: where the file holding span was imported
+    imported_from: tuple[
+        Span, ...
+    ] = ()  # innermost first: where the file holding span was imported
     notes: tuple[Diagnostic, ...] = ()
 
 
@@ -27,7 +30,7 @@ class CompileError(Exception):
 
 def _read_lines(file: str) -> list[str] | None:
     try:
-        data = Path(file).read_bytes()
+        data = Path(textlinks.follow(file)).read_bytes()
     except OSError:
         return None
     return data.decode("utf-8", errors="replace").replace("\r\n", "\n").split("\n")

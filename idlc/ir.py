@@ -261,6 +261,7 @@ class Field:
     type: Type
     range: tuple[int, int] | None = None
     span: Span = _span()
+    switch_is: Expr | None = None  # the discriminant of a non-encapsulated union field
 
 
 @dataclass(frozen=True, slots=True)
@@ -381,7 +382,7 @@ class Interface:
     @property
     def generated(self) -> bool:
         """Whether idlc generates stubs for it (an RPC interface with a UUID)."""
-        return self.uuid is not None and not self.is_object and not self.is_local
+        return self.uuid is not None and not (self.is_object or self.is_local or self.base)
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,59 @@ from .pyfmt import INDENT
 BYTE_NAMES = frozenset({"byte", "unsigned char", "char", "unsigned small"})
 
 
+def is_encapsulated(decl: ir.Decl) -> bool:
+    """An encapsulated union carries its discriminant: it is a class, like a struct."""
+    return isinstance(decl, ir.Union) and decl.switch_name is not None
+
+
+_C_OPS = {"/": "//", "&&": "and", "||": "or"}
+
+
+def const_int(e: ir.Expr) -> int | None:
+    """The value of a constant expression (a union case label), or None."""
+    match e:
+        case ir.Literal_(value=bool() | int() as v):
+            return int(v)
+        case ir.Literal_(value=str() as text) if len(text) == 1:
+            return ord(text)
+        case ir.Cast(operand=inner):
+            return const_int(inner)
+        case ir.Unary(op=op, operand=inner):
+            n = const_int(inner)
+            if n is None:
+                return None
+            return {"-": -n, "+": n, "~": ~n, "!": int(not n)}.get(op)
+    return None
+
+
+def expr_source(e: ir.Expr, scope: dict[str, str]) -> str | None:
+    """Python source of a run-time expression (``size_is``, ``switch_is``) over ``scope``'s
+    names; None when it names something out of scope or cannot be computed in Python."""
+    match e:
+        case ir.Literal_(value=int() | bool() as v):
+            return str(int(v))
+        case ir.Name(name=name):
+            return scope.get(name)
+        case ir.Cast(operand=inner) | ir.Unary(op="*", operand=inner):
+            return expr_source(inner, scope)
+        case ir.Unary(op=op, operand=inner):
+            src = expr_source(inner, scope)
+            if src is None or op not in {"-", "+", "~", "!"}:
+                return None
+            return f"(not {src})" if op == "!" else f"({op}{src})"
+        case ir.Binary(op=op, left=left, right=right):
+            a, b = expr_source(left, scope), expr_source(right, scope)
+            if a is None or b is None:
+                return None
+            return f"({a} {_C_OPS.get(op, op)} {b})"
+        case ir.Conditional(cond=cond, then=then, other=other):
+            parts = [expr_source(x, scope) for x in (cond, then, other)]
+            if None in parts:
+                return None
+            return f"({parts[1]} if {parts[0]} else {parts[2]})"
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class Code:
     lines: tuple[str, ...]  # statements at relative indentation 0
@@ -122,22 +175,26 @@ class Marshaller:
 
     # -- encode --------------------------------------------------------------------------------
 
-    def encode(self, t: ir.Type, var: str, path: Path) -> Code:
-        """Check the Python value in ``var`` (a local name) and produce its wire form."""
+    def encode(self, t: ir.Type, var: str, path: Path, switch: str | None = None) -> Code:
+        """Check the Python value in ``var`` (a local name) and produce its wire form.
+
+        ``switch`` is the Python source of a non-encapsulated union's discriminant, if known.
+        """
         if isinstance(t, ir.TypeRef):
             decl = self.program.resolve(t)
             if isinstance(decl, ir.Typedef):
-                return self.encode(decl.type, var, path)
-            if isinstance(decl, ir.Struct):
+                return self.encode(decl.type, var, path, switch)
+            if isinstance(decl, ir.Struct) or is_encapsulated(decl):
                 return Code((), f"{self.codec_name('enc', t)}({var}, {path.src})")
             if isinstance(decl, ir.Enum_):
                 return Code(self._enum_check(t, var, path), var)
-            return self._unsupported(var, path, f"union {decl.name}")
+            name = self.codec_name("enc", t)
+            return Code((), f"{name}({var}, {switch or 'None'}, {path.src})")
         lines = self._scalar_check(t, var, path)
         if lines is not None:
             return Code(lines, f"float({var})" if isinstance(t, ir.FloatType) else var)
         if isinstance(t, ir.PointerType):
-            inner = self.encode(t.target, var, path)
+            inner = self.encode(t.target, var, path, switch)
             if t.kind == "ref":
                 null = (f"if {var} is None:", f"    raise _codec.null_ref({path.src})")
                 return Code(null + inner.lines, inner.expr)
@@ -183,22 +240,23 @@ class Marshaller:
 
     # -- decode --------------------------------------------------------------------------------
 
-    def decode(self, t: ir.Type, var: str, path: Path) -> Code:
+    def decode(self, t: ir.Type, var: str, path: Path, switch: str | None = None) -> Code:
         """Check the wire value in ``var`` and produce the Python value, statically typed."""
         if isinstance(t, ir.TypeRef):
             decl = self.program.resolve(t)
             if isinstance(decl, ir.Typedef):
-                return self.decode(decl.type, var, path)
-            if isinstance(decl, ir.Struct):
+                return self.decode(decl.type, var, path, switch)
+            if isinstance(decl, ir.Struct) or is_encapsulated(decl):
                 return Code((), f"{self.codec_name('dec', t)}({var}, {path.src})")
             if isinstance(decl, ir.Enum_):
                 return Code(self._enum_check(t, var, path), f"{self.qualify(t)}({var})")
-            return self._unsupported(var, path, f"union {decl.name}")
+            name = self.codec_name("dec", t)
+            return Code((), f"{name}({var}, {switch or 'None'}, {path.src})")
         lines = self._scalar_check(t, var, path)
         if lines is not None:
             return Code(lines, f"float({var})" if isinstance(t, ir.FloatType) else var)
         if isinstance(t, ir.PointerType):
-            inner = self.decode(t.target, var, path)
+            inner = self.decode(t.target, var, path, switch)
             if t.kind == "ref":
                 null = (f"if {var} is None:", f"    raise _codec.null_ref({path.src})")
                 return Code(null + inner.lines, inner.expr)
@@ -307,6 +365,19 @@ class Marshaller:
 
     def _unsupported(self, var: str, path: Path, what: str) -> Code:
         return Code((f'raise _codec.unsupported("{what}", {path.src})',), var)
+
+    def referenced_modules(self, t: ir.Type) -> set[str]:
+        """Modules other than this one whose declarations ``t`` names."""
+        match t:
+            case ir.TypeRef(module=module):
+                return set() if module == self.module else {module}
+            case (
+                ir.PointerType(target=inner)
+                | ir.ArrayType(element=inner)
+                | ir.PipeType(element=inner)
+            ):
+                return self.referenced_modules(inner)
+        return set()
 
     def codec_name(self, direction: str, ref: ir.TypeRef) -> str:
         """The generated function that encodes or decodes a struct: ``_enc_X`` / ``_dec_X``."""

@@ -13,6 +13,8 @@ import os
 import re
 from dataclasses import dataclass, field
 
+from . import textlinks
+
 # Decoding: UTF-8 with U+FFFD for invalid bytes, the same as ``DiagnosticSink``'s line reader, so
 # a caret rendered under a source line lines up with the column we report.
 ENCODING = "utf-8"
@@ -196,7 +198,7 @@ def load(path: str) -> SourceFile | None:
         hit = _CACHE.get(path)
         if hit is not None and hit[0] == key:
             return hit[1]
-        with open(path, "rb") as f:
+        with open(textlinks.follow(path), "rb") as f:
             data = f.read()
     except OSError:
         return None

@@ -10,38 +10,24 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from . import ir
-from .marshal import Code, Marshaller, Path, indent
-from .pyfmt import py_str, py_value, signature, wrap
+from .marshal import Marshaller, Path, indent
+from .pyfmt import py_str, signature, wrap
+from .pytypes import (
+    AliasView,
+    ConstView,
+    EnumView,
+    RecordView,
+    agreement_checks,
+    const_view,
+    enum_view,
+    is_union,
+    struct_codecs,
+    switch_source,
+    union_codecs,
+    unpack,
+)
 
 TUPLE_METHODS = frozenset(dir(tuple))
-
-
-@dataclass(frozen=True, slots=True)
-class ConstView:
-    name: str
-    annotation: str
-    value: str
-
-
-@dataclass(frozen=True, slots=True)
-class EnumView:
-    name: str
-    members: tuple[tuple[str, int], ...]
-    values_name: str
-
-
-@dataclass(frozen=True, slots=True)
-class StructView:
-    name: str
-    fields: tuple[tuple[str, str], ...]  # (python name, annotation)
-    encoder: tuple[str, ...]  # the function, lines at module level
-    decoder: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class AliasView:
-    name: str
-    value: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,16 +70,15 @@ class ModuleView:
     imports: tuple[tuple[str, str], ...]  # (module, alias) of imported IDL files
     constants: tuple[ConstView, ...]
     enums: tuple[EnumView, ...]
-    structs: tuple[StructView, ...]
-    aliases: tuple[AliasView, ...]
+    records: tuple[RecordView, ...]  # dataclasses: structs and encapsulated unions
+    aliases: tuple[AliasView, ...]  # typedefs and non-encapsulated unions, in order
+    codecs: tuple[tuple[str, ...], ...]  # each record's or union's codec functions
     interfaces: tuple[InterfaceView, ...]
     skipped: tuple[str, ...]  # interfaces parsed but not generated, for the docstring
     needs_enum: bool
     needs_dataclass: bool
-    needs_namedtuple: bool
     needs_awaitable: bool
     typing_imports: str  # "Final, NamedTuple", or "" when nothing is needed from typing
-    needs_final: bool
     needs_idlrt: bool
     needs_codec: bool
 
@@ -101,118 +86,88 @@ class ModuleView:
 def build(program: ir.Program, *, version: str) -> ModuleView:
     """The view of ``program.root``."""
     module = program.module(program.root)
-    aliases = {name: f"_m_{name}" for name in module.imports}
-    m = Marshaller(program, module.name, aliases)
-    constants = tuple(_const(m, d) for d in module.decls if isinstance(d, ir.Const))
-    enums = tuple(_enum(d) for d in module.decls if isinstance(d, ir.Enum_))
-    structs = tuple(_struct(m, d) for d in module.decls if isinstance(d, ir.Struct))
-    typedefs = tuple(
-        AliasView(ir.py_name(d.name), m.py_type(d.type))
-        for d in module.decls
-        if isinstance(d, ir.Typedef)
-    )
+    m = Marshaller(program, module.name)
+    m.module_aliases.update({name: f"_m_{name}" for name in _referenced(m, module)})
+    constants: list[ConstView] = []
+    enums: list[EnumView] = []
+    records: list[RecordView] = []
+    aliases: list[AliasView] = []
+    codecs: list[tuple[str, ...]] = []
+    for d in module.decls:
+        if isinstance(d, ir.Const):
+            constants.append(const_view(m, d))
+        elif isinstance(d, ir.Enum_):
+            enums.append(enum_view(d))
+        elif isinstance(d, ir.Typedef):
+            aliases.append(AliasView(ir.py_name(d.name), m.py_type(d.type)))
+        else:
+            view, functions = (
+                struct_codecs(m, d) if isinstance(d, ir.Struct) else union_codecs(m, d)
+            )
+            if isinstance(view, RecordView):
+                records.append(view)
+            else:
+                aliases.append(view)
+            codecs.append(tuple(functions))
     generated = tuple(i for i in module.interfaces if i.generated)
     interfaces = tuple(_interface(m, i) for i in generated)
     skipped = tuple(i.name for i in module.interfaces if not i.generated)
     has_procs = any(i.procedures for i in interfaces)
     needs_namedtuple = any(p.result_class for i in interfaces for p in i.procedures)
-    doc = _module_doc(module, generated, skipped)
+    picks_arms = any(isinstance(d, ir.Union) and d.switch_name is None for d in module.decls)
+    typing_names = (("Final", bool(constants)), ("NamedTuple", needs_namedtuple))
     return ModuleView(
         source=PurePath(module.source).name,
         version=version,
-        doc=doc,
-        imports=tuple(sorted(aliases.items())),
-        constants=constants,
-        enums=enums,
-        structs=structs,
-        aliases=typedefs,
+        doc=_module_doc(module, generated),
+        imports=tuple(sorted(m.module_aliases.items())),
+        constants=tuple(constants),
+        enums=tuple(enums),
+        records=tuple(records),
+        aliases=tuple(aliases),
+        codecs=tuple(codecs),
         interfaces=interfaces,
         skipped=skipped,
         needs_enum=bool(enums),
-        needs_dataclass=bool(structs),
-        needs_namedtuple=needs_namedtuple,
+        needs_dataclass=bool(records),
         needs_awaitable=has_procs,
-        typing_imports=", ".join(
-            n for n, used in (("Final", bool(constants)), ("NamedTuple", needs_namedtuple)) if used
-        ),
-        needs_final=bool(constants),
-        needs_idlrt=bool(interfaces),
-        needs_codec=bool(structs) or has_procs,
+        typing_imports=", ".join(n for n, used in typing_names if used),
+        needs_idlrt=bool(interfaces) or picks_arms,
+        needs_codec=bool(codecs) or has_procs,
     )
 
 
-def _module_doc(
-    module: ir.Module, generated: tuple[ir.Interface, ...], skipped: tuple[str, ...]
-) -> str:
+def _referenced(m: Marshaller, module: ir.Module) -> list[str]:
+    """The other modules whose declarations this one names (imports are transitive in MIDL)."""
+    found: set[str] = set()
+    for d in module.decls:
+        match d:
+            case ir.Const() | ir.Typedef():
+                found |= m.referenced_modules(d.type)
+            case ir.Struct():
+                for f in d.fields:
+                    found |= m.referenced_modules(f.type)
+            case ir.Union():
+                found |= m.referenced_modules(d.switch_type)
+                for arm in d.arms:
+                    if arm.field is not None:
+                        found |= m.referenced_modules(arm.field.type)
+    for iface in module.interfaces:
+        if iface.generated:
+            for proc in iface.procedures:
+                found |= m.referenced_modules(proc.return_type)
+                for p in proc.params:
+                    found |= m.referenced_modules(p.type)
+    return sorted(found)
+
+
+def _module_doc(module: ir.Module, generated: tuple[ir.Interface, ...]) -> str:
     parts = [
         f"interface {i.name} ({i.uuid}, version {i.version[0]}.{i.version[1]})" for i in generated
     ]
     if not parts:
         return f"Types and constants of {module.source}."
     return "Stubs for " + ", ".join(parts) + "."
-
-
-def _const(m: Marshaller, c: ir.Const) -> ConstView:
-    return ConstView(ir.py_name(c.name), m.py_type(c.type), py_value(c.value))
-
-
-def _enum(e: ir.Enum_) -> EnumView:
-    return EnumView(
-        ir.py_name(e.name),
-        tuple((ir.py_name(x.name), x.value) for x in e.members),
-        f"_{e.name}_VALUES",
-    )
-
-
-def _struct(m: Marshaller, s: ir.Struct) -> StructView:
-    name = ir.py_name(s.name)
-    fields = tuple((ir.py_name(f.name), m.py_type(f.type)) for f in s.fields)
-    path = Path("{path}")
-    ref = ir.TypeRef(s.name, m.module)
-
-    m.reset()
-    enc: list[str] = [
-        f"if not isinstance(v, {name}):",
-        f'    raise _codec.type_error(v, "{s.name}", path)',
-    ]
-    wire: list[str] = []
-    for f, (py, _) in zip(s.fields, fields, strict=True):
-        local = f"f_{py}"
-        code = m.encode(f.type, local, path.field(f.name))
-        enc += [
-            f"{local} = v.{py}",
-            *code.lines,
-            *m.range_check(f.range, local, path.field(f.name)),
-        ]
-        wire.append(code.expr)
-    enc.append(f"return [{', '.join(wire)}]")
-    encoder = (
-        *signature("", m.codec_name("enc", ref), ["v: object", "path: str"], "list[object]"),
-        *indent(enc),
-    )
-
-    m.reset()
-    locals_ = [f"f_{py}" for py, _ in fields]
-    dec: list[str] = _unpack(locals_, "w", len(fields), "path")
-    values: list[str] = []
-    for f, local in zip(s.fields, locals_, strict=True):
-        code = m.decode(f.type, local, path.field(f.name))
-        dec += [*code.lines, *m.range_check(f.range, code.expr, path.field(f.name))]
-        values.append(f"{ir.py_name(f.name)}={code.expr}")
-    dec.append(f"return {name}({', '.join(values)})")
-    decoder = (
-        *signature("", m.codec_name("dec", ref), ["w: object", "path: str"], name),
-        *indent(dec),
-    )
-    return StructView(name, fields, encoder, decoder)
-
-
-def _unpack(names: list[str], source: str, n: int, path: str) -> list[str]:
-    call = f"_codec.fields({source}, {n}, {path})"
-    if n == 0:
-        return [call]
-    target = names[0] + "," if n == 1 else ", ".join(names)
-    return [f"{'(' + target + ')' if n == 1 else target} = {call}"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -262,26 +217,26 @@ def _procedure(m: Marshaller, iface: ir.Interface, proc: ir.Procedure) -> ProcVi
     taken = {"self", "retval"} if proc.has_retval else {"self"}
     names = {p.name: _unique(p.py_name, taken) for p in proc.params}
     handle_param = _unique("handle", set(taken))
-    ins = proc.in_params
+    ins = [Slot(names[p.name], p.name, p.type, p) for p in proc.in_params]
     outs = proc.out_params
-    results: list[tuple[str, ir.Type]] = []
+    results: list[Slot] = []
     if proc.has_retval:
-        results.append(("retval", proc.return_type))
+        results.append(Slot("retval", "retval", proc.return_type))
     # NamedTuple fields cannot start with "_": such an [out] parameter's field is "x_" for "_x".
-    results += [(_result_field(names[p.name], taken), p.type) for p in outs]
+    results += [Slot(_result_field(names[p.name], taken), p.name, p.type, p) for p in outs]
 
     result_class = f"{proc.name}Result" if outs else None
-    result_fields = tuple((n, m.py_type(t)) for n, t in results)
+    result_fields = tuple((s.py, m.py_type(s.type)) for s in results)
     result_type = result_class or m.py_type(proc.return_type)
 
     functions = [
-        *_client_encode(m, prefix, proc, ins, names),
+        *_client_encode(m, prefix, proc, ins),
         "",
         "",
         *_client_decode(m, prefix, proc, results, result_class, result_type),
         "",
         "",
-        *_server_decode(m, prefix, proc, ins, names),
+        *_server_decode(m, prefix, proc, ins),
         "",
         "",
         *_server_encode(m, prefix, proc, results),
@@ -290,8 +245,8 @@ def _procedure(m: Marshaller, iface: ir.Interface, proc: ir.Procedure) -> ProcVi
         *_server_result(prefix, proc, results),
     ]
 
-    params = [f"{names[p.name]}: {m.py_type(p.type)}" for p in ins]
-    args = ", ".join(names[p.name] for p in ins)
+    params = [f"{slot.py}: {m.py_type(slot.type)}" for slot in ins]
+    args = ", ".join(slot.py for slot in ins)
     spec = prefix
     encode_call = f"{prefix}_cin({args})"
     call_type = f"idlrt.AsyncCall[{result_type}]"
@@ -394,90 +349,104 @@ def _sync_result_type(result_fields: tuple[tuple[str, str], ...]) -> str:
     return f"tuple[{', '.join(t for _, t in result_fields)}]"
 
 
-def _checks(m: Marshaller, code: Code, bounds: tuple[int, int] | None, path: Path) -> list[str]:
-    return [*code.lines, *m.range_check(bounds, code.expr, path)]
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """One value a procedure carries: a parameter, or the return value (``param`` None)."""
+
+    py: str  # its Python name (argument, NamedTuple field, complete() keyword)
+    idl: str  # its IDL name, for error paths and switch_is/size_is references
+    type: ir.Type
+    param: ir.Param | None = None
+
+    @property
+    def switch_is(self) -> ir.Expr | None:
+        return None if self.param is None else self.param.switch_is
+
+    @property
+    def range(self) -> tuple[int, int] | None:
+        return None if self.param is None else self.param.range
 
 
-def _client_encode(
-    m: Marshaller, prefix: str, proc: ir.Procedure, ins: tuple[ir.Param, ...], names: dict[str, str]
+def _encoder(
+    m: Marshaller, name: str, proc: ir.Procedure, slots: list[Slot], prefix: str, typed: bool
 ) -> list[str]:
-    """``_X_cin(args) -> wire``: the client checks its arguments before anything is sent."""
+    """A function from Python values to the wire list: every value checked where it is
+    produced, then the arrays' agreement with the sizes that govern them."""
     m.reset()
+    scope = {s.idl: f"{prefix}{s.py}" for s in slots if s.param is not None}
     body: list[str] = []
     wire: list[str] = []
-    for p in ins:
-        local = f"a_{names[p.name]}"
-        path = Path(f"{proc.name}.{p.name}")
-        code = m.encode(p.type, local, path)
-        body += _checks(m, code, p.range, path)
+    for s in slots:
+        local, path = f"{prefix}{s.py}", Path(f"{proc.name}.{s.idl}")
+        code = m.encode(s.type, local, path, switch_source(s.switch_is, scope))
+        body += [*code.lines, *m.range_check(s.range, local, path)]
         wire.append(code.expr)
+    for s in slots:
+        path = Path(f"{proc.name}.{s.idl}")
+        body += agreement_checks(m, s.type, f"{prefix}{s.py}", scope, path)
     body.append(f"return [{', '.join(wire)}]")
-    params = [f"a_{names[p.name]}: {m.py_type(p.type)}" for p in ins]
-    return [*signature("", f"{prefix}_cin", params, "list[object]"), *indent(body)]
+    params = [f"{prefix}{s.py}: {m.py_type(s.type) if typed else 'object'}" for s in slots]
+    return [*signature("", name, params, "list[object]"), *indent(body)]
+
+
+def _decoder(
+    m: Marshaller, name: str, proc: ir.Procedure, slots: list[Slot], prefix: str
+) -> tuple[list[str], list[str]]:
+    """The head and body of a function from the wire list to checked Python values, and the
+    expressions of those values, in slot order (unions decoded after their discriminants)."""
+    m.reset()
+    locals_ = [f"{prefix}{s.py}" for s in slots]
+    body = unpack(locals_, "w", len(slots), py_str(proc.name))
+    decoded: dict[str, str] = {}
+    for s, local in sorted(zip(slots, locals_, strict=True), key=lambda x: is_union(m, x[0].type)):
+        path = Path(f"{proc.name}.{s.idl}")
+        code = m.decode(s.type, local, path, switch_source(s.switch_is, decoded))
+        body += [*code.lines, *m.range_check(s.range, code.expr, path)]
+        decoded[s.idl] = code.expr
+    for s in slots:
+        path = Path(f"{proc.name}.{s.idl}")
+        body += agreement_checks(m, s.type, decoded[s.idl], decoded, path)
+    return body, [decoded[s.idl] for s in slots]
+
+
+def _client_encode(m: Marshaller, prefix: str, proc: ir.Procedure, ins: list[Slot]) -> list[str]:
+    """``_X_cin(args) -> wire``: the client checks its arguments before anything is sent."""
+    return _encoder(m, f"{prefix}_cin", proc, ins, "a_", typed=True)
 
 
 def _client_decode(
     m: Marshaller,
     prefix: str,
     proc: ir.Procedure,
-    results: list[tuple[str, ir.Type]],
+    results: list[Slot],
     result_class: str | None,
     result_type: str,
 ) -> list[str]:
     """``_X_cout(wire) -> result``: the client checks what the server sent back."""
-    m.reset()
-    locals_ = [f"r_{n}" for n, _ in results]
-    body = _unpack(locals_, "w", len(results), py_str(proc.name))
-    exprs: list[str] = []
-    for (n, t), local in zip(results, locals_, strict=True):
-        code = m.decode(t, local, Path(f"{proc.name}.{n}"))
-        body += code.lines
-        exprs.append(code.expr)
+    body, exprs = _decoder(m, f"{prefix}_cout", proc, results, "r_")
     if result_class:
-        fields = ", ".join(f"{n}={e}" for (n, _), e in zip(results, exprs, strict=True))
+        fields = ", ".join(f"{s.py}={e}" for s, e in zip(results, exprs, strict=True))
         body.append(f"return {result_class}({fields})")
     elif results:
         body.append(f"return {exprs[0]}")
     return [*signature("", f"{prefix}_cout", ["w: object"], result_type), *indent(body)]
 
 
-def _server_decode(
-    m: Marshaller, prefix: str, proc: ir.Procedure, ins: tuple[ir.Param, ...], names: dict[str, str]
-) -> list[str]:
+def _server_decode(m: Marshaller, prefix: str, proc: ir.Procedure, ins: list[Slot]) -> list[str]:
     """``_X_sin(wire) -> args``: the server checks the request before the manager sees it."""
-    m.reset()
-    locals_ = [f"p_{names[p.name]}" for p in ins]
-    body = _unpack(locals_, "w", len(ins), py_str(proc.name))
-    exprs: list[str] = []
-    for p, local in zip(ins, locals_, strict=True):
-        path = Path(f"{proc.name}.{p.name}")
-        code = m.decode(p.type, local, path)
-        body += _checks(m, code, p.range, path)
-        exprs.append(code.expr)
+    body, exprs = _decoder(m, f"{prefix}_sin", proc, ins, "p_")
     body.append(f"return ({exprs[0]},)" if len(exprs) == 1 else f"return ({', '.join(exprs)})")
     return [*signature("", f"{prefix}_sin", ["w: object"], "tuple[object, ...]"), *indent(body)]
 
 
 def _server_encode(
-    m: Marshaller, prefix: str, proc: ir.Procedure, results: list[tuple[str, ir.Type]]
+    m: Marshaller, prefix: str, proc: ir.Procedure, results: list[Slot]
 ) -> list[str]:
     """``_X_sout(retval, outs...) -> wire``: checked where the values are produced (rule 7)."""
-    m.reset()
-    body: list[str] = []
-    wire: list[str] = []
-    for n, t in results:
-        local = f"r_{n}"
-        code = m.encode(t, local, Path(f"{proc.name}.{n}"))
-        body += code.lines
-        wire.append(code.expr)
-    body.append(f"return [{', '.join(wire)}]")
-    params = [f"r_{n}: object" for n, _ in results]
-    return [*signature("", f"{prefix}_sout", params, "list[object]"), *indent(body)]
+    return _encoder(m, f"{prefix}_sout", proc, results, "r_", typed=False)
 
 
-def _server_result(
-    prefix: str, proc: ir.Procedure, results: list[tuple[str, ir.Type]]
-) -> list[str]:
+def _server_result(prefix: str, proc: ir.Procedure, results: list[Slot]) -> list[str]:
     """``_X_sres(result) -> wire``: a synchronous routine's return value, unpacked."""
     if not results:
         body = ["return []"]

@@ -19,6 +19,7 @@ from .status import (
 
 __all__ = [
     "bound_error",
+    "check_count",
     "enum_error",
     "fields",
     "int_error",
@@ -26,6 +27,7 @@ __all__ = [
     "range_error",
     "result_tuple",
     "type_error",
+    "union_error",
     "unsupported",
 ]
 
@@ -72,6 +74,25 @@ def enum_error(value: object, enum_name: str, path: str) -> RpcError:
 def bound_error(path: str, message: str) -> RpcError:
     """1734 for array bounds that disagree (``size_is``, ``length_is``...)."""
     return RpcError(RPC_X_INVALID_BOUND, f"{path}: {message}")
+
+
+def check_count(value: object, expected: object, path: str, attribute: str) -> None:
+    """Raise 1734 unless the array ``value`` (None: nothing to check) has ``expected`` items,
+    as the ``attribute`` (``size_is``, ``length_is``...) that governs it says."""
+    if value is None or not hasattr(value, "__len__"):
+        return
+    count = len(value)
+    if type(expected) is not int and not isinstance(expected, int):
+        raise RpcError(RPC_X_INVALID_BOUND, f"{path}: {attribute} is {expected!r}, not a number")
+    if count != expected:
+        raise RpcError(RPC_X_INVALID_BOUND, f"{path}: {count} items, but {attribute} is {expected}")
+
+
+def union_error(discriminant: object, union_name: str, path: str) -> RpcError:
+    """1783 for a discriminant that selects no arm of ``union_name`` (and there is no default)."""
+    return RpcError(
+        RPC_X_BAD_STUB_DATA, f"{path}: no arm of union {union_name} for {discriminant!r}"
+    )
 
 
 def range_error(value: object, low: object, high: object, path: str) -> RpcError:

@@ -40,15 +40,15 @@ def _enc_JOB_REPORT(v: object, path: str) -> list[object]:
     if not isinstance(v, JOB_REPORT):
         raise _codec.type_error(v, "JOB_REPORT", path)
     f_id = v.id
+    f_state = v.state
+    f_seconds = v.seconds
+    f_note = v.note
     if not isinstance(f_id, int) or not 0 <= f_id <= 4294967295:
         raise _codec.int_error(f_id, "unsigned long", f"{path}.id")
-    f_state = v.state
     if not isinstance(f_state, int) or f_state not in _JOB_STATE_VALUES:
         raise _codec.enum_error(f_state, "JOB_STATE", f"{path}.state")
-    f_seconds = v.seconds
     if not isinstance(f_seconds, (int, float)):
         raise _codec.type_error(f_seconds, "double", f"{path}.seconds")
-    f_note = v.note
     _t1: object = None
     if f_note is not None:
         if not isinstance(f_note, str):

@@ -28,10 +28,6 @@ class Span:
 NO_SPAN = Span("<builtin>", 0, 0)
 
 
-def _span() -> Span:
-    return field(default=NO_SPAN, compare=False, repr=False)
-
-
 def py_name(name: str) -> str:
     """The Python spelling of an IDL identifier: verbatim, with ``_`` after a keyword."""
     if keyword.iskeyword(name) or keyword.issoftkeyword(name) or name in {"None", "True", "False"}:
@@ -149,7 +145,7 @@ class VoidType:
 
 @dataclass(frozen=True, slots=True)
 class HandleType:
-    """An explicit ``handle_t`` binding handle; dropped on the client, a CallContext on the server."""
+    """An explicit ``handle_t``: dropped on the client, a CallContext on the server."""
 
     name: str = "handle_t"
 
@@ -229,7 +225,7 @@ class Attribute:
 
     name: str
     args: tuple[str, ...] = ()
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,14 +233,14 @@ class Const:
     name: str
     type: Type
     value: int | float | str | bool | None
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class EnumMember:
     name: str
     value: int
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,7 +248,7 @@ class Enum_:
     name: str
     members: tuple[EnumMember, ...]
     v1_enum: bool = False
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,7 +256,7 @@ class Field:
     name: str
     type: Type
     range: tuple[int, int] | None = None
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
     switch_is: Expr | None = None  # the discriminant of a non-encapsulated union field
 
 
@@ -268,14 +264,14 @@ class Field:
 class Struct:
     name: str
     fields: tuple[Field, ...]
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class UnionArm:
     cases: tuple[Expr, ...]  # empty = default arm
     field: Field | None  # None for an arm with no data
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,7 +283,7 @@ class Union:
     arms: tuple[UnionArm, ...]
     switch_name: str | None = None  # encapsulated: the discriminant field's name
     union_name: str | None = None  # encapsulated: the arm field's name
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,7 +292,7 @@ class Typedef:
 
     name: str
     type: Type
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 Decl: TypeAlias = Const | Enum_ | Struct | Union | Typedef
@@ -325,7 +321,7 @@ class Param:
     range: tuple[int, int] | None = None
     comm_status: bool = False
     fault_status: bool = False
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
     @property
     def py_name(self) -> str:
@@ -345,7 +341,7 @@ class Procedure:
     is_async: bool = False
     comm_status: bool = False  # on the return value
     fault_status: bool = False  # on the return value
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
     @property
     def py_name(self) -> str:
@@ -377,7 +373,7 @@ class Interface:
     is_local: bool = False
     base: str | None = None
     attributes: tuple[Attribute, ...] = ()
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
     @property
     def generated(self) -> bool:
@@ -394,7 +390,7 @@ class Module:
     imports: tuple[str, ...]  # Python module names of directly imported IDL files
     decls: tuple[Decl, ...]  # in declaration order, interface-local ones included
     interfaces: tuple[Interface, ...]
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

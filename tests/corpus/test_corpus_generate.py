@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from support import CORPUS
 
 from idlc.cli import main
+from support import CORPUS
 
 
 @dataclass(frozen=True)

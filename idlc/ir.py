@@ -7,8 +7,9 @@ came from source carries a ``Span`` that takes no part in equality.
 
 from __future__ import annotations
 
+import dataclasses
 import keyword
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from typing import Literal, TypeAlias
 
@@ -225,7 +226,7 @@ class Attribute:
 
     name: str
     args: tuple[str, ...] = ()
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,14 +234,14 @@ class Const:
     name: str
     type: Type
     value: int | float | str | bool | None
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class EnumMember:
     name: str
     value: int
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,7 +249,7 @@ class Enum_:
     name: str
     members: tuple[EnumMember, ...]
     v1_enum: bool = False
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,7 +257,7 @@ class Field:
     name: str
     type: Type
     range: tuple[int, int] | None = None
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
     switch_is: Expr | None = None  # the discriminant of a non-encapsulated union field
 
 
@@ -264,14 +265,14 @@ class Field:
 class Struct:
     name: str
     fields: tuple[Field, ...]
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class UnionArm:
     cases: tuple[Expr, ...]  # empty = default arm
     field: Field | None  # None for an arm with no data
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,7 +284,7 @@ class Union:
     arms: tuple[UnionArm, ...]
     switch_name: str | None = None  # encapsulated: the discriminant field's name
     union_name: str | None = None  # encapsulated: the arm field's name
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,7 +293,7 @@ class Typedef:
 
     name: str
     type: Type
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 Decl: TypeAlias = Const | Enum_ | Struct | Union | Typedef
@@ -321,7 +322,7 @@ class Param:
     range: tuple[int, int] | None = None
     comm_status: bool = False
     fault_status: bool = False
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
     @property
     def py_name(self) -> str:
@@ -341,7 +342,7 @@ class Procedure:
     is_async: bool = False
     comm_status: bool = False  # on the return value
     fault_status: bool = False  # on the return value
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
     @property
     def py_name(self) -> str:
@@ -373,7 +374,7 @@ class Interface:
     is_local: bool = False
     base: str | None = None
     attributes: tuple[Attribute, ...] = ()
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
     @property
     def generated(self) -> bool:
@@ -390,7 +391,7 @@ class Module:
     imports: tuple[str, ...]  # Python module names of directly imported IDL files
     decls: tuple[Decl, ...]  # in declaration order, interface-local ones included
     interfaces: tuple[Interface, ...]
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -107,6 +107,10 @@ class Marshaller:
     program: ir.Program
     module: str  # the module being generated: references into others are qualified
     module_aliases: dict[str, str] = field(default_factory=dict)  # module name -> local alias
+    # Context handles marshal differently on each side, and [in]-only ones may not be null:
+    # the procedure generators set these before each value.
+    side: str = "client"
+    nullable: bool = True
     _counter: int = 0
 
     # -- names -------------------------------------------------------------------------------
@@ -141,7 +145,10 @@ class Marshaller:
 
     # -- Python annotations --------------------------------------------------------------------
 
-    def py_type(self, t: ir.Type) -> str:
+    def py_type(self, t: ir.Type, *, server: bool = False) -> str:
+        """The annotation of a value of ``t``; context handles differ on the ``server`` side."""
+        if self.is_context_handle(t):
+            return "object" if server else "idlrt.ContextHandle | None"
         match t:
             case ir.IntType():
                 return "int"
@@ -158,16 +165,23 @@ class Marshaller:
             case ir.TypeRef():
                 return self.qualify(t)
             case ir.PointerType(target=target, kind=kind):
-                inner = self.py_type(target)
+                inner = self.py_type(target, server=server)
                 if kind == "ref" or inner.endswith("| None") or inner == "None":
                     return inner
                 return f"{inner} | None"
             case ir.ArrayType(element=element):
                 if self.is_byte(element):
                     return "bytes"
-                return f"list[{self.py_type(element)}]"
+                return f"list[{self.py_type(element, server=server)}]"
             case _:
                 return "object"
+
+    def is_context_handle(self, t: ir.Type) -> bool:
+        """A ``[context_handle]`` value, possibly behind typedefs and one [ref] pointer level."""
+        r = self.resolve(t)
+        if isinstance(r, ir.PointerType):
+            r = self.resolve(r.target)
+        return isinstance(r, ir.ContextHandleType)
 
     def is_byte(self, t: ir.Type) -> bool:
         r = self.resolve(t)
@@ -195,6 +209,8 @@ class Marshaller:
             return Code(lines, f"float({var})" if isinstance(t, ir.FloatType) else var)
         if isinstance(t, ir.PointerType):
             inner = self.encode(t.target, var, path, switch)
+            if self.is_context_handle(t.target):
+                return inner  # the handle is the value: None means closed, not a null pointer
             if t.kind == "ref":
                 null = (f"if {var} is None:", f"    raise _codec.null_ref({path.src})")
                 return Code(null + inner.lines, inner.expr)
@@ -212,6 +228,10 @@ class Marshaller:
             )
         if isinstance(t, ir.ArrayType):
             return self._encode_array(t, var, path)
+        if isinstance(t, ir.ContextHandleType):
+            if self.side == "server":
+                return Code((), f'_codec.ctx_to_client({var}, {path.src}, "{t.name}")')
+            return Code((), f"_codec.ctx_to_server({var}, {path.src}, {self.nullable})")
         return self._unsupported(var, path, type(t).__name__)
 
     def _encode_array(self, t: ir.ArrayType, var: str, path: Path) -> Code:
@@ -257,6 +277,8 @@ class Marshaller:
             return Code(lines, f"float({var})" if isinstance(t, ir.FloatType) else var)
         if isinstance(t, ir.PointerType):
             inner = self.decode(t.target, var, path, switch)
+            if self.is_context_handle(t.target):
+                return inner  # the handle is the value: None means closed, not a null pointer
             if t.kind == "ref":
                 null = (f"if {var} is None:", f"    raise _codec.null_ref({path.src})")
                 return Code(null + inner.lines, inner.expr)
@@ -274,6 +296,11 @@ class Marshaller:
             )
         if isinstance(t, ir.ArrayType):
             return self._decode_array(t, var, path)
+        if isinstance(t, ir.ContextHandleType):
+            if self.side == "server":
+                call = f'_codec.ctx_from_client({var}, {path.src}, "{t.name}", {self.nullable})'
+                return Code((), call)
+            return Code((), f"_codec.ctx_from_server({var}, {path.src})")
         return self._unsupported(var, path, type(t).__name__)
 
     def _decode_array(self, t: ir.ArrayType, var: str, path: Path) -> Code:

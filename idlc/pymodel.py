@@ -227,6 +227,7 @@ def _procedure(m: Marshaller, iface: ir.Interface, proc: ir.Procedure) -> ProcVi
 
     result_class = f"{proc.name}Result" if outs else None
     result_fields = tuple((s.py, m.py_type(s.type)) for s in results)
+    server_fields = tuple((s.py, m.py_type(s.type, server=True)) for s in results)
     result_type = result_class or m.py_type(proc.return_type)
 
     functions = [
@@ -273,11 +274,11 @@ def _procedure(m: Marshaller, iface: ir.Interface, proc: ir.Procedure) -> ProcVi
             context_positions.append(len(manager_params) - (2 if handle_class else 1))
             manager_params.append(f"{names[p.name]}: idlrt.CallContext")
         elif p.direction.is_in:
-            manager_params.append(f"{names[p.name]}: {m.py_type(p.type)}")
+            manager_params.append(f"{names[p.name]}: {m.py_type(p.type, server=True)}")
     if proc.is_async:
         manager_returns = "Awaitable[None] | None"
     else:
-        sync = _sync_result_type(result_fields)
+        sync = _sync_result_type(server_fields)
         manager_returns = (
             f"Awaitable[{sync}] | None" if sync == "None" else f"{sync} | Awaitable[{sync}]"
         )
@@ -285,8 +286,8 @@ def _procedure(m: Marshaller, iface: ir.Interface, proc: ir.Procedure) -> ProcVi
 
     complete_params = ["self"]
     if proc.has_retval:
-        complete_params.append(f"retval: {result_fields[0][1]}")
-    kw = [f"{n}: {t}" for n, t in result_fields[1 if proc.has_retval else 0 :]]
+        complete_params.append(f"retval: {server_fields[0][1]}")
+    kw = [f"{n}: {t}" for n, t in server_fields[1 if proc.has_retval else 0 :]]
     if kw:
         complete_params += ["*", *kw]
     complete_def = tuple(signature("    ", "complete", complete_params, "None"))
@@ -366,18 +367,25 @@ class Slot:
     def range(self) -> tuple[int, int] | None:
         return None if self.param is None else self.param.range
 
+    @property
+    def nullable(self) -> bool:
+        """Whether a context handle here may be null: not for [in]-only parameters."""
+        return self.param is None or self.param.direction is not ir.Direction.IN
+
 
 def _encoder(
-    m: Marshaller, name: str, proc: ir.Procedure, slots: list[Slot], prefix: str, typed: bool
+    m: Marshaller, name: str, proc: ir.Procedure, slots: list[Slot], prefix: str, side: str
 ) -> list[str]:
     """A function from Python values to the wire list: every value checked where it is
     produced, then the arrays' agreement with the sizes that govern them."""
     m.reset()
+    m.side = side
     scope = {s.idl: f"{prefix}{s.py}" for s in slots if s.param is not None}
     body: list[str] = []
     wire: list[str] = []
     for s in slots:
         local, path = f"{prefix}{s.py}", Path(f"{proc.name}.{s.idl}")
+        m.nullable = s.nullable
         code = m.encode(s.type, local, path, switch_source(s.switch_is, scope))
         body += [*code.lines, *m.range_check(s.range, local, path)]
         wire.append(code.expr)
@@ -385,21 +393,24 @@ def _encoder(
         path = Path(f"{proc.name}.{s.idl}")
         body += agreement_checks(m, s.type, f"{prefix}{s.py}", scope, path)
     body.append(f"return [{', '.join(wire)}]")
+    typed = side == "client"
     params = [f"{prefix}{s.py}: {m.py_type(s.type) if typed else 'object'}" for s in slots]
     return [*signature("", name, params, "list[object]"), *indent(body)]
 
 
 def _decoder(
-    m: Marshaller, name: str, proc: ir.Procedure, slots: list[Slot], prefix: str
+    m: Marshaller, proc: ir.Procedure, slots: list[Slot], prefix: str, side: str
 ) -> tuple[list[str], list[str]]:
-    """The head and body of a function from the wire list to checked Python values, and the
-    expressions of those values, in slot order (unions decoded after their discriminants)."""
+    """The body of a function from the wire list to checked Python values, and the expressions
+    of those values, in slot order (unions decoded after their discriminants)."""
     m.reset()
+    m.side = side
     locals_ = [f"{prefix}{s.py}" for s in slots]
     body = unpack(locals_, "w", len(slots), py_str(proc.name))
     decoded: dict[str, str] = {}
     for s, local in sorted(zip(slots, locals_, strict=True), key=lambda x: is_union(m, x[0].type)):
         path = Path(f"{proc.name}.{s.idl}")
+        m.nullable = s.nullable
         code = m.decode(s.type, local, path, switch_source(s.switch_is, decoded))
         body += [*code.lines, *m.range_check(s.range, code.expr, path)]
         decoded[s.idl] = code.expr
@@ -411,7 +422,7 @@ def _decoder(
 
 def _client_encode(m: Marshaller, prefix: str, proc: ir.Procedure, ins: list[Slot]) -> list[str]:
     """``_X_cin(args) -> wire``: the client checks its arguments before anything is sent."""
-    return _encoder(m, f"{prefix}_cin", proc, ins, "a_", typed=True)
+    return _encoder(m, f"{prefix}_cin", proc, ins, "a_", "client")
 
 
 def _client_decode(
@@ -423,7 +434,7 @@ def _client_decode(
     result_type: str,
 ) -> list[str]:
     """``_X_cout(wire) -> result``: the client checks what the server sent back."""
-    body, exprs = _decoder(m, f"{prefix}_cout", proc, results, "r_")
+    body, exprs = _decoder(m, proc, results, "r_", "client")
     if result_class:
         fields = ", ".join(f"{s.py}={e}" for s, e in zip(results, exprs, strict=True))
         body.append(f"return {result_class}({fields})")
@@ -434,7 +445,7 @@ def _client_decode(
 
 def _server_decode(m: Marshaller, prefix: str, proc: ir.Procedure, ins: list[Slot]) -> list[str]:
     """``_X_sin(wire) -> args``: the server checks the request before the manager sees it."""
-    body, exprs = _decoder(m, f"{prefix}_sin", proc, ins, "p_")
+    body, exprs = _decoder(m, proc, ins, "p_", "server")
     body.append(f"return ({exprs[0]},)" if len(exprs) == 1 else f"return ({', '.join(exprs)})")
     return [*signature("", f"{prefix}_sin", ["w: object"], "tuple[object, ...]"), *indent(body)]
 
@@ -443,7 +454,7 @@ def _server_encode(
     m: Marshaller, prefix: str, proc: ir.Procedure, results: list[Slot]
 ) -> list[str]:
     """``_X_sout(retval, outs...) -> wire``: checked where the values are produced (rule 7)."""
-    return _encoder(m, f"{prefix}_sout", proc, results, "r_", typed=False)
+    return _encoder(m, f"{prefix}_sout", proc, results, "r_", "server")
 
 
 def _server_result(prefix: str, proc: ir.Procedure, results: list[Slot]) -> list[str]:

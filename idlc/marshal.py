@@ -176,6 +176,11 @@ class Marshaller:
             case _:
                 return "object"
 
+    def is_open_union(self, t: ir.Type) -> bool:
+        """A non-encapsulated union: its discriminant lives elsewhere, its value may be None."""
+        r = self.resolve(t)
+        return isinstance(r, ir.Union) and r.switch_name is None
+
     def is_context_handle(self, t: ir.Type) -> bool:
         """A ``[context_handle]`` value, possibly behind typedefs and one [ref] pointer level."""
         r = self.resolve(t)
@@ -209,8 +214,11 @@ class Marshaller:
             return Code(lines, f"float({var})" if isinstance(t, ir.FloatType) else var)
         if isinstance(t, ir.PointerType):
             inner = self.encode(t.target, var, path, switch)
-            if self.is_context_handle(t.target):
-                return inner  # the handle is the value: None means closed, not a null pointer
+            if self.is_context_handle(t.target) or (
+                t.kind == "ref" and self.is_open_union(t.target)
+            ):
+                # None is the value itself (a closed handle, a union's empty arm), not a null
+                return inner
             if t.kind == "ref":
                 null = (f"if {var} is None:", f"    raise _codec.null_ref({path.src})")
                 return Code(null + inner.lines, inner.expr)
@@ -277,8 +285,11 @@ class Marshaller:
             return Code(lines, f"float({var})" if isinstance(t, ir.FloatType) else var)
         if isinstance(t, ir.PointerType):
             inner = self.decode(t.target, var, path, switch)
-            if self.is_context_handle(t.target):
-                return inner  # the handle is the value: None means closed, not a null pointer
+            if self.is_context_handle(t.target) or (
+                t.kind == "ref" and self.is_open_union(t.target)
+            ):
+                # None is the value itself (a closed handle, a union's empty arm), not a null
+                return inner
             if t.kind == "ref":
                 null = (f"if {var} is None:", f"    raise _codec.null_ref({path.src})")
                 return Code(null + inner.lines, inner.expr)

@@ -95,17 +95,9 @@ def switch_source(expr: ir.Expr | None, scope: dict[str, str]) -> str | None:
 
 def is_union(m: Marshaller, t: ir.Type) -> bool:
     """Whether a value of ``t`` needs a discriminant from elsewhere (decoded after the rest)."""
-    while True:
-        if isinstance(t, ir.PointerType):
-            t = t.target
-        elif isinstance(t, ir.TypeRef):
-            decl = m.program.resolve(t)
-            if isinstance(decl, ir.Typedef):
-                t = decl.type
-            else:
-                return isinstance(decl, ir.Union) and decl.switch_name is None
-        else:
-            return False
+    while isinstance(t, ir.PointerType):
+        t = t.target
+    return m.is_open_union(t)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -36,9 +36,7 @@ INTS = [
     I("error_status_t", 32, False),
 ]
 COLOR = ir.Enum_("COLOR", (ir.EnumMember("RED", 0), ir.EnumMember("GREEN", 5)))
-INNER = ir.Struct(
-    "INNER", (ir.Field("a", INTS[2]), ir.Field("s", ir.StringType(wide=True)))
-)
+INNER = ir.Struct("INNER", (ir.Field("a", INTS[2]), ir.Field("s", ir.StringType(wide=True))))
 FIELDS = (
     *(ir.Field(f"i_{t.name.replace(' ', '_')}", t) for t in INTS),
     ir.Field("flag", ir.BoolType()),

@@ -90,6 +90,8 @@ class Path:
 
     @property
     def src(self) -> str:
+        if self.body == "{path}":
+            return "path"
         if "{" in self.body:
             return f'f"{self.body}"'
         return f'"{self.body}"'

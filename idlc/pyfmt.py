@@ -44,7 +44,10 @@ def signature(
 ) -> list[str]:
     """A ``def`` line (or lines) with annotated parameters."""
     head = f"{'async ' if is_async else ''}def {name}("
-    return wrap(indent, head, params, f") -> {returns}:")
+    lines = wrap(indent, head, params, f") -> {returns}:")
+    if len(lines) == 3 and len(params) == 1:
+        lines[1] += ","  # a lone parameter on its own line takes the formatter's trailing comma
+    return lines
 
 
 def _closing_split(code: str) -> tuple[str, str, str] | None:

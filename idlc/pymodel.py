@@ -75,10 +75,7 @@ class ModuleView:
     codecs: tuple[tuple[str, ...], ...]  # each record's or union's codec functions
     interfaces: tuple[InterfaceView, ...]
     skipped: tuple[str, ...]  # interfaces parsed but not generated, for the docstring
-    needs_enum: bool
-    needs_dataclass: bool
-    needs_awaitable: bool
-    typing_imports: str  # "Final, NamedTuple", or "" when nothing is needed from typing
+    std_imports: tuple[str, ...]  # standard-library import lines, in isort's order
     needs_idlrt: bool
     needs_codec: bool
 
@@ -128,13 +125,25 @@ def build(program: ir.Program, *, version: str) -> ModuleView:
         codecs=tuple(codecs),
         interfaces=interfaces,
         skipped=skipped,
-        needs_enum=bool(enums),
-        needs_dataclass=bool(records),
-        needs_awaitable=has_procs,
-        typing_imports=", ".join(n for n, used in typing_names if used),
+        std_imports=_std_imports(
+            enum=bool(enums),
+            awaitable=has_procs,
+            dataclass=bool(records),
+            typing=", ".join(n for n, used in typing_names if used),
+        ),
         needs_idlrt=bool(interfaces) or picks_arms,
         needs_codec=bool(codecs) or has_procs,
     )
+
+
+def _std_imports(*, enum: bool, awaitable: bool, dataclass: bool, typing: str) -> tuple[str, ...]:
+    lines = [
+        ("import enum", enum),
+        ("from collections.abc import Awaitable", awaitable),
+        ("from dataclasses import dataclass", dataclass),
+        (f"from typing import {typing}", bool(typing)),
+    ]
+    return tuple(line for line, used in lines if used)
 
 
 def _referenced(m: Marshaller, module: ir.Module) -> list[str]:

@@ -1,0 +1,139 @@
+"""The ``idlc`` command: the only layer that writes files."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import __version__
+
+USAGE = (
+    "idlc FILE.idl... [-o OUTDIR] [-I DIR]... [-D NAME[=VALUE]]... "
+    "[--acf FILE.acf | --no-acf] [--check] [--version] [--dump-ir]"
+)
+
+
+class _ArgumentParser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"idlc: error: {message}\n")
+        raise SystemExit(1)
+
+
+def _arg_parser() -> argparse.ArgumentParser:
+    p = _ArgumentParser(prog="idlc", usage=USAGE, description="MIDL-style IDL compiler")
+    p.add_argument("files", nargs="*", metavar="FILE.idl")
+    p.add_argument("-o", dest="outdir", default=".", metavar="OUTDIR")
+    p.add_argument("-I", dest="include", action="append", default=[], metavar="DIR")
+    p.add_argument("-D", dest="define", action="append", default=[], metavar="NAME[=VALUE]")
+    acf = p.add_mutually_exclusive_group()
+    acf.add_argument("--acf", metavar="FILE.acf")
+    acf.add_argument("--no-acf", action="store_true")
+    p.add_argument("--check", action="store_true")
+    p.add_argument("--version", action="store_true")
+    p.add_argument("--dump-ir", action="store_true")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(sys.argv[1:] if argv is None else argv)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # the contract: no traceback for any input
+        sys.stderr.write(f"idlc: internal error: {type(exc).__name__}: {exc}\n")
+        return 2
+
+
+def _main(argv: list[str]) -> int:
+    args = _arg_parser().parse_args(argv)
+    if args.version:
+        print(f"idlc {__version__}")
+        return 0
+    if not args.files:
+        _arg_parser().error("no input files")
+    if args.acf and len(args.files) != 1:
+        _arg_parser().error("--acf needs exactly one input file")
+
+    from .diagnostics import DiagnosticSink
+    from .frontend import FrontEnd, Options
+    from .preprocess import parse_define
+
+    sink = DiagnosticSink()
+    try:
+        defines = tuple(parse_define(d) for d in args.define)
+    except ValueError as exc:
+        sys.stderr.write(f"idlc: error: {exc}\n")
+        return 1
+    options = Options(
+        include_dirs=tuple(Path(d) for d in args.include),
+        defines=defines,
+        acf=Path(args.acf) if args.acf else None,
+        no_acf=args.no_acf,
+    )
+    front = FrontEnd(options, sink)
+    programs = []
+    for name in args.files:
+        program = front.compile(Path(name))
+        if program is not None:
+            programs.append(program)
+    sink.write(sys.stderr)
+    if sink.error_count:
+        return 1
+    if args.dump_ir:
+        from .dump import dump_program
+
+        for program in programs:
+            sys.stdout.write(dump_program(program))
+        return 0
+    return _generate(programs, Path(args.outdir), check=args.check)
+
+
+def _generate(programs: list, outdir: Path, *, check: bool) -> int:  # type: ignore[type-arg]
+    from . import ir
+    from .codegen import generate
+
+    outputs: dict[str, str] = {}
+    for program in programs:
+        for module in program.modules:
+            if module.name in outputs:
+                continue
+            closure = _closure(program, module.name)
+            sub = ir.Program(tuple(m for m in program.modules if m.name in closure), module.name)
+            outputs[module.name] = generate(sub, version=__version__)
+    stale = 0
+    if not check:
+        outdir.mkdir(parents=True, exist_ok=True)
+        init = outdir / "__init__.py"
+        if not init.exists():
+            init.write_text("", encoding="utf-8")
+    for name, text in outputs.items():
+        target = outdir / f"{name}.py"
+        current = target.read_text(encoding="utf-8") if target.is_file() else None
+        if current == text:
+            continue
+        if check:
+            state = "is missing" if current is None else "is out of date"
+            sys.stderr.write(f"idlc: {target} {state}\n")
+            stale += 1
+        else:
+            target.write_text(text, encoding="utf-8", newline="\n")
+    return 1 if stale else 0
+
+
+def _closure(program: object, root: str) -> set[str]:
+    from . import ir
+
+    assert isinstance(program, ir.Program)
+    out: set[str] = set()
+    todo = [root]
+    while todo:
+        name = todo.pop()
+        if name in out:
+            continue
+        out.add(name)
+        todo.extend(program.module(name).imports)
+    return out

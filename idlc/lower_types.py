@@ -1,0 +1,539 @@
+"""Shaping IR types from a type specifier, a declarator and attributes.
+
+Pointer rules (MIDL): a parameter's top-level pointer is ``ref`` unless attributed; other pointers
+take the interface's ``pointer_default`` (``unique`` outside interfaces). A typedef whose top-level
+pointer has no pointer attribute is *floating*: it is lowered as ``ref`` and each use adds the
+kind that applies there (``PointerType(TypeRef(T), "unique")`` in a struct of a
+``pointer_default(unique)`` interface, nothing for a parameter). A ``[string]`` pointer becomes
+``StringType``; a conformant pointer (``size_is``...) becomes ``ArrayType``; when such a pointer is
+``unique``/``ptr`` it is wrapped as ``PointerType(StringType|ArrayType, kind)`` -- i.e. a
+PointerType always means "the value, or None when the kind is not ref", never an extra level of
+data.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from . import ast, ir
+from .diagnostics import DiagnosticSink
+from .lower_expr import NotConstant, Value, fold
+from .parser import parse_attr_exprs, parse_attr_type
+
+if TYPE_CHECKING:
+    from .lower import Symbols, TypeEntry
+
+KNOWN_ATTRIBUTES = frozenset(
+    """
+    aggregatable allocate annotation appobject async async_uuid auto_handle bindable broadcast
+    byte_count call_as callback case code comm_status context_handle context_handle_noserialize
+    context_handle_serialize control cpp_quote custom decode default default_bind
+    defaultcollelem defaultvalue defaultvtable disable_consistency_check displaybind dllname
+    dual enable_allocate encode endpoint entry explicit_handle fault_status first_is
+    force_allocate handle heap helpcontext helpfile helpstring helpstringcontext helpstringdll
+    hidden id idempotent ignore iid_is immediatebind implicit_handle in last_is lcid length_is
+    licensed local max_is maybe message min_is ms_union nocode nonbrowsable noncreatable
+    nonextensible notify notify_flag object odl oleautomation optimize optional out
+    partial_ignore pointer_default pointer_type progid propget propput propputref proxy ptr
+    public range readonly ref represent_as requestedit restricted retval satype size_is source
+    strict_context_handle string switch switch_is switch_type system_handle threading
+    transmit_as type_strict_context_handle uidefault unique user_marshal usesgetlasterror uuid
+    v1_enum vararg version wire_marshal wire_marshal_type
+    """.split()  # noqa: SIM905 - a word list reads best as text
+)
+
+_INT_NAMES: dict[str, tuple[str, int, bool]] = {}
+
+
+def _ints() -> dict[str, tuple[str, int, bool]]:
+    if _INT_NAMES:
+        return _INT_NAMES
+    table = {
+        "small": ("small", 8, True),
+        "__int8": ("small", 8, True),
+        "short": ("short", 16, True),
+        "__int16": ("short", 16, True),
+        "long": ("long", 32, True),
+        "int": ("int", 32, True),
+        "__int32": ("int", 32, True),
+        "__int3264": ("__int3264", 32, True),
+        "hyper": ("hyper", 64, True),
+        "__int64": ("hyper", 64, True),
+        "long long": ("hyper", 64, True),
+    }
+    for words, (name, bits, _) in table.items():
+        for sign in ("", "signed ", "unsigned "):
+            for suffix in ("", " int"):
+                if suffix and words in ("int", "__int8", "__int16", "__int32", "__int64"):
+                    continue
+                if suffix and words == "__int3264":
+                    continue
+                signed = sign != "unsigned "
+                canon = name if signed else f"unsigned {name}"
+                _INT_NAMES[f"{sign}{words}{suffix}"] = (canon, bits, signed)
+    _INT_NAMES["unsigned"] = ("unsigned int", 32, False)
+    _INT_NAMES["signed"] = ("int", 32, True)
+    _INT_NAMES["unsigned char"] = ("unsigned char", 8, False)
+    _INT_NAMES["signed char"] = ("signed char", 8, True)
+    return _INT_NAMES
+
+
+BUILTIN_NAMES: dict[str, ir.Type] = {
+    "wchar_t": ir.CharType(wide=True),
+    "byte": ir.IntType("byte", 8, False),
+    "boolean": ir.BoolType(),
+    "handle_t": ir.HandleType(),
+    "error_status_t": ir.IntType("error_status_t", 32, False),
+}
+
+
+def attr(attrs: ast.Attrs, name: str) -> ast.Attribute | None:
+    return next((a for a in attrs if a.name == name), None)
+
+
+def has_attr(attrs: ast.Attrs, name: str) -> bool:
+    return any(a.name == name for a in attrs)
+
+
+_POINTER_ATTRS = ("ref", "unique", "ptr")
+
+
+class TypeShaper:
+    """Mixin for FileLowerer: everything about types."""
+
+    module: str
+    own: Symbols
+    sink: DiagnosticSink
+    decls: list[ir.Decl]
+    pointer_default: ir.PointerKind
+    locals_: set[str] | None = None
+    _defined: dict[int, ir.Type]
+    future_types: set[str]
+
+    # provided by FileLowerer
+    def lookup_type(self, name: str) -> TypeEntry | None:
+        raise NotImplementedError
+
+    def lookup_declared(self, name: str) -> TypeEntry | None:
+        raise NotImplementedError
+
+    def lookup_tag(self, key: str) -> str | None:
+        raise NotImplementedError
+
+    def resolve(self, ref: ir.TypeRef) -> ir.Decl | None:
+        raise NotImplementedError
+
+    def add_decl(self, decl: ir.Decl, floating: bool = False) -> None:
+        raise NotImplementedError
+
+    def add_const(self, name: str, value: Value, span: ir.Span) -> bool:
+        raise NotImplementedError
+
+    def expr(self, e: ast.Expr, locals_: set[str] | None) -> ir.Expr:
+        raise NotImplementedError
+
+    def evaluate(self, e: ast.Expr) -> Value:
+        raise NotImplementedError
+
+    def report_not_constant(self, exc: NotConstant) -> None:
+        raise NotImplementedError
+
+    def check_attrs(self, attrs: ast.Attrs) -> None:
+        raise NotImplementedError
+
+    # resolution --------------------------------------------------------------------------
+
+    def resolve_deep(self, t: ir.Type) -> ir.Type:
+        seen = 0
+        while isinstance(t, ir.TypeRef) and seen < 64:
+            decl = self.resolve(t)
+            if not isinstance(decl, ir.Typedef):
+                break
+            t = decl.type
+            seen += 1
+        return t
+
+    def charish(self, t: ir.Type) -> bool | None:
+        """None if not a character type; else whether it is wide."""
+        r = self.resolve_deep(t)
+        if isinstance(r, ir.CharType):
+            return r.wide
+        if isinstance(r, ir.IntType) and r.bits in (8, 16):
+            return r.bits == 16
+        return None
+
+    # attribute arguments -----------------------------------------------------------------
+
+    def attr_exprs(self, attrs: ast.Attrs, name: str) -> list[ir.Expr | None] | None:
+        a = attr(attrs, name)
+        if a is None:
+            return None
+        out: list[ir.Expr | None] = []
+        for arg in a.args or ():
+            if arg.text.strip() in ("", "*"):
+                out.append(None)
+                continue
+            parsed = parse_attr_exprs(arg.text, arg.span, self.sink, f"[{name}]")
+            if parsed is None:
+                out.append(None)
+                continue
+            e = parsed[0]
+            out.append(fold(self.expr(e, self.locals_)) if e is not None else None)
+        return out
+
+    def switch_is(self, attrs: ast.Attrs) -> ir.Expr | None:
+        got = self.attr_exprs(attrs, "switch_is")
+        return got[0] if got else None
+
+    def range(self, attrs: ast.Attrs) -> tuple[int, int] | None:
+        a = attr(attrs, "range")
+        if a is None:
+            return None
+        quiet = DiagnosticSink()
+        values: list[int] = []
+        for arg in a.args or ():
+            parsed = parse_attr_exprs(arg.text, arg.span, quiet, "[range]")
+            if not parsed or parsed[0] is None:
+                break
+            try:
+                v = self.evaluate(parsed[0])
+            except NotConstant:
+                break
+            if isinstance(v, int):
+                values.append(v)
+        if len(values) != 2:
+            self.sink.warning("[range] needs two constant bounds; ignored", a.span)
+            return None
+        return values[0], values[1]
+
+    def type_arg(self, a: ast.Attribute) -> ir.Type | None:
+        if not a.args or not a.args[0].text.strip():
+            self.sink.error(f"[{a.name}] needs a type argument", a.span)
+            return None
+        parsed = parse_attr_type(a.args[0].text, a.args[0].span, self.sink, f"[{a.name}]")
+        if parsed is None:
+            return None
+        spec, pointers, _ = parsed
+        if (
+            isinstance(spec, ast.NamedType)
+            and not pointers
+            and self.lookup_type(spec.name) is None
+            and spec.name in self.future_types
+        ):
+            return ir.TypeRef(spec.name, self.module)  # declared further down
+        t, _floating = self.shape(spec, ast.Declarator(None, pointers), (), "cast", a.name)
+        return t
+
+    # shaping -----------------------------------------------------------------------------
+
+    def shape(
+        self, spec: ast.TypeSpec, d: ast.Declarator, attrs: ast.Attrs, site: str, hint: str
+    ) -> tuple[ir.Type, bool]:
+        """The IR type of declarator ``d`` of type ``spec`` at ``site`` (param, field, arm,
+        typedef, return, const, cast), and whether it is a floating pointer typedef."""
+        if site == "typedef":
+            for name in ("transmit_as", "wire_marshal"):
+                a = attr(attrs, name)
+                if a is not None:
+                    self.base_type(spec, attrs, hint)
+                    wire = self.type_arg(a)
+                    return (wire or ir.UnsupportedType(hint, f"bad [{name}]")), False
+        base, base_floating = self.base_type(spec, attrs, hint)
+        if d.params is not None:
+            reason = "function pointer" if d.func_pointers else "function type"
+            return ir.UnsupportedType(d.name or hint, reason), False
+        if has_attr(attrs, "context_handle") and site != "cast":
+            if site == "typedef":
+                return ir.ContextHandleType(d.name or hint), False
+            t: ir.Type = ir.ContextHandleType(hint)
+            for _ in range(max(d.pointers - 1, 0)):
+                t = ir.PointerType(t, "ref")
+            return t, False
+        explicit = next((a.name for a in attrs if a.name in _POINTER_ATTRS), None)
+        string = has_attr(attrs, "string")
+        sizes = self.sizes(attrs)
+        levels: list[ast.ArrayDim | None] = [*d.arrays, *([None] * d.pointers)]
+        if not levels:
+            return self.shape_bare(base, base_floating, explicit, string, sizes, site)
+        t = base
+        n = len(levels)
+        for i in range(n - 1, -1, -1):
+            level = levels[i]
+            size, length, first = (s[i] if s is not None and i < len(s) else None for s in sizes)
+            innermost = i == n - 1
+            wide = self.charish(t) if string and innermost else None
+            if level is not None:
+                fixed = self.dimension(level)
+                if wide is not None:
+                    t = ir.StringType(wide, fixed)
+                else:
+                    t = ir.ArrayType(t, fixed, size, length, first)
+                continue
+            if i == 0:
+                kind = explicit or (
+                    "ref" if site in ("param", "typedef", "const", "cast") else None
+                )
+            else:
+                kind = None
+            kind = kind or self.pointer_default
+            if wide is not None:
+                t = ir.StringType(wide)
+            elif size is not None or length is not None:
+                t = ir.ArrayType(t, None, size, length, first)
+            else:
+                t = ir.PointerType(t, kind)  # type: ignore[arg-type]
+                continue
+            if kind != "ref":
+                t = ir.PointerType(t, kind)  # type: ignore[arg-type]
+        if (
+            string
+            and self.charish(base) is None
+            and not isinstance(self.resolve_deep(base), ir.StringType)
+        ):
+            self.sink.warning(
+                "[string] applies only to char or wchar_t pointers and arrays", d.span
+            )
+        floating = site == "typedef" and explicit is None and d.pointers > 0 and not d.arrays
+        return t, floating
+
+    def shape_bare(
+        self,
+        base: ir.Type,
+        base_floating: bool,
+        explicit: str | None,
+        string: bool,
+        sizes: tuple[list[ir.Expr | None] | None, ...],
+        site: str,
+    ) -> tuple[ir.Type, bool]:
+        """A type used without declarator pointers or arrays (perhaps a pointer typedef)."""
+        size, length, first = (s[0] if s else None for s in sizes)
+        resolved = self.resolve_deep(base)
+        t = base
+        level = False
+        if string and not isinstance(resolved, ir.StringType):
+            if isinstance(resolved, ir.PointerType) and self.charish(resolved.target) is not None:
+                t, level = ir.StringType(bool(self.charish(resolved.target))), True
+            elif isinstance(resolved, ir.ArrayType) and self.charish(resolved.element) is not None:
+                wide = bool(self.charish(resolved.element))
+                t = ir.StringType(wide, resolved.fixed_size)
+        elif size is not None or length is not None:
+            if isinstance(resolved, ir.PointerType):
+                t, level = ir.ArrayType(resolved.target, None, size, length, first), True
+            elif isinstance(resolved, ir.ArrayType):
+                t = ir.ArrayType(resolved.element, resolved.fixed_size, size, length, first)
+        if not (level or base_floating):
+            return t, False
+        if explicit is not None:
+            kind = explicit
+        elif site == "typedef":
+            return t, True
+        elif site in ("param", "const", "cast"):
+            kind = "ref"
+        else:
+            kind = self.pointer_default
+        if kind != "ref":
+            t = ir.PointerType(t, kind)  # type: ignore[arg-type]
+        return t, False
+
+    def sizes(self, attrs: ast.Attrs) -> tuple[list[ir.Expr | None] | None, ...]:
+        size = self.attr_exprs(attrs, "size_is")
+        max_is = self.attr_exprs(attrs, "max_is")
+        if size is None and max_is is not None:
+            size = [fold(ir.Binary("+", m, ir.Literal_(1))) if m else None for m in max_is]
+        length = self.attr_exprs(attrs, "length_is")
+        first = self.attr_exprs(attrs, "first_is")
+        last = self.attr_exprs(attrs, "last_is")
+        if length is None and last is not None:
+            length = []
+            for i, e in enumerate(last):
+                f = first[i] if first and i < len(first) else None
+                length.append(
+                    fold(ir.Binary("+", ir.Binary("-", e, f or ir.Literal_(0)), ir.Literal_(1)))
+                    if e is not None
+                    else None
+                )
+        return size, length, first
+
+    def dimension(self, dim: ast.ArrayDim) -> int | None:
+        if dim.size is None:
+            return None
+        try:
+            v = self.evaluate(dim.size)
+        except NotConstant as exc:
+            self.report_not_constant(exc)
+            return None
+        if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+            self.sink.error("array size must be a non-negative integer constant", dim.span)
+            return None
+        return v
+
+    # base types --------------------------------------------------------------------------
+
+    def base_type(self, spec: ast.TypeSpec, attrs: ast.Attrs, hint: str) -> tuple[ir.Type, bool]:
+        if isinstance(spec, ast.BaseType):
+            if spec.name == "void":
+                return ir.VoidType(), False
+            if spec.name == "char":
+                return ir.CharType(False), False
+            if spec.name in ("float", "double"):
+                return ir.FloatType(spec.name, 32 if spec.name == "float" else 64), False
+            name, bits, signed = _ints().get(spec.name, (spec.name, 32, True))
+            return ir.IntType(name, bits, signed), False
+        if isinstance(spec, ast.NamedType):
+            entry = self.lookup_type(spec.name)
+            if entry is not None:
+                if entry.interface:
+                    return ir.UnsupportedType(spec.name, "interface"), False
+                return ir.TypeRef(spec.name, entry.module), entry.floating
+            if spec.name in BUILTIN_NAMES:
+                return BUILTIN_NAMES[spec.name], False
+            self.sink.error(f"unknown type '{spec.name}'", spec.span)
+            return ir.UnsupportedType(spec.name, "undefined"), False
+        if isinstance(spec, ast.InterfaceType):
+            return ir.UnsupportedType(spec.name, "interface"), False
+        if isinstance(spec, ast.PipeSpec):
+            element, _ = self.base_type(spec.element, (), hint)
+            return ir.PipeType(element), False
+        if isinstance(spec, ast.StructSpec):
+            if spec.members is None:
+                return self.tag_ref("struct", spec.tag or "", spec.span), False
+            return self.struct(spec, attrs, hint), False
+        if isinstance(spec, ast.UnionSpec):
+            if spec.arms is None:
+                return self.tag_ref("union", spec.tag or "", spec.span), False
+            return self.union(spec, attrs, hint), False
+        if spec.members is None:
+            return self.tag_ref("enum", spec.tag or "", spec.span), False
+        return self.enum(spec, attrs, hint), False
+
+    def tag_ref(self, kind: str, tag: str, span: ir.Span) -> ir.Type:
+        name = self.lookup_tag(f"{kind} {tag}")
+        if name is not None:
+            entry = self.lookup_type(name)
+            return ir.TypeRef(name, entry.module if entry else self.module)
+        if kind in ("struct", "union"):
+            return ir.UnsupportedType(f"{kind} {tag}", "incomplete type")
+        self.sink.error(f"unknown {kind} '{tag}'", span)
+        return ir.UnsupportedType(f"{kind} {tag}", "undefined")
+
+    def _begin(
+        self, kind: str, spec: ast.StructSpec | ast.UnionSpec | ast.EnumSpec, hint: str
+    ) -> str:
+        name = hint if hint else (spec.tag or "anonymous")
+        if spec.tag:
+            self.own.tags[f"{kind} {spec.tag}"] = name
+        return name
+
+    def _finish(self, decl: ir.Decl, tag: str | None) -> ir.Type:
+        self.add_decl(decl)
+        if tag and tag != decl.name and self.lookup_declared(tag) is None:
+            self.add_decl(ir.Typedef(tag, ir.TypeRef(decl.name, self.module), decl.span))
+        return ir.TypeRef(decl.name, self.module)
+
+    def struct(self, spec: ast.StructSpec, attrs: ast.Attrs, hint: str) -> ir.Type:
+        if id(spec) in self._defined:
+            return self._defined[id(spec)]
+        name = self._begin("struct", spec, hint)
+        ref = ir.TypeRef(name, self.module)
+        self._defined[id(spec)] = ref
+        fields = self.fields(spec.members or (), name)
+        self._finish(ir.Struct(name, fields, spec.span), spec.tag)
+        return ref
+
+    def fields(self, members: tuple[ast.Member, ...], outer: str) -> tuple[ir.Field, ...]:
+        names = {d.name for m in members for d in m.declarators if d.name}
+        saved, self.locals_ = self.locals_, names
+        out: list[ir.Field] = []
+        for m in members:
+            self.check_attrs(m.attrs)
+            for d in m.declarators or (ast.Declarator(None, span=m.span),):
+                out.append(self.field(m, d, outer))
+        self.locals_ = saved
+        return tuple(out)
+
+    def field(self, m: ast.Member, d: ast.Declarator, outer: str) -> ir.Field:
+        name = d.name or f"_anon{d.span.line}"
+        t, _ = self.shape(m.type, d, m.attrs, "field", f"{outer}_{name}")
+        return ir.Field(
+            name, t, self.range(m.attrs), span=d.span, switch_is=self.switch_is(m.attrs)
+        )
+
+    def union(self, spec: ast.UnionSpec, attrs: ast.Attrs, hint: str) -> ir.Type:
+        if id(spec) in self._defined:
+            return self._defined[id(spec)]
+        name = self._begin("union", spec, hint)
+        ref = ir.TypeRef(name, self.module)
+        self._defined[id(spec)] = ref
+        if spec.switch_type is not None:
+            switch_type, _ = self.base_type(spec.switch_type, (), name)
+        else:
+            st = attr(attrs, "switch_type")
+            switch_type = (self.type_arg(st) if st else None) or ir.IntType("long", 32, True)
+        arm_fields = {
+            d.name for arm in spec.arms or () if arm.member for d in arm.member.declarators
+        }
+        saved, self.locals_ = self.locals_, {n for n in arm_fields if n}
+        arms: list[ir.UnionArm] = []
+        for arm in spec.arms or ():
+            self.check_attrs(arm.attrs)
+            cases: list[ir.Expr] = []
+            if spec.switch_type is not None:
+                for label in arm.labels:
+                    if label is not None:
+                        cases.append(self.case_value(label))
+            else:
+                for e in self.attr_exprs(arm.attrs, "case") or []:
+                    if e is not None:
+                        cases.append(e)
+            fld = None
+            if arm.member is not None and arm.member.declarators:
+                fld = self.field(arm.member, arm.member.declarators[0], name)
+            arms.append(ir.UnionArm(tuple(cases), fld, arm.span))
+        self.locals_ = saved
+        self._finish(
+            ir.Union(
+                name,
+                switch_type,
+                tuple(arms),
+                spec.switch_name,
+                (spec.union_name or "tagged_union") if spec.switch_name else None,
+                spec.span,
+            ),
+            spec.tag,
+        )
+        return ref
+
+    def case_value(self, e: ast.Expr) -> ir.Expr:
+        lowered = fold(self.expr(e, None))
+        if not isinstance(lowered, ir.Literal_):
+            try:
+                self.evaluate(e)
+            except NotConstant as exc:
+                self.report_not_constant(exc)
+        return lowered
+
+    def enum(self, spec: ast.EnumSpec, attrs: ast.Attrs, hint: str) -> ir.Type:
+        if id(spec) in self._defined:
+            return self._defined[id(spec)]
+        name = self._begin("enum", spec, hint)
+        ref = ir.TypeRef(name, self.module)
+        self._defined[id(spec)] = ref
+        members: list[ir.EnumMember] = []
+        nxt = 0
+        for m in spec.members or ():
+            if m.value is not None:
+                try:
+                    v = self.evaluate(m.value)
+                except NotConstant as exc:
+                    self.report_not_constant(exc)
+                    v = nxt
+                if not isinstance(v, int):
+                    self.sink.error(f"enum value of '{m.name}' must be an integer", m.span)
+                    v = nxt
+                nxt = v
+            members.append(ir.EnumMember(m.name, int(nxt), m.span))
+            self.add_const(m.name, int(nxt), m.span)
+            nxt = int(nxt) + 1
+        v1 = has_attr(attrs, "v1_enum")
+        self._finish(ir.Enum_(name, tuple(members), v1, spec.span), spec.tag)
+        return ref

@@ -1,0 +1,172 @@
+"""The command line: exit codes, outputs, --check, --dump-ir, -I/-D, --acf/--no-acf."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from frontend_helpers import HEADER, write
+
+import idlc
+from idlc import codegen, ir
+from idlc.cli import main
+
+CALC = HEADER + "interface Calc { long Add([in] long a, [in] long b); }\n"
+
+
+@pytest.fixture(autouse=True)
+def fake_codegen(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI is tested apart from the generator: modules become a one-line summary."""
+
+    def generate(program: ir.Program, *, version: str) -> str:
+        m = program.module(program.root)
+        others = sorted(x.name for x in program.modules if x.name != m.name)
+        return f"# {m.name} from {m.source} ({version}) imports {others}\n"
+
+    monkeypatch.setattr(codegen, "generate", generate)
+
+
+def run(tmp_path: Path, *args: str) -> int:
+    cwd = Path.cwd()
+    os.chdir(tmp_path)
+    try:
+        return main(list(args))
+    finally:
+        os.chdir(cwd)
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out == f"idlc {idlc.__version__}\n"
+
+
+def test_generates_modules_for_root_and_imports(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {"Calc-Server.IDL": 'import "types.idl";\n' + CALC, "types.idl": "typedef long T;\n"},
+    )
+    assert run(tmp_path, "Calc-Server.IDL", "-o", "out") == 0
+    out = tmp_path / "out"
+    assert sorted(p.name for p in out.iterdir()) == ["__init__.py", "calc_server.py", "types.py"]
+    assert (out / "calc_server.py").read_text() == (
+        f"# calc_server from Calc-Server.IDL ({idlc.__version__}) imports ['types']\n"
+    )
+    assert (out / "types.py").read_text().startswith("# types from types.idl")
+
+
+def test_unchanged_output_keeps_mtime(tmp_path: Path) -> None:
+    write(tmp_path, {"calc.idl": CALC})
+    assert run(tmp_path, "calc.idl") == 0
+    target = tmp_path / "calc.py"
+    os.utime(target, (1_000_000, 1_000_000))
+    assert run(tmp_path, "calc.idl") == 0
+    assert target.stat().st_mtime == 1_000_000
+
+
+def test_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(tmp_path, {"calc.idl": CALC})
+    assert run(tmp_path, "calc.idl", "--check", "-o", "gen") == 1
+    assert capsys.readouterr().err == f"idlc: {Path('gen') / 'calc.py'} is missing\n"
+    assert not (tmp_path / "gen").exists()
+    assert run(tmp_path, "calc.idl", "-o", "gen") == 0
+    assert run(tmp_path, "calc.idl", "--check", "-o", "gen") == 0
+    (tmp_path / "gen" / "calc.py").write_text("stale\n")
+    capsys.readouterr()
+    assert run(tmp_path, "calc.idl", "--check", "-o", "gen") == 1
+    assert "is out of date" in capsys.readouterr().err
+
+
+def test_errors_exit_1_with_gcc_style(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(tmp_path, {"bad.idl": HEADER + "interface B { void F([in] NOPE x); }\n"})
+    assert run(tmp_path, "bad.idl") == 1
+    err = capsys.readouterr().err
+    assert err.startswith("bad.idl:2:27: error: unknown type 'NOPE'\n")
+    assert not (tmp_path / "bad.py").exists()
+
+
+def test_warnings_exit_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(tmp_path, {"w.idl": HEADER + "interface W { [zork] void F(void); }\n"})
+    assert run(tmp_path, "w.idl") == 0
+    assert "warning: unknown attribute 'zork' ignored" in capsys.readouterr().err
+
+
+def test_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(tmp_path, "nope.idl") == 1
+    assert capsys.readouterr().err == "idlc: error: cannot open 'nope.idl': no such file\n"
+
+
+def test_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(tmp_path) == 1
+    assert run(tmp_path, "a.idl", "--acf", "x.acf", "--no-acf") == 1
+    write(tmp_path, {"a.idl": CALC, "b.idl": CALC})
+    assert run(tmp_path, "a.idl", "b.idl", "--acf", "x.acf") == 1
+    assert "idlc: error:" in capsys.readouterr().err
+
+
+def test_include_and_define_attached(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "inc/lib.idl": "typedef long L;\n",
+            "t.idl": '#if FLAVOR == 2\nimport "lib.idl";\n#endif\n' + CALC,
+        },
+    )
+    assert run(tmp_path, "t.idl", "-Iinc", "-DFLAVOR=2", "-o", "o1") == 0
+    assert (tmp_path / "o1" / "lib.py").exists()
+    assert run(tmp_path, "t.idl", "-I", "inc", "-D", "FLAVOR=1", "-o", "o2") == 0
+    assert not (tmp_path / "o2" / "lib.py").exists()
+
+
+def test_acf_flags_and_dump_ir(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(
+        tmp_path,
+        {
+            "calc.idl": CALC,
+            "calc.acf": "interface Calc { [async] Add(); }\n",
+            "x.acf": "interface Calc { }\n",
+        },
+    )
+    assert run(tmp_path, "calc.idl", "--dump-ir") == 0
+    out = capsys.readouterr().out
+    assert "0: Add -> long [async]" in out
+    assert out.startswith("program calc\nmodule calc (calc.idl)\n")
+    assert run(tmp_path, "calc.idl", "--dump-ir", "--no-acf") == 0
+    assert "[async]" not in capsys.readouterr().out
+    assert run(tmp_path, "calc.idl", "--dump-ir", "--acf", "x.acf") == 0
+    assert "[async]" not in capsys.readouterr().out
+    assert not (tmp_path / "calc.py").exists()
+
+
+def test_several_inputs_share_imports(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "common.idl": "typedef long C;\n",
+            "a.idl": 'import "common.idl";\n' + CALC.replace("Calc", "A"),
+            "b.idl": 'import "common.idl";\n' + CALC.replace("Calc", "B"),
+        },
+    )
+    assert run(tmp_path, "a.idl", "b.idl") == 0
+    assert {p.name for p in tmp_path.glob("*.py")} == {"a.py", "b.py", "common.py", "__init__.py"}
+
+
+def test_internal_errors_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def boom(program: ir.Program, *, version: str) -> str:
+        raise RuntimeError("kaput")
+
+    monkeypatch.setattr(codegen, "generate", boom)
+    write(tmp_path, {"calc.idl": CALC})
+    assert run(tmp_path, "calc.idl") == 2
+    assert capsys.readouterr().err == "idlc: internal error: RuntimeError: kaput\n"
+
+
+def test_python_m_idlc_version() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "idlc", "--version"], capture_output=True, text=True, check=True
+    )
+    assert out.stdout == f"idlc {idlc.__version__}\n"

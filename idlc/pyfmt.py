@@ -47,7 +47,23 @@ def signature(
     lines = wrap(indent, head, params, f") -> {returns}:")
     if len(lines) == 3 and len(params) == 1:
         lines[1] += ","  # a lone parameter on its own line takes the formatter's trailing comma
+    arms = _top_level_split(returns, " | ")
+    if len(lines[-1]) > LINE_LENGTH and len(arms) > 1:
+        # An over-long union return type is parenthesised, one arm a line if need be.
+        lines[-1:] = [f"{indent}) -> (", *_union_lines(indent + INDENT, arms), f"{indent}):"]
     return lines
+
+
+def _union_lines(inner: str, arms: list[str], suffix: str = "") -> list[str]:
+    """The arms of a union type inside parentheses: on one line if it fits, else one an arm."""
+    joined = " | ".join(arms)
+    if len(inner + joined + suffix) <= LINE_LENGTH:
+        return [inner + joined + suffix]
+    out = fit_line(inner + arms[0])
+    for arm in arms[1:]:
+        out += fit_line(f"{inner}| {arm}")
+    out[-1] += suffix
+    return out
 
 
 def _closing_split(code: str) -> tuple[str, str, str] | None:
@@ -112,34 +128,90 @@ def _top_level_split(body: str, sep: str) -> list[str]:
     return [p.strip() for p in parts]
 
 
-def fit_line(line: str) -> list[str]:
-    """Lay out one over-long statement the way the formatter would; other lines pass through."""
-    if len(line) <= LINE_LENGTH:
-        return [line]
+def fit_line(line: str, suffix: str = "") -> list[str]:
+    """Lay out one over-long statement the way the formatter would; other lines pass through.
+
+    ``suffix`` (a trailing comma, say) is appended to the last line and counts for length.
+    """
+    if len(line + suffix) <= LINE_LENGTH:
+        return [line + suffix]
     pad = line[: len(line) - len(line.lstrip())]
     code = line.strip()
     inner = pad + INDENT
     if code.startswith("if ") and code.endswith(":"):
         cond = code[3:-1]
+        split_call = _closing_split(cond)
+        if (
+            split_call is not None
+            and " or " not in cond
+            and len(f"{pad}if {split_call[0]}") <= LINE_LENGTH
+        ):
+            # A lone call: the formatter splits its own brackets rather than add parentheses.
+            return fit_line(f"{pad}if {split_call[0]}{split_call[1]}{split_call[2]}", ":" + suffix)
         if len(inner + cond) <= LINE_LENGTH:
             return [f"{pad}if (", inner + cond, f"{pad}):"]
         first, *rest = _top_level_split(cond, " or ")
         return [f"{pad}if (", inner + first, *(f"{inner}or {r}" for r in rest), f"{pad}):"]
+    annotated = _annotation_split(code)
+    if annotated is not None:
+        # `name: A | B` or `Alias = A | B`: parenthesise the union, one arm a line if need be.
+        head, union = annotated
+        arms = _top_level_split(union, " | ")
+        return [f"{pad}{head}(", *_union_lines(inner, arms), f"{pad}){suffix}"]
     split = _closing_split(code)
-    if split is None:
-        return [line]
+    targets = _top_level_split(code, " = ")
+    if len(targets) == 2 and "," in targets[0] and not any(c in targets[0] for c in "([\"'"):
+        # Unpacking: the formatter splits the value's own brackets if their head fits, else
+        # parenthesises the value if the targets fit beside it, else explodes the targets.
+        names, value = targets
+        if split is None or len(pad + split[0]) > LINE_LENGTH:
+            if len(f"{pad}{names} = (") <= LINE_LENGTH and len(inner + value) <= LINE_LENGTH:
+                return [f"{pad}{names} = (", inner + value, f"{pad}){suffix}"]
+            items = _top_level_split(names, ",")
+            return [f"{pad}(", *(f"{inner}{n}," for n in items), f"{pad}) = {value}{suffix}"]
+    if split is None or len(pad + split[0]) > LINE_LENGTH:
+        # No brackets to split, or their head is too long: wrap the value in parentheses if
+        # that makes it fit (or is all there is to do).
+        for keyword in ("return ", *(f"{t[0]} = " for t in [targets] if len(targets) == 2)):
+            value = code[len(keyword) :]
+            inside = _closing_split(value)
+            helps = len(inner + value) <= LINE_LENGTH or (
+                inside is not None and len(inner + inside[0]) <= LINE_LENGTH
+            )
+            if code.startswith(keyword) and (split is None or helps):
+                return [f"{pad}{keyword}(", *fit_line(inner + value), f"{pad}){suffix}"]
+        if split is None:
+            return [line + suffix]
     head, body, close = split
     if not body.strip():
-        return [line]
-    if len(inner + body) <= LINE_LENGTH and not body.rstrip().endswith(","):
-        return [pad + head, inner + body, pad + close]
+        return [line + suffix]
+    # A call's arguments may hug on one indented line; a list or tuple display explodes.
+    display = head == "(" or head.endswith((" [", " (", "=[", "=(", "return [", "return ("))
+    fits = len(inner + body) <= LINE_LENGTH
+    if fits and not display and not body.rstrip().endswith(","):
+        return [pad + head, inner + body, pad + close + suffix]
     items = [i for i in _top_level_split(body, ",") if i]
+    if len(items) == 1 and not display:
+        # One long argument or subscript: laid out on its own, with no trailing comma.
+        return [pad + head, *fit_line(inner + items[0]), pad + close + suffix]
     out = [pad + head]
     for item in items:
-        *lines, last = fit_line(inner + item)
-        out += [*lines, last + ","]
-    out.append(pad + close)
+        out += fit_line(inner + item, ",")
+    out.append(pad + close + suffix)
     return out
+
+
+def _annotation_split(code: str) -> tuple[str, str] | None:
+    """``("name: ", "A | B")`` for an annotated name or an alias whose value is a union."""
+    for sep in (": ", " = "):
+        parts = _top_level_split(code, sep)
+        if (
+            len(parts) == 2
+            and parts[0].isidentifier()
+            and len(_top_level_split(parts[1], " | ")) > 1
+        ):
+            return parts[0] + sep, parts[1]
+    return None
 
 
 def relayout(text: str) -> str:

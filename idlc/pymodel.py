@@ -21,6 +21,7 @@ from .pytypes import (
     const_view,
     enum_view,
     is_union,
+    scope_name,
     struct_codecs,
     switch_source,
     union_codecs,
@@ -60,6 +61,7 @@ class InterfaceView:
     spec: str
     procedures: tuple[ProcView, ...]
     spec_def: tuple[str, ...]
+    after_imports: bool  # the first thing after the imports: one blank line, not two
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,17 +99,21 @@ def build(program: ir.Program, *, version: str) -> ModuleView:
             enums.append(enum_view(d))
         elif isinstance(d, ir.Typedef):
             aliases.append(AliasView(ir.py_name(d.name), m.py_type(d.type)))
+        elif isinstance(d, ir.Struct):
+            record, functions = struct_codecs(m, d)
+            records.append(record)
+            codecs.append(tuple(functions))
         else:
-            view, functions = (
-                struct_codecs(m, d) if isinstance(d, ir.Struct) else union_codecs(m, d)
-            )
-            if isinstance(view, RecordView):
-                records.append(view)
-            else:
-                aliases.append(view)
+            views, functions = union_codecs(m, d)
+            for view in views:
+                if isinstance(view, RecordView):
+                    records.append(view)
+                else:
+                    aliases.append(view)
             codecs.append(tuple(functions))
     generated = tuple(i for i in module.interfaces if i.generated)
-    interfaces = tuple(_interface(m, i) for i in generated)
+    first = not (constants or enums or records or aliases or codecs)
+    interfaces = tuple(_interface(m, i, first and n == 0) for n, i in enumerate(generated))
     skipped = tuple(i.name for i in module.interfaces if not i.generated)
     has_procs = any(i.procedures for i in interfaces)
     needs_namedtuple = any(p.result_class for i in interfaces for p in i.procedures)
@@ -131,9 +137,15 @@ def build(program: ir.Program, *, version: str) -> ModuleView:
             dataclass=bool(records),
             typing=", ".join(n for n, used in typing_names if used),
         ),
-        needs_idlrt=bool(interfaces) or picks_arms,
+        needs_idlrt=bool(interfaces) or picks_arms or _names_idlrt(aliases, records),
         needs_codec=bool(codecs) or has_procs,
     )
+
+
+def _names_idlrt(aliases: list[AliasView], records: list[RecordView]) -> bool:
+    """Whether a type annotation evaluated at import time names idlrt (a context handle)."""
+    texts = [a.value for a in aliases] + [t for r in records for _, t in r.fields]
+    return any("idlrt." in t for t in texts)
 
 
 def _std_imports(*, enum: bool, awaitable: bool, dataclass: bool, typing: str) -> tuple[str, ...]:
@@ -183,7 +195,7 @@ def _module_doc(module: ir.Module, generated: tuple[ir.Interface, ...]) -> str:
 # Interfaces and procedures
 
 
-def _interface(m: Marshaller, iface: ir.Interface) -> InterfaceView:
+def _interface(m: Marshaller, iface: ir.Interface, after_imports: bool) -> InterfaceView:
     spec = f"_{iface.name}_INTERFACE"
     procs = tuple(_procedure(m, iface, p) for p in iface.procedures)
     assert iface.uuid is not None
@@ -195,7 +207,9 @@ def _interface(m: Marshaller, iface: ir.Interface) -> InterfaceView:
         *_tuple_lines("    ", "procedures=", [p.spec for p in procs], ","),
         ")",
     )
-    return InterfaceView(iface.name, iface.uuid, iface.version, spec, procs, spec_def)
+    return InterfaceView(
+        iface.name, iface.uuid, iface.version, spec, procs, spec_def, after_imports
+    )
 
 
 def _tuple_lines(indent_: str, head: str, items: list[str], tail: str) -> list[str]:
@@ -417,15 +431,17 @@ def _decoder(
     locals_ = [f"{prefix}{s.py}" for s in slots]
     body = unpack(locals_, "w", len(slots), py_str(proc.name))
     decoded: dict[str, str] = {}
+    scope: dict[str, str] = {}
     for s, local in sorted(zip(slots, locals_, strict=True), key=lambda x: is_union(m, x[0].type)):
         path = Path(f"{proc.name}.{s.idl}")
         m.nullable = s.nullable
-        code = m.decode(s.type, local, path, switch_source(s.switch_is, decoded))
+        code = m.decode(s.type, local, path, switch_source(s.switch_is, scope))
         body += [*code.lines, *m.range_check(s.range, code.expr, path)]
         decoded[s.idl] = code.expr
+        scope[s.idl] = scope_name(code.expr, local)
     for s in slots:
         path = Path(f"{proc.name}.{s.idl}")
-        body += agreement_checks(m, s.type, decoded[s.idl], decoded, path)
+        body += agreement_checks(m, s.type, decoded[s.idl], scope, path)
     return body, [decoded[s.idl] for s in slots]
 
 

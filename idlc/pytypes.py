@@ -89,6 +89,12 @@ def agreement_checks(
     return []
 
 
+def scope_name(expr: str, local: str) -> str:
+    """How sizes and discriminants refer to a decoded value: by its checked local when the
+    value only wraps it (an enum), which is equal and shorter."""
+    return local if expr.endswith(f"({local})") else expr
+
+
 def switch_source(expr: ir.Expr | None, scope: dict[str, str]) -> str | None:
     return None if expr is None else expr_source(expr, scope)
 
@@ -134,15 +140,17 @@ def struct_codecs(m: Marshaller, s: ir.Struct) -> tuple[RecordView, list[str]]:
     m.reset()
     dec = unpack(list(locals_.values()), "w", len(fields), "path")
     decoded: dict[str, str] = {}
+    scope: dict[str, str] = {}
     # Unions last: their discriminant is a sibling field that must be decoded first.
     order = sorted(s.fields, key=lambda f: is_union(m, f.type))
     for f in order:
         local, fpath = locals_[f.name], path.field(f.name)
-        code = m.decode(f.type, local, fpath, switch_source(f.switch_is, decoded))
+        code = m.decode(f.type, local, fpath, switch_source(f.switch_is, scope))
         dec += [*code.lines, *m.range_check(f.range, code.expr, fpath)]
         decoded[f.name] = code.expr
+        scope[f.name] = scope_name(code.expr, local)
     for f in s.fields:
-        dec += agreement_checks(m, f.type, decoded[f.name], decoded, path.field(f.name))
+        dec += agreement_checks(m, f.type, decoded[f.name], scope, path.field(f.name))
     values = ", ".join(f"{ir.py_name(f.name)}={decoded[f.name]}" for f in s.fields)
     dec.append(f"return {name}({values})")
     decoder = [
@@ -182,10 +190,17 @@ def _arm_condition(arm: ir.UnionArm) -> str | None:
     return " or ".join(f"d == {v}" for v in values if v is not None) or "False"
 
 
-def union_codecs(m: Marshaller, u: ir.Union) -> tuple[RecordView | AliasView, list[str]]:
+def union_codecs(
+    m: Marshaller, u: ir.Union
+) -> tuple[tuple[RecordView, AliasView] | tuple[AliasView], list[str]]:
+    """The union's views (its dataclass and arms alias, or its alias) and codec functions."""
     name = ir.py_name(u.name)
     ref = ir.TypeRef(u.name, m.module)
-    value_type = union_annotation(m, u)
+    arms_type = union_annotation(m, u)
+    # The arms' union has a name: the union's own for a non-encapsulated one (its value is the
+    # arm's), a private alias beside the dataclass of an encapsulated one.
+    encapsulated = u.switch_name is not None and u.union_name is not None
+    value_type = f"_{u.name}_arms" if encapsulated else name
     path = Path("{path}")
     enc_arm = m.qualify(ref, f"_encarm_{u.name}")
     dec_arm = m.qualify(ref, f"_decarm_{u.name}")
@@ -219,7 +234,8 @@ def union_codecs(m: Marshaller, u: ir.Union) -> tuple[RecordView | AliasView, li
         return [*signature("", fn.split(".")[-1], params, returns), *indent(body)]
 
     functions = [*arms("enc"), "", "", *arms("dec"), "", ""]
-    if u.switch_name is not None and u.union_name is not None:
+    if encapsulated:
+        assert u.switch_name is not None and u.union_name is not None
         switch_py, union_py = ir.py_name(u.switch_name), ir.py_name(u.union_name)
         record = RecordView(name, ((switch_py, m.py_type(u.switch_type)), (union_py, value_type)))
         m.reset()
@@ -243,15 +259,18 @@ def union_codecs(m: Marshaller, u: ir.Union) -> tuple[RecordView | AliasView, li
             f'    u = {dec_arm}(x, k, f"{{path}}.{u.union_name}")',
             f"    return {name}({switch_py}={check.expr}, {union_py}=u)",
         ]
-        return record, functions
+        return (record, AliasView(value_type, arms_type)), functions
     picks = [str(const_int(arm.cases[0])) for arm in u.arms if arm.cases]
     labels = [v for arm in u.arms for c in arm.cases if (v := const_int(c)) is not None]
     if any(not arm.cases for arm in u.arms):
         picks.append(str(max(labels, default=-1) + 1))  # a value only the default arm takes
     functions += [
+        f"_{u.name}_PICKS = ({', '.join(picks)}{',' if len(picks) == 1 else ''})",
+        "",
+        "",
         *signature("", f"_pick_{u.name}", ["v: object", "path: str"], "object"),
         '    """The discriminant of the first arm that accepts ``v`` (none in scope)."""',
-        f"    for d in ({', '.join(picks)}{',' if len(picks) == 1 else ''}):",
+        f"    for d in _{u.name}_PICKS:",
         "        try:",
         f"            {enc_arm}(v, d, path)",
         "        except idlrt.RpcError:",
@@ -272,4 +291,4 @@ def union_codecs(m: Marshaller, u: ir.Union) -> tuple[RecordView | AliasView, li
         f'        raise _codec.union_error(wd, "{u.name}", path)',
         f"    return {dec_arm}(x, wd, path)",
     ]
-    return AliasView(name, value_type), functions
+    return (AliasView(name, arms_type),), functions

@@ -78,6 +78,8 @@ def test_formatter_agrees_with_relayout(tmp_path: Path) -> None:
             f"    if {cond}:",
             "        raise ValueError(value)",
             "    return make_a_result(" + ", ".join(f"field_{i}=value" for i in range(9)) + ")",
+            "    " + ", ".join(f"f_field_{i}" for i in range(6)) + " = _codec.fields(w, 6, path)",
+            "    " + ", ".join(f"f_field_{i}" for i in range(12)) + " = _codec.fields(w, 12, p)",
             "",
         ]
     )

@@ -7,12 +7,22 @@ import asyncio
 import contextlib
 import queue
 import threading
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 import msgpack  # type: ignore[import-untyped]
-from calc_stubs import CALC, CalcManager, PingHandle, SlowHandle
+from calc_stubs import (
+    CALC,
+    CalcManager,
+    CounterManager,
+    HoldHandle,
+    OpenAsyncHandle,
+    PingHandle,
+    ResetHandle,
+    SlowHandle,
+)
 
 import idlrt
 
@@ -74,6 +84,81 @@ class Impl(CalcManager):
 
     async def next_handle(self) -> Any:
         """The next parked handle, from async code."""
+        return await asyncio.to_thread(self.take)
+
+
+async def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Poll ``predicate`` on this loop until it holds; AssertionError after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        await asyncio.sleep(0.005)
+
+
+def quiet(server: idlrt.Server) -> bool:
+    """Whether ``server`` has no call in progress and no open context handle."""
+    s = server.stats()
+    return s.calls_in_progress == 0 and s.context_handles == 0
+
+
+class Tally:
+    """The object behind a Counter context handle on the server."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: int) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return f"Tally({self.value})"
+
+
+class CounterImpl(CounterManager):
+    """Context handles: PCOUNTER objects are Tally instances; rundowns are recorded."""
+
+    def __init__(self) -> None:
+        self.parked: queue.Queue[idlrt.AsyncHandle] = queue.Queue()
+        self.rundowns: list[object] = []  # list.append is atomic: rundowns may run anywhere
+        self.closed: list[object] = []
+
+    def Open(self, start: int) -> Any:
+        return start, Tally(start)
+
+    def Read(self, h: Any) -> int:
+        return int(h.value)
+
+    def Close(self, ph: Any) -> Any:
+        self.closed.append(ph)
+        return (None,)
+
+    def Hold(self, handle: HoldHandle, h: Any) -> None:
+        self.parked.put(handle)
+
+    def Reset(self, handle: ResetHandle, ph: Any, value: int) -> None:
+        if value < 0:
+            handle.complete(ph=None)
+        elif value == 0:
+            handle.complete(ph=ph)
+        else:
+            handle.complete(ph=Tally(value))
+
+    def OpenAsync(self, handle: OpenAsyncHandle) -> None:
+        self.parked.put(handle)
+
+    def OpenAnon(self) -> Any:
+        return (Tally(-1),)
+
+    def ReadAnon(self, h: Any) -> int:
+        return int(h.value)
+
+    def PCOUNTER_rundown(self, obj: object) -> None:
+        self.rundowns.append(obj)
+
+    def take(self, timeout: float = 5.0) -> Any:
+        return self.parked.get(timeout=timeout)
+
+    async def next_handle(self) -> Any:
         return await asyncio.to_thread(self.take)
 
 

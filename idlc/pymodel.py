@@ -113,7 +113,9 @@ def build(program: ir.Program, *, version: str) -> ModuleView:
             codecs.append(tuple(functions))
     generated = tuple(i for i in module.interfaces if i.generated)
     first = not (constants or enums or records or aliases or codecs)
-    interfaces = tuple(_interface(m, i, first and n == 0) for n, i in enumerate(generated))
+    names = [p.name for i in generated for p in i.procedures]
+    shared = {n for n in names if names.count(n) > 1}
+    interfaces = tuple(_interface(m, i, first and n == 0, shared) for n, i in enumerate(generated))
     skipped = tuple(i.name for i in module.interfaces if not i.generated)
     has_procs = any(i.procedures for i in interfaces)
     needs_namedtuple = any(p.result_class for i in interfaces for p in i.procedures)
@@ -195,9 +197,16 @@ def _module_doc(module: ir.Module, generated: tuple[ir.Interface, ...]) -> str:
 # Interfaces and procedures
 
 
-def _interface(m: Marshaller, iface: ir.Interface, after_imports: bool) -> InterfaceView:
+def _interface(
+    m: Marshaller, iface: ir.Interface, after_imports: bool, shared: set[str]
+) -> InterfaceView:
+    """``shared``: procedure names that more than one interface of the module declares; their
+    Result and Handle classes take the interface's name first, so that neither hides the other."""
     spec = f"_{iface.name}_INTERFACE"
-    procs = tuple(_procedure(m, iface, p) for p in iface.procedures)
+    procs = tuple(
+        _procedure(m, iface, p, f"{iface.name}_" if p.name in shared else "")
+        for p in iface.procedures
+    )
     assert iface.uuid is not None
     spec_def = (
         f"{spec} = idlrt.Interface(",
@@ -234,7 +243,9 @@ def _unique(name: str, taken: set[str]) -> str:
     return name
 
 
-def _procedure(m: Marshaller, iface: ir.Interface, proc: ir.Procedure) -> ProcView:
+def _procedure(
+    m: Marshaller, iface: ir.Interface, proc: ir.Procedure, class_prefix: str
+) -> ProcView:
     prefix = f"_{iface.name}_{proc.name}"
     # Python names of the parameters, made unique against the ones we add (self, retval, handle).
     taken = {"self", "retval"} if proc.has_retval else {"self"}
@@ -248,7 +259,7 @@ def _procedure(m: Marshaller, iface: ir.Interface, proc: ir.Procedure) -> ProcVi
     # NamedTuple fields cannot start with "_": such an [out] parameter's field is "x_" for "_x".
     results += [Slot(_result_field(names[p.name], taken), p.name, p.type, p) for p in outs]
 
-    result_class = f"{proc.name}Result" if outs else None
+    result_class = f"{class_prefix}{proc.name}Result" if outs else None
     result_fields = tuple((s.py, m.py_type(s.type)) for s in results)
     server_fields = tuple((s.py, m.py_type(s.type, server=True)) for s in results)
     result_type = result_class or m.py_type(proc.return_type)
@@ -288,7 +299,7 @@ def _procedure(m: Marshaller, iface: ir.Interface, proc: ir.Procedure) -> ProcVi
         async_body = (f"        return await self._call({spec}, {encode_call})",)
 
     manager_params = ["self"]
-    handle_class = f"{proc.name}Handle" if proc.is_async else None
+    handle_class = f"{class_prefix}{proc.name}Handle" if proc.is_async else None
     if handle_class:
         manager_params.append(f"{handle_param}: {handle_class}")
     context_positions: list[int] = []

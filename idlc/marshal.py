@@ -166,6 +166,8 @@ class Marshaller:
                 return "idlrt.CallContext"
             case ir.TypeRef():
                 return self.qualify(t)
+            case ir.PointerType(target=ir.VoidType()):
+                return "object"  # an untyped pointer: opaque, cannot travel
             case ir.PointerType(target=target, kind=kind):
                 inner = self.py_type(target, server=server)
                 if kind == "ref" or inner.endswith("| None") or inner == "None":
@@ -393,9 +395,15 @@ class Marshaller:
             f'    raise _codec.enum_error({var}, "{ref.name}", {path.src})',
         )
 
-    def range_check(self, bounds: tuple[int, int] | None, var: str, path: Path) -> tuple[str, ...]:
-        """The ``[range(low, high)]`` check, after the type's own."""
-        if bounds is None:
+    def range_check(
+        self, bounds: tuple[int, int] | None, var: str, path: Path, t: ir.Type
+    ) -> tuple[str, ...]:
+        """The ``[range(low, high)]`` check of a number, after the type's own. (On a string or
+        an array, [range] bounds the length: not checked yet.)"""
+        target = self.resolve(t)
+        while isinstance(target, ir.PointerType) and target.kind == "ref":
+            target = self.resolve(target.target)
+        if bounds is None or not isinstance(target, ir.IntType):
             return ()
         low, high = bounds
         return (

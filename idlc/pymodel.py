@@ -94,7 +94,7 @@ def build(program: ir.Program, *, version: str) -> ModuleView:
     codecs: list[tuple[str, ...]] = []
     for d in module.decls:
         if isinstance(d, ir.Const):
-            constants.append(const_view(m, d))
+            constants.append(const_view(d))
         elif isinstance(d, ir.Enum_):
             enums.append(enum_view(d))
         elif isinstance(d, ir.Typedef):
@@ -421,7 +421,7 @@ def _encoder(
         local, path = f"{prefix}{s.py}", Path(f"{proc.name}.{s.idl}")
         m.nullable = s.nullable
         code = m.encode(s.type, local, path, switch_source(s.switch_is, scope))
-        body += [*code.lines, *m.range_check(s.range, local, path)]
+        body += [*code.lines, *m.range_check(s.range, local, path, s.type)]
         wire.append(code.expr)
     for s in slots:
         path = Path(f"{proc.name}.{s.idl}")
@@ -447,7 +447,7 @@ def _decoder(
         path = Path(f"{proc.name}.{s.idl}")
         m.nullable = s.nullable
         code = m.decode(s.type, local, path, switch_source(s.switch_is, scope))
-        body += [*code.lines, *m.range_check(s.range, code.expr, path)]
+        body += [*code.lines, *m.range_check(s.range, code.expr, path, s.type)]
         decoded[s.idl] = code.expr
         scope[s.idl] = scope_name(code.expr, local)
     for s in slots:

@@ -43,8 +43,10 @@ class AliasView:
     value: str
 
 
-def const_view(m: Marshaller, c: ir.Const) -> ConstView:
-    return ConstView(ir.py_name(c.name), m.py_type(c.type), py_value(c.value))
+def const_view(c: ir.Const) -> ConstView:
+    """A module constant, annotated by its value (``((OLECHAR*) -1)`` is an int in Python)."""
+    annotation = "None" if c.value is None else type(c.value).__name__
+    return ConstView(ir.py_name(c.name), annotation, py_value(c.value))
 
 
 def enum_view(e: ir.Enum_) -> EnumView:
@@ -128,7 +130,7 @@ def struct_codecs(m: Marshaller, s: ir.Struct) -> tuple[RecordView, list[str]]:
     for f in s.fields:
         local, fpath = locals_[f.name], path.field(f.name)
         code = m.encode(f.type, local, fpath, switch_source(f.switch_is, locals_))
-        enc += [*code.lines, *m.range_check(f.range, local, fpath)]
+        enc += [*code.lines, *m.range_check(f.range, local, fpath, f.type)]
         checks += agreement_checks(m, f.type, local, locals_, fpath)
         wire.append(code.expr)
     enc += [*checks, f"return [{', '.join(wire)}]"]
@@ -146,7 +148,7 @@ def struct_codecs(m: Marshaller, s: ir.Struct) -> tuple[RecordView, list[str]]:
     for f in order:
         local, fpath = locals_[f.name], path.field(f.name)
         code = m.decode(f.type, local, fpath, switch_source(f.switch_is, scope))
-        dec += [*code.lines, *m.range_check(f.range, code.expr, fpath)]
+        dec += [*code.lines, *m.range_check(f.range, code.expr, fpath, f.type)]
         decoded[f.name] = code.expr
         scope[f.name] = scope_name(code.expr, local)
     for f in s.fields:

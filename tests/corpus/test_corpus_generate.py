@@ -136,3 +136,17 @@ def test_generated_corpus_code_is_formatted_and_lint_clean(outcomes: dict[Recipe
             [ruff, *args, "--isolated", "--no-cache", *dirs], capture_output=True, text=True
         )
         assert run.returncode == 0, run.stdout[-5000:] + run.stderr[-2000:]
+
+
+def test_generated_corpus_code_is_typed_clean(outcomes: dict[Recipe, Outcome]) -> None:
+    """All modules generated from the corpus pass mypy --strict (with idlrt's own types)."""
+    done = [o for o in outcomes.values() if o.status == 0 and o.out.is_dir()]
+    assert done
+    packages = [arg for o in done for arg in ("-p", o.package)]
+    run = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", *packages],
+        capture_output=True,
+        text=True,
+        cwd=done[0].out.parent,
+    )
+    assert run.returncode == 0, run.stdout[-5000:]

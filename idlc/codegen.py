@@ -31,9 +31,24 @@ def environment() -> jinja2.Environment:
     )
 
 
+# Generated text by the identity of the IR modules it came from: the front end shares one
+# Module object per file across compiles in a process, so a header imported by many files is
+# generated once. The entry holds the modules, so their ids cannot be reused while cached.
+_CACHE: dict[tuple[object, ...], tuple[tuple[object, ...], str]] = {}
+_CACHE_SIZE = 512
+
+
 def generate(program: Program, *, version: str) -> str:
     """The Python source of the module for ``program.root``."""
+    key = (program.root, version, *(id(m) for m in program.modules))
+    hit = _CACHE.get(key)
+    if hit is not None:
+        return hit[1]
     view = pymodel.build(program, version=version)
     text = environment().get_template("module.py.j2").render(m=view)
     # Templates keep blank lines simple; normalise the trailing ones to exactly one newline.
-    return relayout(text.rstrip("\n")) + "\n"
+    source = relayout(text.rstrip("\n")) + "\n"
+    if len(_CACHE) >= _CACHE_SIZE:
+        _CACHE.pop(next(iter(_CACHE)))
+    _CACHE[key] = (program.modules, source)
+    return source

@@ -114,6 +114,7 @@ class Marshaller:
     side: str = "client"
     nullable: bool = True
     _counter: int = 0
+    _decls: dict[tuple[str, str], ir.Decl] = field(default_factory=dict)
 
     # -- names -------------------------------------------------------------------------------
 
@@ -131,11 +132,20 @@ class Marshaller:
             return local
         return f"{self.module_aliases[ref.module]}.{local}"
 
+    def decl(self, ref: ir.TypeRef) -> ir.Decl:
+        """The declaration ``ref`` names (indexed once: a program may hold thousands)."""
+        if not self._decls:
+            for module in self.program.modules:
+                for d in module.decls:
+                    if not isinstance(d, ir.Const):
+                        self._decls.setdefault((module.name, d.name), d)
+        return self._decls[(ref.module, ref.name)]
+
     def resolve(self, t: ir.Type) -> ir.Type | ir.Decl:
         """Look through typedef chains to the declaration or type that decides the wire form."""
         seen = 0
         while isinstance(t, ir.TypeRef):
-            decl = self.program.resolve(t)
+            decl = self.decl(t)
             if isinstance(decl, ir.Typedef):
                 t = decl.type
                 seen += 1
@@ -204,7 +214,7 @@ class Marshaller:
         ``switch`` is the Python source of a non-encapsulated union's discriminant, if known.
         """
         if isinstance(t, ir.TypeRef):
-            decl = self.program.resolve(t)
+            decl = self.decl(t)
             if isinstance(decl, ir.Typedef):
                 return self.encode(decl.type, var, path, switch)
             if isinstance(decl, ir.Struct) or is_encapsulated(decl):
@@ -275,7 +285,7 @@ class Marshaller:
     def decode(self, t: ir.Type, var: str, path: Path, switch: str | None = None) -> Code:
         """Check the wire value in ``var`` and produce the Python value, statically typed."""
         if isinstance(t, ir.TypeRef):
-            decl = self.program.resolve(t)
+            decl = self.decl(t)
             if isinstance(decl, ir.Typedef):
                 return self.decode(decl.type, var, path, switch)
             if isinstance(decl, ir.Struct) or is_encapsulated(decl):

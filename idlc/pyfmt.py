@@ -9,6 +9,7 @@ else one item per line with a magic trailing comma.
 from __future__ import annotations
 
 import json
+import re
 
 LINE_LENGTH = 88
 INDENT = "    "
@@ -66,64 +67,70 @@ def _union_lines(inner: str, arms: list[str], suffix: str = "") -> list[str]:
     return out
 
 
+# The characters that matter when scanning a line: brackets, and strings (with escapes).
+_SCAN = re.compile(r'\\.|["()\[\]{}]')
+
+
+def _tokens(code: str) -> list[tuple[int, str]]:
+    """Positions of the brackets outside double-quoted strings (an f-string's braces inside
+    its quotes are part of the string)."""
+    found: list[tuple[int, str]] = []
+    in_str = False
+    for m in _SCAN.finditer(code):
+        ch = m.group()
+        if ch == '"':
+            in_str = not in_str
+        elif not in_str and len(ch) == 1:
+            found.append((m.start(), ch))
+    return found
+
+
 def _closing_split(code: str) -> tuple[str, str, str] | None:
     """Split ``code`` (ending in a closing bracket) at the bracket pair that closes it: head
     (through the opening bracket), body, closing bracket. Double-quoted strings are skipped."""
-    pairs = {")": "(", "]": "[", "}": "{"}
-    if not code or code[-1] not in pairs:
+    if not code or code[-1] not in ")]}":
         return None
-    in_str = False
-    opener_at: dict[int, int] = {}
     stack: list[int] = []
-    i = 0
-    while i < len(code):
-        ch = code[i]
-        if in_str:
-            if ch == "\\":
-                i += 1
-            elif ch == '"':
-                in_str = False
-        elif ch == '"':
-            in_str = True
-        elif ch in "([{":
+    start = None
+    for i, ch in _tokens(code):
+        if ch in "([{":
             stack.append(i)
-        elif ch in ")]}":
-            if not stack:
-                return None
-            opener_at[i] = stack.pop()
-        i += 1
-    start = opener_at.get(len(code) - 1)
-    if start is None:
+        elif not stack:
+            return None
+        else:
+            start = stack.pop()
+    if start is None or stack:
         return None
     return code[: start + 1], code[start + 1 : -1], code[-1]
 
 
 def _top_level_split(body: str, sep: str) -> list[str]:
     """Split ``body`` at ``sep`` outside brackets and strings."""
-    parts: list[str] = []
+    if sep not in body:
+        return [body.strip()]
+    # Spans inside brackets or strings, where a separator does not count.
+    nested: list[tuple[int, int]] = []
     depth = 0
-    in_str = False
-    last = 0
-    i = 0
-    while i < len(body):
-        ch = body[i]
-        if in_str:
-            if ch == "\\":
-                i += 1
-            elif ch == '"':
-                in_str = False
-        elif ch == '"':
-            in_str = True
-        elif ch in "([{":
+    opened = 0
+    for i, ch in _tokens(body):
+        if ch in "([{":
+            if depth == 0:
+                opened = i
             depth += 1
-        elif ch in ")]}":
+        else:
             depth -= 1
-        elif depth == 0 and body.startswith(sep, i):
-            parts.append(body[last:i])
-            last = i + len(sep)
-            i = last
-            continue
-        i += 1
+            if depth == 0:
+                nested.append((opened, i))
+    strings = [m.span() for m in re.finditer(r'"(?:\\.|[^"\\])*"', body)]
+    blocked = sorted(nested + strings)
+    parts: list[str] = []
+    last = 0
+    at = body.find(sep)
+    while at != -1:
+        if not any(a <= at <= b for a, b in blocked):
+            parts.append(body[last:at])
+            last = at + len(sep)
+        at = body.find(sep, at + len(sep) if last == at + len(sep) else at + 1)
     parts.append(body[last:])
     return [p.strip() for p in parts]
 

@@ -75,7 +75,7 @@ def agreement_checks(
     while isinstance(t, ir.PointerType):
         t = t.target
     if isinstance(t, ir.TypeRef):
-        decl = m.program.resolve(t)
+        decl = m.decl(t)
         if isinstance(decl, ir.Typedef):
             return agreement_checks(m, decl.type, value, scope, path)
         return []

@@ -18,10 +18,15 @@ examples/async/gen/asyncrpc.py: $(STAMP) examples/async/AsyncRPC.idl examples/as
 demo: examples/async/gen/asyncrpc.py
 	$(BIN)/python examples/async/demo.py
 
+GOLDEN := tests/golden/example_async
+
 lint: examples/async/gen/asyncrpc.py
 	$(BIN)/ruff check idlc runtime tests examples bench
 	$(BIN)/ruff format --check idlc runtime tests examples bench
-	$(BIN)/mypy --strict idlc runtime/idlrt examples/async/server.py examples/async/client.py
+	$(BIN)/ruff check --isolated $(GOLDEN)
+	$(BIN)/ruff format --isolated --check $(GOLDEN)
+	$(BIN)/mypy --strict idlc runtime/idlrt $(GOLDEN)/asyncrpc.py \
+		examples/async/server.py examples/async/client.py examples/async/demo.py
 
 test: lint
 	$(BIN)/python -m pytest -q

@@ -10,10 +10,11 @@ from .binding import Binding
 from .blocking import Client
 from .call import AsyncCall
 from .client import AsyncClient
+from .ctxhandle import ContextHandle
 from .errors import RpcError
-from .handle import AsyncHandle
+from .handle import AsyncHandle, call_context
 from .model import CallContext, Interface, Manager, PeerCredentials, Procedure
-from .server import Server, ServerStats
+from .server import ConnectionStats, Server, ServerStats
 
 __version__ = "0.1.0"
 
@@ -24,6 +25,8 @@ __all__ = [
     "Binding",
     "CallContext",
     "Client",
+    "ConnectionStats",
+    "ContextHandle",
     "Interface",
     "Manager",
     "PeerCredentials",
@@ -31,6 +34,7 @@ __all__ = [
     "RpcError",
     "Server",
     "ServerStats",
+    "call_context",
     "codec",
     "status",
 ]

@@ -12,8 +12,12 @@ from .status import RPC_S_INVALID_STRING_BINDING, RPC_S_PROTSEQ_NOT_SUPPORTED
 TCP = "ncacn_ip_tcp"
 LOCAL = "ncalrpc"
 
-# HOST: a name, an IPv4 address or an IPv6 address without brackets (``::1``); may be empty.
-_TCP_RE = re.compile(r"([A-Za-z0-9._:%-]*)\[(?:endpoint=)?([0-9]{1,5})\]")
+# HOST: a name, an IPv4 address, an IPv6 address bare (``::1``) or in brackets (``[::1]``);
+# may be empty.
+_TCP_RE = re.compile(
+    r"(\[[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*(?:%[A-Za-z0-9_.-]+)?\]|[A-Za-z0-9._:%-]*)"
+    r"\[(?:endpoint=)?([0-9]{1,5})\]"
+)
 _LOCAL_RE = re.compile(r"\[(?:endpoint=)?([^\]\x00]+)\]")
 
 
@@ -21,8 +25,9 @@ _LOCAL_RE = re.compile(r"\[(?:endpoint=)?([^\]\x00]+)\]")
 class Binding:
     """A parsed string binding. ``str()`` gives the canonical string back.
 
-    For TCP, ``host`` is the network address as written (empty: every interface when listening,
-    the local machine when connecting) and ``port`` the endpoint (0: ephemeral, for listening).
+    For TCP, ``host`` is the network address as written, without brackets (empty: every
+    interface when listening, the local machine when connecting) and ``port`` the endpoint (0:
+    ephemeral, for listening); ``str()`` writes an IPv6 address bare (``ncacn_ip_tcp:::1[80]``).
     For ncalrpc, ``path`` is the Unix socket path.
     """
 
@@ -41,7 +46,7 @@ class Binding:
         if sep and key == TCP:
             m = _TCP_RE.fullmatch(rest)
             if m is not None and int(m.group(2)) <= 0xFFFF:
-                return cls(TCP, host=m.group(1), port=int(m.group(2)))
+                return cls(TCP, host=m.group(1).strip("[]"), port=int(m.group(2)))
         elif sep and key == LOCAL:
             m = _LOCAL_RE.fullmatch(rest)
             if m is not None:

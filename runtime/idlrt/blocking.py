@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import ssl as _ssl
 import threading
 from types import TracebackType
 from typing import Any, ClassVar, Self, TypeVar, cast
@@ -19,7 +20,7 @@ from .call import AsyncCall, decode_reply
 from .client import ClientConnection, open_connection
 from .errors import RpcError
 from .model import Interface, Procedure
-from .status import RPC_S_CALL_FAILED_DNE
+from .status import RPC_S_CALL_CANCELLED, RPC_S_CALL_FAILED_DNE
 
 R = TypeVar("R")
 
@@ -80,25 +81,40 @@ class BlockingCall:
 
 
 class Client:
-    """Base of the generated blocking clients (``XClient``)."""
+    """Base of the generated blocking clients (``XClient``).
+
+    ``call_timeout``: as on ``AsyncClient``, the default limit of every call, in seconds.
+    """
 
     _idl_interface_: ClassVar[Interface]
 
-    def __init__(self, conn: ClientConnection, ctx_id: int) -> None:
+    def __init__(
+        self, conn: ClientConnection, ctx_id: int, call_timeout: float | None = None
+    ) -> None:
         self._conn = conn
         self._ctx = ctx_id
+        self.call_timeout = call_timeout
 
     @classmethod
-    def connect(cls, binding: str, *, timeout: float | None = None) -> Self:
-        """Connect to ``binding`` and bind the class's interface (blocks)."""
+    def connect(
+        cls,
+        binding: str,
+        *,
+        timeout: float | None = None,
+        ssl: _ssl.SSLContext | None = None,
+        server_hostname: str | None = None,
+        call_timeout: float | None = None,
+    ) -> Self:
+        """Connect to ``binding`` and bind the class's interface (blocks); the keywords are
+        those of ``AsyncClient.connect``."""
         b = Binding.parse(binding)
         loop = shared_loop()
         _not_on(loop, "connect")
         fut = asyncio.run_coroutine_threadsafe(
-            open_connection(b, cls._idl_interface_, timeout), loop
+            open_connection(b, cls._idl_interface_, timeout, ssl, server_hostname), loop
         )
         conn, ctx_id = fut.result()
-        return cls(conn, ctx_id)
+        return cls(conn, ctx_id, call_timeout)
 
     @property
     def binding(self) -> str:
@@ -125,8 +141,10 @@ class Client:
     ) -> None:
         self.close()
 
-    def _call(self, proc: Procedure[R], args: list[object]) -> R:
-        """One call; blocks the calling thread until the reply."""
+    def _call(self, proc: Procedure[R], args: list[object], timeout: float | None = None) -> R:
+        """One call; blocks the calling thread until the reply, or until ``timeout`` seconds
+        (default: ``call_timeout``) have passed: then the call is cancelled abortively and
+        fails with 1818."""
         conn = self._conn
         _not_on(conn.loop, proc.name)
         call = BlockingCall(proc)
@@ -135,8 +153,18 @@ class Client:
             conn.loop.call_soon_threadsafe(conn.request, self._ctx, proc, args, call, call_id)
         except RuntimeError:
             raise RpcError(RPC_S_CALL_FAILED_DNE, "the client's event loop is closed") from None
+        if timeout is None:
+            timeout = self.call_timeout
         try:
-            call.lock.acquire()
+            if timeout is None:
+                call.lock.acquire()
+            elif not call.lock.acquire(timeout=max(timeout, 0.0)):
+                conn.cancel_call(call_id, True)
+                raise RpcError(
+                    RPC_S_CALL_CANCELLED, f"no reply within the call timeout of {timeout} s"
+                )
+        except RpcError:
+            raise
         except BaseException:  # KeyboardInterrupt: cancel the call, abortively
             conn.cancel_call(call_id, True)
             raise
@@ -147,12 +175,16 @@ class Client:
             raise RpcError(code, detail)
         return cast(R, value)
 
-    def _start(self, proc: Procedure[R], args: list[object]) -> AsyncCall[R]:
-        """Start an ``[async]`` call; returns at once."""
+    def _start(
+        self, proc: Procedure[R], args: list[object], timeout: float | None = None
+    ) -> AsyncCall[R]:
+        """Start an ``[async]`` call; returns at once (``timeout`` as on ``AsyncClient``)."""
         conn = self._conn
+        if timeout is None:
+            timeout = self.call_timeout
         call = AsyncCall(conn, next(conn.ids), proc)
         try:
-            conn.loop.call_soon_threadsafe(conn.request, self._ctx, proc, args, call, call._call_id)
+            conn.loop.call_soon_threadsafe(conn.start, self._ctx, proc, args, call, timeout)
         except RuntimeError:
             call.fail(RPC_S_CALL_FAILED_DNE, "the client's event loop is closed")
         return call

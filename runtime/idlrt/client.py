@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import ssl as _ssl
 import threading
 from types import TracebackType
 from typing import Any, ClassVar, Protocol, Self, TypeVar
@@ -15,8 +16,10 @@ from .connection import FramedProtocol, ProtocolError
 from .errors import RpcError
 from .model import Interface, Procedure
 from .status import (
+    RPC_S_CALL_CANCELLED,
     RPC_S_CALL_FAILED,
     RPC_S_CALL_FAILED_DNE,
+    RPC_S_SEC_PKG_ERROR,
     RPC_S_SERVER_UNAVAILABLE,
     RPC_X_BAD_STUB_DATA,
 )
@@ -138,6 +141,34 @@ class ClientConnection(FramedProtocol):
             self._calls.pop(call_id, None)
         self.send(self.packer.pack((CANCEL, call_id, abortive)))
 
+    def start(
+        self,
+        ctx_id: int,
+        proc: Procedure[Any],
+        args: list[object],
+        call: AsyncCall[Any],
+        timeout: float | None,
+    ) -> None:
+        """Send the REQUEST of an ``[async]`` call and arm its timeout, if any (loop thread)."""
+        call_id = call._call_id
+        self.request(ctx_id, proc, args, call, call_id)
+        if timeout is not None and call.is_pending():
+            timer = self.loop.call_later(timeout, self.expire, call_id, call, timeout)
+            call.add_done_callback(lambda _call: self._disarm(timer))
+
+    def _disarm(self, timer: asyncio.TimerHandle) -> None:
+        if threading.get_ident() == self.thread_id:
+            timer.cancel()
+        else:
+            with contextlib.suppress(RuntimeError):  # the loop is closed
+                self.loop.call_soon_threadsafe(timer.cancel)
+
+    def expire(self, call_id: int, call: PendingCall, timeout: float) -> None:
+        """A call's timeout ran out: cancel it abortively, 1818 (loop thread)."""
+        if call.is_pending():
+            call.fail(RPC_S_CALL_CANCELLED, f"no reply within the call timeout of {timeout} s")
+            self._cancel(call_id, True)
+
     def flushed(self) -> None:
         self._unflushed.clear()
 
@@ -201,10 +232,17 @@ class ClientConnection(FramedProtocol):
 
 
 async def open_connection(
-    binding: Binding, iface: Interface, timeout: float | None
+    binding: Binding,
+    iface: Interface,
+    timeout: float | None,
+    ssl: _ssl.SSLContext | None = None,
+    server_hostname: str | None = None,
 ) -> tuple[ClientConnection, int]:
-    """Connect to ``binding`` and bind ``iface``: RpcError 1722 if unreachable, 1717 if refused."""
+    """Connect to ``binding`` and bind ``iface``: RpcError 1722 if unreachable, 1717 if refused,
+    1825 RPC_S_SEC_PKG_ERROR if the TLS handshake fails."""
     loop = asyncio.get_running_loop()
+    if ssl is not None and binding.protseq != TCP:
+        raise ValueError(f"{binding}: TLS is for ncacn_ip_tcp only")
 
     def factory() -> ClientConnection:
         return ClientConnection(loop, binding)
@@ -213,11 +251,19 @@ async def open_connection(
     try:
         async with asyncio.timeout(timeout):
             if binding.protseq == TCP:
-                _, proto = await loop.create_connection(factory, binding.connect_host, binding.port)
+                host = binding.connect_host
+                tls: dict[str, Any] = {}
+                if ssl is not None:
+                    tls = {"ssl": ssl, "server_hostname": server_hostname or host}
+                _, proto = await loop.create_connection(factory, host, binding.port, **tls)
             else:
                 _, proto = await loop.create_unix_connection(factory, binding.path)
             conn = proto
             return conn, await conn.bind(iface)
+    except _ssl.SSLError as exc:
+        if conn is not None:
+            conn.abort()
+        raise RpcError(RPC_S_SEC_PKG_ERROR, f"{binding}: TLS: {exc.reason or exc}") from None
     except OSError as exc:  # TimeoutError included
         if conn is not None:
             conn.abort()
@@ -230,19 +276,40 @@ async def open_connection(
 
 
 class AsyncClient:
-    """Base of the generated asyncio clients (``XAsyncClient``). Bound to one event loop."""
+    """Base of the generated asyncio clients (``XAsyncClient``). Bound to one event loop.
+
+    ``call_timeout``: seconds every call may take unless its own ``timeout`` says otherwise
+    (None: no limit); a call that runs out is cancelled abortively and fails with 1818.
+    """
 
     _idl_interface_: ClassVar[Interface]
 
-    def __init__(self, conn: ClientConnection, ctx_id: int) -> None:
+    def __init__(
+        self, conn: ClientConnection, ctx_id: int, call_timeout: float | None = None
+    ) -> None:
         self._conn = conn
         self._ctx = ctx_id
+        self.call_timeout = call_timeout
 
     @classmethod
-    async def connect(cls, binding: str, *, timeout: float | None = None) -> Self:
-        """Connect to ``binding`` and bind the class's interface."""
-        conn, ctx_id = await open_connection(Binding.parse(binding), cls._idl_interface_, timeout)
-        return cls(conn, ctx_id)
+    async def connect(
+        cls,
+        binding: str,
+        *,
+        timeout: float | None = None,
+        ssl: _ssl.SSLContext | None = None,
+        server_hostname: str | None = None,
+        call_timeout: float | None = None,
+    ) -> Self:
+        """Connect to ``binding`` and bind the class's interface.
+
+        ``timeout`` bounds connecting and binding (1722 when it runs out). ``ssl``: speak TLS
+        (TCP only) with this client-side context, checking the server's name against
+        ``server_hostname`` (default: the binding's host).
+        """
+        b = Binding.parse(binding)
+        conn, ctx_id = await open_connection(b, cls._idl_interface_, timeout, ssl, server_hostname)
+        return cls(conn, ctx_id, call_timeout)
 
     @property
     def binding(self) -> str:
@@ -264,34 +331,49 @@ class AsyncClient:
     ) -> None:
         await self.close()
 
-    async def _call(self, proc: Procedure[R], args: list[object]) -> R:
+    async def _call(
+        self, proc: Procedure[R], args: list[object], timeout: float | None = None
+    ) -> R:
         """One call: send the request, await the reply. Cancelling the awaiting task cancels
-        the call abortively (the server is told)."""
+        the call abortively (the server is told), as does running out of ``timeout`` seconds
+        (default: ``call_timeout``), which fails the call with 1818."""
         conn = self._conn
+        if timeout is None:
+            timeout = self.call_timeout
         if threading.get_ident() != conn.thread_id:  # awaited on another loop: hop over
-            coro = self._call(proc, args)
+            coro = self._call(proc, args, timeout)
             return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, conn.loop))
         fut: asyncio.Future[R] = conn.loop.create_future()
         call_id = next(conn.ids)
-        conn.request(self._ctx, proc, args, FutureCall(fut, proc), call_id)
+        call = FutureCall(fut, proc)
+        conn.request(self._ctx, proc, args, call, call_id)
+        timer = None
+        if timeout is not None and not fut.done():
+            timer = conn.loop.call_later(timeout, conn.expire, call_id, call, timeout)
         try:
             return await fut
         except asyncio.CancelledError:
             if call_id in conn._calls:
                 conn._cancel(call_id, True)
             raise
+        finally:
+            if timer is not None:
+                timer.cancel()
 
-    def _start(self, proc: Procedure[R], args: list[object]) -> AsyncCall[R]:
-        """Start an ``[async]`` call; returns at once."""
+    def _start(
+        self, proc: Procedure[R], args: list[object], timeout: float | None = None
+    ) -> AsyncCall[R]:
+        """Start an ``[async]`` call; returns at once. After ``timeout`` seconds (default:
+        ``call_timeout``) without an outcome the call is cancelled abortively (1818)."""
         conn = self._conn
+        if timeout is None:
+            timeout = self.call_timeout
         call = AsyncCall(conn, next(conn.ids), proc)
         if threading.get_ident() == conn.thread_id:
-            conn.request(self._ctx, proc, args, call, call._call_id)
+            conn.start(self._ctx, proc, args, call, timeout)
         else:
             try:
-                conn.loop.call_soon_threadsafe(
-                    conn.request, self._ctx, proc, args, call, call._call_id
-                )
+                conn.loop.call_soon_threadsafe(conn.start, self._ctx, proc, args, call, timeout)
             except RuntimeError:
                 call.fail(RPC_S_CALL_FAILED_DNE, "the client's event loop is closed")
         return call

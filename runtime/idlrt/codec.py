@@ -8,6 +8,9 @@ e.g. ``"Put.item.tags[3]: 300 does not fit unsigned small"``.
 
 from __future__ import annotations
 
+import os
+
+from .ctxhandle import ID_SIZE, ContextHandle, record_change, scope
 from .errors import RpcError
 from .status import (
     RPC_S_CANNOT_SUPPORT,
@@ -15,11 +18,17 @@ from .status import (
     RPC_X_ENUM_VALUE_OUT_OF_RANGE,
     RPC_X_INVALID_BOUND,
     RPC_X_NULL_REF_POINTER,
+    RPC_X_SS_CONTEXT_MISMATCH,
+    RPC_X_SS_IN_NULL_CONTEXT,
 )
 
 __all__ = [
     "bound_error",
     "check_count",
+    "ctx_from_client",
+    "ctx_from_server",
+    "ctx_to_client",
+    "ctx_to_server",
     "enum_error",
     "fields",
     "int_error",
@@ -122,3 +131,84 @@ def result_tuple(r: object, n: int, proc: str) -> tuple[object, ...]:
         RPC_X_BAD_STUB_DATA,
         f"{proc}: the routine returned {_type_name(r)}, expected a tuple of {n} values",
     )
+
+
+# -- context handles (SEMANTICS rules 18-19; see ctxhandle.py) -------------------------------
+# One call per context-handle value; ``path`` is "Proc.param", the same for both directions of
+# an [in, out] parameter. [in]-only handles are not nullable, [in, out] ones are.
+
+
+def ctx_to_server(v: object, path: str, nullable: bool) -> bytes | None:
+    """Client encode: the wire id of ``v`` (a ``ContextHandle``, or None where ``nullable``).
+
+    None where not nullable: 1775 RPC_X_SS_IN_NULL_CONTEXT; another type: 1783.
+    """
+    if type(v) is ContextHandle:
+        return v._id
+    if v is None:
+        if nullable:
+            return None
+        raise RpcError(RPC_X_SS_IN_NULL_CONTEXT, f"{path}: null context handle")
+    raise type_error(v, "ContextHandle", path)
+
+
+def ctx_from_server(w: object, path: str) -> ContextHandle | None:
+    """Client decode: the ``ContextHandle`` the server sent, None if it closed it; else 1783."""
+    if w is None:
+        return None
+    if type(w) is bytes and len(w) == ID_SIZE:
+        return ContextHandle(w)
+    raise RpcError(RPC_X_BAD_STUB_DATA, f"{path}: expected a context handle, got {_type_name(w)}")
+
+
+def ctx_from_client(w: object, path: str, type_name: str, nullable: bool) -> object:
+    """Server decode: the object the manager registered for id ``w`` on this connection.
+
+    An id unknown here (never issued, closed, or from another connection): 6
+    RPC_X_SS_CONTEXT_MISMATCH. Null where not nullable: 1775; null [in, out]: None.
+    ``type_name`` is not checked (as MIDL without ``[strict_context_handle]``).
+    """
+    rec = scope.call
+    if rec is None:
+        raise RuntimeError(f"{path}: outside a call, or its Procedure lacks context_handles=True")
+    if w is None:
+        if not nullable:
+            raise RpcError(RPC_X_SS_IN_NULL_CONTEXT, f"{path}: null context handle")
+        obj: object = None
+    elif type(w) is not bytes:
+        raise type_error(w, "a context handle", path)
+    else:
+        table = rec._conn.ctx_table
+        entry = table.handles.get(w) if table is not None else None
+        if entry is None:
+            raise RpcError(RPC_X_SS_CONTEXT_MISMATCH, f"{path}: unknown context handle")
+        obj = entry.obj
+    ids = rec._ctx_ids
+    if ids is None:
+        rec._ctx_ids = {path: w}
+    else:
+        ids[path] = w
+    return obj
+
+
+def ctx_to_client(v: object, path: str, type_name: str) -> bytes | None:
+    """Server encode: the wire id for ``v``, the object the manager wants behind the handle.
+
+    Where the call received an [in, out] handle at ``path``: the same id (the object behind it
+    becomes ``v``), or None if ``v`` is None (closed, no rundown). Otherwise (a pure [out], or
+    a null [in, out]): None for None, else a new id for ``v`` on this connection. Nothing is
+    changed until the whole reply is encoded and sent (the runtime commits it).
+    """
+    rec = scope.call
+    if rec is None:
+        raise RuntimeError(f"{path}: outside a call, or its Procedure lacks context_handles=True")
+    ids = rec._ctx_ids
+    cid = ids.get(path) if ids is not None else None
+    if cid is not None:
+        record_change((cid, v, type_name, False))
+        return None if v is None else cid
+    if v is None:
+        return None
+    cid = os.urandom(ID_SIZE)
+    record_change((cid, v, type_name, True))
+    return cid

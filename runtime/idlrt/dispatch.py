@@ -8,14 +8,16 @@ import socket
 import struct
 import threading
 import weakref
-from collections.abc import Callable, Coroutine
+from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
 from .binding import LOCAL
 from .connection import FramedProtocol, ProtocolError
+from .ctxhandle import Changes, ContextTable, scope
 from .errors import RpcError
-from .handle import _CANCELLED, _DISCONNECTED, _GONE, AsyncHandle
-from .model import CallContext, Interface, PeerCredentials, Procedure
+from .handle import _CANCELLED, _DISCONNECTED, _GONE, AsyncHandle, CallRecord, current_call
+from .model import CallContext, PeerCredentials
+from .registry import Op, Registration
 from .status import (
     RPC_S_ACCESS_DENIED,
     RPC_S_CALL_FAILED,
@@ -51,39 +53,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("idlrt")
 
 MAX_CONTEXTS = 1024  # interfaces bound on one connection
-SecurityCallback = Callable[[CallContext], bool]
-Outcome = tuple[
-    int, "bytes | int", "str | None"
-]  # (RESPONSE, payload, None) or (FAULT, code, detail)
-
-
-class Registration:
-    """A registered manager: its interface, security callback and resolved routines."""
-
-    __slots__ = ("interface", "manager", "ops", "security_callback")
-
-    def __init__(
-        self, interface: Interface, manager: object, security_callback: SecurityCallback | None
-    ) -> None:
-        self.interface = interface
-        self.manager = manager
-        self.security_callback = security_callback
-        self.ops: tuple[Op, ...] = ()
-
-
-class Op:
-    """One procedure of a registered manager, resolved once at ``register()``."""
-
-    __slots__ = ("fn", "is_coro", "positions", "proc", "reg")
-
-    def __init__(
-        self, proc: Procedure[Any], fn: Callable[..., Any], is_coro: bool, reg: Registration
-    ) -> None:
-        self.proc = proc
-        self.fn = fn
-        self.is_coro = is_coro
-        self.reg = reg
-        self.positions = tuple(sorted(proc.context_positions))
+# (RESPONSE, payload, None, changes) or (FAULT, code, detail, None); changes: context handles
+Outcome = tuple[int, "bytes | int", "str | None", "Changes | None"]
 
 
 class _HandleRef(weakref.ref[AsyncHandle]):
@@ -110,21 +81,43 @@ def _peer_credentials(transport: Any) -> PeerCredentials | None:
 def _failure(op: Op, exc: Exception) -> Outcome:
     """The fault for an exception raised by a manager routine."""
     if isinstance(exc, RpcError) and type(exc.code) is int and 0 < exc.code <= MAX_CODE:
-        return FAULT, exc.code, exc.detail
+        return FAULT, exc.code, exc.detail, None
     log.error("idlrt: manager routine %s raised", op.proc.name, exc_info=exc)
-    return FAULT, RPC_S_CALL_FAILED, None
+    return FAULT, RPC_S_CALL_FAILED, None, None
 
 
-def _encode_result(op: Op, result: object, packer: Any) -> Outcome:
+def _encode_result(rec: CallRecord, result: object, packer: Any) -> Outcome:
     """The reply for a synchronous routine's return value (``packer`` None: any thread)."""
+    if rec._op.ctx:
+        return _encode_result_scoped(rec, result, packer)
     try:
-        return RESPONSE, pack_payload(op.proc.encode_result(result), packer), None
+        return RESPONSE, pack_payload(rec._op.proc.encode_result(result), packer), None, None
     except RpcError as exc:
-        log.warning("idlrt: %s returned a value that cannot be sent: %s", op.proc.name, exc)
-        return FAULT, exc.code, exc.detail
+        log.warning("idlrt: %s returned a value that cannot be sent: %s", rec.procedure, exc)
+        return FAULT, exc.code, exc.detail, None
     except Exception:
-        log.exception("idlrt: encoding the result of %s failed", op.proc.name)
-        return FAULT, RPC_S_CALL_FAILED, None
+        log.exception("idlrt: encoding the result of %s failed", rec.procedure)
+        return FAULT, RPC_S_CALL_FAILED, None, None
+
+
+def _encode_result_scoped(rec: CallRecord, result: object, packer: Any) -> Outcome:
+    """``_encode_result`` for a procedure with context handles: with the call in ``scope``."""
+    tls = scope
+    tls.call = rec  # for the context-handle encoders
+    try:
+        payload = pack_payload(rec._op.proc.encode_result(result), packer)
+    except RpcError as exc:
+        log.warning("idlrt: %s returned a value that cannot be sent: %s", rec.procedure, exc)
+        return FAULT, exc.code, exc.detail, None
+    except Exception:
+        log.exception("idlrt: encoding the result of %s failed", rec.procedure)
+        return FAULT, RPC_S_CALL_FAILED, None, None
+    finally:
+        tls.call = None
+        changes: Changes | None = tls.changes
+        if changes is not None:
+            tls.changes = None  # kept (for the reply) only on success, below
+    return RESPONSE, payload, None, changes
 
 
 class ServerConnection(FramedProtocol):
@@ -135,11 +128,14 @@ class ServerConnection(FramedProtocol):
         self.server = server
         self.protseq = protseq
         self._contexts: dict[int, Registration] = {}
-        # call id -> _HandleRef (a parked [async] call) or a plain object() (a running routine)
-        self._calls: dict[int, object] = {}
+        # call id -> _HandleRef (a parked [async] call) or the CallRecord of a running routine
+        self._calls: dict[int, _HandleRef | CallRecord] = {}
         self._peer: object = None
         self._credentials: PeerCredentials | None = None
+        self._certificate: dict[str, Any] | None = None
         self._collected = self._handle_collected  # one bound method, not one per parked call
+        self.ctx_table: ContextTable | None = None  # open context handles, once there are any
+        self._lost = False  # connection_lost has run
 
     # -- connection events --------------------------------------------------------------------
 
@@ -148,10 +144,15 @@ class ServerConnection(FramedProtocol):
         self._peer = transport.get_extra_info("peername")
         if self.protseq == LOCAL:
             self._credentials = _peer_credentials(transport)
+        else:
+            self._certificate = transport.get_extra_info("peercert")  # TLS only
         self.server.connection_opened(self)
 
     def connection_lost(self, exc: Exception | None) -> None:
+        """Rule 11: cancel every call (callbacks: on_cancel, then on_disconnect), then run the
+        rundown of every open context handle once."""
         super().connection_lost(exc)
+        self._lost = True
         calls, self._calls = self._calls, {}
         handles: list[AsyncHandle] = []
         server = self.server
@@ -161,9 +162,15 @@ class ServerConnection(FramedProtocol):
                 handle = rec()
                 if handle is not None:
                     handles.append(handle)
+            else:  # a routine still running: it may poll test_cancel(); its result is dropped
+                assert isinstance(rec, CallRecord)
+                rec._state |= _GONE | _CANCELLED | _DISCONNECTED
         for handle in handles:
             handle._fire(_GONE | _CANCELLED)
             handle._fire(_DISCONNECTED)
+        table = self.ctx_table
+        if table is not None and table.handles:
+            table.run_down_all()
         server.connection_closed(self)
 
     def pause_writing(self) -> None:
@@ -241,8 +248,11 @@ class ServerConnection(FramedProtocol):
                 self.server.call_ended()
             if handle is not None:
                 handle._fire(_GONE | _CANCELLED if abortive else _CANCELLED)
-        elif abortive:
-            del calls[call_id]  # the routine runs on; its reply is dropped
+        else:  # a running routine sees it through test_cancel()
+            assert isinstance(rec, CallRecord)
+            rec._state |= _GONE | _CANCELLED if abortive else _CANCELLED
+            if abortive:
+                del calls[call_id]  # the routine runs on; its reply is dropped
 
     # -- dispatch -----------------------------------------------------------------------------
 
@@ -270,9 +280,13 @@ class ServerConnection(FramedProtocol):
             )
             return
         op = ops[opnum]
+        proc = op.proc
+        rec = (
+            proc.handle_class(self, call_id, op) if proc.is_async else CallRecord(self, call_id, op)
+        )
         ctx = None
         if reg.security_callback is not None:
-            ctx = self.call_context(op)
+            ctx = self.call_context(op, rec)
             try:
                 allowed = bool(reg.security_callback(ctx))
             except Exception:
@@ -281,7 +295,9 @@ class ServerConnection(FramedProtocol):
             if not allowed:
                 self._fault(call_id, RPC_S_ACCESS_DENIED)
                 return
-        proc = op.proc
+        tls = scope
+        if op.ctx:
+            tls.call = rec  # for the context-handle decoders
         try:
             args: Any = proc.decode_in(unpack_payload(payload))
         except RpcError as exc:
@@ -291,27 +307,31 @@ class ServerConnection(FramedProtocol):
             log.debug("idlrt: decoding the arguments of %s failed", proc.name, exc_info=True)
             self._fault(call_id, RPC_X_BAD_STUB_DATA, f"{proc.name}: undecodable arguments")
             return
+        finally:
+            if op.ctx:
+                tls.call = None
         if op.positions:
             if ctx is None:
-                ctx = self.call_context(op)
+                ctx = self.call_context(op, rec)
             args = list(args)
             for pos in op.positions:
                 args.insert(pos, ctx)
         server.call_started()
         if proc.is_async:
-            self._start_async(op, call_id, args)
+            assert isinstance(rec, AsyncHandle)
+            self._start_async(rec, args)
         elif op.is_coro:
-            self._start_coroutine(op, call_id, args)
+            self._start_coroutine(rec, args)
         else:
-            rec = object()
             self._calls[call_id] = rec
             try:
-                server.executor.submit(self._run_in_thread, op, call_id, rec, args)
+                server.executor.submit(self._run_in_thread, rec, args)
             except RuntimeError:  # the executor is shut down: the server is stopping
-                self._finished(call_id, rec, FAULT, RPC_S_SERVER_UNAVAILABLE, None)
+                self._finished(rec, FAULT, RPC_S_SERVER_UNAVAILABLE, None, None)
 
-    def _start_async(self, op: Op, call_id: int, args: Any) -> None:
-        handle = op.proc.handle_class(self, call_id, op)
+    def _start_async(self, handle: AsyncHandle, args: Any) -> None:
+        op = handle._op
+        call_id = handle._call_id
         ref = _HandleRef(handle, self._collected)
         ref.call_id = call_id
         ref.op = op
@@ -333,49 +353,58 @@ class ServerConnection(FramedProtocol):
             self._async_failed(handle, exc)
 
     def _async_failed(self, handle: AsyncHandle, exc: Exception) -> None:
-        _, code, detail = _failure(handle._op, exc)
+        _, code, detail, _ = _failure(handle._op, exc)
         assert isinstance(code, int)
         if not handle._fault(code, detail) and isinstance(exc, RpcError):
             log.warning("idlrt: %s raised %r after finishing its call", handle.procedure, exc)
 
-    def _start_coroutine(self, op: Op, call_id: int, args: Any) -> None:
-        rec = object()
-        self._calls[call_id] = rec
+    def _start_coroutine(self, rec: CallRecord, args: Any) -> None:
+        self._calls[rec._call_id] = rec
         try:
-            coro = op.fn(*args)
+            coro = rec._op.fn(*args)
         except Exception as exc:
-            self._finished(call_id, rec, *_failure(op, exc))
+            self._finished(rec, *_failure(rec._op, exc))
             return
-        self.server.spawn(self._run_coroutine(op, call_id, rec, coro))
+        self.server.spawn(self._run_coroutine(rec, coro))
 
-    async def _run_coroutine(
-        self, op: Op, call_id: int, rec: object, coro: Coroutine[Any, Any, Any]
-    ) -> None:
+    async def _run_coroutine(self, rec: CallRecord, coro: Coroutine[Any, Any, Any]) -> None:
+        current_call.set(rec)  # in this task's own context
         try:
             result = await coro
         except Exception as exc:
-            self._finished(call_id, rec, *_failure(op, exc))
+            self._finished(rec, *_failure(rec._op, exc))
         else:
-            self._finished(call_id, rec, *_encode_result(op, result, self.packer))
+            self._finished(rec, *_encode_result(rec, result, self.packer))
 
-    def _run_in_thread(self, op: Op, call_id: int, rec: object, args: Any) -> None:
+    def _run_in_thread(self, rec: CallRecord, args: Any) -> None:
         """Worker thread: run a plain routine, encode its reply, hand it to the loop."""
+        token = current_call.set(rec)
         try:
-            outcome = _encode_result(op, op.fn(*args), None)
+            outcome = _encode_result(rec, rec._op.fn(*args), None)
         except Exception as exc:
-            outcome = _failure(op, exc)
+            outcome = _failure(rec._op, exc)
+        finally:
+            current_call.reset(token)
         with contextlib.suppress(RuntimeError):  # the loop is closed: the server is gone
-            self.loop.call_soon_threadsafe(self._finished, call_id, rec, *outcome)
+            self.loop.call_soon_threadsafe(self._finished, rec, *outcome)
 
     def _finished(
-        self, call_id: int, rec: object, kind: int, data: bytes | int, detail: str | None
+        self,
+        rec: CallRecord,
+        kind: int,
+        data: bytes | int,
+        detail: str | None,
+        changes: Changes | None,
     ) -> None:
-        """A synchronous routine is over: send its reply unless the client is gone."""
+        """A non-[async] routine is over: send its reply unless the client is gone."""
         self.server.call_ended()
-        if self._calls.get(call_id) is not rec:
-            return
-        del self._calls[call_id]
-        self._send_outcome(call_id, kind, data, detail)
+        call_id = rec._call_id
+        delivered = self._calls.get(call_id) is rec
+        if changes is not None:
+            self._commit(changes, rec._op, delivered)
+        if delivered:
+            del self._calls[call_id]
+            self._send_outcome(call_id, kind, data, detail)
 
     def _send_outcome(self, call_id: int, kind: int, data: bytes | int, detail: str | None) -> None:
         if kind == RESPONSE:
@@ -388,16 +417,33 @@ class ServerConnection(FramedProtocol):
     # -- async handles ------------------------------------------------------------------------
 
     def handle_finished(
-        self, handle: AsyncHandle, kind: int, data: bytes | int, detail: str | None = None
+        self,
+        handle: AsyncHandle,
+        kind: int,
+        data: bytes | int,
+        detail: str | None = None,
+        changes: Changes | None = None,
     ) -> None:
         """``complete``/``abort`` on ``handle`` (loop thread): send unless the client is gone."""
         call_id = handle._call_id
         rec = self._calls.get(call_id)
-        if type(rec) is not _HandleRef or rec() is not handle:
-            return
-        del self._calls[call_id]
-        self.server.call_ended()
-        self._send_outcome(call_id, kind, data, detail)
+        delivered = type(rec) is _HandleRef and rec() is handle
+        if changes is not None:
+            self._commit(changes, handle._op, delivered)
+        if delivered:
+            del self._calls[call_id]
+            self.server.call_ended()
+            self._send_outcome(call_id, kind, data, detail)
+
+    def contexts_undelivered(self, changes: Changes, op: Op) -> None:
+        """A reply that will never be sent decided ``changes`` (loop thread)."""
+        self._commit(changes, op, False)
+
+    def _commit(self, changes: Changes, op: Op, delivered: bool) -> None:
+        table = self.ctx_table
+        if table is None:
+            table = self.ctx_table = ContextTable(self.server)
+        table.commit(changes, op.reg.manager, delivered, not self._lost)
 
     def _handle_collected(self, ref: weakref.ref[AsyncHandle]) -> None:
         """Weak-reference callback, in whatever thread dropped the last reference."""
@@ -424,8 +470,8 @@ class ServerConnection(FramedProtocol):
         )
         self._fault(call_id, RPC_S_CALL_FAILED)
 
-    def call_context(self, op: Op) -> CallContext:
-        """The ``CallContext`` for a call of ``op`` on this connection."""
+    def call_context(self, op: Op, rec: CallRecord | None = None) -> CallContext:
+        """The ``CallContext`` for a call of ``op`` (record ``rec``) on this connection."""
         iface = op.reg.interface
         return CallContext(
             self.protseq,
@@ -436,8 +482,20 @@ class ServerConnection(FramedProtocol):
             iface.version,
             op.proc.opnum,
             op.proc.name,
+            self._certificate,
+            rec,
         )
 
+    @property
+    def peer(self) -> object:
+        """The client's address (see ``CallContext.peer``)."""
+        return self._peer
+
     def calls_in_progress(self) -> int:
-        """How many calls of this connection are in progress."""
+        """How many calls of this connection are in progress (owed a reply)."""
         return len(self._calls)
+
+    def context_handles(self) -> int:
+        """How many context handles are open on this connection."""
+        table = self.ctx_table
+        return 0 if table is None else len(table.handles)

@@ -1,8 +1,9 @@
-"""``AsyncHandle``: the server's side of one ``[async]`` call in progress.
+"""The server's record of a call in progress: ``CallRecord``, and ``AsyncHandle``, the record
+of an ``[async]`` call that the manager finishes later.
 
-A parked call is this small slotted object and nothing else: the connection's table of calls
-holds it by weak reference, so a handle that the manager drops is garbage-collected, and the
-collection fails the call with 1726 (see ``dispatch.ServerConnection``).
+A parked call is one small slotted object and nothing else: the connection's table of calls
+holds an ``AsyncHandle`` by weak reference, so a handle that the manager drops is
+garbage-collected, and the collection fails the call with 1726 (see ``dispatch``).
 """
 
 from __future__ import annotations
@@ -11,15 +12,18 @@ import contextlib
 import logging
 import threading
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
+from .ctxhandle import Changes, scope
 from .errors import RpcError
-from .status import RPC_S_INVALID_ARG, RPC_S_INVALID_ASYNC_HANDLE
+from .status import RPC_S_INVALID_ARG, RPC_S_INVALID_ASYNC_HANDLE, RPC_S_NO_CALL_ACTIVE
 from .wire import FAULT, MAX_CODE, RESPONSE, pack_payload
 
 if TYPE_CHECKING:
-    from .dispatch import Op, ServerConnection
+    from .dispatch import ServerConnection
     from .model import CallContext
+    from .registry import Op
 
 log = logging.getLogger("idlrt")
 
@@ -34,6 +38,61 @@ _DISCONNECTED = 8  # the connection dropped
 
 HandleCallback = Callable[["AsyncHandle"], object]
 
+# The call the current thread (worker) or task (coroutine routine) is serving.
+current_call: ContextVar[CallRecord | None] = ContextVar("idlrt_current_call", default=None)
+
+
+def call_context() -> CallContext:
+    """The ``CallContext`` of the call this thread or task is serving (MS: the server binding
+    handle of the current call), in the routine of a non-``[async]`` procedure (an ``[async]``
+    routine has ``handle.context``). ``RpcError(1725)`` elsewhere."""
+    rec = current_call.get()
+    if rec is None:
+        raise RpcError(RPC_S_NO_CALL_ACTIVE, "not inside a manager routine")
+    return rec.context
+
+
+class CallRecord:
+    """The server's record of one call in progress (synchronous routines use it as is).
+
+    ``_state`` holds the flags below; ``_ctx_ids`` maps the path of each context handle the
+    call received to its wire id (None until the call carries one).
+    """
+
+    __slots__ = ("_call_id", "_conn", "_ctx_ids", "_op", "_state")
+
+    _conn: ServerConnection
+    _call_id: int
+    _op: Op
+    _state: int
+    _ctx_ids: dict[str, bytes | None] | None
+
+    def __init__(self, conn: ServerConnection, call_id: int, op: Op) -> None:
+        self._conn = conn
+        self._call_id = call_id
+        self._op = op
+        self._state = 0
+        self._ctx_ids = None
+
+    @property
+    def cancelled(self) -> bool:
+        """Whether the client asked to cancel the call (or went away)."""
+        return bool(self._state & _CANCELLED)
+
+    def test_cancel(self) -> bool:
+        """MS ``RpcServerTestCancel``: whether the call was cancelled."""
+        return bool(self._state & _CANCELLED)
+
+    @property
+    def context(self) -> CallContext:
+        """The ``CallContext`` of the call (built on demand)."""
+        return self._conn.call_context(self._op, self)
+
+    @property
+    def procedure(self) -> str:
+        """The IDL name of the procedure."""
+        return self._op.proc.name
+
 
 def _run_callback(fn: HandleCallback, handle: AsyncHandle) -> None:
     try:
@@ -42,7 +101,7 @@ def _run_callback(fn: HandleCallback, handle: AsyncHandle) -> None:
         log.exception("idlrt: callback %r of %s raised", fn, handle)
 
 
-class AsyncHandle:
+class AsyncHandle(CallRecord):
     """The handle an ``[async]`` manager routine receives first; it finishes the call later.
 
     ``complete(...)`` sends the reply (the generated subclass types it per procedure),
@@ -50,12 +109,8 @@ class AsyncHandle:
     and return quietly once the client has gone away.
     """
 
-    __slots__ = ("__weakref__", "_call_id", "_callbacks", "_conn", "_op", "_state")
+    __slots__ = ("__weakref__", "_callbacks")
 
-    _conn: ServerConnection
-    _call_id: int
-    _op: Op
-    _state: int
     _callbacks: list[tuple[int, HandleCallback]] | None
 
     def __init__(self, conn: ServerConnection, call_id: int, op: Op) -> None:
@@ -63,6 +118,7 @@ class AsyncHandle:
         self._call_id = call_id
         self._op = op
         self._state = 0
+        self._ctx_ids = None
         self._callbacks = None
 
     # -- finishing the call -------------------------------------------------------------------
@@ -93,26 +149,48 @@ class AsyncHandle:
             raise RpcError(RPC_S_INVALID_ASYNC_HANDLE, f"{self._op.proc.name}: already finished")
         conn = self._conn
         on_loop = threading.get_ident() == conn.thread_id
-        payload = pack_payload(encode(*values), conn.packer if on_loop else None)
-        self._finish(RESPONSE, payload, on_loop)
+        if not self._op.ctx:
+            payload = pack_payload(encode(*values), conn.packer if on_loop else None)
+            self._finish(RESPONSE, payload, on_loop)
+            return
+        tls = scope
+        tls.call = self  # for the context-handle encoders (codec.ctx_to_client)
+        try:
+            payload = pack_payload(encode(*values), conn.packer if on_loop else None)
+        except BaseException:
+            tls.changes = None  # nothing the failed encoder decided happens (rule 7)
+            raise
+        finally:
+            tls.call = None
+        changes = tls.changes  # committed by the connection once the reply is on its way
+        if changes is not None:
+            tls.changes = None
+        self._finish(RESPONSE, payload, on_loop, changes)
 
-    def _finish(self, kind: int, data: bytes | int, on_loop: bool) -> None:
+    def _finish(
+        self, kind: int, data: bytes | int, on_loop: bool, changes: Changes | None = None
+    ) -> None:
         with _lock:
             state = self._state
             if not state & _DONE:
                 self._state = state | _DONE
         if state & _DONE:
             raise RpcError(RPC_S_INVALID_ASYNC_HANDLE, f"{self._op.proc.name}: already finished")
-        if state & _GONE:
-            return
         conn = self._conn
-        if on_loop:
-            conn.handle_finished(self, kind, data)
+        if state & _GONE:
+            if changes is not None:
+                self._in_loop(on_loop, conn.contexts_undelivered, changes, self._op)
+        elif on_loop:
+            conn.handle_finished(self, kind, data, None, changes)
         else:
-            with contextlib.suppress(
-                RuntimeError
-            ):  # the server's loop is closed: nobody is left to tell
-                conn.loop.call_soon_threadsafe(conn.handle_finished, self, kind, data)
+            self._in_loop(False, conn.handle_finished, self, kind, data, None, changes)
+
+    def _in_loop(self, on_loop: bool, fn: Callable[..., None], *args: Any) -> None:
+        if on_loop:
+            fn(*args)
+        else:
+            with contextlib.suppress(RuntimeError):  # the server's loop is closed: nobody is left
+                self._conn.loop.call_soon_threadsafe(fn, *args)
 
     def _fault(self, code: int, detail: str | None) -> bool:
         """Fail the call with ``code`` unless it is finished (loop thread; the runtime's path)."""
@@ -127,15 +205,6 @@ class AsyncHandle:
         return True
 
     # -- cancellation and disconnect ----------------------------------------------------------
-
-    @property
-    def cancelled(self) -> bool:
-        """Whether the client asked to cancel the call (or went away)."""
-        return bool(self._state & _CANCELLED)
-
-    def test_cancel(self) -> bool:
-        """MS ``RpcServerTestCancel``: whether the call was cancelled."""
-        return bool(self._state & _CANCELLED)
 
     @property
     def done(self) -> bool:
@@ -173,18 +242,6 @@ class AsyncHandle:
                 self._callbacks = rest or None
         for fn in run:
             _run_callback(fn, self)
-
-    # -- information --------------------------------------------------------------------------
-
-    @property
-    def context(self) -> CallContext:
-        """The ``CallContext`` of the call (built on demand)."""
-        return self._conn.call_context(self._op)
-
-    @property
-    def procedure(self) -> str:
-        """The IDL name of the procedure."""
-        return self._op.proc.name
 
     def __repr__(self) -> str:
         flags = [

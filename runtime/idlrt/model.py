@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
 
-from .handle import AsyncHandle
+from .handle import AsyncHandle, CallRecord
 
 R = TypeVar("R")
 
@@ -21,7 +21,10 @@ class Procedure(Generic[R]):
     turns a synchronous routine's return value into the wire result list. Each raises
     ``RpcError`` on bad data. ``context_positions`` are the positions, in the manager's
     argument list (not counting the async handle), where a ``CallContext`` is inserted for the
-    explicit ``handle_t`` parameters.
+    explicit ``handle_t`` parameters. ``context_handles`` must be True when the generated
+    functions call the server-side context-handle helpers (``codec.ctx_from_client`` and
+    ``codec.ctx_to_client``): only then does the runtime give them the call's state, so
+    procedures without context handles pay nothing for them.
     """
 
     name: str
@@ -33,6 +36,7 @@ class Procedure(Generic[R]):
     encode_result: Callable[[object], list[object]]
     handle_class: type[AsyncHandle] = AsyncHandle
     context_positions: tuple[int, ...] = ()
+    context_handles: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +88,11 @@ class CallContext:
 
     ``peer`` is the client's address: ``(host, port, ...)`` for TCP, the socket path (often
     empty) for ncalrpc. ``credentials`` are the peer's process credentials on ncalrpc where the
-    system reports them (Linux), else None.
+    system reports them (Linux), else None. ``peer_certificate`` is the client's TLS
+    certificate as ``ssl.SSLSocket.getpeercert()`` gives it (TLS with a verified client
+    certificate only, else None). ``test_cancel()`` tells whether the client cancelled the call
+    (MS ``RpcServerTestCancel``); a routine without a ``handle_t`` parameter reaches its
+    context through ``idlrt.call_context()``.
     """
 
     protseq: str
@@ -95,3 +103,10 @@ class CallContext:
     version: tuple[int, int]
     opnum: int
     procedure: str
+    peer_certificate: dict[str, Any] | None = None
+    _record: CallRecord | None = field(default=None, repr=False, compare=False)
+
+    def test_cancel(self) -> bool:
+        """Whether the client cancelled this call, or went away (False outside a call)."""
+        rec = self._record
+        return rec is not None and rec.test_cancel()

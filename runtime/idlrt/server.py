@@ -9,6 +9,7 @@ import inspect
 import logging
 import os
 import socket
+import ssl as _ssl
 import stat
 import sys
 from collections.abc import Coroutine
@@ -18,9 +19,10 @@ from types import TracebackType
 from typing import Any, Self
 
 from .binding import TCP, Binding
-from .dispatch import Op, Registration, SecurityCallback, ServerConnection
+from .dispatch import ServerConnection
 from .errors import RpcError
 from .model import Interface
+from .registry import Op, Registration, SecurityCallback
 from .status import (
     RPC_S_ALREADY_REGISTERED,
     RPC_S_CANT_CREATE_ENDPOINT,
@@ -57,6 +59,17 @@ class ServerStats:
     calls_in_progress: int  # dispatched and not yet finished, parked [async] calls included
     connections: int  # open client connections
     calls_total: int  # calls dispatched since the server was made
+    context_handles: int = 0  # context handles open on all connections
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionStats:
+    """A snapshot of one client connection of a server."""
+
+    protseq: str
+    peer: object  # as CallContext.peer
+    calls_in_progress: int  # calls the client is still owed a reply for
+    context_handles: int  # context handles open on this connection
 
 
 class Server:
@@ -80,6 +93,7 @@ class Server:
         self.max_request = max_request
         self.in_progress = 0
         self.calls_total = 0
+        self.context_handles = 0
         self.stopping = False
         self._executor = executor
         self._own_executor = executor is None
@@ -136,9 +150,15 @@ class Server:
             raise RuntimeError("the server is not listening")
         return self._loop
 
-    async def listen(self, binding: str) -> str:
-        """Listen on ``binding``; returns the binding actually used (with the chosen port)."""
+    async def listen(self, binding: str, *, ssl: _ssl.SSLContext | None = None) -> str:
+        """Listen on ``binding``; returns the binding actually used (with the chosen port).
+
+        ``ssl`` (TCP only): serve TLS with this server-side context; a client certificate it
+        verifies reaches the manager as ``CallContext.peer_certificate``.
+        """
         b = Binding.parse(binding)
+        if ssl is not None and b.protseq != TCP:
+            raise ValueError(f"{b}: TLS is for ncacn_ip_tcp only")
         loop = asyncio.get_running_loop()
         if self._loop is None:
             self._loop = loop
@@ -152,7 +172,7 @@ class Server:
 
         try:
             if b.protseq == TCP:
-                servers, port = await self._listen_tcp(loop, factory, b)
+                servers, port = await self._listen_tcp(loop, factory, b, ssl)
                 self._listeners.extend(servers)
                 return str(b.with_port(port))
             _check_unix_path_free(b.path)
@@ -171,21 +191,25 @@ class Server:
         return str(b)
 
     async def _listen_tcp(
-        self, loop: asyncio.AbstractEventLoop, factory: Any, b: Binding
+        self,
+        loop: asyncio.AbstractEventLoop,
+        factory: Any,
+        b: Binding,
+        ssl: _ssl.SSLContext | None,
     ) -> tuple[list[asyncio.Server], int]:
         host = b.host or None
         if b.port:
-            server = await loop.create_server(factory, host, b.port)
+            server = await loop.create_server(factory, host, b.port, ssl=ssl)
             return [server], b.port
         # Port 0 on a name with several addresses: take the port the first socket got for all.
         infos = await loop.getaddrinfo(host, 0, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
         addrs = list(dict.fromkeys(str(info[4][0]) for info in infos))
-        first = await loop.create_server(factory, addrs[0], 0)
+        first = await loop.create_server(factory, addrs[0], 0, ssl=ssl)
         port = int(first.sockets[0].getsockname()[1])
         servers = [first]
         for addr in addrs[1:]:
             try:
-                servers.append(await loop.create_server(factory, addr, port))
+                servers.append(await loop.create_server(factory, addr, port, ssl=ssl))
             except OSError as exc:  # e.g. IPv6 disabled: the first address still works
                 log.debug("idlrt: not listening on %s[%d]: %s", addr, port, exc)
         return servers, port
@@ -208,8 +232,11 @@ class Server:
     # -- stopping -----------------------------------------------------------------------------
 
     async def stop(self, grace: float | None = None) -> None:
-        """Stop listening; with ``grace``, let calls in progress finish for up to ``grace``
-        seconds; then cancel the rest and close every connection. Idempotent."""
+        """Stop listening (new calls on open connections fail with 1722); with ``grace``, let
+        calls in progress finish for up to ``grace`` seconds; then close every connection,
+        which cancels the calls left (their clients get 1726, rule 12) and runs the rundown
+        of every open context handle once (rule 11). Idempotent; concurrent calls share one
+        stop."""
         if self._loop is None:
             self.stopping = True
             return
@@ -240,6 +267,9 @@ class Server:
                 await asyncio.wait_for(self._no_connections.wait(), _CLOSE_WAIT)
             for conn in list(self._connections):  # peers that do not read what we still owe
                 conn.abort()
+            if self._connections:  # abort() reports connection_lost on the next loop pass
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._no_connections.wait(), _CLOSE_WAIT)
         if self._tasks:
             await asyncio.wait(list(self._tasks), timeout=_CLOSE_WAIT)
         if self._executor is not None and self._own_executor:
@@ -298,5 +328,14 @@ class Server:
         task.add_done_callback(self._tasks.discard)
 
     def stats(self) -> ServerStats:
-        """Counts of calls in progress and of connections."""
-        return ServerStats(self.in_progress, len(self._connections), self.calls_total)
+        """Counts of calls in progress, connections and open context handles."""
+        return ServerStats(
+            self.in_progress, len(self._connections), self.calls_total, self.context_handles
+        )
+
+    def connection_stats(self) -> list[ConnectionStats]:
+        """One snapshot per open client connection."""
+        return [
+            ConnectionStats(c.protseq, c.peer, c.calls_in_progress(), c.context_handles())
+            for c in self._connections
+        ]

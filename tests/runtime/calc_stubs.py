@@ -523,19 +523,27 @@ def _ReadAnon_cout(w: object) -> int:
 
 
 _P_Open: idlrt.Procedure[OpenResult] = idlrt.Procedure(
-    "Open", 0, False, "Open", _Open_cout, _Open_sin, _Open_sres
+    "Open", 0, False, "Open", _Open_cout, _Open_sin, _Open_sres, context_handles=True
 )
 _P_Read: idlrt.Procedure[int] = idlrt.Procedure(
-    "Read", 1, False, "Read", _Read_cout, _Read_sin, _Read_sres
+    "Read", 1, False, "Read", _Read_cout, _Read_sin, _Read_sres, context_handles=True
 )
 _P_Close: idlrt.Procedure[CloseResult] = idlrt.Procedure(
-    "Close", 2, False, "Close", _Close_cout, _Close_sin, _Close_sres
+    "Close", 2, False, "Close", _Close_cout, _Close_sin, _Close_sres, context_handles=True
 )
 _P_Hold: idlrt.Procedure[int] = idlrt.Procedure(
-    "Hold", 3, True, "Hold", _Hold_cout, _Hold_sin, _Hold_sres, HoldHandle
+    "Hold", 3, True, "Hold", _Hold_cout, _Hold_sin, _Hold_sres, HoldHandle, context_handles=True
 )
 _P_Reset: idlrt.Procedure[ResetResult] = idlrt.Procedure(
-    "Reset", 4, True, "Reset", _Reset_cout, _Reset_sin, _Reset_sres, ResetHandle
+    "Reset",
+    4,
+    True,
+    "Reset",
+    _Reset_cout,
+    _Reset_sin,
+    _Reset_sres,
+    ResetHandle,
+    context_handles=True,
 )
 _P_OpenAsync: idlrt.Procedure[OpenAsyncResult] = idlrt.Procedure(
     "OpenAsync",
@@ -546,12 +554,27 @@ _P_OpenAsync: idlrt.Procedure[OpenAsyncResult] = idlrt.Procedure(
     _OpenAsync_sin,
     _OpenAsync_sres,
     OpenAsyncHandle,
+    context_handles=True,
 )
 _P_OpenAnon: idlrt.Procedure[OpenAnonResult] = idlrt.Procedure(
-    "OpenAnon", 6, False, "OpenAnon", _OpenAnon_cout, _OpenAnon_sin, _OpenAnon_sres
+    "OpenAnon",
+    6,
+    False,
+    "OpenAnon",
+    _OpenAnon_cout,
+    _OpenAnon_sin,
+    _OpenAnon_sres,
+    context_handles=True,
 )
 _P_ReadAnon: idlrt.Procedure[int] = idlrt.Procedure(
-    "ReadAnon", 7, False, "ReadAnon", _ReadAnon_cout, _ReadAnon_sin, _ReadAnon_sres
+    "ReadAnon",
+    7,
+    False,
+    "ReadAnon",
+    _ReadAnon_cout,
+    _ReadAnon_sin,
+    _ReadAnon_sres,
+    context_handles=True,
 )
 
 COUNTER = idlrt.Interface(

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import keyword
+import os
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import ast, ir
@@ -41,6 +43,92 @@ class _Loaded:
     symbols: Symbols
     imports: tuple[Path, ...]  # resolved, in order
     ok: bool
+
+
+@dataclass(frozen=True)
+class _Lowered:
+    """A parsed file lowered against one set of imported symbol tables."""
+
+    visible: tuple[Symbols, ...]  # held so that the ids in the cache key stay theirs
+    module: ir.Module
+    symbols: Symbols
+    diagnostics: tuple[Diagnostic, ...]
+
+
+@dataclass
+class _Parsed:
+    """One file preprocessed and parsed, shared by every FrontEnd of the process.
+
+    Many compiles import the same system files (wtypes.idl, unknwn.idl, ms-dtyp.idl...): each
+    is read, parsed and, for the same imported symbols, lowered once. The diagnostics of those
+    steps are kept without an import chain and replayed with the importer's chain, so the output
+    is the same whether or not the cache was warm.
+    """
+
+    tree: ast.File | None
+    diagnostics: tuple[Diagnostic, ...]
+    stamps: tuple[tuple[str, tuple[int, int] | None], ...]  # every file read, as it was
+    no_symbols: Symbols  # what the file declares when it cannot be lowered
+    lowered: dict[tuple[object, ...], _Lowered] = field(default_factory=dict)
+
+    def current(self) -> bool:
+        return all(_stamp(name) == stamp for name, stamp in self.stamps)
+
+
+_PARSED: dict[tuple[object, ...], _Parsed] = {}
+
+
+def _stamp(name: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(name)
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
+def _parsed(
+    path: Path, shown: str, include_dirs: tuple[Path, ...], defines: Mapping[str, str]
+) -> _Parsed:
+    """``shown`` (resolved to ``path``) preprocessed and parsed, from the cache when current."""
+    key = (path, shown, os.getcwd(), include_dirs, tuple(defines.items()))
+    hit = _PARSED.get(key)
+    if hit is not None and hit.current():
+        return hit
+    from .parser import parse_idl
+    from .preprocess import preprocess
+
+    sink = DiagnosticSink()
+    pp = preprocess(Path(shown), include_dirs=include_dirs, defines=defines, sink=sink)
+    tree = parse_idl(pp.text, pp.span, sink) if sink.error_count == 0 else None
+    stamps = tuple((name, _stamp(name)) for name in dict.fromkeys(pp.files))
+    entry = _Parsed(tree, tuple(sink.diagnostics), stamps, Symbols(module_name(path)))
+    _PARSED[key] = entry
+    return entry
+
+
+def _lowered(
+    parsed: _Parsed,
+    tree: ast.File,
+    name: str,
+    shown: str,
+    imported_names: tuple[str, ...],
+    visible: list[Symbols],
+    check: bool,
+) -> _Lowered:
+    """``tree`` lowered (and checked when ``check``), once per set of visible symbol tables."""
+    key = (imported_names, tuple(id(v) for v in visible), check)
+    hit = parsed.lowered.get(key)
+    if hit is not None:
+        return hit
+    sink = DiagnosticSink()
+    module, symbols = FileLowerer(name, shown, tree, imported_names, visible, sink).run()
+    if check:
+        from .checks import check_module
+
+        check_module(module, sink)
+    result = _Lowered(tuple(visible), module, symbols, tuple(sink.diagnostics))
+    parsed.lowered[key] = result
+    return result
 
 
 class FrontEnd:
@@ -113,20 +201,11 @@ class FrontEnd:
     def _load(self, path: Path, shown: str, chain: tuple[ir.Span, ...]) -> _Loaded:
         if path in self._cache:
             return self._cache[path]
-        from .parser import parse_idl
-        from .preprocess import preprocess
-
         self._loading.add(path)
         name = module_name(path)
-        sink = DiagnosticSink()
-        pp = preprocess(
-            Path(shown),
-            include_dirs=self.options.include_dirs,
-            defines=self._defines,
-            sink=sink,
-        )
-        tree = parse_idl(pp.text, pp.span, sink) if sink.error_count == 0 else None
-        self._flush(sink, chain)
+        parsed = _parsed(path, shown, self.options.include_dirs, self._defines)
+        tree = parsed.tree
+        self._replay(parsed.diagnostics, chain)
         imports: list[Path] = []
         visible: list[Symbols] = []
         ok = tree is not None
@@ -154,7 +233,7 @@ class FrontEnd:
         for target in imports:
             self._visible(self._cache[target], visible, set())
         module: ir.Module | None = None
-        symbols = Symbols(name)
+        symbols = parsed.no_symbols
         if tree is not None:
             other = self._names.get(name)
             if other is not None and other != path:
@@ -169,14 +248,10 @@ class FrontEnd:
                 ok = False
             self._names[name] = path
             imported_names = tuple(module_name(p) for p in imports)
-            lowerer = FileLowerer(name, shown, tree, imported_names, visible, sink)
-            module, symbols = lowerer.run()
-            if ok:
-                from .checks import check_module
-
-                check_module(module, sink)
-            ok = ok and sink.error_count == 0
-            self._flush(sink, chain)
+            lowered = _lowered(parsed, tree, name, shown, imported_names, visible, ok)
+            module, symbols = lowered.module, lowered.symbols
+            ok = ok and not any(d.severity == "error" for d in lowered.diagnostics)
+            self._replay(lowered.diagnostics, chain)
         loaded = _Loaded(path, module if ok else None, symbols, tuple(imports), ok)
         self._cache[path] = loaded
         self._loading.discard(path)
@@ -191,10 +266,9 @@ class FrontEnd:
         if all(s is not loaded.symbols for s in out):
             out.append(loaded.symbols)
 
-    def _flush(self, sink: DiagnosticSink, chain: tuple[ir.Span, ...]) -> None:
-        for d in sink.diagnostics:
+    def _replay(self, diagnostics: Iterable[Diagnostic], chain: tuple[ir.Span, ...]) -> None:
+        for d in diagnostics:
             self.sink.add(dataclasses.replace(d, imported_from=d.imported_from + chain))
-        sink.diagnostics.clear()
 
     def _resolve_import(self, name: str, folder: Path, shown: Path) -> tuple[Path, str] | None:
         """The resolved path of an import and how to show it (the importer's folder first)."""

@@ -280,23 +280,28 @@ def _procedure(
         *_server_result(prefix, proc, results),
     ]
 
-    params = [f"{slot.py}: {m.py_type(slot.type)}" for slot in ins]
+    # Every call takes a keyword-only timeout (seconds; None: the client's call_timeout).
+    timeout = _unique("timeout", {slot.py for slot in ins})
+    params = [f"{slot.py}: {m.py_type(slot.type)}" for slot in ins] + [
+        "*",
+        f"{timeout}: float | None = None",
+    ]
     args = ", ".join(slot.py for slot in ins)
     spec = prefix
-    encode_call = f"{prefix}_cin({args})"
+    call_args = f"{spec}, {prefix}_cin({args}), {timeout}"
     call_type = f"idlrt.AsyncCall[{result_type}]"
     if proc.is_async:
         client_def = tuple(signature("    ", proc.py_name, ["self", *params], call_type))
         async_def = client_def
-        body = (f"        return self._start({spec}, {encode_call})",)
+        body = (f"        return self._start({call_args})",)
         async_body = body
     else:
         client_def = tuple(signature("    ", proc.py_name, ["self", *params], result_type))
         async_def = tuple(
             signature("    ", proc.py_name, ["self", *params], result_type, is_async=True)
         )
-        body = (f"        return self._call({spec}, {encode_call})",)
-        async_body = (f"        return await self._call({spec}, {encode_call})",)
+        body = (f"        return self._call({call_args})",)
+        async_body = (f"        return await self._call({call_args})",)
 
     manager_params = ["self"]
     handle_class = f"{class_prefix}{proc.name}Handle" if proc.is_async else None
@@ -338,6 +343,10 @@ def _procedure(
     ]
     if handle_class:
         spec_items.append(f"handle_class={handle_class}")
+    if any(m.is_context_handle(p.type) for p in proc.params) or m.is_context_handle(
+        proc.return_type
+    ):
+        spec_items.append("context_handles=True")  # the server tracks handles per call
     if context_positions:
         positions = ", ".join(str(i) for i in context_positions)
         spec_items.append(

@@ -1,7 +1,9 @@
 """The AsyncRPC example client: ``python client.py BINDING``.
 
-It makes a synchronous call, starts two [async] calls without blocking and is told when each
-completes, sees one aborted with the server's application code, then asks the server to stop.
+It makes a synchronous call, starts [async] calls without blocking and is told when each
+completes, sees one aborted with the server's application code, cancels one and lets another time
+out, uses a session behind a context handle, leaves one session open for the server to run down,
+then asks the server to stop.
 """
 
 from __future__ import annotations
@@ -51,10 +53,34 @@ async def main(binding: str) -> None:
             f"{time.monotonic() - started:.3f} s after the call"
         )
 
+        # Cancellation: non-abortive (the server is told and answers), abortive by timeout.
+        doomed = client.AsyncFunc(60_000)
+        doomed.cancel()
+        try:
+            await doomed
+        except idlrt.RpcError as error:
+            log(f"cancelled AsyncFunc ended with {error.code} ({error.name})")
+        try:
+            await client.AsyncFunc(60_000, timeout=0.1)
+        except idlrt.RpcError as error:
+            log(f"AsyncFunc with a 0.1 s timeout ended with {error.code} ({error.name})")
+
+        # A session behind a context handle, opened, used and closed.
+        (session,) = await client.OpenSession("asyncio client")
+        for work in (1, 2, 3):
+            total = await client.Submit(session, work)
+        log(f"session total after three submissions: {total}")
+        (session,) = await client.CloseSession(session)
+        log(f"closed session handle is {session}")
+
     with asyncrpc.AsyncRPCClient.connect(binding) as blocking:
         blocking.NonAsyncFunc("hello from the blocking client")
-        log("blocking NonAsyncFunc returned; asking the server to shut down")
-        blocking.Shutdown()
+        (session,) = blocking.OpenSession("blocking client")
+        blocking.Submit(session, 42)
+        log("blocking client leaves without closing its session: the server runs it down")
+    with asyncrpc.AsyncRPCClient.connect(binding) as last:
+        log("asking the server to shut down")
+        last.Shutdown()
 
 
 if __name__ == "__main__":

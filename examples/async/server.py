@@ -23,6 +23,14 @@ def log(message: str) -> None:
     print(f"server: {message}", flush=True)
 
 
+class Session:
+    """What a PJOB_SESSION context handle stands for on the server."""
+
+    def __init__(self, owner: str) -> None:
+        self.owner = owner
+        self.total = 0
+
+
 class AsyncRPCServer(asyncrpc.AsyncRPCManager):
     """The manager routines. AsyncFunc and CheckedDelay park their handle and finish later."""
 
@@ -57,6 +65,15 @@ class AsyncRPCServer(asyncrpc.AsyncRPCManager):
         self.pending.add(task)
         task.add_done_callback(self.pending.discard)
 
+        def cancelled(h: asyncrpc.AsyncFuncHandle) -> None:
+            # The client asked to cancel: stop the work and say so, as MS servers do by
+            # convention. After an abortive cancel or a disconnect, abort() returns quietly.
+            task.cancel()
+            log(f"AsyncFunc #{job}: the client cancelled it, aborting with 1818")
+            h.abort(idlrt.status.RPC_S_CALL_CANCELLED)
+
+        handle.on_cancel(cancelled)
+
     def CheckedDelay(self, handle: asyncrpc.CheckedDelayHandle, nDelay: int, total: int) -> None:
         if nDelay < 0:
             log(f"CheckedDelay({nDelay}): aborting with {asyncrpc.APP_ERROR_NEGATIVE_DELAY:#x}")
@@ -70,6 +87,25 @@ class AsyncRPCServer(asyncrpc.AsyncRPCManager):
             handle.complete(0, total=total + nDelay)
 
         threading.Thread(target=work, name="worker", daemon=True).start()
+
+    def OpenSession(self, owner: str) -> tuple[object]:
+        log(f"session opened for {owner!r}")
+        return (Session(owner),)
+
+    def Submit(self, session: object, work: int) -> int:
+        assert isinstance(session, Session)  # the runtime hands back what OpenSession returned
+        session.total += work
+        return session.total
+
+    def CloseSession(self, session: object) -> tuple[object]:
+        assert isinstance(session, Session)
+        log(f"session of {session.owner!r} closed with total {session.total}")
+        return (None,)  # None closes the handle: no rundown
+
+    def PJOB_SESSION_rundown(self, session: object) -> None:
+        """Called once for each session whose client went away without closing it."""
+        assert isinstance(session, Session)
+        log(f"rundown: the client of {session.owner!r} left with total {session.total}")
 
     async def Shutdown(self, hBinding: idlrt.CallContext) -> None:
         log("Shutdown requested")

@@ -40,6 +40,8 @@ def make_manager(gen: ModuleType) -> Any:
             self.parked: asyncio.Queue[Any] = asyncio.Queue()
             self.messages: list[str] = []
             self.raise_in_routine: BaseException | None = None
+            self.closed: list[str] = []
+            self.rundowns: list[str] = []
 
         def NonAsyncFunc(self, hBinding: idlrt.CallContext, pszMessage: str) -> None:
             if self.raise_in_routine is not None:
@@ -53,6 +55,20 @@ def make_manager(gen: ModuleType) -> Any:
             if self.raise_in_routine is not None:
                 raise self.raise_in_routine
             self.parked.put_nowait((handle, nDelay, total))
+
+        def OpenSession(self, owner: str) -> tuple[object]:
+            return ([owner, 0],)
+
+        def Submit(self, session: Any, work: int) -> int:
+            session[1] += work
+            return int(session[1])
+
+        def CloseSession(self, session: Any) -> tuple[object]:
+            self.closed.append(session[0])
+            return (None,)
+
+        def PJOB_SESSION_rundown(self, session: Any) -> None:
+            self.rundowns.append(session[0])
 
         async def Shutdown(self, hBinding: idlrt.CallContext) -> None:
             return None
@@ -349,3 +365,64 @@ def test_dropped_handle_fails_the_call_with_1726(
     with caplog.at_level(logging.WARNING, logger="idlrt"):
         run(main)
     assert "AsyncFunc" in caplog.text
+
+
+def test_context_handle_session_and_rundown(gen: ModuleType) -> None:
+    manager = make_manager(gen)
+
+    async def main() -> None:
+        async with idlrt.Server() as server:
+            server.register(manager)
+            binding = await server.listen(TCP)
+            async with await gen.AsyncRPCAsyncClient.connect(binding) as client:
+                (session,) = await client.OpenSession("closer")
+                assert isinstance(session, idlrt.ContextHandle)
+                assert [await client.Submit(session, n) for n in (1, 2)] == [1, 3]
+                assert await client.CloseSession(session) == gen.CloseSessionResult(None)
+                with pytest.raises(idlrt.RpcError) as closed:
+                    await client.Submit(session, 1)
+                assert closed.value.code == 6  # RPC_X_SS_CONTEXT_MISMATCH: it was closed
+                with pytest.raises(idlrt.RpcError) as null:
+                    await client.Submit(None, 1)
+                assert null.value.code == 1775  # a null [in] context handle
+                (left_open,) = await client.OpenSession("leaver")
+                assert server.stats().context_handles == 1
+            # The client left without closing: the rundown runs once, the count returns to 0.
+            async with await gen.AsyncRPCAsyncClient.connect(binding) as other:
+                with pytest.raises(idlrt.RpcError) as foreign:
+                    await other.Submit(left_open, 1)
+                assert foreign.value.code == 6
+            assert manager.rundowns == ["leaver"]
+            assert manager.closed == ["closer"]
+            stats = server.stats()
+            assert (stats.context_handles, stats.calls_in_progress) == (0, 0)
+
+    run(main)
+
+
+def test_cancel_reaches_the_server_and_timeout_cancels(gen: ModuleType) -> None:
+    manager = make_manager(gen)
+
+    async def main() -> None:
+        async with connected(gen, manager) as client:
+            call = client.AsyncFunc(1)
+            handle = await manager.parked.get()
+            told = asyncio.Event()
+            handle.on_cancel(lambda h: told.set())
+            call.cancel()  # non-abortive: the client keeps waiting for the server's answer
+            await told.wait()
+            assert handle.cancelled and handle.test_cancel()
+            assert not call.done()
+            handle.abort(1818)
+            with pytest.raises(idlrt.RpcError) as err:
+                await call
+            assert err.value.code == 1818
+
+            late = client.AsyncFunc(2, timeout=0.05)
+            late_handle = await manager.parked.get()
+            with pytest.raises(idlrt.RpcError) as timed_out:
+                await late
+            assert timed_out.value.code == 1818
+            late_handle.complete(0, report=report(gen, 2))  # dropped quietly: nobody waits
+
+    run(main)

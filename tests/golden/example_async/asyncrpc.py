@@ -34,6 +34,7 @@ class JOB_REPORT:
 
 _JOB_STATE = JOB_STATE
 _JOB_REPORT = JOB_REPORT
+PJOB_SESSION = idlrt.ContextHandle | None
 
 
 def _enc_JOB_REPORT(v: object, path: str) -> list[object]:
@@ -88,6 +89,14 @@ class AsyncFuncResult(NamedTuple):
 class CheckedDelayResult(NamedTuple):
     retval: int
     total: int
+
+
+class OpenSessionResult(NamedTuple):
+    session: idlrt.ContextHandle | None
+
+
+class CloseSessionResult(NamedTuple):
+    session: idlrt.ContextHandle | None
 
 
 def _AsyncRPC_NonAsyncFunc_cin(a_pszMessage: str) -> list[object]:
@@ -264,6 +273,131 @@ _AsyncRPC_CheckedDelay = idlrt.Procedure(
 )
 
 
+def _AsyncRPC_OpenSession_cin(a_owner: str) -> list[object]:
+    if not isinstance(a_owner, str):
+        raise _codec.type_error(a_owner, "str", "OpenSession.owner")
+    return [a_owner]
+
+
+def _AsyncRPC_OpenSession_cout(w: object) -> OpenSessionResult:
+    (r_session,) = _codec.fields(w, 1, "OpenSession")
+    return OpenSessionResult(
+        session=_codec.ctx_from_server(r_session, "OpenSession.session")
+    )
+
+
+def _AsyncRPC_OpenSession_sin(w: object) -> tuple[object, ...]:
+    (p_owner,) = _codec.fields(w, 1, "OpenSession")
+    if not isinstance(p_owner, str):
+        raise _codec.type_error(p_owner, "str", "OpenSession.owner")
+    return (p_owner,)
+
+
+def _AsyncRPC_OpenSession_sout(r_session: object) -> list[object]:
+    return [_codec.ctx_to_client(r_session, "OpenSession.session", "PJOB_SESSION")]
+
+
+def _AsyncRPC_OpenSession_sres(r: object) -> list[object]:
+    return _AsyncRPC_OpenSession_sout(*_codec.result_tuple(r, 1, "OpenSession"))
+
+
+_AsyncRPC_OpenSession = idlrt.Procedure(
+    name="OpenSession",
+    opnum=3,
+    is_async=False,
+    method="OpenSession",
+    decode_out=_AsyncRPC_OpenSession_cout,
+    decode_in=_AsyncRPC_OpenSession_sin,
+    encode_result=_AsyncRPC_OpenSession_sres,
+    context_handles=True,
+)
+
+
+def _AsyncRPC_Submit_cin(
+    a_session: idlrt.ContextHandle | None, a_work: int
+) -> list[object]:
+    if not isinstance(a_work, int) or not -2147483648 <= a_work <= 2147483647:
+        raise _codec.int_error(a_work, "long", "Submit.work")
+    return [_codec.ctx_to_server(a_session, "Submit.session", False), a_work]
+
+
+def _AsyncRPC_Submit_cout(w: object) -> int:
+    (r_retval,) = _codec.fields(w, 1, "Submit")
+    if not isinstance(r_retval, int) or not -2147483648 <= r_retval <= 2147483647:
+        raise _codec.int_error(r_retval, "long", "Submit.retval")
+    return r_retval
+
+
+def _AsyncRPC_Submit_sin(w: object) -> tuple[object, ...]:
+    p_session, p_work = _codec.fields(w, 2, "Submit")
+    if not isinstance(p_work, int) or not -2147483648 <= p_work <= 2147483647:
+        raise _codec.int_error(p_work, "long", "Submit.work")
+    return (
+        _codec.ctx_from_client(p_session, "Submit.session", "PJOB_SESSION", False),
+        p_work,
+    )
+
+
+def _AsyncRPC_Submit_sout(r_retval: object) -> list[object]:
+    if not isinstance(r_retval, int) or not -2147483648 <= r_retval <= 2147483647:
+        raise _codec.int_error(r_retval, "long", "Submit.retval")
+    return [r_retval]
+
+
+def _AsyncRPC_Submit_sres(r: object) -> list[object]:
+    return _AsyncRPC_Submit_sout(r)
+
+
+_AsyncRPC_Submit = idlrt.Procedure(
+    name="Submit",
+    opnum=4,
+    is_async=False,
+    method="Submit",
+    decode_out=_AsyncRPC_Submit_cout,
+    decode_in=_AsyncRPC_Submit_sin,
+    encode_result=_AsyncRPC_Submit_sres,
+    context_handles=True,
+)
+
+
+def _AsyncRPC_CloseSession_cin(a_session: idlrt.ContextHandle | None) -> list[object]:
+    return [_codec.ctx_to_server(a_session, "CloseSession.session", True)]
+
+
+def _AsyncRPC_CloseSession_cout(w: object) -> CloseSessionResult:
+    (r_session,) = _codec.fields(w, 1, "CloseSession")
+    return CloseSessionResult(
+        session=_codec.ctx_from_server(r_session, "CloseSession.session")
+    )
+
+
+def _AsyncRPC_CloseSession_sin(w: object) -> tuple[object, ...]:
+    (p_session,) = _codec.fields(w, 1, "CloseSession")
+    return (
+        _codec.ctx_from_client(p_session, "CloseSession.session", "PJOB_SESSION", True),
+    )
+
+
+def _AsyncRPC_CloseSession_sout(r_session: object) -> list[object]:
+    return [_codec.ctx_to_client(r_session, "CloseSession.session", "PJOB_SESSION")]
+
+
+def _AsyncRPC_CloseSession_sres(r: object) -> list[object]:
+    return _AsyncRPC_CloseSession_sout(*_codec.result_tuple(r, 1, "CloseSession"))
+
+
+_AsyncRPC_CloseSession = idlrt.Procedure(
+    name="CloseSession",
+    opnum=5,
+    is_async=False,
+    method="CloseSession",
+    decode_out=_AsyncRPC_CloseSession_cout,
+    decode_in=_AsyncRPC_CloseSession_sin,
+    encode_result=_AsyncRPC_CloseSession_sres,
+    context_handles=True,
+)
+
+
 def _AsyncRPC_Shutdown_cin() -> list[object]:
     return []
 
@@ -287,7 +421,7 @@ def _AsyncRPC_Shutdown_sres(r: object) -> list[object]:
 
 _AsyncRPC_Shutdown = idlrt.Procedure(
     name="Shutdown",
-    opnum=3,
+    opnum=6,
     is_async=False,
     method="Shutdown",
     decode_out=_AsyncRPC_Shutdown_cout,
@@ -305,6 +439,9 @@ _AsyncRPC_INTERFACE = idlrt.Interface(
         _AsyncRPC_NonAsyncFunc,
         _AsyncRPC_AsyncFunc,
         _AsyncRPC_CheckedDelay,
+        _AsyncRPC_OpenSession,
+        _AsyncRPC_Submit,
+        _AsyncRPC_CloseSession,
         _AsyncRPC_Shutdown,
     ),
 )
@@ -315,23 +452,52 @@ class AsyncRPCClient(idlrt.Client):
 
     _idl_interface_ = _AsyncRPC_INTERFACE
 
-    def NonAsyncFunc(self, pszMessage: str) -> None:
+    def NonAsyncFunc(self, pszMessage: str, *, timeout: float | None = None) -> None:
         return self._call(
-            _AsyncRPC_NonAsyncFunc, _AsyncRPC_NonAsyncFunc_cin(pszMessage)
+            _AsyncRPC_NonAsyncFunc, _AsyncRPC_NonAsyncFunc_cin(pszMessage), timeout
         )
 
-    def AsyncFunc(self, nDelay: int) -> idlrt.AsyncCall[AsyncFuncResult]:
-        return self._start(_AsyncRPC_AsyncFunc, _AsyncRPC_AsyncFunc_cin(nDelay))
+    def AsyncFunc(
+        self, nDelay: int, *, timeout: float | None = None
+    ) -> idlrt.AsyncCall[AsyncFuncResult]:
+        return self._start(
+            _AsyncRPC_AsyncFunc, _AsyncRPC_AsyncFunc_cin(nDelay), timeout
+        )
 
     def CheckedDelay(
-        self, nDelay: int, total: int
+        self, nDelay: int, total: int, *, timeout: float | None = None
     ) -> idlrt.AsyncCall[CheckedDelayResult]:
         return self._start(
-            _AsyncRPC_CheckedDelay, _AsyncRPC_CheckedDelay_cin(nDelay, total)
+            _AsyncRPC_CheckedDelay, _AsyncRPC_CheckedDelay_cin(nDelay, total), timeout
         )
 
-    def Shutdown(self) -> None:
-        return self._call(_AsyncRPC_Shutdown, _AsyncRPC_Shutdown_cin())
+    def OpenSession(
+        self, owner: str, *, timeout: float | None = None
+    ) -> OpenSessionResult:
+        return self._call(
+            _AsyncRPC_OpenSession, _AsyncRPC_OpenSession_cin(owner), timeout
+        )
+
+    def Submit(
+        self,
+        session: idlrt.ContextHandle | None,
+        work: int,
+        *,
+        timeout: float | None = None,
+    ) -> int:
+        return self._call(
+            _AsyncRPC_Submit, _AsyncRPC_Submit_cin(session, work), timeout
+        )
+
+    def CloseSession(
+        self, session: idlrt.ContextHandle | None, *, timeout: float | None = None
+    ) -> CloseSessionResult:
+        return self._call(
+            _AsyncRPC_CloseSession, _AsyncRPC_CloseSession_cin(session), timeout
+        )
+
+    def Shutdown(self, *, timeout: float | None = None) -> None:
+        return self._call(_AsyncRPC_Shutdown, _AsyncRPC_Shutdown_cin(), timeout)
 
 
 class AsyncRPCAsyncClient(idlrt.AsyncClient):
@@ -339,23 +505,54 @@ class AsyncRPCAsyncClient(idlrt.AsyncClient):
 
     _idl_interface_ = _AsyncRPC_INTERFACE
 
-    async def NonAsyncFunc(self, pszMessage: str) -> None:
+    async def NonAsyncFunc(
+        self, pszMessage: str, *, timeout: float | None = None
+    ) -> None:
         return await self._call(
-            _AsyncRPC_NonAsyncFunc, _AsyncRPC_NonAsyncFunc_cin(pszMessage)
+            _AsyncRPC_NonAsyncFunc, _AsyncRPC_NonAsyncFunc_cin(pszMessage), timeout
         )
 
-    def AsyncFunc(self, nDelay: int) -> idlrt.AsyncCall[AsyncFuncResult]:
-        return self._start(_AsyncRPC_AsyncFunc, _AsyncRPC_AsyncFunc_cin(nDelay))
+    def AsyncFunc(
+        self, nDelay: int, *, timeout: float | None = None
+    ) -> idlrt.AsyncCall[AsyncFuncResult]:
+        return self._start(
+            _AsyncRPC_AsyncFunc, _AsyncRPC_AsyncFunc_cin(nDelay), timeout
+        )
 
     def CheckedDelay(
-        self, nDelay: int, total: int
+        self, nDelay: int, total: int, *, timeout: float | None = None
     ) -> idlrt.AsyncCall[CheckedDelayResult]:
         return self._start(
-            _AsyncRPC_CheckedDelay, _AsyncRPC_CheckedDelay_cin(nDelay, total)
+            _AsyncRPC_CheckedDelay, _AsyncRPC_CheckedDelay_cin(nDelay, total), timeout
         )
 
-    async def Shutdown(self) -> None:
-        return await self._call(_AsyncRPC_Shutdown, _AsyncRPC_Shutdown_cin())
+    async def OpenSession(
+        self, owner: str, *, timeout: float | None = None
+    ) -> OpenSessionResult:
+        return await self._call(
+            _AsyncRPC_OpenSession, _AsyncRPC_OpenSession_cin(owner), timeout
+        )
+
+    async def Submit(
+        self,
+        session: idlrt.ContextHandle | None,
+        work: int,
+        *,
+        timeout: float | None = None,
+    ) -> int:
+        return await self._call(
+            _AsyncRPC_Submit, _AsyncRPC_Submit_cin(session, work), timeout
+        )
+
+    async def CloseSession(
+        self, session: idlrt.ContextHandle | None, *, timeout: float | None = None
+    ) -> CloseSessionResult:
+        return await self._call(
+            _AsyncRPC_CloseSession, _AsyncRPC_CloseSession_cin(session), timeout
+        )
+
+    async def Shutdown(self, *, timeout: float | None = None) -> None:
+        return await self._call(_AsyncRPC_Shutdown, _AsyncRPC_Shutdown_cin(), timeout)
 
 
 class AsyncRPCManager(idlrt.Manager):
@@ -384,6 +581,22 @@ class AsyncRPCManager(idlrt.Manager):
         raise idlrt.RpcError(
             idlrt.status.RPC_S_CANNOT_SUPPORT,
             "AsyncRPC.CheckedDelay is not implemented",
+        )
+
+    def OpenSession(self, owner: str) -> tuple[object] | Awaitable[tuple[object]]:
+        raise idlrt.RpcError(
+            idlrt.status.RPC_S_CANNOT_SUPPORT, "AsyncRPC.OpenSession is not implemented"
+        )
+
+    def Submit(self, session: object, work: int) -> int | Awaitable[int]:
+        raise idlrt.RpcError(
+            idlrt.status.RPC_S_CANNOT_SUPPORT, "AsyncRPC.Submit is not implemented"
+        )
+
+    def CloseSession(self, session: object) -> tuple[object] | Awaitable[tuple[object]]:
+        raise idlrt.RpcError(
+            idlrt.status.RPC_S_CANNOT_SUPPORT,
+            "AsyncRPC.CloseSession is not implemented",
         )
 
     def Shutdown(self, hBinding: idlrt.CallContext) -> Awaitable[None] | None:

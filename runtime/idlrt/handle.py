@@ -13,7 +13,7 @@ import logging
 import threading
 from collections.abc import Callable
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self, cast
 
 from .ctxhandle import Changes, scope
 from .errors import RpcError
@@ -211,13 +211,13 @@ class AsyncHandle(CallRecord):
         """Whether the call is finished (``complete``/``abort`` was called)."""
         return bool(self._state & _DONE)
 
-    def on_cancel(self, fn: HandleCallback) -> None:
+    def on_cancel(self, fn: Callable[[Self], object]) -> None:
         """Run ``fn(handle)`` once when the call is cancelled (at once if it already was)."""
-        self._add_callback(_CANCELLED, fn)
+        self._add_callback(_CANCELLED, cast(HandleCallback, fn))
 
-    def on_disconnect(self, fn: HandleCallback) -> None:
+    def on_disconnect(self, fn: Callable[[Self], object]) -> None:
         """Run ``fn(handle)`` once when the client's connection drops (at once if it has)."""
-        self._add_callback(_DISCONNECTED, fn)
+        self._add_callback(_DISCONNECTED, cast(HandleCallback, fn))
 
     def _add_callback(self, bit: int, fn: HandleCallback) -> None:
         with _lock:

@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint golden bench clean
+BENCH_ARGS ?=
 
 $(STAMP): pyproject.toml runtime/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,10 +27,14 @@ lint: examples/async/gen/asyncrpc.py
 	$(BIN)/ruff check --isolated $(GOLDEN)
 	$(BIN)/ruff format --isolated --check $(GOLDEN)
 	$(BIN)/mypy --strict idlc runtime/idlrt $(GOLDEN)/asyncrpc.py \
-		examples/async/server.py examples/async/client.py examples/async/demo.py
+		examples/async/server.py examples/async/client.py examples/async/demo.py bench
 
 test: lint
 	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[bench]'
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 golden: $(STAMP)
 	$(BIN)/python -m pytest -q tests/golden --update-golden

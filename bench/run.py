@@ -1,0 +1,209 @@
+"""The runner: ``python -m bench [--quick] [--uvloop] [--reps N] [--only S1,S2] ...``.
+
+For every event loop, repetition and scenario it runs every system in turn (the order rotates
+with the repetition), each in a fresh server process and a fresh client process, then prints
+the table and writes the JSON (bench/results/latest.json by default).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import platform
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench import compile as s6
+from bench import report
+from bench.procs import ROOT, BenchError, ServerProcess, run_client
+from bench.scenarios import Params
+from bench.stubs import generate, have
+from bench.systems import SYSTEMS, System
+
+SCENARIOS = ("S1", "S2", "S3", "S4", "S5")
+RESULTS = ROOT / "bench" / "results"
+
+# scenario -> (count, in flight per connection, connections, bytes, warm-up count)
+FULL: dict[str, tuple[int, int, int, int, int]] = {
+    "S1": (5000, 1, 1, 0, 500),
+    "S2": (50_000, 64, 1, 0, 2000),
+    "S3": (50_000, 16, 8, 0, 2000),
+    "S4": (2000, 8, 1, 64 * 1024, 50),
+    "S5": (10_000, 1, 1, 0, 100),
+}
+QUICK: dict[str, tuple[int, int, int, int, int]] = {
+    "S1": (200, 1, 1, 0, 20),
+    "S2": (1000, 64, 1, 0, 64),
+    "S3": (1000, 16, 8, 0, 128),
+    "S4": (40, 8, 1, 64 * 1024, 8),
+    "S5": (500, 1, 1, 0, 10),
+}
+
+
+def _args(argv: list[str] | None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    ap.add_argument("--quick", action="store_true", help="tiny counts, one repetition")
+    ap.add_argument("--reps", type=int, help="repetitions (default 3, --quick 1)")
+    ap.add_argument("--uvloop", action="store_true", help="also run everything on uvloop")
+    ap.add_argument("--only", default="", help="scenarios, e.g. S1,S2,S6 (default: all)")
+    ap.add_argument("--systems", default="", help="systems, e.g. idlc,raw (default: all)")
+    ap.add_argument("--json", type=Path, default=RESULTS / "latest.json", help="where to write")
+    ap.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="cProfile both processes of each run into DIR/<loop>-<scenario>-<system>/",
+    )
+    return ap.parse_args(argv)
+
+
+def machine() -> dict[str, object]:
+    """What the numbers were measured on."""
+    cpu = "?"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            cpu = next(
+                (ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")), "?"
+            )
+    except OSError:
+        pass
+    import os
+
+    versions: dict[str, str] = {}
+    for dist in ("idlc", "idlc-runtime", "msgpack", "grpcio", "protobuf", "uvloop"):
+        try:
+            from importlib.metadata import version
+
+            versions[dist] = version(dist)
+        except Exception:
+            continue
+    return {
+        "nproc": len(os.sched_getaffinity(0)),
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "platform": platform.platform(),
+        "versions": versions,
+        "widl": shutil.which(s6.WIDL) or None,
+    }
+
+
+def _run_one(
+    system: System, scenario: str, loop: str, gen: Path, quick: bool, profile: Path | None
+) -> dict[str, Any]:
+    count, inflight, conns, size, warmup = (QUICK if quick else FULL)[scenario]
+    count = min(count, dict(system.caps).get(scenario, count))
+    params = Params(scenario, count, inflight, conns, size, warmup)
+    pdir = None
+    if profile is not None:
+        pdir = profile / f"{loop}-{scenario}-{system.name}"
+        pdir.mkdir(parents=True, exist_ok=True)
+    argv = [system.server, system.server_mode, str(gen), loop]
+    with ServerProcess(argv, pdir) as server:
+        ready = server.record()
+        spec = {
+            "client": system.client,
+            "gen_dir": str(gen),
+            "port": ready["port"],
+            "server_pid": ready["pid"],
+            "loop": loop,
+            "params": dataclasses.asdict(params),
+        }
+        record = run_client(spec, timeout=60 if quick else 180, profile_dir=pdir)
+        if scenario == "S5":
+            while True:  # the warm-up round reports too: take the measured round's record
+                parked = server.record(timeout=30)
+                if parked["parked"] == count:
+                    break
+            record["rss_first"] = parked["rss_first"]
+            record["rss_full"] = parked["rss_full"]
+            record["t0"] = parked["t0"]
+    return record
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _args(argv)
+    reps = args.reps or (1 if args.quick else 3)
+    only = [s.strip().upper() for s in args.only.split(",") if s.strip()]
+    scenarios = [s for s in SCENARIOS if not only or s in only]
+    wanted = [s.strip() for s in args.systems.split(",") if s.strip()]
+    notes: list[str] = []
+    systems = [s for s in SYSTEMS.values() if not wanted or s.name in wanted]
+    if not have("grpc") or not have("grpc_tools"):
+        systems = [s for s in systems if s.server != "grpc"]
+        notes.append("gRPC skipped: grpcio / grpcio-tools not installed (pip install '.[bench]')")
+    for s in systems:
+        for scenario, cap in s.caps:
+            if not args.quick and scenario in scenarios and cap < FULL[scenario][0]:
+                notes.append(f"{s.name} does only {cap} calls in {scenario} (it cannot do more)")
+    loops = ["asyncio"]
+    if args.uvloop:
+        if have("uvloop"):
+            loops.append("uvloop")
+        else:
+            notes.append("uvloop not installed: --uvloop ignored")
+    runs: list[dict[str, Any]] = []
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="idlc-bench-") as tmp:
+        gen = Path(tmp)
+        generate(gen, any(s.server == "grpc" for s in systems))
+        for loop in loops if scenarios else []:
+            for rep in range(reps):
+                for scenario in scenarios:
+                    todo = [s for s in systems if scenario in s.scenarios]
+                    if loop == "uvloop":  # the blocking client runs on idlrt's own loop thread
+                        todo = [s for s in todo if s.client != "idlc-blocking"]
+                    k = rep % len(todo) if todo else 0
+                    for system in todo[k:] + todo[:k]:
+                        label = f"[{loop} rep {rep + 1}/{reps}] {scenario} {system.name}"
+                        print(label, end=" ... ", file=sys.stderr, flush=True)
+                        try:
+                            record = _run_one(system, scenario, loop, gen, args.quick, args.profile)
+                        except BenchError as exc:
+                            print(f"FAILED\n{exc}", file=sys.stderr)
+                            runs.append(
+                                {
+                                    "loop": loop,
+                                    "rep": rep,
+                                    "scenario": scenario,
+                                    "system": system.name,
+                                    "error": str(exc)[-1000:],
+                                }
+                            )
+                            continue
+                        record.update(loop=loop, rep=rep, scenario=scenario, system=system.name)
+                        runs.append(record)
+                        print(report.brief(record), file=sys.stderr, flush=True)
+    compile_result = None
+    if not only or "S6" in only:
+        print("S6 compile ...", file=sys.stderr, flush=True)
+        compile_result = s6.run(args.quick)
+    summary = report.summarize(runs)
+    goals = report.goals(summary, compile_result)
+    doc = {
+        "machine": machine(),
+        "config": {
+            "quick": args.quick,
+            "reps": reps,
+            "loops": loops,
+            "counts": QUICK if args.quick else FULL,
+        },
+        "systems": {s.name: s.blurb for s in systems},
+        "notes": notes,
+        "seconds": time.perf_counter() - started,
+        "runs": runs,
+        "summary": summary,
+        "compile": compile_result,
+        "goals": goals,
+    }
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(doc, indent=1) + "\n")
+    print(report.render(doc))
+    print(f"\nwritten: {args.json}")
+    failed = [r for r in runs if "error" in r]
+    return 1 if failed else 0

@@ -16,18 +16,23 @@ $(STAMP): pyproject.toml runtime/pyproject.toml
 examples/async/gen/asyncrpc.py: $(STAMP) examples/async/AsyncRPC.idl examples/async/AsyncRPC.acf
 	$(BIN)/idlc examples/async/AsyncRPC.idl -o examples/async/gen
 
+examples/types/gen/inventory.py: $(STAMP) examples/types/Inventory.idl
+	$(BIN)/idlc examples/types/Inventory.idl -o examples/types/gen
+
 demo: examples/async/gen/asyncrpc.py
 	$(BIN)/python examples/async/demo.py
 
-GOLDEN := tests/golden/example_async
+GOLDEN := tests/golden
 
-lint: examples/async/gen/asyncrpc.py
+# Generated code is checked with ruff's default rules, as a user's project would check it.
+lint: examples/async/gen/asyncrpc.py examples/types/gen/inventory.py
 	$(BIN)/ruff check idlc runtime tests examples bench
 	$(BIN)/ruff format --check idlc runtime tests examples bench
-	$(BIN)/ruff check --isolated $(GOLDEN)
-	$(BIN)/ruff format --isolated --check $(GOLDEN)
-	$(BIN)/mypy --strict idlc runtime/idlrt $(GOLDEN)/asyncrpc.py \
-		examples/async/server.py examples/async/client.py examples/async/demo.py bench
+	$(BIN)/ruff check --isolated $(GOLDEN)/example_*
+	$(BIN)/ruff format --isolated --check $(GOLDEN)/example_*
+	$(BIN)/mypy --strict idlc runtime/idlrt bench $(GOLDEN)/example_*/*.py
+	$(BIN)/mypy --strict examples/async/server.py examples/async/client.py examples/async/demo.py
+	$(BIN)/mypy --strict examples/types/server.py examples/types/client.py
 
 test: lint
 	$(BIN)/python -m pytest -q

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from . import ir
 from .pyfmt import INDENT
 
-BYTE_NAMES = frozenset({"byte", "unsigned char", "char", "unsigned small"})
+BYTE_NAMES = frozenset({"byte", "unsigned char"})  # with char: their arrays are bytes
 
 
 def is_encapsulated(decl: ir.Decl) -> bool:
@@ -190,6 +190,12 @@ class Marshaller:
             case _:
                 return "object"
 
+    def is_nullable(self, t: ir.Type) -> bool:
+        """Whether None is a value of ``t`` itself: a [unique] or [ptr] pointer (the IR never
+        adds a level of data for a pointer), or a non-encapsulated union's empty arm."""
+        r = self.resolve(t)
+        return (isinstance(r, ir.PointerType) and r.kind != "ref") or self.is_open_union(t)
+
     def is_open_union(self, t: ir.Type) -> bool:
         """A non-encapsulated union: its discriminant lives elsewhere, its value may be None."""
         r = self.resolve(t)
@@ -203,8 +209,11 @@ class Marshaller:
         return isinstance(r, ir.ContextHandleType)
 
     def is_byte(self, t: ir.Type) -> bool:
+        """An element type whose arrays (not ``[string]``) are ``bytes`` in Python."""
         r = self.resolve(t)
-        return isinstance(r, ir.IntType) and r.bits == 8 and r.name in BYTE_NAMES
+        if isinstance(r, ir.CharType):
+            return not r.wide
+        return isinstance(r, ir.IntType) and r.name in BYTE_NAMES
 
     # -- encode --------------------------------------------------------------------------------
 
@@ -228,9 +237,7 @@ class Marshaller:
             return Code(lines, f"float({var})" if isinstance(t, ir.FloatType) else var)
         if isinstance(t, ir.PointerType):
             inner = self.encode(t.target, var, path, switch)
-            if self.is_context_handle(t.target) or (
-                t.kind == "ref" and self.is_open_union(t.target)
-            ):
+            if self.is_context_handle(t.target) or (t.kind == "ref" and self.is_nullable(t.target)):
                 # None is the value itself (a closed handle, a union's empty arm), not a null
                 return inner
             if t.kind == "ref":
@@ -299,9 +306,7 @@ class Marshaller:
             return Code(lines, f"float({var})" if isinstance(t, ir.FloatType) else var)
         if isinstance(t, ir.PointerType):
             inner = self.decode(t.target, var, path, switch)
-            if self.is_context_handle(t.target) or (
-                t.kind == "ref" and self.is_open_union(t.target)
-            ):
+            if self.is_context_handle(t.target) or (t.kind == "ref" and self.is_nullable(t.target)):
                 # None is the value itself (a closed handle, a union's empty arm), not a null
                 return inner
             if t.kind == "ref":

@@ -194,7 +194,11 @@ class Marshaller:
         """Whether None is a value of ``t`` itself: a [unique] or [ptr] pointer (the IR never
         adds a level of data for a pointer), or a non-encapsulated union's empty arm."""
         r = self.resolve(t)
-        return (isinstance(r, ir.PointerType) and r.kind != "ref") or self.is_open_union(t)
+        while isinstance(r, ir.PointerType):
+            if r.kind != "ref":
+                return True
+            t, r = r.target, self.resolve(r.target)
+        return self.is_open_union(t)
 
     def is_open_union(self, t: ir.Type) -> bool:
         """A non-encapsulated union: its discriminant lives elsewhere, its value may be None."""

@@ -87,6 +87,7 @@ class ClientConnection(FramedProtocol):
         self._binds: dict[int, asyncio.Future[int]] = {}
         self._next_ctx = 0
         self._lost: asyncio.Future[None] = loop.create_future()
+        self._finished_in_batch = 0  # calls the last data_received finished
 
     # -- binding ------------------------------------------------------------------------------
 
@@ -121,9 +122,17 @@ class ClientConnection(FramedProtocol):
         except (TypeError, ValueError, OverflowError) as exc:
             call.fail(RPC_X_BAD_STUB_DATA, f"{proc.name}: cannot encode the arguments: {exc}")
             return
-        self._calls[call_id] = call
-        self._unflushed.append(call_id)
+        calls = self._calls
         header = self.packer.pack((REQUEST, call_id, ctx_id, proc.opnum, len(payload)))
+        # A lone call (nothing else in flight, and the last input finished at most one call)
+        # goes out at once, saving an event-loop pass; requests made while others are in
+        # flight, or after a burst of replies woke many callers, are coalesced into one write
+        # per pass.
+        if not calls and self._finished_in_batch <= 1 and self.write_now(header, payload):
+            calls[call_id] = call
+            return
+        calls[call_id] = call
+        self._unflushed.append(call_id)
         self.send2(header, payload)
 
     def cancel_call(self, call_id: int, abortive: bool) -> None:
@@ -182,6 +191,7 @@ class ClientConnection(FramedProtocol):
             if not is_uint(code, MAX_CODE) or code == 0:
                 raise ProtocolError(f"bad FAULT code {code!r}")
             if call is not None:
+                self._finished_in_batch += 1
                 detail = header[3] if len(header) > 3 and type(header[3]) is str else None
                 call.fail(code, detail)
         elif kind in (BIND_ACK, BIND_NAK):
@@ -196,11 +206,16 @@ class ClientConnection(FramedProtocol):
         else:
             raise ProtocolError(f"unexpected {KIND_NAMES[kind]} from a server")
 
+    def data_received(self, data: bytes) -> None:
+        self._finished_in_batch = 0
+        super().data_received(data)
+
     def on_payload(self, header: list[Any], payload: bytes) -> None:
         if header[0] != RESPONSE:
             raise ProtocolError("unexpected REQUEST from a server")
         call = self._calls.pop(header[1], None)
         if call is not None:
+            self._finished_in_batch += 1
             call.resolve(payload)
 
     def on_oversize(self, header: list[Any], size: int) -> None:

@@ -1,8 +1,10 @@
 """The framing layer shared by both ends: one ``asyncio.Protocol`` per connection.
 
 It owns the connection's msgpack Packer and streaming Unpacker, coalesces outgoing frames into
-one ``transport.write`` per event-loop pass, and splits the incoming stream into headers and
-length-delimited payloads (docs/protocol.md). Subclasses handle the messages.
+one ``transport.write`` per event-loop pass (what a ``data_received`` produces leaves when it
+returns; big frames and lone calls, via ``write_now``, leave at once), and splits the incoming
+stream into headers and length-delimited payloads (docs/protocol.md). Subclasses handle the
+messages.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ from .wire import (
     MAX_ID,
     REQUEST,
     RESPONSE,
-    is_uint,
     new_packer,
     new_unpacker,
 )
@@ -30,6 +31,8 @@ from .wire import (
 log = logging.getLogger("idlrt")
 
 _NOTHING = object()
+_KINDS = len(HEADER_LENGTHS)
+BIG_FRAME = 16 * 1024  # payload bytes from which a frame is not coalesced with others
 
 
 class ProtocolError(Exception):
@@ -52,6 +55,9 @@ class FramedProtocol(asyncio.Protocol):
         self._payload_size = 0
         self._skip = 0  # bytes of a refused payload still to be discarded
         self._wbuf: list[bytes] = []
+        # True while data_received runs: what it queues is flushed when it returns, in one
+        # write and without an extra event-loop pass
+        self._receiving = False
 
     # -- writing ------------------------------------------------------------------------------
 
@@ -61,18 +67,35 @@ class FramedProtocol(asyncio.Protocol):
             return
         buf = self._wbuf
         buf.append(data)
-        if len(buf) == 1:
+        if len(buf) == 1 and not self._receiving:
             self.loop.call_soon(self._flush)
 
     def send2(self, header: bytes, payload: bytes) -> None:
-        """Queue a header and its payload."""
+        """Queue a header and its payload; a big frame is written at once, after what is queued
+        (joining big frames costs more in copies than their own write costs)."""
         if self.closed:
             return
         buf = self._wbuf
+        if len(payload) >= BIG_FRAME and self.transport is not None:
+            if buf:
+                self._flush()
+            self.transport.write(header + payload)
+            self.flushed()
+            return
         buf.append(header)
         buf.append(payload)
-        if len(buf) == 2:
+        if len(buf) == 2 and not self._receiving:
             self.loop.call_soon(self._flush)
+
+    def write_now(self, header: bytes, payload: bytes) -> bool:
+        """Hand a header and its payload to the transport at once when nothing is queued and
+        no ``data_received`` is running (the caller knows no other frame is likely to follow
+        in this pass); False (nothing done) otherwise, and the caller queues them."""
+        transport = self.transport
+        if self._wbuf or self._receiving or self.closed or transport is None:
+            return False
+        transport.write(header + payload)
+        return True
 
     def _flush(self) -> None:
         buf = self._wbuf
@@ -129,6 +152,7 @@ class FramedProtocol(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         if self.closed:
             return
+        self._receiving = True
         try:
             self._receive(data)
         except ProtocolError as exc:
@@ -136,9 +160,21 @@ class FramedProtocol(asyncio.Protocol):
         except Exception:  # a bug in a message handler must not reach the event loop
             log.exception("idlrt: internal error on connection %s", self.describe_peer())
             self.abort()
+        finally:
+            self._receiving = False
+        if self._wbuf:  # replies (or requests) produced while handling this input
+            self._flush()
 
     def _receive(self, data: bytes) -> None:
         n = len(data)
+        if n <= FEED_CHUNK and not self._skip:  # the common case: one small chunk
+            try:
+                self._unpacker.feed(data)
+            except BufferFull:
+                raise ProtocolError("message too large") from None
+            self._fed += n
+            self._drain()
+            return
         view = memoryview(data) if n > FEED_CHUNK else data
         pos = 0
         while pos < n:
@@ -161,52 +197,65 @@ class FramedProtocol(asyncio.Protocol):
 
     def _drain(self) -> None:
         unpacker = self._unpacker
+        header = self._payload_header
+        if header is not None:  # a payload announced by an earlier chunk
+            size = self._payload_size
+            if self._fed - unpacker.tell() < size:
+                return
+            payload = unpacker.read_bytes(size)
+            self._payload_header = None
+            self.on_payload(header, payload)
+            if self.closed:
+                return
+        pos = unpacker.tell()  # then tracked: one tell() per message
         while True:
-            header = self._payload_header
-            if header is not None:
-                size = self._payload_size
-                if self._fed - unpacker.tell() < size:
-                    return
-                payload = unpacker.read_bytes(size)
-                self._payload_header = None
-                self.on_payload(header, payload)
-                if self.closed:
-                    return
-                continue
-            start = unpacker.tell()
             try:
                 obj = next(unpacker, _NOTHING)
             except Exception as exc:  # FormatError, StackError, ValueError...
                 raise ProtocolError(f"undecodable data ({type(exc).__name__}: {exc})") from None
             if obj is _NOTHING:
-                if self._fed - start > MAX_HEADER:
+                if self._fed - pos > MAX_HEADER:
                     raise ProtocolError("header too large")
                 return
-            if unpacker.tell() - start > MAX_HEADER:
+            end = unpacker.tell()
+            if end - pos > MAX_HEADER:
                 raise ProtocolError("header too large")
             if type(obj) is not list or not obj:
                 raise ProtocolError(f"expected a message array, got {type(obj).__name__}")
             kind = obj[0]
-            if not is_uint(kind, len(HEADER_LENGTHS) - 1):
+            if type(kind) is not int or not 0 <= kind < _KINDS:
                 raise ProtocolError(f"unknown message kind {kind!r}")
-            assert isinstance(kind, int)
             if len(obj) < HEADER_LENGTHS[kind]:
                 raise ProtocolError(f"short {KIND_NAMES[kind]} message")
-            if kind in (REQUEST, RESPONSE):
-                size = obj[4] if kind == REQUEST else obj[2]
-                if not is_uint(size, MAX_ID) or not is_uint(obj[1], MAX_ID):
-                    raise ProtocolError(f"bad {KIND_NAMES[kind]} header {obj[:5]!r}")
-                assert isinstance(size, int)
-                if size > self._max_payload:
-                    self.on_oversize(obj, size)
-                    self._skip = size - len(unpacker.read_bytes(size))
-                    if self._skip:
-                        return
-                    continue
+            if kind != REQUEST and kind != RESPONSE:
+                pos = end
+                self.on_message(obj)
+                if self.closed:
+                    return
+                continue
+            size = obj[4] if kind == REQUEST else obj[2]
+            call_id = obj[1]
+            if (
+                type(size) is not int
+                or type(call_id) is not int
+                or not 0 <= size <= MAX_ID
+                or not 0 <= call_id <= MAX_ID
+            ):
+                raise ProtocolError(f"bad {KIND_NAMES[kind]} header {obj[:5]!r}")
+            if size > self._max_payload:
+                self.on_oversize(obj, size)
+                self._skip = size - len(unpacker.read_bytes(size))
+                if self._skip or self.closed:
+                    return
+                pos = unpacker.tell()
+                continue
+            if self._fed - end < size:  # the payload is still on its way
                 self._payload_header = obj
                 self._payload_size = size
-                continue
-            self.on_message(obj)
+                return
+            # the payload is here already: take it in the same step as its header
+            pos = end + size
+            self.on_payload(obj, unpacker.read_bytes(size))
             if self.closed:
                 return
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import contextvars
 import logging
 import socket
 import struct
@@ -76,6 +78,18 @@ def _peer_credentials(transport: Any) -> PeerCredentials | None:
     except OSError:
         return None
     return PeerCredentials(pid, uid, gid)
+
+
+def _run_inline(rec: CallRecord, args: Any) -> object:
+    """Run the coroutine of a routine that never suspends (``Op.inline``) to its end."""
+    current_call.set(rec)  # in the caller's fresh context
+    coro = rec._op.fn(*args)
+    try:
+        coro.send(None)
+    except StopIteration as stop:
+        return stop.value
+    coro.close()  # unreachable for such a routine; never leave a coroutine half run
+    raise RuntimeError(f"{rec._op.proc.name}: the routine suspended")
 
 
 def _failure(op: Op, exc: Exception) -> Outcome:
@@ -360,10 +374,22 @@ class ServerConnection(FramedProtocol):
 
     def _start_coroutine(self, rec: CallRecord, args: Any) -> None:
         self._calls[rec._call_id] = rec
+        op = rec._op
+        if op.inline:  # cannot suspend: run it now, in a context of its own, as a task would
+            try:
+                result = contextvars.copy_context().run(_run_inline, rec, args)
+            except Exception as exc:
+                self._finished(rec, *_failure(op, exc))
+            except asyncio.CancelledError:  # raised by the routine itself
+                log.error("idlrt: manager routine %s raised CancelledError", op.proc.name)
+                self._finished(rec, FAULT, RPC_S_CALL_FAILED, None, None)
+            else:
+                self._finished(rec, *_encode_result(rec, result, self.packer))
+            return
         try:
-            coro = rec._op.fn(*args)
+            coro = op.fn(*args)
         except Exception as exc:
-            self._finished(rec, *_failure(rec._op, exc))
+            self._finished(rec, *_failure(op, exc))
             return
         self.server.spawn(self._run_coroutine(rec, coro))
 
@@ -409,7 +435,11 @@ class ServerConnection(FramedProtocol):
     def _send_outcome(self, call_id: int, kind: int, data: bytes | int, detail: str | None) -> None:
         if kind == RESPONSE:
             assert isinstance(data, bytes)
-            self.send2(self.packer.pack((RESPONSE, call_id, len(data))), data)
+            header = self.packer.pack((RESPONSE, call_id, len(data)))
+            # The last call in progress replies at once (no other reply is likely to follow
+            # in this pass); otherwise replies are coalesced into one write per pass.
+            if self._calls or self._receiving or not self.write_now(header, data):
+                self.send2(header, data)
         else:
             assert isinstance(data, int)
             self._fault(call_id, data, detail)

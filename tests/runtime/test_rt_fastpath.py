@@ -1,0 +1,184 @@
+"""The runtime's fast paths keep the semantics: routines run inline, writes straight through,
+replies flushed at the end of ``data_received``, and pipelined traffic still coalesced."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+import random
+from typing import Any
+
+import msgpack  # type: ignore[import-untyped]
+import pytest
+from calc_stubs import CalcAsyncClient
+from rt_helpers import Impl, run, serving
+from test_rt_units import _framed, _Recorder, _Transport
+
+import idlrt
+from idlrt.connection import BIG_FRAME
+from idlrt.registry import never_suspends
+
+SEEN: contextvars.ContextVar[int] = contextvars.ContextVar("SEEN", default=0)
+
+
+class InlineImpl(Impl):
+    """``Add`` is an ``async def`` without ``await`` (run inline); ``Echo`` really suspends."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.peers: list[object] = []
+        self.tasks: list[asyncio.Task[Any] | None] = []
+
+    async def Add(self, a: int, b: int) -> int:  # type: ignore[override]
+        self.peers.append(idlrt.call_context().peer)
+        SEEN.set(SEEN.get() + 1)  # in a context of the call's own: never seen by the next one
+        if a < 0:
+            raise idlrt.RpcError(-a, "negative")
+        if a == 7:
+            raise KeyError("seven")
+        if a == 8:
+            return 1 << 40  # does not fit a long: the reply cannot be encoded
+        return a + b + 1000 * (SEEN.get() - 1)
+
+    async def Echo(self, s: str) -> str:  # type: ignore[override]
+        self.tasks.append(asyncio.current_task())
+        async with asyncio.timeout(5):
+            await asyncio.sleep(0)
+        idlrt.call_context()
+        return s
+
+
+def test_never_suspends() -> None:
+    async def plain(x: int) -> int:
+        return x
+
+    async def awaits(x: int) -> int:
+        await asyncio.sleep(0)
+        return x
+
+    async def with_timeout(x: int) -> int:
+        async with asyncio.timeout(1):
+            return x
+
+    async def comprehension(xs: Any) -> list[int]:
+        return [x async for x in xs]
+
+    def sync(x: int) -> int:
+        return x
+
+    impl = InlineImpl()
+    assert never_suspends(plain) and never_suspends(impl.Add)
+    assert not never_suspends(awaits) and not never_suspends(impl.Echo)
+    assert not never_suspends(with_timeout) and not never_suspends(comprehension)
+    assert not never_suspends(sync)
+
+
+def test_inline_coroutine_routines(caplog: pytest.LogCaptureFixture) -> None:
+    async def body() -> None:
+        impl = InlineImpl()
+        async with (
+            serving(impl) as (server, binding, _),
+            await CalcAsyncClient.connect(binding) as c,
+        ):
+            assert [await c.Add(i, 1) for i in range(3)] == [1, 2, 3]
+            results = await asyncio.gather(*(c.Add(i, 1) for i in range(10, 60)))
+            assert results == list(range(11, 61))
+            assert len(impl.peers) == 53 and impl.peers[0] is not None
+            assert SEEN.get() == 0
+            with pytest.raises(idlrt.RpcError) as err:
+                await c.Add(-5, 0)
+            assert (err.value.code, err.value.detail) == (5, "negative")
+            with caplog.at_level(logging.ERROR, "idlrt"), pytest.raises(idlrt.RpcError) as err:
+                await c.Add(7, 0)
+            assert err.value.code == idlrt.status.RPC_S_CALL_FAILED
+            with pytest.raises(idlrt.RpcError) as err:
+                await c.Add(8, 0)
+            assert err.value.code == idlrt.status.RPC_X_BAD_STUB_DATA
+            # a routine that suspends still runs in a task of its own, with timeouts working
+            assert await asyncio.gather(c.Echo("a"), c.Echo("b")) == ["a", "b"]
+            assert all(task is not None for task in impl.tasks)
+            assert server.stats().calls_in_progress == 0
+        assert "Add raised" in caplog.text
+
+    run(body)
+
+
+def test_pipelined_calls_are_coalesced() -> None:
+    """Replies produced while one batch of requests is handled leave in few writes."""
+
+    async def body() -> None:
+        impl = InlineImpl()
+        async with (
+            serving(impl) as (server, binding, _),
+            await CalcAsyncClient.connect(binding) as c,
+        ):
+            (conn,) = server._connections
+            transport = conn.transport
+            assert transport is not None
+            writes = 0
+            write = transport.write
+
+            def counting(data: Any) -> None:
+                nonlocal writes
+                writes += 1
+                write(data)
+
+            transport.write = counting  # type: ignore[method-assign]
+            n = 400
+            assert await asyncio.gather(*(c.Add(i, 0) for i in range(9, n))) == list(range(9, n))
+            assert writes < n // 4
+            writes = 0
+            assert await c.Add(1, 1) == 2  # a lone call is answered in one write
+            assert writes == 1
+            assert not conn._wbuf and not c._conn._wbuf
+
+    run(body)
+
+
+class _Replier(_Recorder):
+    """Answers every payload with one small frame, as a server answers inline routines."""
+
+    def on_payload(self, header: list[Any], payload: bytes) -> None:
+        super().on_payload(header, payload)
+        self.send(b"r")
+
+
+def test_framing_in_random_reads_and_writes_at_the_end_of_data_received() -> None:
+    async def body() -> None:
+        proto = _Replier(asyncio.get_running_loop(), 1 << 20)
+        transport = _Transport()
+        proto.connection_made(transport)
+        big = b"z" * 200_000  # fed in several chunks
+        frames = [
+            ([3, 1, 0, 0], [1, 2]),
+            ([3, 2, 0, 0], [big]),
+            ([3, 3, 0, 0], ["x" * 70_000]),
+            ([3, 4, 0, 0], []),
+        ]
+        stream = msgpack.packb([6, 9, False]) + b"".join(_framed(h, p) for h, p in frames)
+        rng = random.Random(7)
+        for _ in range(20):
+            proto.got.clear()
+            pos = 0
+            while pos < len(stream):
+                n = rng.choice((1, 3, 50, 4000, 70_000, 150_000))
+                proto.data_received(stream[pos : pos + n])
+                pos += n
+            assert proto.got[0] == [6, 9, False]
+            assert [(h[:4], p) for h, p in proto.got[1:]] == frames
+        assert not transport.closed
+        # the replies left at the end of each data_received: nothing waits for a loop pass
+        assert b"".join(transport.written) == b"r" * 80 and not proto._wbuf
+        transport.written.clear()
+        proto.data_received(stream)
+        assert transport.written == [b"rrrr"]
+        # a big frame is written at once, after what was queued before it
+        transport.written.clear()
+        proto.send(b"a")
+        proto.send2(b"h", b"p" * BIG_FRAME)
+        assert transport.written == [b"a", b"h" + b"p" * BIG_FRAME]
+        await asyncio.sleep(0)
+        assert len(transport.written) == 2
+
+    asyncio.run(body())

@@ -121,7 +121,7 @@ def _top_level_split(body: str, sep: str) -> list[str]:
             depth -= 1
             if depth == 0:
                 nested.append((opened, i))
-    strings = [m.span() for m in re.finditer(r'"(?:\\.|[^"\\])*"', body)]
+    strings = [(m.start(), m.end() - 1) for m in re.finditer(r'"(?:\\.|[^"\\])*"', body)]
     blocked = sorted(nested + strings)
     parts: list[str] = []
     last = 0

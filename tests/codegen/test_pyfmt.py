@@ -6,7 +6,16 @@ import subprocess
 import sys
 from pathlib import Path
 
-from idlc.pyfmt import LINE_LENGTH, fit_line, py_str, py_value, relayout, signature, wrap
+from idlc.pyfmt import (
+    LINE_LENGTH,
+    _top_level_split,
+    fit_line,
+    py_str,
+    py_value,
+    relayout,
+    signature,
+    wrap,
+)
 
 
 def test_short_lines_pass_through() -> None:
@@ -92,3 +101,9 @@ def test_formatter_agrees_with_relayout(tmp_path: Path) -> None:
         text=True,
     )
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_top_level_split_skips_brackets_and_strings() -> None:
+    body = 'a, "x, y", f(b, c), "z"'
+    assert _top_level_split(body, ",") == ["a", '"x, y"', "f(b, c)", '"z"']
+    assert _top_level_split('"p", "q"', ",") == ['"p"', '"q"']

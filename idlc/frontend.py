@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import keyword
-import os
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import ast, ir
 from .diagnostics import Diagnostic, DiagnosticSink
-from .lower import FileLowerer, Symbols
+from .frontend_cache import gc_paused, lowered, source
+from .lower import Symbols
 
 
 @dataclass(frozen=True)
@@ -45,92 +45,6 @@ class _Loaded:
     ok: bool
 
 
-@dataclass(frozen=True)
-class _Lowered:
-    """A parsed file lowered against one set of imported symbol tables."""
-
-    visible: tuple[Symbols, ...]  # held so that the ids in the cache key stay theirs
-    module: ir.Module
-    symbols: Symbols
-    diagnostics: tuple[Diagnostic, ...]
-
-
-@dataclass
-class _Parsed:
-    """One file preprocessed and parsed, shared by every FrontEnd of the process.
-
-    Many compiles import the same system files (wtypes.idl, unknwn.idl, ms-dtyp.idl...): each
-    is read, parsed and, for the same imported symbols, lowered once. The diagnostics of those
-    steps are kept without an import chain and replayed with the importer's chain, so the output
-    is the same whether or not the cache was warm.
-    """
-
-    tree: ast.File | None
-    diagnostics: tuple[Diagnostic, ...]
-    stamps: tuple[tuple[str, tuple[int, int] | None], ...]  # every file read, as it was
-    no_symbols: Symbols  # what the file declares when it cannot be lowered
-    lowered: dict[tuple[object, ...], _Lowered] = field(default_factory=dict)
-
-    def current(self) -> bool:
-        return all(_stamp(name) == stamp for name, stamp in self.stamps)
-
-
-_PARSED: dict[tuple[object, ...], _Parsed] = {}
-
-
-def _stamp(name: str) -> tuple[int, int] | None:
-    try:
-        st = os.stat(name)
-    except OSError:
-        return None
-    return st.st_mtime_ns, st.st_size
-
-
-def _parsed(
-    path: Path, shown: str, include_dirs: tuple[Path, ...], defines: Mapping[str, str]
-) -> _Parsed:
-    """``shown`` (resolved to ``path``) preprocessed and parsed, from the cache when current."""
-    key = (path, shown, os.getcwd(), include_dirs, tuple(defines.items()))
-    hit = _PARSED.get(key)
-    if hit is not None and hit.current():
-        return hit
-    from .parser import parse_idl
-    from .preprocess import preprocess
-
-    sink = DiagnosticSink()
-    pp = preprocess(Path(shown), include_dirs=include_dirs, defines=defines, sink=sink)
-    tree = parse_idl(pp.text, pp.span, sink) if sink.error_count == 0 else None
-    stamps = tuple((name, _stamp(name)) for name in dict.fromkeys(pp.files))
-    entry = _Parsed(tree, tuple(sink.diagnostics), stamps, Symbols(module_name(path)))
-    _PARSED[key] = entry
-    return entry
-
-
-def _lowered(
-    parsed: _Parsed,
-    tree: ast.File,
-    name: str,
-    shown: str,
-    imported_names: tuple[str, ...],
-    visible: list[Symbols],
-    check: bool,
-) -> _Lowered:
-    """``tree`` lowered (and checked when ``check``), once per set of visible symbol tables."""
-    key = (imported_names, tuple(id(v) for v in visible), check)
-    hit = parsed.lowered.get(key)
-    if hit is not None:
-        return hit
-    sink = DiagnosticSink()
-    module, symbols = FileLowerer(name, shown, tree, imported_names, visible, sink).run()
-    if check:
-        from .checks import check_module
-
-        check_module(module, sink)
-    result = _Lowered(tuple(visible), module, symbols, tuple(sink.diagnostics))
-    parsed.lowered[key] = result
-    return result
-
-
 class FrontEnd:
     def __init__(self, options: Options, sink: DiagnosticSink) -> None:
         self.options = options
@@ -152,7 +66,8 @@ class FrontEnd:
         if not root_path.is_file():
             self.sink.error(f"cannot open '{path}': no such file")
             return None
-        root = self._load(root_path, str(path), ())
+        with gc_paused():
+            root = self._load(root_path, str(path), ())
         order: list[_Loaded] = []
         ok = self._closure(root, order, set())
         if not ok or root.module is None or self.sink.error_count > before:
@@ -203,9 +118,11 @@ class FrontEnd:
             return self._cache[path]
         self._loading.add(path)
         name = module_name(path)
-        parsed = _parsed(path, shown, self.options.include_dirs, self._defines)
-        tree = parsed.tree
-        self._replay(parsed.diagnostics, chain)
+        src = source(path, shown, name, self.options.include_dirs, self._defines)
+        tree = src.tree
+        self._replay(src.diagnostics, chain)
+        if src.syntax is not None:
+            self._replay(src.syntax.diagnostics, chain)
         imports: list[Path] = []
         visible: list[Symbols] = []
         ok = tree is not None
@@ -233,7 +150,7 @@ class FrontEnd:
         for target in imports:
             self._visible(self._cache[target], visible, set())
         module: ir.Module | None = None
-        symbols = parsed.no_symbols
+        symbols = src.no_symbols
         if tree is not None:
             other = self._names.get(name)
             if other is not None and other != path:
@@ -248,10 +165,11 @@ class FrontEnd:
                 ok = False
             self._names[name] = path
             imported_names = tuple(module_name(p) for p in imports)
-            lowered = _lowered(parsed, tree, name, shown, imported_names, visible, ok)
-            module, symbols = lowered.module, lowered.symbols
-            ok = ok and not any(d.severity == "error" for d in lowered.diagnostics)
-            self._replay(lowered.diagnostics, chain)
+            assert src.syntax is not None
+            low = lowered(src.syntax, name, shown, imported_names, visible, ok)
+            module, symbols = low.module, low.symbols
+            ok = ok and low.ok
+            self._replay(low.diagnostics, chain)
         loaded = _Loaded(path, module if ok else None, symbols, tuple(imports), ok)
         self._cache[path] = loaded
         self._loading.discard(path)

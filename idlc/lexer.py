@@ -4,7 +4,10 @@ Lark's contextual lexer compiles one big regex per parser state it meets, which 
 milliseconds at every start of the compiler. This lexer reads the parser's current state instead:
 a word is a keyword only where the grammar accepts that keyword (so ``in``, ``string`` or
 ``default`` stay names inside attribute lists), a calling convention only where one may stand,
-and attribute arguments are lexed as raw ``ANYTOK`` soup.
+and attribute arguments are lexed as raw ``ANYTOK`` soup. ``parser_driver`` calls ``tokens``
+directly; Lark's parser (which explains syntax errors) goes through ``lex``.
+
+The values of literal tokens (``decode_string``, ``parse_int``) are read here too.
 """
 
 from __future__ import annotations
@@ -52,6 +55,8 @@ _CALLCONV = frozenset(
         "APIENTRY",
     ]
 )
+# Token() without its check for the deprecated ``type_`` keyword: one call less per token.
+_NEW_TOKEN = getattr(Token, "_future_new", Token)
 _SOUP_GROUPS = {"(": "LPAR", ")": "RPAR", "[": "LSQB", "]": "RSQB", "{": "LBRACE", "}": "RBRACE"}
 
 
@@ -64,14 +69,28 @@ class MidlLexer(Lexer):
             t.pattern.value: t.name for t in conf.terminals if t.pattern.type == "str"
         }
 
+    @classmethod
+    def for_literals(cls, literals: dict[str, str]) -> MidlLexer:
+        """A lexer for ``parser_driver``, which has no Lark configuration to give."""
+        lexer = cls.__new__(cls)
+        lexer.literals = literals
+        return lexer
+
     def lex(self, lexer_state: LexerState, parser_state: Any) -> Iterator[Token]:
-        text: str = lexer_state.text.text
-        pos = lexer_state.text.start
-        end = lexer_state.text.end
-        line, line_start = 1, 0
+        text = lexer_state.text
         states = parser_state.parse_conf.parse_table.states
+        return self.tokens(text.text, text.start, text.end, states, parser_state.state_stack)
+
+    def tokens(
+        self, text: str, pos: int, end: int, states: Any, state_stack: list[int]
+    ) -> Iterator[Token]:
+        """The tokens of ``text[pos:end]``, each lexed for the parser state on top of
+        ``state_stack`` when it is asked for (the parser pushes and pops that list)."""
+        line, line_start = 1, 0
+        new_token = _NEW_TOKEN
+        skip = _SKIP.match
         while True:
-            m = _SKIP.match(text, pos)
+            m = skip(text, pos)
             if m:
                 skipped = m.group()
                 newlines = skipped.count("\n")
@@ -81,22 +100,24 @@ class MidlLexer(Lexer):
                 pos = m.end()
             if pos >= end:
                 return
-            accepts = states[parser_state.position]
+            accepts = states[state_stack[-1]]
             kind, value = self._next(text, pos, accepts)
             if kind is None:
                 raise UnexpectedCharacters(  # type: ignore[no-untyped-call]
-                    text, pos, line, pos - line_start + 1, allowed=set(accepts), state=parser_state
+                    text, pos, line, pos - line_start + 1, allowed=set(accepts)
                 )
             column = pos - line_start + 1
             new_end = pos + len(value)
-            newlines = value.count("\n")
-            end_line = line + newlines
-            end_col = (
-                new_end - (pos + value.rindex("\n") + 1) + 1 if newlines else column + len(value)
-            )
-            tok = Token(kind, value, pos, line, column, end_line, end_col, new_end)
-            if newlines:
-                line, line_start = end_line, pos + value.rindex("\n") + 1
+            if "\n" in value:
+                newlines = value.count("\n")
+                end_line = line + newlines
+                line_start = pos + value.rindex("\n") + 1
+                tok = new_token(
+                    kind, value, pos, line, column, end_line, new_end - line_start + 1, new_end
+                )
+                line = end_line
+            else:
+                tok = new_token(kind, value, pos, line, column, line, column + len(value), new_end)
             pos = new_end
             yield tok
 
@@ -148,3 +169,36 @@ class MidlLexer(Lexer):
             if name is not None:
                 return name, value
         return None, ch
+
+
+# ---------------------------------------------------------------------------------------------
+# Token values
+
+_ESCAPE = re.compile(r"\\(x[0-9a-fA-F]*|[0-7]{1,3}|.)", re.DOTALL)
+_SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "\f", "v": "\v"}
+
+
+def _unescape(m: re.Match[str]) -> str:
+    esc = m[1]
+    if esc[0] == "x":
+        return chr(int(esc[1:] or "0", 16))
+    if esc[0] in "01234567":
+        return chr(int(esc, 8))
+    return _SIMPLE_ESCAPES.get(esc, esc)
+
+
+def decode_string(body: str) -> str:
+    """C escapes in a string or character literal body (without quotes); a backslash ending
+    the body stays, an unknown escape ``\\q`` is ``q``."""
+    if "\\" not in body:
+        return body
+    return _ESCAPE.sub(_unescape, body)
+
+
+def parse_int(text: str) -> int:
+    digits = text.rstrip("uUlL")
+    if digits[:2] in ("0x", "0X"):
+        return int(digits[2:], 16)
+    if len(digits) > 1 and digits[0] == "0":
+        return int(digits, 8)
+    return int(digits)

@@ -88,11 +88,14 @@ BUILTIN_NAMES: dict[str, ir.Type] = {
 
 
 def attr(attrs: ast.Attrs, name: str) -> ast.Attribute | None:
-    return next((a for a in attrs if a.name == name), None)
+    for a in attrs:  # a loop, not next(genexpr): lowering asks this a third of a million times
+        if a.name == name:
+            return a
+    return None
 
 
 def has_attr(attrs: ast.Attrs, name: str) -> bool:
-    return any(a.name == name for a in attrs)
+    return attr(attrs, name) is not None
 
 
 _POINTER_ATTRS = ("ref", "unique", "ptr")
@@ -336,6 +339,8 @@ class TypeShaper:
         return t, False
 
     def sizes(self, attrs: ast.Attrs) -> tuple[list[ir.Expr | None] | None, ...]:
+        if not attrs:
+            return None, None, None
         size = self.attr_exprs(attrs, "size_is")
         max_is = self.attr_exprs(attrs, "max_is")
         if size is None and max_is is not None:

@@ -1,10 +1,12 @@
-"""Text to AST: the Lark LALR parser, built once per process, calling the grammar actions of
-``parser_actions`` as it reduces (so no parse tree is built), and its syntax errors in plain words
-(``parser_errors``)."""
+"""Text to AST: Lark's LALR tables for ``grammar/midl.lark``, run by ``parser_driver``, which
+calls the grammar actions of ``parser_actions`` as it reduces (so no parse tree is built); on a
+syntax error, Lark's own parser (built only then) and ``parser_errors`` say what went wrong."""
 
 from __future__ import annotations
 
+import re
 import tempfile
+import threading
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -15,7 +17,9 @@ from lark.exceptions import UnexpectedInput
 from . import ast
 from .diagnostics import DiagnosticSink
 from .ir import Span
+from .lexer import parse_int
 from .parser_actions import AstBuilder, Spanner, SyntaxFailure
+from .parser_driver import FORMAT, Driver, Stuck, load_tables, save_tables, tables_from
 from .parser_errors import report
 
 __all__ = [
@@ -28,13 +32,19 @@ __all__ = [
 
 GRAMMAR = Path(__file__).with_name("grammar") / "midl.lark"
 STARTS = ["idl_file", "acf_file", "attr_exprs", "attr_type"]
+# An attribute argument that is one name or integer, as most are (``size_is(n)``, ``case(1)``).
+_SIMPLE_ARG = re.compile(
+    r"([ \t]*)(?:([A-Za-z_$][A-Za-z0-9_$]*)|((?:0[xX][0-9a-fA-F]+|[0-9]+)[uUlL]*))[ \t]*"
+)
 
 _BUILDER = AstBuilder()
+_BUILDER_LOCK = threading.Lock()  # the actions hold the text being parsed: one parse at a time
 
 
 @cache
 def _parser() -> Lark:
-    """The parser for every start symbol; Lark caches the built tables in the temp folder."""
+    """Lark's parser for every start symbol, calling the same actions as the driver (Lark caches
+    what it builds in the temp folder)."""
     from .lexer import MidlLexer
 
     options: dict[str, Any] = {
@@ -52,11 +62,16 @@ def _parser() -> Lark:
         return Lark(grammar, **options)
 
 
+@cache
 def _grammar_stamp() -> str:
+    """Names the cached tables: the grammar's size and checksum with the start symbols (not the
+    file's time, which every checkout changes) and Lark's version."""
+    import zlib
+
     import lark
 
-    st = GRAMMAR.stat()
-    return f"{st.st_size}-{st.st_mtime_ns}-{lark.__version__}"
+    data = GRAMMAR.read_bytes() + repr(STARTS).encode()
+    return f"{len(data)}-{zlib.crc32(data):08x}-{lark.__version__}"
 
 
 def parse_idl(text: str, spanner: Spanner, sink: DiagnosticSink) -> ast.File | None:
@@ -84,6 +99,12 @@ def parse_attr_exprs(
     text: str, base: Span, sink: DiagnosticSink, what: str
 ) -> tuple[ast.Expr | None, ...] | None:
     """The comma-separated (possibly empty) expressions of an attribute argument."""
+    simple = _SIMPLE_ARG.fullmatch(text)
+    if simple is not None and simple[2] != "sizeof":  # what the parser would make of it
+        span = fragment_spanner(base)(1, simple.end(1) + 1)
+        if simple[2] is not None:
+            return (ast.Ident(simple[2], span),)
+        return (ast.Number(parse_int(simple[3]), simple[3], span),)
     result = _parse(text, "attr_exprs", fragment_spanner(base), sink, what)
     return result if isinstance(result, tuple) else None
 
@@ -99,12 +120,27 @@ def parse_attr_type(
 def _parse(
     text: str, start: str, spanner: Spanner, sink: DiagnosticSink, what: str | None = None
 ) -> Any:
-    parser = _parser()
-    _BUILDER.start(text, spanner, sink)
-    try:
-        return parser.parse(text, start=start)
-    except UnexpectedInput as exc:
-        report(exc, text, spanner, sink, what, parser.terminals)
-        return None
-    except SyntaxFailure:
-        return None
+    with _BUILDER_LOCK:
+        _BUILDER.start(text, spanner, sink)
+        try:
+            try:
+                return _driver().parse(text, start)
+            except Stuck:
+                # Lark's own parser, with the same tables and actions, raises what we explain
+                return _parser().parse(text, start=start)
+        except UnexpectedInput as exc:
+            report(exc, text, spanner, sink, what, _parser().terminals)
+            return None
+        except SyntaxFailure:
+            return None
+
+
+@cache
+def _driver() -> Driver:
+    """The parsing loop, from tables cached in the temp folder (built with Lark on a miss)."""
+    path = Path(tempfile.gettempdir()) / f"idlc-tables-{_grammar_stamp()}-{FORMAT}.pickle"
+    tables = load_tables(path)
+    if tables is None:
+        tables = tables_from(_parser())
+        save_tables(tables, path)
+    return Driver(tables, _BUILDER)

@@ -10,6 +10,7 @@ from lark import Token
 from . import ast
 from .diagnostics import DiagnosticSink
 from .ir import Span
+from .lexer import decode_string, parse_int
 
 Spanner = Callable[[int, int], Span]
 
@@ -20,48 +21,6 @@ class SyntaxFailure(Exception):
 
 def _no_spanner(line: int, column: int) -> Span:
     return Span("<input>", line, column)
-
-
-def decode_string(body: str) -> str:
-    """C escapes in a string or character literal body (without quotes)."""
-    if "\\" not in body:
-        return body
-    out: list[str] = []
-    i = 0
-    simple = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "a": "\a", "b": "\b", "f": "\f"}
-    simple |= {"v": "\v", "\\": "\\", '"': '"', "'": "'", "?": "?"}
-    while i < len(body):
-        ch = body[i]
-        if ch != "\\" or i + 1 >= len(body):
-            out.append(ch)
-            i += 1
-            continue
-        nxt = body[i + 1]
-        if nxt == "x":
-            j = i + 2
-            while j < len(body) and body[j] in "0123456789abcdefABCDEF":
-                j += 1
-            out.append(chr(int(body[i + 2 : j] or "0", 16)))
-            i = j
-        elif nxt in "01234567":
-            j = i + 1
-            while j < len(body) and j < i + 4 and body[j] in "01234567":
-                j += 1
-            out.append(chr(int(body[i + 1 : j], 8)))
-            i = j
-        else:
-            out.append(simple.get(nxt, nxt))
-            i += 2
-    return "".join(out)
-
-
-def parse_int(text: str) -> int:
-    digits = text.rstrip("uUlL")
-    if digits[:2] in ("0x", "0X"):
-        return int(digits[2:], 16)
-    if len(digits) > 1 and digits[0] == "0":
-        return int(digits, 8)
-    return int(digits)
 
 
 class _Qual:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection
 
 from lark import Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
@@ -25,7 +25,7 @@ _TERMINAL_WORDS = {
 _OPENERS = {"struct", "union", "enum", "interface", "library", "coclass", "module", "dispinterface"}
 
 
-def _describe_expected(name: str, terminals: Sequence[TerminalDef]) -> str:
+def _describe_expected(name: str, terminals: Collection[TerminalDef]) -> str:
     if name in _TERMINAL_WORDS:
         return _TERMINAL_WORDS[name]
     term = next((t for t in terminals if t.name == name), None)
@@ -83,7 +83,7 @@ def report(
     spanner: Spanner,
     sink: DiagnosticSink,
     what: str | None,
-    terminals: Sequence[TerminalDef],
+    terminals: Collection[TerminalDef],
 ) -> None:
     """Report a Lark syntax error as one diagnostic (``what``: the attribute argument parsed)."""
     line = getattr(exc, "line", 1) or 1

@@ -4,8 +4,8 @@ syntax error, Lark's own parser (built only then) and ``parser_errors`` say what
 
 from __future__ import annotations
 
+import os
 import re
-import tempfile
 import threading
 from functools import cache
 from pathlib import Path
@@ -55,11 +55,29 @@ def _parser() -> Lark:
         "transformer": _BUILDER,
     }
     grammar = GRAMMAR.read_text(encoding="utf-8")
-    cache_file = Path(tempfile.gettempdir()) / f"idlc-lark-{_grammar_stamp()}.pickle"
-    try:
-        return Lark(grammar, cache=str(cache_file), **options)
-    except OSError:  # pragma: no cover - an unwritable temp folder
+    folder = cache_dir()
+    if folder is None:  # pragma: no cover - no private cache folder: build every time
         return Lark(grammar, **options)
+    try:
+        return Lark(grammar, cache=str(folder / f"lark-{_grammar_stamp()}.pickle"), **options)
+    except OSError:  # pragma: no cover - an unwritable cache folder
+        return Lark(grammar, **options)
+
+
+@cache
+def cache_dir() -> Path | None:
+    """A cache folder only this user can write (``$XDG_CACHE_HOME/idlc``, ``~/.cache/idlc``):
+    the parser tables are pickles, which must never be loaded from a shared temp folder."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = Path(base) / "idlc"
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        st = folder.stat()
+    except OSError:
+        return None
+    if st.st_uid != os.getuid() or st.st_mode & 0o022:
+        return None  # someone else could plant a file there
+    return folder
 
 
 @cache
@@ -137,10 +155,12 @@ def _parse(
 
 @cache
 def _driver() -> Driver:
-    """The parsing loop, from tables cached in the temp folder (built with Lark on a miss)."""
-    path = Path(tempfile.gettempdir()) / f"idlc-tables-{_grammar_stamp()}-{FORMAT}.pickle"
-    tables = load_tables(path)
+    """The parsing loop, from tables cached in the user's cache folder (built on a miss)."""
+    folder = cache_dir()
+    path = None if folder is None else folder / f"tables-{_grammar_stamp()}-{FORMAT}.pickle"
+    tables = None if path is None else load_tables(path)
     if tables is None:
         tables = tables_from(_parser())
-        save_tables(tables, path)
+        if path is not None:
+            save_tables(tables, path)
     return Driver(tables, _BUILDER)

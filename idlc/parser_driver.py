@@ -2,7 +2,7 @@
 
 Lark builds the tables from ``grammar/midl.lark`` and the callbacks that filter each rule's
 children before calling the grammar action named after it (``parser_actions``); this module
-keeps the tables in a plain form (``Tables``, pickled next to Lark's own cache) and runs the
+keeps the tables in a plain form (``Tables``, pickled beside Lark's own cache) and runs the
 shift/reduce loop itself, with the lexer called in line and each reduction looked up by number:
 
 * twice as fast per token as ``Lark.parse``;

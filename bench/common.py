@@ -98,5 +98,6 @@ def run_loop(main: Coroutine[Any, Any, T], loop_name: str) -> T:
     if loop_name == "uvloop":
         import uvloop  # type: ignore[import-not-found, unused-ignore]
 
-        return uvloop.run(main)
+        result: T = uvloop.run(main)  # untyped where uvloop is not installed
+        return result
     return asyncio.run(main)

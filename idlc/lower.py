@@ -9,12 +9,16 @@ Naming choices (see also lower_types.py):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from . import ast, ir
 from .diagnostics import DiagnosticSink
 from .lower_expr import NotConstant, Value, fold, normalize, size_align
 from .lower_types import BUILTIN_NAMES, KNOWN_ATTRIBUTES, TypeShaper, attr, has_attr
+
+T = TypeVar("T")
 
 _UUID_HEX = "0123456789abcdefABCDEF"
 
@@ -37,6 +41,18 @@ class Symbols:
     tags: dict[str, str] = field(default_factory=dict)  # "struct X" -> declaration name
     consts: dict[str, tuple[Value, ir.Span]] = field(default_factory=dict)
     interfaces: dict[str, int] = field(default_factory=dict)  # name -> procedures incl. bases
+
+
+def _types(sym: Symbols) -> dict[str, TypeEntry]:
+    return sym.types
+
+
+def _consts(sym: Symbols) -> dict[str, tuple[Value, ir.Span]]:
+    return sym.consts
+
+
+def _interfaces(sym: Symbols) -> dict[str, int]:
+    return sym.interfaces
 
 
 class FileLowerer(TypeShaper):
@@ -70,22 +86,20 @@ class FileLowerer(TypeShaper):
 
     # symbol tables ---------------------------------------------------------------------------
 
-    def lookup_type(self, name: str) -> TypeEntry | None:
-        if name in self.own.types:
-            return self.own.types[name]
+    def _lookup(self, table: Callable[[Symbols], dict[str, T]], name: str) -> T | None:
+        """``name`` in this file's ``table``, else in the imported files', latest first."""
+        own = table(self.own)
+        if name in own:
+            return own[name]
         for sym in reversed(self.visible):
-            if name in sym.types:
-                return sym.types[name]
+            found = table(sym)
+            if name in found:
+                return found[name]
         return None
 
-    def lookup_declared(self, name: str) -> TypeEntry | None:
+    def lookup_type(self, name: str) -> TypeEntry | None:
         """A type declared so far (no forward lowering)."""
-        if name in self.own.types:
-            return self.own.types[name]
-        for sym in reversed(self.visible):
-            if name in sym.types:
-                return sym.types[name]
-        return None
+        return self._lookup(_types, name)
 
     def lookup_tag(self, key: str) -> str | None:
         if key in self.own.tags:
@@ -123,20 +137,10 @@ class FileLowerer(TypeShaper):
                 self.prepass(item.items or ())
 
     def lookup_const(self, name: str) -> tuple[Value, ir.Span] | None:
-        if name in self.own.consts:
-            return self.own.consts[name]
-        for sym in reversed(self.visible):
-            if name in sym.consts:
-                return sym.consts[name]
-        return None
+        return self._lookup(_consts, name)
 
     def lookup_interface(self, name: str) -> int | None:
-        if name in self.own.interfaces:
-            return self.own.interfaces[name]
-        for sym in reversed(self.visible):
-            if name in sym.interfaces:
-                return sym.interfaces[name]
-        return None
+        return self._lookup(_interfaces, name)
 
     def resolve(self, ref: ir.TypeRef) -> ir.Decl | None:
         entry = self.lookup_type(ref.name)
@@ -149,7 +153,7 @@ class FileLowerer(TypeShaper):
 
     def add_decl(self, decl: ir.Decl, floating: bool = False) -> None:
         """Declare a type (or alias); an identical redefinition is allowed, others are errors."""
-        prev = self.lookup_declared(decl.name)
+        prev = self.lookup_type(decl.name)
         if prev is not None:
             if prev.interface:
                 self.sink.error(f"'{decl.name}' is already declared as an interface", decl.span)
@@ -234,7 +238,7 @@ class FileLowerer(TypeShaper):
         self.check_attrs(item.attrs)
         is_object = has_attr(item.attrs, "object")
         is_local = has_attr(item.attrs, "local")
-        prev = self.lookup_declared(item.name)
+        prev = self.lookup_type(item.name)
         if prev is not None and not prev.interface:
             self.sink.error(f"'{item.name}' is already declared as a type", item.span)
         if item.name in self.own.interfaces:

@@ -117,9 +117,6 @@ class TypeShaper:
     def lookup_type(self, name: str) -> TypeEntry | None:
         raise NotImplementedError
 
-    def lookup_declared(self, name: str) -> TypeEntry | None:
-        raise NotImplementedError
-
     def lookup_tag(self, key: str) -> str | None:
         raise NotImplementedError
 
@@ -431,7 +428,7 @@ class TypeShaper:
 
     def _finish(self, decl: ir.Decl, tag: str | None) -> ir.Type:
         self.add_decl(decl)
-        if tag and tag != decl.name and self.lookup_declared(tag) is None:
+        if tag and tag != decl.name and self.lookup_type(tag) is None:
             self.add_decl(ir.Typedef(tag, ir.TypeRef(decl.name, self.module), decl.span))
         return ir.TypeRef(decl.name, self.module)
 

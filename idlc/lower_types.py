@@ -237,6 +237,11 @@ class TypeShaper:
                 if a is not None:
                     self.base_type(spec, attrs, hint)
                     wire = self.type_arg(a)
+                    self.sink.warning(
+                        f"[{name}] is not supported: '{d.name or hint}' travels and is used in "
+                        "Python as its transmitted type",
+                        a.span,
+                    )
                     return (wire or ir.UnsupportedType(hint, f"bad [{name}]")), False
         base, base_floating = self.base_type(spec, attrs, hint)
         if d.params is not None:

@@ -278,6 +278,7 @@ def _procedure(
         "",
         "",
         *_server_result(prefix, proc, results),
+        *_client_status(prefix, proc, results, result_class, result_type),
     ]
 
     # Every call takes a keyword-only timeout (seconds; None: the client's call_timeout).
@@ -347,6 +348,8 @@ def _procedure(
         proc.return_type
     ):
         spec_items.append("context_handles=True")  # the server tracks handles per call
+    if _status_slot(proc, results) is not None:
+        spec_items.append(f"status_result={prefix}_cstatus")
     if context_positions:
         positions = ", ".join(str(i) for i in context_positions)
         spec_items.append(
@@ -500,6 +503,46 @@ def _server_encode(
 ) -> list[str]:
     """``_X_sout(retval, outs...) -> wire``: checked where the values are produced (rule 7)."""
     return _encoder(m, f"{prefix}_sout", proc, results, "r_", "server")
+
+
+def _status_slot(proc: ir.Procedure, results: list[Slot]) -> Slot | None:
+    """The result that carries [comm_status]/[fault_status] codes: the return value or an
+    [out] parameter; None when the procedure has neither."""
+    if proc.comm_status or proc.fault_status:
+        return results[0]
+    for slot in results:
+        if slot.param is not None and (slot.param.comm_status or slot.param.fault_status):
+            return slot
+    return None
+
+
+def _client_status(
+    prefix: str,
+    proc: ir.Procedure,
+    results: list[Slot],
+    result_class: str | None,
+    result_type: str,
+) -> list[str]:
+    """``_X_cstatus(code, fault) -> result``: [comm_status]/[fault_status] return a failure's
+    code in its slot (the other results are then absent) instead of raising it."""
+    slot = _status_slot(proc, results)
+    if slot is None:
+        return []
+    if slot.param is None:
+        comm, fault = proc.comm_status, proc.fault_status
+    else:
+        comm, fault = slot.param.comm_status, slot.param.fault_status
+    body: list[str] = []
+    if not (comm and fault):
+        covered = "not fault" if fault else "fault"  # the kind of failure NOT covered
+        body += [f"if {covered}:", "    raise idlrt.RpcError(code)"]
+    if result_class:
+        values = ", ".join(f"{s.py}={'code' if s is slot else '_codec.NO_VALUE'}" for s in results)
+        body.append(f"return {result_class}({values})")
+    else:
+        body.append("return code")
+    head = signature("", f"{prefix}_cstatus", ["code: int", "fault: bool"], result_type)
+    return ["", "", *head, *indent(body)]
 
 
 def _server_result(prefix: str, proc: ir.Procedure, results: list[Slot]) -> list[str]:

@@ -16,7 +16,7 @@ from types import TracebackType
 from typing import Any, ClassVar, Self, TypeVar, cast
 
 from .binding import Binding
-from .call import AsyncCall, decode_reply
+from .call import AsyncCall, decode_reply, failure_outcome
 from .client import ClientConnection, open_connection
 from .errors import RpcError
 from .model import Interface, Procedure
@@ -54,7 +54,7 @@ def _run_loop(loop: asyncio.AbstractEventLoop, ready: threading.Event) -> None:
 class BlockingCall:
     """A call whose caller waits on a lock; the reply is decoded in the caller's thread."""
 
-    __slots__ = ("code", "detail", "lock", "payload", "proc")
+    __slots__ = ("code", "detail", "fault", "lock", "payload", "proc")
 
     def __init__(self, proc: Procedure[Any]) -> None:
         self.proc = proc
@@ -63,6 +63,7 @@ class BlockingCall:
         self.code = -1  # -1: pending; 0: payload arrived; else the failure code
         self.payload = b""
         self.detail: str | None = None
+        self.fault = False  # the failure came from the server
 
     def is_pending(self) -> bool:
         return self.code == -1
@@ -73,9 +74,10 @@ class BlockingCall:
             self.code = 0
             self.lock.release()
 
-    def fail(self, code: int, detail: str | None) -> None:
+    def fail(self, code: int, detail: str | None, fault: bool = False) -> None:
         if self.code == -1:
             self.detail = detail
+            self.fault = fault
             self.code = code
             self.lock.release()
 
@@ -169,8 +171,9 @@ class Client:
             conn.cancel_call(call_id, True)
             raise
         if call.code:
-            raise RpcError(call.code, call.detail)
-        code, value, detail = decode_reply(proc, call.payload)
+            code, value, detail = failure_outcome(proc, call.code, call.detail, call.fault)
+        else:
+            code, value, detail = decode_reply(proc, call.payload)
         if code:
             raise RpcError(code, detail)
         return cast(R, value)

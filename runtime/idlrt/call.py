@@ -46,6 +46,21 @@ def _wake(loop: asyncio.AbstractEventLoop, thread_id: int, fut: asyncio.Future[N
         loop.call_soon_threadsafe(_set_none, fut)
 
 
+def failure_outcome(
+    proc: Procedure[Any], code: int, detail: str | None, fault: bool
+) -> tuple[int, Any, str | None]:
+    """How a failed call ends: as an ``RpcError(code)``, or, for a procedure with
+    ``[comm_status]``/``[fault_status]`` covering this kind of failure, as a result that
+    carries the code (status 0)."""
+    convert = proc.status_result
+    if convert is not None:
+        try:
+            return 0, convert(code, fault), None
+        except RpcError:
+            pass
+    return code, None, detail
+
+
 def _set_none(fut: asyncio.Future[None]) -> None:
     if not fut.done():
         fut.set_result(None)
@@ -152,9 +167,9 @@ class AsyncCall(Generic[R]):
         if self._code == PENDING:
             self._set(*decode_reply(self._proc, payload))
 
-    def fail(self, code: int, detail: str | None) -> None:
-        """The call failed with ``code``."""
-        self._set(code, None, detail)
+    def fail(self, code: int, detail: str | None, fault: bool = False) -> None:
+        """The call failed with ``code`` (``fault``: the server sent it)."""
+        self._set(*failure_outcome(self._proc, code, detail, fault))
 
     def _set(self, code: int, value: R | None, detail: str | None) -> bool:
         with _lock:

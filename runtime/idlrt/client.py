@@ -11,7 +11,7 @@ from types import TracebackType
 from typing import Any, ClassVar, Protocol, Self, TypeVar
 
 from .binding import TCP, Binding
-from .call import AsyncCall, decode_reply
+from .call import AsyncCall, decode_reply, failure_outcome
 from .connection import FramedProtocol, ProtocolError
 from .errors import RpcError
 from .model import Interface, Procedure
@@ -46,7 +46,7 @@ class PendingCall(Protocol):
 
     def is_pending(self) -> bool: ...
     def resolve(self, payload: bytes) -> None: ...
-    def fail(self, code: int, detail: str | None) -> None: ...
+    def fail(self, code: int, detail: str | None, fault: bool = False) -> None: ...
 
 
 class FutureCall:
@@ -70,9 +70,14 @@ class FutureCall:
         else:
             self.fut.set_result(value)
 
-    def fail(self, code: int, detail: str | None) -> None:
-        if not self.fut.done():
+    def fail(self, code: int, detail: str | None, fault: bool = False) -> None:
+        if self.fut.done():
+            return
+        code, value, detail = failure_outcome(self.proc, code, detail, fault)
+        if code:
             self.fut.set_exception(RpcError(code, detail))
+        else:
+            self.fut.set_result(value)
 
 
 class ClientConnection(FramedProtocol):
@@ -193,7 +198,7 @@ class ClientConnection(FramedProtocol):
             if call is not None:
                 self._finished_in_batch += 1
                 detail = header[3] if len(header) > 3 and type(header[3]) is str else None
-                call.fail(code, detail)
+                call.fail(code, detail, True)
         elif kind in (BIND_ACK, BIND_NAK):
             fut = self._binds.pop(header[1], None)
             if fut is None:

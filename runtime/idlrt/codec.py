@@ -9,6 +9,7 @@ e.g. ``"Put.item.tags[3]: 300 does not fit unsigned small"``.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from .ctxhandle import ID_SIZE, ContextHandle, record_change, scope
 from .errors import RpcError
@@ -23,6 +24,7 @@ from .status import (
 )
 
 __all__ = [
+    "NO_VALUE",
     "bound_error",
     "check_count",
     "ctx_from_client",
@@ -39,6 +41,10 @@ __all__ = [
     "union_error",
     "unsupported",
 ]
+
+# What the other [out] values of a call are when a [comm_status]/[fault_status] code stands in
+# for its result: nothing was received, and the type checker is told not to mind.
+NO_VALUE: Any = None
 
 
 def _type_name(value: object) -> str:

@@ -37,6 +37,9 @@ class Procedure(Generic[R]):
     handle_class: type[AsyncHandle] = AsyncHandle
     context_positions: tuple[int, ...] = ()
     context_handles: bool = False
+    # [comm_status]/[fault_status]: the result that carries a failure code instead of raising
+    # (``fault``: the server sent it), or RpcError when this kind of failure is not covered.
+    status_result: Callable[[int, bool], R] | None = None
 
 
 @dataclass(frozen=True, slots=True)

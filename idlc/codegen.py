@@ -8,6 +8,7 @@ from pathlib import Path
 import jinja2
 
 from . import pymodel
+from .cachedir import cache_dir
 from .ir import Program
 from .pyfmt import relayout
 
@@ -21,8 +22,12 @@ def template_dirs() -> list[Path]:
 @cache
 def environment() -> jinja2.Environment:
     """The Jinja environment, built once per process."""
+    folder = cache_dir()
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in template_dirs()]),
+        # Compiled templates are kept between runs: compiling them is most of a cold start's
+        # generation time for a small file.
+        bytecode_cache=None if folder is None else jinja2.FileSystemBytecodeCache(str(folder)),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

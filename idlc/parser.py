@@ -4,7 +4,6 @@ syntax error, Lark's own parser (built only then) and ``parser_errors`` say what
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 from functools import cache
@@ -15,6 +14,7 @@ from lark import Lark
 from lark.exceptions import UnexpectedInput
 
 from . import ast
+from .cachedir import cache_dir
 from .diagnostics import DiagnosticSink
 from .ir import Span
 from .lexer import parse_int
@@ -62,22 +62,6 @@ def _parser() -> Lark:
         return Lark(grammar, cache=str(folder / f"lark-{_grammar_stamp()}.pickle"), **options)
     except OSError:  # pragma: no cover - an unwritable cache folder
         return Lark(grammar, **options)
-
-
-@cache
-def cache_dir() -> Path | None:
-    """A cache folder only this user can write (``$XDG_CACHE_HOME/idlc``, ``~/.cache/idlc``):
-    the parser tables are pickles, which must never be loaded from a shared temp folder."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    folder = Path(base) / "idlc"
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        st = folder.stat()
-    except OSError:
-        return None
-    if st.st_uid != os.getuid() or st.st_mode & 0o022:
-        return None  # someone else could plant a file there
-    return folder
 
 
 @cache

@@ -417,13 +417,20 @@ class Marshaller:
     def range_check(
         self, bounds: tuple[int, int] | None, var: str, path: Path, t: ir.Type
     ) -> tuple[str, ...]:
-        """The ``[range(low, high)]`` check of a number, after the type's own. (On a string or
-        an array, [range] bounds the length: not checked yet.)"""
+        """The ``[range(low, high)]`` check, after the type's own: of a number's value, or of
+        a string's or an array's length."""
         target = self.resolve(t)
-        while isinstance(target, ir.PointerType) and target.kind == "ref":
+        nullable = False
+        while isinstance(target, ir.PointerType):
+            nullable = nullable or target.kind != "ref"
             target = self.resolve(target.target)
-        if bounds is None or not isinstance(target, ir.IntType):
+        if bounds is None:
             return ()
+        if isinstance(target, ir.StringType | ir.ArrayType):
+            low, high = bounds
+            return (f"_codec.check_length_range({var}, {low}, {high}, {path.src})",)
+        if nullable or not isinstance(target, ir.IntType):
+            return ()  # a number behind a [unique] pointer may be None: its type check suffices
         low, high = bounds
         return (
             f"if not {low} <= {var} <= {high}:",

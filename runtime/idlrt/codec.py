@@ -27,6 +27,7 @@ __all__ = [
     "NO_VALUE",
     "bound_error",
     "check_count",
+    "check_length_range",
     "ctx_from_client",
     "ctx_from_server",
     "ctx_to_client",
@@ -101,6 +102,17 @@ def check_count(value: object, expected: object, path: str, attribute: str) -> N
         raise RpcError(RPC_X_INVALID_BOUND, f"{path}: {attribute} is {expected!r}, not a number")
     if count != expected:
         raise RpcError(RPC_X_INVALID_BOUND, f"{path}: {count} items, but {attribute} is {expected}")
+
+
+def check_length_range(value: object, low: int, high: int, path: str) -> None:
+    """1783 unless the string or array ``value`` (None: nothing to check) has a length within
+    its ``[range(low, high)]``."""
+    if value is None or not hasattr(value, "__len__"):
+        return
+    if not low <= len(value) <= high:
+        raise RpcError(
+            RPC_X_BAD_STUB_DATA, f"{path}: length {len(value)} is outside range({low}, {high})"
+        )
 
 
 def union_error(discriminant: object, union_name: str, path: str) -> RpcError:

@@ -219,3 +219,52 @@ def test_generated_module_is_typed_clean(gen: ModuleType, tmp_path: Path) -> Non
         text=True,
     )
     assert run.returncode == 0, run.stdout
+
+
+INT_FIELDS = [f for f in FIELDS if isinstance(f.type, ir.IntType) and f.range is None]
+
+
+@st.composite
+def invalid_item(draw: st.DrawFn, gen: ModuleType) -> tuple[Any, str, int]:
+    """A valid item with one field made invalid at random, and the status that must refuse it."""
+    item = draw(strategy(ir.TypeRef("ALL", MOD), gen))
+    kind = draw(st.sampled_from(["int", "enum", "range", "blob", "type"]))
+    if kind == "int":
+        f = draw(st.sampled_from(INT_FIELDS))
+        assert isinstance(f.type, ir.IntType)
+        low, high = f.type.low, f.type.high
+        bad = draw(st.integers(max_value=low - 1) | st.integers(min_value=high + 1))
+        return _with(item, f.name, bad), f.name, 1783
+    if kind == "enum":
+        declared = {int(c) for c in gen.COLOR}
+        bad = draw(st.integers(-(2**31), 2**31 - 1).filter(lambda v: v not in declared))
+        return _with(item, "color", bad), "color", 1781
+    if kind == "range":
+        bad = draw(st.integers(max_value=-6) | st.integers(min_value=6, max_value=2**31 - 1))
+        return _with(item, "ranged", bad), "ranged", 1783
+    if kind == "blob":
+        size = draw(st.integers(0, 8).filter(lambda n: n != 4))
+        return _with(item, "blob", bytes(size)), "blob", 1734
+    name = draw(st.sampled_from(["text", "flag", "f64", "inner"]))
+    bad = draw(st.sampled_from([[], {}, object(), b"x"]))
+    return _with(item, name, bad), name, 1783
+
+
+def _with(item: Any, name: str, value: object) -> Any:
+    setattr(item, name, value)
+    return item
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_random_invalid_values_are_refused_with_their_status(
+    gen: ModuleType, data: st.DataObject
+) -> None:
+    item, field, code = data.draw(invalid_item(gen))
+    with pytest.raises(idlrt.RpcError) as client_side:
+        gen._RoundTrip_Put_cin(item, 0)
+    assert client_side.value.code == code
+    assert f"Put.item.{field}" in str(client_side.value)
+    with pytest.raises(idlrt.RpcError) as server_side:  # complete() refuses it the same way
+        gen._RoundTrip_Put_sout(0, item, 0)
+    assert server_side.value.code == code

@@ -221,3 +221,29 @@ def test_generated_module_is_typed_clean(gen: ModuleType) -> None:
         text=True,
     )
     assert run.returncode == 0, run.stdout
+
+
+def test_range_on_a_string_or_an_array_bounds_its_length(tmp_path: Path) -> None:
+    names = ir.Param("names", ir.Direction.IN, ir.ArrayType(LONG), range=(0, 2))
+    word = ir.Param("word", ir.Direction.IN, ir.StringType(wide=False), range=(1, 3))
+    proc = ir.Procedure("Say", 0, ir.VoidType(), (word, names))
+    module = ir.Module(
+        "ranged",
+        "ranged.idl",
+        (),
+        (),
+        (ir.Interface("R", "0" * 8 + "-0000-0000-0000-" + "0" * 12, (1, 0), (proc,)),),
+    )
+    out = tmp_path / "gen_ranged"
+    out.mkdir()
+    (out / "__init__.py").write_text("")
+    (out / "ranged.py").write_text(generate(ir.Program((module,), "ranged"), version="test"))
+    gen = import_generated(out, "ranged")
+    assert gen._R_Say_sin(wire(gen._R_Say_cin("abc", [1, 2]))) == ("abc", [1, 2])
+    for word_, names_ in (("", []), ("abcd", []), ("a", [1, 2, 3])):
+        with pytest.raises(idlrt.RpcError) as err:
+            gen._R_Say_cin(word_, names_)
+        assert err.value.code == 1783
+        assert "outside range" in str(err.value)
+    with pytest.raises(idlrt.RpcError):
+        gen._R_Say_sin(["abcd", []])  # and the server refuses it on arrival

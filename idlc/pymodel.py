@@ -10,22 +10,27 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from . import ir
-from .marshal import Marshaller, Path, indent
+from .marshal import Marshaller
 from .pyfmt import py_str, signature, wrap
+from .pyprocs import (
+    Slot,
+    client_decode,
+    client_encode,
+    client_status,
+    server_decode,
+    server_encode,
+    server_result,
+    status_slot,
+)
 from .pytypes import (
     AliasView,
     ConstView,
     EnumView,
     RecordView,
-    agreement_checks,
     const_view,
     enum_view,
-    is_union,
-    scope_name,
     struct_codecs,
-    switch_source,
     union_codecs,
-    unpack,
 )
 
 TUPLE_METHODS = frozenset(dir(tuple))
@@ -265,20 +270,20 @@ def _procedure(
     result_type = result_class or m.py_type(proc.return_type)
 
     functions = [
-        *_client_encode(m, prefix, proc, ins),
+        *client_encode(m, prefix, proc, ins),
         "",
         "",
-        *_client_decode(m, prefix, proc, results, result_class, result_type),
+        *client_decode(m, prefix, proc, results, result_class, result_type),
         "",
         "",
-        *_server_decode(m, prefix, proc, ins),
+        *server_decode(m, prefix, proc, ins),
         "",
         "",
-        *_server_encode(m, prefix, proc, results),
+        *server_encode(m, prefix, proc, results),
         "",
         "",
-        *_server_result(prefix, proc, results),
-        *_client_status(prefix, proc, results, result_class, result_type),
+        *server_result(prefix, proc, results),
+        *client_status(prefix, proc, results, result_class, result_type),
     ]
 
     # Every call takes a keyword-only timeout (seconds; None: the client's call_timeout).
@@ -348,7 +353,7 @@ def _procedure(
         proc.return_type
     ):
         spec_items.append("context_handles=True")  # the server tracks handles per call
-    if _status_slot(proc, results) is not None:
+    if status_slot(proc, results) is not None:
         spec_items.append(f"status_result={prefix}_cstatus")
     if context_positions:
         positions = ", ".join(str(i) for i in context_positions)
@@ -394,164 +399,3 @@ def _sync_result_type(result_fields: tuple[tuple[str, str], ...]) -> str:
     if len(result_fields) == 1 and result_fields[0][0] == "retval":
         return result_fields[0][1]
     return f"tuple[{', '.join(t for _, t in result_fields)}]"
-
-
-@dataclass(frozen=True, slots=True)
-class Slot:
-    """One value a procedure carries: a parameter, or the return value (``param`` None)."""
-
-    py: str  # its Python name (argument, NamedTuple field, complete() keyword)
-    idl: str  # its IDL name, for error paths and switch_is/size_is references
-    type: ir.Type
-    param: ir.Param | None = None
-
-    @property
-    def switch_is(self) -> ir.Expr | None:
-        return None if self.param is None else self.param.switch_is
-
-    @property
-    def range(self) -> tuple[int, int] | None:
-        return None if self.param is None else self.param.range
-
-    @property
-    def nullable(self) -> bool:
-        """Whether a context handle here may be null: not for [in]-only parameters."""
-        return self.param is None or self.param.direction is not ir.Direction.IN
-
-
-def _encoder(
-    m: Marshaller, name: str, proc: ir.Procedure, slots: list[Slot], prefix: str, side: str
-) -> list[str]:
-    """A function from Python values to the wire list: every value checked where it is
-    produced, then the arrays' agreement with the sizes that govern them."""
-    m.reset()
-    m.side = side
-    scope = {s.idl: f"{prefix}{s.py}" for s in slots if s.param is not None}
-    body: list[str] = []
-    wire: list[str] = []
-    for s in slots:
-        local, path = f"{prefix}{s.py}", Path(f"{proc.name}.{s.idl}")
-        m.nullable = s.nullable
-        code = m.encode(s.type, local, path, switch_source(s.switch_is, scope))
-        body += [*code.lines, *m.range_check(s.range, local, path, s.type)]
-        wire.append(code.expr)
-    for s in slots:
-        path = Path(f"{proc.name}.{s.idl}")
-        body += agreement_checks(m, s.type, f"{prefix}{s.py}", scope, path)
-    body.append(f"return [{', '.join(wire)}]")
-    typed = side == "client"
-    params = [f"{prefix}{s.py}: {m.py_type(s.type) if typed else 'object'}" for s in slots]
-    return [*signature("", name, params, "list[object]"), *indent(body)]
-
-
-def _decoder(
-    m: Marshaller, proc: ir.Procedure, slots: list[Slot], prefix: str, side: str
-) -> tuple[list[str], list[str]]:
-    """The body of a function from the wire list to checked Python values, and the expressions
-    of those values, in slot order (unions decoded after their discriminants)."""
-    m.reset()
-    m.side = side
-    locals_ = [f"{prefix}{s.py}" for s in slots]
-    body = unpack(locals_, "w", len(slots), py_str(proc.name))
-    decoded: dict[str, str] = {}
-    scope: dict[str, str] = {}
-    for s, local in sorted(zip(slots, locals_, strict=True), key=lambda x: is_union(m, x[0].type)):
-        path = Path(f"{proc.name}.{s.idl}")
-        m.nullable = s.nullable
-        code = m.decode(s.type, local, path, switch_source(s.switch_is, scope))
-        body += [*code.lines, *m.range_check(s.range, code.expr, path, s.type)]
-        decoded[s.idl] = code.expr
-        scope[s.idl] = scope_name(code.expr, local)
-    for s in slots:
-        path = Path(f"{proc.name}.{s.idl}")
-        body += agreement_checks(m, s.type, decoded[s.idl], scope, path)
-    return body, [decoded[s.idl] for s in slots]
-
-
-def _client_encode(m: Marshaller, prefix: str, proc: ir.Procedure, ins: list[Slot]) -> list[str]:
-    """``_X_cin(args) -> wire``: the client checks its arguments before anything is sent."""
-    return _encoder(m, f"{prefix}_cin", proc, ins, "a_", "client")
-
-
-def _client_decode(
-    m: Marshaller,
-    prefix: str,
-    proc: ir.Procedure,
-    results: list[Slot],
-    result_class: str | None,
-    result_type: str,
-) -> list[str]:
-    """``_X_cout(wire) -> result``: the client checks what the server sent back."""
-    body, exprs = _decoder(m, proc, results, "r_", "client")
-    if result_class:
-        fields = ", ".join(f"{s.py}={e}" for s, e in zip(results, exprs, strict=True))
-        body.append(f"return {result_class}({fields})")
-    elif results:
-        body.append(f"return {exprs[0]}")
-    return [*signature("", f"{prefix}_cout", ["w: object"], result_type), *indent(body)]
-
-
-def _server_decode(m: Marshaller, prefix: str, proc: ir.Procedure, ins: list[Slot]) -> list[str]:
-    """``_X_sin(wire) -> args``: the server checks the request before the manager sees it."""
-    body, exprs = _decoder(m, proc, ins, "p_", "server")
-    body.append(f"return ({exprs[0]},)" if len(exprs) == 1 else f"return ({', '.join(exprs)})")
-    return [*signature("", f"{prefix}_sin", ["w: object"], "tuple[object, ...]"), *indent(body)]
-
-
-def _server_encode(
-    m: Marshaller, prefix: str, proc: ir.Procedure, results: list[Slot]
-) -> list[str]:
-    """``_X_sout(retval, outs...) -> wire``: checked where the values are produced (rule 7)."""
-    return _encoder(m, f"{prefix}_sout", proc, results, "r_", "server")
-
-
-def _status_slot(proc: ir.Procedure, results: list[Slot]) -> Slot | None:
-    """The result that carries [comm_status]/[fault_status] codes: the return value or an
-    [out] parameter; None when the procedure has neither."""
-    if proc.comm_status or proc.fault_status:
-        return results[0]
-    for slot in results:
-        if slot.param is not None and (slot.param.comm_status or slot.param.fault_status):
-            return slot
-    return None
-
-
-def _client_status(
-    prefix: str,
-    proc: ir.Procedure,
-    results: list[Slot],
-    result_class: str | None,
-    result_type: str,
-) -> list[str]:
-    """``_X_cstatus(code, fault) -> result``: [comm_status]/[fault_status] return a failure's
-    code in its slot (the other results are then absent) instead of raising it."""
-    slot = _status_slot(proc, results)
-    if slot is None:
-        return []
-    if slot.param is None:
-        comm, fault = proc.comm_status, proc.fault_status
-    else:
-        comm, fault = slot.param.comm_status, slot.param.fault_status
-    body: list[str] = []
-    if not (comm and fault):
-        covered = "not fault" if fault else "fault"  # the kind of failure NOT covered
-        body += [f"if {covered}:", "    raise idlrt.RpcError(code)"]
-    if result_class:
-        values = ", ".join(f"{s.py}={'code' if s is slot else '_codec.NO_VALUE'}" for s in results)
-        body.append(f"return {result_class}({values})")
-    else:
-        body.append("return code")
-    head = signature("", f"{prefix}_cstatus", ["code: int", "fault: bool"], result_type)
-    return ["", "", *head, *indent(body)]
-
-
-def _server_result(prefix: str, proc: ir.Procedure, results: list[Slot]) -> list[str]:
-    """``_X_sres(result) -> wire``: a synchronous routine's return value, unpacked."""
-    if not results:
-        body = ["return []"]
-    elif len(results) == 1 and proc.has_retval:
-        body = [f"return {prefix}_sout(r)"]
-    else:
-        n = len(results)
-        body = [f"return {prefix}_sout(*_codec.result_tuple(r, {n}, {py_str(proc.name)}))"]
-    return [*signature("", f"{prefix}_sres", ["r: object"], "list[object]"), *indent(body)]

@@ -56,6 +56,20 @@ def _percentile(sorted_ns: list[int], q: float) -> float:
     return sorted_ns[min(len(sorted_ns) - 1, int(q * len(sorted_ns)))] / 1000
 
 
+def _latency_result(
+    p: Params, lat: list[int], seconds: float, cpu: dict[str, float]
+) -> dict[str, object]:
+    """S1's figures, for the asyncio and the blocking client alike."""
+    lat.sort()
+    return {
+        "calls": p.count,
+        "seconds": seconds,
+        "p50_us": _percentile(lat, 0.50),
+        "p99_us": _percentile(lat, 0.99),
+        **cpu,
+    }
+
+
 def _check(ok: bool, what: str) -> None:
     if not ok:
         raise RuntimeError(f"wrong reply in {what}")
@@ -78,15 +92,7 @@ async def latency(peer: AsyncPeer, p: Params, server_pid: int) -> dict[str, obje
         r = await add(i, 1)
         lat[i] = clock() - s
         _check(r == i + 1, "S1")
-    seconds = (clock() - t0) / 1e9
-    lat.sort()
-    return {
-        "calls": p.count,
-        "seconds": seconds,
-        "p50_us": _percentile(lat, 0.50),
-        "p99_us": _percentile(lat, 0.99),
-        **cpu.record(p.count),
-    }
+    return _latency_result(p, lat, (clock() - t0) / 1e9, cpu.record(p.count))
 
 
 async def _spread(peers: list[AsyncPeer], p: Params, total: int, echo: bool) -> float:
@@ -192,15 +198,7 @@ def latency_blocking(peer: BlockingPeer, p: Params, server_pid: int) -> dict[str
         r = add(i, 1)
         lat[i] = clock() - s
         _check(r == i + 1, "S1")
-    seconds = (clock() - t0) / 1e9
-    lat.sort()
-    return {
-        "calls": p.count,
-        "seconds": seconds,
-        "p50_us": _percentile(lat, 0.50),
-        "p99_us": _percentile(lat, 0.99),
-        **cpu.record(p.count),
-    }
+    return _latency_result(p, lat, (clock() - t0) / 1e9, cpu.record(p.count))
 
 
 def _spread_blocking(peer: BlockingPeer, p: Params, total: int, echo: bool) -> float:

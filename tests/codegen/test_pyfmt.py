@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from idlc.pyfmt import (
     LINE_LENGTH,
     _top_level_split,
@@ -89,6 +91,14 @@ def test_formatter_agrees_with_relayout(tmp_path: Path) -> None:
             "    return make_a_result(" + ", ".join(f"field_{i}=value" for i in range(9)) + ")",
             "    " + ", ".join(f"f_field_{i}" for i in range(6)) + " = _codec.fields(w, 6, path)",
             "    " + ", ".join(f"f_field_{i}" for i in range(12)) + " = _codec.fields(w, 12, p)",
+            # a comparison chain too long for its own line of the condition
+            f"    if not isinstance(f_{'x' * 40}, int) or not -9223372036854775808 <= "
+            f"f_{'x' * 40} <= 9223372036854775807:",
+            "        raise ValueError(value)",
+            # an atom whose `name = (` would not fit either stays on its over-long line
+            f"    {'N' * 87} = 16",
+            f"    {'M' * 70} = 16000000000000000000",
+            "    return value",
             "",
         ]
     )
@@ -107,3 +117,21 @@ def test_top_level_split_skips_brackets_and_strings() -> None:
     body = 'a, "x, y", f(b, c), "z"'
     assert _top_level_split(body, ",") == ["a", '"x, y"', "f(b, c)", '"z"']
     assert _top_level_split('"p", "q"', ",") == ['"p"', '"q"']
+
+
+def test_relayout_memo_gives_what_fit_line_gives(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Long lines are laid out once per text: a hit, a miss and a full memo agree with fit_line."""
+    import idlc.pyfmt as pyfmt
+
+    long_call = "    return make_a_result(" + ", ".join(f"f_{i}=value" for i in range(12)) + ")"
+    long_if = "    if " + " or ".join(f"not check_{i}(value)" for i in range(8)) + ":"
+    text = "\n".join(["def f(value):", long_call, long_if, "        pass", long_call, ""])
+    expected = "\n".join(line for raw in text.split("\n") for line in fit_line(raw))
+    monkeypatch.setattr(pyfmt, "_LAID_OUT", {})
+    assert relayout(text) == expected  # misses, then a hit on the repeated call
+    assert set(pyfmt._LAID_OUT) == {long_call, long_if}
+    assert relayout(text) == expected  # every long line a hit
+    monkeypatch.setattr(pyfmt, "_LAID_OUT", {})
+    monkeypatch.setattr(pyfmt, "_LAID_OUT_SIZE", 1)
+    assert relayout(text) == expected  # the memo emptied when full
+    assert len(pyfmt._LAID_OUT) == 1

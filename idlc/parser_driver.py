@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import os
 import pickle
+import sys
 import tempfile
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -101,9 +103,17 @@ class Driver:
         # as Lark.__init__ builds them for parser="lalr", maybe_placeholders=True
         builder = ParseTreeBuilder(tables.rules, Tree, False, False, True)  # type: ignore[no-untyped-call]
         callbacks = builder.create_callback(actions)  # type: ignore[no-untyped-call]
+        chains = dict(builder.rule_builders)
         self.tables = tables
+        # Rule names as plain strings: Lark's are Tokens, whose __eq__ (Python code) ran at
+        # every goto's dict lookup.
         self.reductions: list[Reduction] = [
-            (len(rule.expansion), callbacks[rule], rule.origin.name) for rule in tables.rules
+            (
+                len(rule.expansion),
+                _callback(rule, chains[rule], actions, Tree) or callbacks[rule],
+                sys.intern(str(rule.origin.name)),
+            )
+            for rule in tables.rules
         ]
         self.lexer = MidlLexer.for_literals(tables.literals)
 
@@ -150,3 +160,76 @@ class Driver:
                     return values[-1]
         except (KeyError, UnexpectedInput):
             raise Stuck from None
+
+
+def _callback(rule: Any, chain: list[Any], actions: object, tree: Any) -> Any:
+    """What Lark's callback for ``rule`` does (drop filtered tokens, splice ``_rule`` children,
+    add None for absent ``[optional]`` parts, hand a lone child up for ``?rule``, then call the
+    grammar action), as one function written out for the rule: Lark's is a chain of generic
+    wrappers that loop over a list of what to keep at every reduction. None when the chain holds
+    anything else (Lark's own callback is used then)."""
+    from lark.parse_tree_builder import (
+        ChildFilterLALR,
+        ChildFilterLALR_NoPlaceholders,
+        ExpandSingleChild,
+    )
+
+    name = rule.alias or rule.options.template_source or rule.origin.name
+    action = getattr(actions, name, None)
+    if action is None:
+        action = partial(tree, name)
+    elif getattr(action, "visit_wrapper", None) is not None:
+        return None
+    expand1 = False
+    keep: list[tuple[int, bool, int]] | None = None  # child index, splice it, Nones before it
+    trailing = 0
+    for wrapper in chain:
+        if wrapper is ExpandSingleChild and keep is None:
+            expand1 = True
+        elif isinstance(wrapper, partial) and wrapper.func is ChildFilterLALR and keep is None:
+            keep, trailing = list(wrapper.args[0]), wrapper.args[1]
+        elif (
+            isinstance(wrapper, partial)
+            and wrapper.func is ChildFilterLALR_NoPlaceholders
+            and keep is None
+        ):
+            keep = [(i, x, 0) for i, x in wrapper.args[0]]
+        else:
+            return None
+    if keep is None:
+        if not expand1:
+            return action
+        body = ["r = c"]
+    else:
+        body = []
+        built = False  # whether r exists
+        pending: list[str] = []  # items not yet added to r
+
+        def flush() -> None:
+            nonlocal built
+            if pending:
+                body.append(
+                    f"r += [{', '.join(pending)}]" if built else f"r = [{', '.join(pending)}]"
+                )
+                built = True
+                pending.clear()
+
+        for i, splice, nones in keep:
+            pending.extend(["None"] * nones)
+            if not splice:
+                pending.append(f"c[{i}]")
+            elif built or pending:
+                flush()
+                body.append(f"r += c[{i}].children")
+            else:  # as Lark does: the first spliced list is reused, not copied
+                body.append(f"r = c[{i}].children")
+                built = True
+        pending.extend(["None"] * trailing)
+        if pending:
+            flush()
+        elif not built:
+            body.append("r = []")
+    body.append("return r[0] if len(r) == 1 else f(r)" if expand1 else "return f(r)")
+    scope: dict[str, Any] = {"f": action}
+    exec("def reduce(c):\n    " + "\n    ".join(body), scope)
+    return scope["reduce"]

@@ -205,3 +205,18 @@ def test_cache_key_holds_the_macros(tmp_path: Path) -> None:
         assert program is not None
         names.append(program.module("t").decls[0].type.name)  # type: ignore[union-attr]
     assert names == ["short", "hyper", "short"]
+
+
+def test_every_rule_reduces_through_a_written_out_callback() -> None:
+    """The driver writes each rule's child filtering out as one function (what Lark's wrappers
+    do is checked by the driver-against-Lark tests above); none falls back to Lark's chain."""
+    from lark.parse_tree_builder import (
+        ChildFilterLALR,
+        ChildFilterLALR_NoPlaceholders,
+        ExpandSingleChild,
+    )
+
+    for _size, callback, origin in parser._driver().reductions:
+        assert type(origin) is str
+        lark_s = ChildFilterLALR | ChildFilterLALR_NoPlaceholders | ExpandSingleChild
+        assert not isinstance(callback, lark_s)

@@ -243,6 +243,7 @@ class Member(Node):
     type: TypeSpec
     declarators: tuple[Declarator, ...]
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    init: Expr | None = None  # `T m = expr;`, which MIDL does not define: warned and dropped
 
 
 class StructSpec(Node):

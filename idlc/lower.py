@@ -16,6 +16,7 @@ from typing import TypeVar
 from . import ast, ir
 from .diagnostics import DiagnosticSink
 from .lower_expr import NotConstant, Value, fold, normalize, size_align
+from .lower_forward import ForwardTypes, Pending
 from .lower_types import BUILTIN_NAMES, KNOWN_ATTRIBUTES, TypeShaper, attr, has_attr
 
 T = TypeVar("T")
@@ -55,7 +56,7 @@ def _interfaces(sym: Symbols) -> dict[str, int]:
     return sym.interfaces
 
 
-class FileLowerer(TypeShaper):
+class FileLowerer(ForwardTypes, TypeShaper):
     def __init__(
         self,
         module: str,
@@ -81,6 +82,9 @@ class FileLowerer(TypeShaper):
         self.future_tags: dict[str, str] = {}
         # typedef names declared anywhere in this file (for [wire_marshal] forward references)
         self.future_types: set[str] = set()
+        # the typedefs of this file by declared name, lowered on demand when used before them
+        self.pending: dict[str, Pending] = {}
+        self._wellknown_depth = 0
         self.started: set[int] = set()
         self._defined: dict[int, ir.Type] = {}
 
@@ -110,31 +114,6 @@ class FileLowerer(TypeShaper):
             if key in sym.tags:
                 return sym.tags[key]
         return None
-
-    def prepass(self, items: tuple[ast.Item, ...]) -> None:
-        """Record the tags (and typedef names) this file defines, for forward references.
-
-        MIDL resolves typedef names in order, but ``struct _X *`` may name a struct defined
-        further down; it becomes a TypeRef to the name that struct will be declared under."""
-        for item in items:
-            if isinstance(item, ast.Typedef | ast.Declaration):
-                spec = item.type
-                if isinstance(item, ast.Typedef):
-                    self.future_types.update(d.name for d in item.declarators if d.name)
-                if isinstance(spec, ast.StructSpec | ast.UnionSpec | ast.EnumSpec) and spec.tag:
-                    body = spec.arms if isinstance(spec, ast.UnionSpec) else spec.members
-                    if body is not None:
-                        kind = {ast.StructSpec: "struct", ast.UnionSpec: "union"}.get(
-                            type(spec), "enum"
-                        )
-                        name = (
-                            self.defined_name(spec, item.declarators)
-                            if isinstance(item, ast.Typedef)
-                            else spec.tag
-                        )
-                        self.future_tags.setdefault(f"{kind} {spec.tag}", name or spec.tag)
-            elif isinstance(item, ast.Interface | ast.Container):
-                self.prepass(item.items or ())
 
     def lookup_const(self, name: str) -> tuple[Value, ir.Span] | None:
         return self._lookup(_consts, name)
@@ -167,14 +146,30 @@ class FileLowerer(TypeShaper):
                 self.own.types[decl.name] = TypeEntry(self.module, decl, decl.span, floating)
                 self.decls.append(decl)
                 return
-            self.sink.error(
-                f"redefinition of '{decl.name}'",
-                decl.span,
-                notes=(ir_note("previous definition is here", prev.span),),
-            )
+            note = (ir_note("previous definition is here", prev.span),)
+            if self.same_on_the_wire(prev.decl, decl):
+                # `typedef byte BYTE;` then `typedef unsigned char BYTE;`: C accepts the pair
+                # once MIDL's header maps byte to unsigned char; the first definition stays
+                self.sink.warning(
+                    f"redefinition of '{decl.name}' as a different but equivalent type; "
+                    "the first definition is kept",
+                    decl.span,
+                    notes=note,
+                )
+                return
+            self.sink.error(f"redefinition of '{decl.name}'", decl.span, notes=note)
             return
         self.own.types[decl.name] = TypeEntry(self.module, decl, decl.span, floating)
         self.decls.append(decl)
+
+    def same_on_the_wire(self, a: ir.Decl | None, b: ir.Decl) -> bool:
+        """Whether two typedefs name integer types of one width and signedness."""
+        if not isinstance(a, ir.Typedef) or not isinstance(b, ir.Typedef):
+            return False
+        ra, rb = self.resolve_deep(a.type), self.resolve_deep(b.type)
+        if isinstance(ra, ir.IntType) and isinstance(rb, ir.IntType):
+            return (ra.bits, ra.signed) == (rb.bits, rb.signed)
+        return False
 
     def add_const(self, name: str, value: Value, span: ir.Span) -> bool:
         prev = self.lookup_const(name)
@@ -351,6 +346,8 @@ class FileLowerer(TypeShaper):
                 continue
             ret_decl = ast.Declarator(None, d.pointers, span=d.span)
             ret, _ = self.shape(decl.type, ret_decl, decl.attrs, "return", f"{d.name}_return")
+            if isinstance(self.resolve_deep(ret), ir.VoidType):
+                ret = ir.VoidType()  # `VOID F();` with `typedef void VOID;` returns nothing
             saved, self.locals_ = (
                 self.locals_,
                 {p.declarator.name for p in d.params if p.declarator and p.declarator.name},
@@ -542,6 +539,8 @@ class FileLowerer(TypeShaper):
                 return ir.Literal_(c[0])
             if e.name in ("TRUE", "FALSE", "NULL"):
                 return ir.Literal_({"TRUE": 1, "FALSE": 0, "NULL": None}[e.name])
+            if locals_:
+                return ir.Name(self.near_local(e.name, locals_, e.span))
             return ir.Name(e.name)
         if isinstance(e, ast.UnaryOp):
             return ir.Unary(e.op, self.expr(e.operand, locals_))
@@ -581,6 +580,16 @@ class FileLowerer(TypeShaper):
             base = inner.name if isinstance(inner, ir.Name) else "?"
             return ir.Name(f"{base}{'->' if e.arrow else '.'}{e.name}")
         return ir.Name("?")
+
+    def near_local(self, name: str, locals_: set[str], span: ir.Span) -> str:
+        """The one field or parameter that ``name`` spells in another case (with a warning:
+        published IDL has such slips), else ``name`` itself for the checks to report."""
+        folded = name.casefold()
+        near = sorted(n for n in locals_ if n.casefold() == folded)
+        if len(near) != 1:
+            return name
+        self.sink.warning(f"'{name}' taken as '{near[0]}', which differs only in case", span)
+        return near[0]
 
 
 def _names(e: ir.Expr) -> list[str]:

@@ -129,6 +129,9 @@ class TypeShaper:
     def add_const(self, name: str, value: Value, span: ir.Span) -> bool:
         raise NotImplementedError
 
+    def lower_pending(self, name: str, span: ir.Span) -> TypeEntry | None:
+        raise NotImplementedError
+
     def expr(self, e: ast.Expr, locals_: set[str] | None) -> ir.Expr:
         raise NotImplementedError
 
@@ -394,6 +397,9 @@ class TypeShaper:
                 return ir.TypeRef(spec.name, entry.module), entry.floating
             if spec.name in BUILTIN_NAMES:
                 return BUILTIN_NAMES[spec.name], False
+            entry = self.lower_pending(spec.name, spec.span)
+            if entry is not None and not entry.interface:
+                return ir.TypeRef(spec.name, entry.module), entry.floating
             self.sink.error(f"unknown type '{spec.name}'", spec.span)
             return ir.UnsupportedType(spec.name, "undefined"), False
         if isinstance(spec, ast.InterfaceType):
@@ -453,6 +459,12 @@ class TypeShaper:
         out: list[ir.Field] = []
         for m in members:
             self.check_attrs(m.attrs)
+            if m.init is not None:
+                self.sink.warning(
+                    f"initialiser of struct member '{m.declarators[0].name}' ignored: "
+                    "IDL members take no values",
+                    m.init.span,
+                )
             for d in m.declarators or (ast.Declarator(None, span=m.span),):
                 out.append(self.field(m, d, outer))
         self.locals_ = saved

@@ -266,6 +266,10 @@ class AstBuilder:
         span = decls[0].span if decls else getattr(c[1], "span", self.sp(1, 1))
         return ast.Member(c[0], c[1], decls, span)
 
+    def member_init(self, c: list[Any]) -> ast.Member:
+        attrs, tspec, decl, init = c
+        return ast.Member(attrs, tspec, (decl,), decl.span, init=init)
+
     def union_def(self, c: list[Any]) -> ast.UnionSpec:
         tag = c[0]
         return ast.UnionSpec(str(tag) if tag else None, tuple(c[1:]), span=self._tag_span(tag, c))

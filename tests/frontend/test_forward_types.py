@@ -1,0 +1,156 @@
+"""What published IDL needs beyond the strict letter: types used before their definition,
+[MS-DTYP] names nobody declared, equivalent redefinitions, member initialisers, case slips.
+
+Each is accepted with a warning that says what idlc did; what stays wrong stays an error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from frontend_helpers import HEADER, compile_idl, decl, messages
+
+from idlc import ir
+
+LONG = ir.IntType("long", 32, True)
+ULONG = ir.IntType("unsigned long", 32, False)
+
+
+def T(name: str) -> ir.TypeRef:
+    return ir.TypeRef(name, "t")
+
+
+def compiled(tmp_path: Path, body: str, header: str = HEADER) -> tuple[ir.Module, list[str]]:
+    program, sink = compile_idl(tmp_path, header + "interface I {\n" + body + "\n}\n")
+    assert program is not None, messages(sink)
+    return program.module(program.root), messages(sink)
+
+
+def test_typedef_used_before_its_definition_is_lowered_where_first_used(tmp_path: Path) -> None:
+    m, notes = compiled(
+        tmp_path,
+        "typedef struct { long n; PLATER p; } FIRST;\n"
+        "typedef struct _LATER { short s; } LATER, *PLATER;",
+    )
+    first = decl(m, "FIRST")
+    assert isinstance(first, ir.Struct)
+    # the interface's pointer_default(unique) applies to the floating pointer typedef
+    assert first.fields[1].type == ir.PointerType(T("PLATER"), "unique")
+    names = [d.name for d in m.decls]
+    assert names.index("LATER") < names.index("FIRST")  # defined before the struct needing it
+    assert names.count("LATER") == 1 and names.count("PLATER") == 1
+    assert notes == [
+        "warning: 'PLATER' is used before its definition; MIDL accepts that, but widl and the "
+        "C headers MIDL writes need the definition first"
+    ]
+
+
+def test_forward_typedef_takes_its_own_interfaces_pointer_default(tmp_path: Path) -> None:
+    text = (
+        HEADER + "interface A { typedef struct { SB b; } S; void F([in] S *s); }\n"
+        "[uuid(12345678-1234-1234-1234-123456789abd), pointer_default(ptr)]\n"
+        "interface B { typedef struct { long *p; } SB; }\n"
+    )
+    program, sink = compile_idl(tmp_path, text)
+    assert program is not None, messages(sink)
+    sb = decl(program.module(program.root), "SB")
+    assert isinstance(sb, ir.Struct)
+    # B's default, though A's use triggered the lowering
+    assert sb.fields[0].type == ir.PointerType(LONG, "ptr")
+
+
+def test_a_name_defined_nowhere_is_still_an_error(tmp_path: Path) -> None:
+    program, sink = compile_idl(tmp_path, HEADER + "interface I { typedef struct { NOPE n; } S; }")
+    assert program is None
+    assert messages(sink) == ["error: unknown type 'NOPE'"]
+
+
+def test_ms_dtyp_names_nobody_declared_come_from_idlcs_copy(tmp_path: Path) -> None:
+    m, notes = compiled(tmp_path, "NTSTATUS F([in] LUID id, [out] PSID *who);")
+    assert decl(m, "NTSTATUS") == ir.Typedef("NTSTATUS", LONG)
+    luid = decl(m, "LUID")
+    assert isinstance(luid, ir.Struct)
+    assert [(f.name, f.type) for f in luid.fields] == [
+        ("LowPart", T("DWORD")),
+        ("HighPart", T("LONG")),
+    ]
+    assert decl(m, "DWORD") == ir.Typedef("DWORD", ULONG)
+    assert isinstance(decl(m, "RPC_SID"), ir.Struct)  # what PSID points at
+    # one warning per name the file used, none for what those definitions use in turn
+    assert notes == [
+        f"warning: unknown type '{n}': using its [MS-DTYP] definition; import a file that "
+        "declares it (ms-dtyp.idl) to make this explicit"
+        for n in ("NTSTATUS", "LUID", "PSID")
+    ]
+
+
+def test_ms_dtyp_definitions_use_the_files_own_types(tmp_path: Path) -> None:
+    m, notes = compiled(tmp_path, "typedef unsigned long DWORD;\nvoid F([in] FILETIME t);")
+    assert decl(m, "DWORD") == ir.Typedef("DWORD", ULONG)
+    assert [d.name for d in m.decls].count("DWORD") == 1
+    assert len(notes) == 1 and "'FILETIME'" in notes[0]
+
+
+def test_declared_names_win_over_ms_dtyp(tmp_path: Path) -> None:
+    m, notes = compiled(tmp_path, "typedef short NTSTATUS;\nNTSTATUS F(void);")
+    assert decl(m, "NTSTATUS") == ir.Typedef("NTSTATUS", ir.IntType("short", 16, True))
+    assert notes == []
+
+
+def test_equivalent_redefinition_warns_and_keeps_the_first(tmp_path: Path) -> None:
+    m, notes = compiled(tmp_path, "typedef byte BYTE;\ntypedef unsigned char BYTE, *PBYTE;")
+    assert decl(m, "BYTE") == ir.Typedef("BYTE", ir.IntType("byte", 8, False))
+    assert notes == [
+        "warning: redefinition of 'BYTE' as a different but equivalent type; the first "
+        "definition is kept"
+    ]
+
+
+def test_different_redefinition_is_an_error(tmp_path: Path) -> None:
+    program, sink = compile_idl(
+        tmp_path, HEADER + "interface I { typedef byte B; typedef short B; }"
+    )
+    assert program is None
+    assert messages(sink) == ["error: redefinition of 'B'"]
+    assert [n.message for n in sink.diagnostics[0].notes] == ["previous definition is here"]
+
+
+def test_member_initialiser_is_dropped_with_a_warning(tmp_path: Path) -> None:
+    m, notes = compiled(
+        tmp_path,
+        "typedef struct { unsigned long n; unsigned long r = (n + 7) & ~7;"
+        " [size_is(n)] byte *d; } E;",
+    )
+    e = decl(m, "E")
+    assert isinstance(e, ir.Struct)
+    assert [f.name for f in e.fields] == ["n", "r", "d"]
+    assert notes == [
+        "warning: initialiser of struct member 'r' ignored: IDL members take no values"
+    ]
+
+
+def test_field_named_in_another_case_is_taken_with_a_warning(tmp_path: Path) -> None:
+    m, notes = compiled(
+        tmp_path,
+        "typedef struct { long flags; [switch_is(Flags)] union { [case(1)] long a;"
+        " [default]; } u; } S;",
+    )
+    s = decl(m, "S")
+    assert isinstance(s, ir.Struct)
+    assert s.fields[1].switch_is == ir.Name("flags")
+    assert notes == ["warning: 'Flags' taken as 'flags', which differs only in case"]
+
+
+def test_ambiguous_case_slip_stays_an_error(tmp_path: Path) -> None:
+    program, sink = compile_idl(
+        tmp_path,
+        HEADER + "interface I { typedef struct { long flags; long FLAGS; long n;"
+        " [size_is(Flags)] long *p; } S; }",
+    )
+    assert program is None
+    assert messages(sink) == ["error: [size_is] of 'p' refers to unknown field 'Flags'"]
+
+
+def test_procedure_returning_a_void_typedef_returns_nothing(tmp_path: Path) -> None:
+    m, _ = compiled(tmp_path, "typedef void VOID;\nVOID F(void);")
+    (proc,) = m.interfaces[0].procedures
+    assert proc.return_type == ir.VoidType()

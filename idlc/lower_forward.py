@@ -61,6 +61,16 @@ def _kind_name(spec: ast.StructSpec | ast.UnionSpec | ast.EnumSpec) -> str:
     return "union" if isinstance(spec, ast.UnionSpec) else "enum"
 
 
+def _entry_to_come(module: str, pending: Pending, name: str) -> TypeEntry:
+    """The entry ``name`` will have once its typedef, now being lowered, is done."""
+    from .lower import TypeEntry
+
+    d = next(d for d in pending.item.declarators if d.name == name)
+    explicit = any(a.name in ("ref", "unique", "ptr") for a in pending.item.attrs)
+    floating = d.pointers > 0 and not d.arrays and not explicit
+    return TypeEntry(module, None, d.span, floating)
+
+
 class ForwardTypes:
     """Mixin for FileLowerer: the prepass over a file and on-demand lowering of typedefs."""
 
@@ -124,10 +134,14 @@ class ForwardTypes:
     def lower_pending(self, name: str, span: ir.Span) -> TypeEntry | None:
         """Lower the typedef that declares ``name`` further down this file, or [MS-DTYP]'s
         definition of it (with a warning at ``span``); None when neither has it."""
-        pending = self.pending.get(name)
-        if pending is not None and id(pending.item) in self.started:
-            return None  # its own definition is being lowered: a real cycle
-        if pending is not None:
+        pending = self.pending.get(name) or wellknown_typedefs().get(name)
+        if pending is None:
+            return None
+        if id(pending.item) in self.started:
+            # its definition is being lowered (a cycle through pointers, as in PROPVARIANT):
+            # the name it will be declared under
+            return _entry_to_come(self.module, pending, name)
+        if not pending.wellknown:
             where = next(d.span for d in pending.item.declarators if d.name == name)
             self.sink.warning(
                 f"'{name}' is used before its definition; MIDL accepts that, but widl and "
@@ -135,16 +149,12 @@ class ForwardTypes:
                 span,
                 notes=(Diagnostic("note", f"'{name}' is defined here", where),),
             )
-        else:
-            pending = wellknown_typedefs().get(name)
-            if pending is None or id(pending.item) in self.started:
-                return None
-            if self._wellknown_depth == 0:
-                self.sink.warning(
-                    f"unknown type '{name}': using its [MS-DTYP] definition; import a file "
-                    "that declares it (ms-dtyp.idl) to make this explicit",
-                    span,
-                )
+        elif self._wellknown_depth == 0:
+            self.sink.warning(
+                f"unknown type '{name}': using its [MS-DTYP] definition; import a file "
+                "that declares it (ms-dtyp.idl) to make this explicit",
+                span,
+            )
         saved = (self.pointer_default, self.in_object, self.locals_)
         self.pointer_default, self.in_object, self.locals_ = (
             pending.pointer_default,

@@ -10,6 +10,8 @@ from pathlib import Path
 from frontend_helpers import HEADER, compile_idl, decl, messages
 
 from idlc import ir
+from idlc.lower_forward import wellknown_typedefs
+from support import compile_package, import_generated
 
 LONG = ir.IntType("long", 32, True)
 ULONG = ir.IntType("unsigned long", 32, False)
@@ -175,15 +177,8 @@ def test_cycle_through_a_forward_typedef_resolves(tmp_path: Path) -> None:
 
 def test_every_ms_dtyp_definition_lowers_and_generates(tmp_path: Path) -> None:
     """Each name idlc knows from [MS-DTYP] compiles, used alone, into importable Python."""
-    from support import compile_package, import_generated
-
-    from idlc.lower_forward import wellknown_typedefs
-
-    names = sorted(n for n in wellknown_typedefs() if n not in ("VOID",))
-    fields = " ".join(
-        f"{n} f{i};" if "CONTEXT_HANDLE" not in n and n not in ("HANDLE",) else ""
-        for i, n in enumerate(names)
-    )
+    names = sorted(n for n in wellknown_typedefs() if "CONTEXT_HANDLE" not in n)
+    fields = " ".join(f"{n} f{i};" for i, n in enumerate(names))
     (tmp_path / "all.idl").write_text(
         HEADER + f"interface All {{ typedef struct {{ {fields} }} S; }}\n"
     )

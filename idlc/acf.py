@@ -6,8 +6,6 @@ Every other ACF attribute (handles, ``encode``/``decode``, ``code``/``nocode``, 
 
 from __future__ import annotations
 
-import dataclasses
-
 from . import ast, ir
 from .diagnostics import DiagnosticSink
 
@@ -93,7 +91,7 @@ def merge_acf(module: ir.Module, acf: ast.AcfFile | None, sink: DiagnosticSink) 
                 )
                 continue
         interfaces[index] = _merge_interface(interfaces[index], item, module.source, sink)
-    return dataclasses.replace(module, interfaces=tuple(interfaces))
+    return ir.replace(module, interfaces=tuple(interfaces))
 
 
 def _merge_interface(
@@ -132,19 +130,19 @@ def _merge_interface(
                 )
                 continue
             p = new_params[params[ap.name]]
-            new_params[params[ap.name]] = dataclasses.replace(
+            new_params[params[ap.name]] = ir.replace(
                 p,
                 comm_status=p.comm_status or _has(ap.attrs, "comm_status"),
                 fault_status=p.fault_status or _has(ap.attrs, "fault_status"),
             )
-        procedures[procs[item.name]] = dataclasses.replace(
+        procedures[procs[item.name]] = ir.replace(
             proc,
             params=tuple(new_params),
             is_async=proc.is_async or _has(item.attrs, "async"),
             comm_status=proc.comm_status or comm,
             fault_status=proc.fault_status or fault,
         )
-    return dataclasses.replace(iface, procedures=tuple(procedures))
+    return ir.replace(iface, procedures=tuple(procedures))
 
 
 def _is_status(t: ir.Type) -> bool:

@@ -236,6 +236,13 @@ class PipeSpec(Node):
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
+class SafeArraySpec(Node):
+    """``SAFEARRAY(T)``: an OLE Automation array of T (COM interfaces only)."""
+
+    element: TypeSpec
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+
+
 class Member(Node):
     """A struct member (or the data of a union arm): one type, several declarators."""
 
@@ -288,7 +295,14 @@ class EnumSpec(Node):
 
 
 TypeSpec: TypeAlias = (
-    BaseType | NamedType | InterfaceType | PipeSpec | StructSpec | UnionSpec | EnumSpec
+    BaseType
+    | NamedType
+    | InterfaceType
+    | PipeSpec
+    | SafeArraySpec
+    | StructSpec
+    | UnionSpec
+    | EnumSpec
 )
 
 

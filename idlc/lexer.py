@@ -55,6 +55,11 @@ _CALLCONV = frozenset(
         "APIENTRY",
     ]
 )
+# Far, near and width modifiers of 16-bit and Win64 C (`void __RPC_FAR *p`): MIDL reads and
+# ignores them; where no calling convention may stand, they are skipped like white space.
+_POINTER_MODIFIERS = frozenset(
+    ["__RPC_FAR", "__far", "__near", "_far", "_near", "__ptr32", "__ptr64", "__unaligned"]
+)
 # Token() without its check for the deprecated ``type_`` keyword: one call less per token.
 _NEW_TOKEN = getattr(Token, "_future_new", Token)
 _SOUP_GROUPS = {"(": "LPAR", ")": "RPAR", "[": "LSQB", "]": "RSQB", "{": "LBRACE", "}": "RBRACE"}
@@ -106,6 +111,9 @@ class MidlLexer(Lexer):
                 raise UnexpectedCharacters(  # type: ignore[no-untyped-call]
                     text, pos, line, pos - line_start + 1, allowed=set(accepts)
                 )
+            if kind == "SKIP":  # a pointer modifier that means nothing on the wire
+                pos += len(value)
+                continue
             column = pos - line_start + 1
             new_end = pos + len(value)
             if "\n" in value:
@@ -146,6 +154,10 @@ class MidlLexer(Lexer):
             keyword = self.literals.get(word)
             if keyword is not None and keyword in accepts:
                 return keyword, word
+            if word in _POINTER_MODIFIERS:
+                after = text[pos + len(word) : pos + len(word) + 64].lstrip()
+                if word not in _CALLCONV or "CALLCONV" not in accepts or after.startswith("*"):
+                    return "SKIP", word
             if word in _CALLCONV and "CALLCONV" in accepts:
                 return "CALLCONV", word
             return "NAME", word

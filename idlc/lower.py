@@ -22,6 +22,7 @@ from .lower_types import BUILTIN_NAMES, KNOWN_ATTRIBUTES, TypeShaper, attr, has_
 T = TypeVar("T")
 
 _UUID_HEX = "0123456789abcdefABCDEF"
+_PROPERTY_ATTRS = ("propget", "propput", "propputref")
 
 
 @dataclass
@@ -262,25 +263,27 @@ class FileLowerer(ForwardTypes, TypeShaper):
             else:
                 first = base
         procedures: list[ir.Procedure] = []
+        seen: dict[tuple[str, str], ir.Procedure] = {}
         for sub in item.items:
             if isinstance(sub, ast.Declaration) and any(
                 d.params is not None and not d.func_pointers for d in sub.declarators
             ):
+                # a COM property's get and put accessors share its name
+                prop = next((a.name for a in sub.attrs if a.name in _PROPERTY_ATTRS), "")
                 for proc in self.procedures(sub, first + len(procedures)):
+                    key = (proc.name, prop if self.in_object else "")
+                    if key in seen:
+                        self.sink.error(
+                            f"duplicate procedure '{proc.name}' in interface '{item.name}'",
+                            proc.span,
+                            notes=(ir_note("previous declaration is here", seen[key].span),),
+                        )
+                    seen[key] = proc
                     procedures.append(proc)
             elif isinstance(sub, ast.Declaration):
                 self.declaration(sub, item.name)
             else:
                 self.items((sub,), in_interface=True)
-        seen: dict[str, ir.Procedure] = {}
-        for proc in procedures:
-            if proc.name in seen:
-                self.sink.error(
-                    f"duplicate procedure '{proc.name}' in interface '{item.name}'",
-                    proc.span,
-                    notes=(ir_note("previous declaration is here", seen[proc.name].span),),
-                )
-            seen[proc.name] = proc
         self.own.interfaces[item.name] = first + len(procedures)
         self.interfaces.append(
             ir.Interface(

@@ -404,6 +404,14 @@ class TypeShaper:
             return ir.UnsupportedType(spec.name, "undefined"), False
         if isinstance(spec, ast.InterfaceType):
             return ir.UnsupportedType(spec.name, "interface"), False
+        if isinstance(spec, ast.SafeArraySpec):
+            # MIDL's header spells it `SAFEARRAY *`: what LPSAFEARRAY is where oaidl.idl is in
+            # reach, else a type only COM interfaces (which generate no calls) may use
+            self.base_type(spec.element, (), hint)
+            entry = self.lookup_type("LPSAFEARRAY")
+            if entry is not None and not entry.interface:
+                return ir.TypeRef("LPSAFEARRAY", entry.module), False
+            return ir.UnsupportedType("SAFEARRAY", "SAFEARRAY(...)"), False
         if isinstance(spec, ast.PipeSpec):
             element, _ = self.base_type(spec.element, (), hint)
             return ir.PipeType(element), False

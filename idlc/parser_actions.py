@@ -230,6 +230,9 @@ class AstBuilder:
     def pipe_type(self, c: list[Any]) -> ast.PipeSpec:
         return ast.PipeSpec(c[0], getattr(c[0], "span", self.sp(1, 1)))
 
+    def safearray_type(self, c: list[Any]) -> ast.SafeArraySpec:
+        return ast.SafeArraySpec(c[1], self.span(c[0]))
+
     def int_spec(self, c: list[Any]) -> ast.BaseType:
         words: list[str] = []
         span = None

@@ -132,6 +132,7 @@ def test_generated_corpus_code_is_formatted_and_lint_clean(outcomes: dict[Recipe
         assert run.returncode == 0, run.stdout[-5000:] + run.stderr[-2000:]
 
 
+@pytest.mark.timeout(600)  # mypy --strict over some 400 generated modules: a minute or two
 def test_generated_corpus_code_is_typed_clean(outcomes: dict[Recipe, Outcome]) -> None:
     """All modules generated from the corpus pass mypy --strict (with idlrt's own types)."""
     done = [o for o in outcomes.values() if o.status == 0 and o.out.is_dir()]

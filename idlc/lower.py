@@ -15,9 +15,10 @@ from typing import TypeVar
 
 from . import ast, ir
 from .diagnostics import DiagnosticSink
-from .lower_expr import NotConstant, Value, fold, normalize, size_align
+from .lower_expr import NotConstant, Value, normalize
 from .lower_forward import ForwardTypes, Pending
-from .lower_types import BUILTIN_NAMES, KNOWN_ATTRIBUTES, TypeShaper, attr, has_attr
+from .lower_types import KNOWN_ATTRIBUTES, TypeShaper, attr, has_attr
+from .lower_values import ValueLowerer
 
 T = TypeVar("T")
 
@@ -57,7 +58,7 @@ def _interfaces(sym: Symbols) -> dict[str, int]:
     return sym.interfaces
 
 
-class FileLowerer(ForwardTypes, TypeShaper):
+class FileLowerer(ForwardTypes, ValueLowerer, TypeShaper):
     def __init__(
         self,
         module: str,
@@ -510,95 +511,6 @@ class FileLowerer(ForwardTypes, TypeShaper):
         for a in attrs:
             if a.name not in KNOWN_ATTRIBUTES:
                 self.sink.warning(f"unknown attribute '{a.name}' ignored", a.span)
-
-    # constants -------------------------------------------------------------------------------
-
-    def evaluate(self, e: ast.Expr) -> Value:
-        lowered = fold(self.expr(e, None))
-        if isinstance(lowered, ir.Literal_):
-            return lowered.value
-        names = [n for n in _names(lowered)]
-        raise NotConstant(names[0] if names else None, e.span)
-
-    def report_not_constant(self, exc: NotConstant) -> None:
-        if exc.name:
-            self.sink.error(f"undefined constant '{exc.name}'", exc.span)
-        else:
-            self.sink.error("expression is not constant", exc.span)
-
-    def expr(self, e: ast.Expr, locals_: set[str] | None) -> ir.Expr:
-        """An IR expression; names of constants become their values."""
-        if isinstance(e, ast.Number):
-            return ir.Literal_(e.value)
-        if isinstance(e, ast.String):
-            return ir.Literal_(e.value)
-        if isinstance(e, ast.Char):
-            return ir.Literal_(ord(e.value[0]) if len(e.value) == 1 else e.value)
-        if isinstance(e, ast.Ident):
-            if locals_ is not None and e.name in locals_:
-                return ir.Name(e.name)
-            c = self.lookup_const(e.name)
-            if c is not None:
-                return ir.Literal_(c[0])
-            if e.name in ("TRUE", "FALSE", "NULL"):
-                return ir.Literal_({"TRUE": 1, "FALSE": 0, "NULL": None}[e.name])
-            if locals_:
-                return ir.Name(self.near_local(e.name, locals_, e.span))
-            return ir.Name(e.name)
-        if isinstance(e, ast.UnaryOp):
-            return ir.Unary(e.op, self.expr(e.operand, locals_))
-        if isinstance(e, ast.Paren):
-            return self.expr(e.expr, locals_)
-        if isinstance(e, ast.BinaryOp):
-            left = e.left
-            if (
-                e.op in ("-", "+", "*", "&")
-                and isinstance(left, ast.Paren)
-                and isinstance(left.expr, ast.Ident)
-                and self.lookup_const(left.expr.name) is None
-                and (left.expr.name in BUILTIN_NAMES or self.lookup_type(left.expr.name))
-            ):
-                # `(T) -1`: a cast, not a subtraction
-                operand = ast.UnaryOp(e.op, e.right, e.span)
-                cast = ast.CastOp(ast.NamedType(left.expr.name, left.span), 0, operand, e.span)
-                return self.expr(cast, locals_)
-            return ir.Binary(e.op, self.expr(e.left, locals_), self.expr(e.right, locals_))
-        if isinstance(e, ast.CondOp):
-            return ir.Conditional(
-                self.expr(e.cond, locals_),
-                self.expr(e.then, locals_),
-                self.expr(e.other, locals_),
-            )
-        if isinstance(e, ast.CastOp):
-            t, _ = self.shape(e.type, ast.Declarator(None, e.pointers), (), "cast", "cast")
-            return fold(ir.Cast(self.resolve_deep(t), self.expr(e.operand, locals_)))
-        if isinstance(e, ast.SizeOfOp):
-            t, _ = self.shape(e.type, ast.Declarator(None, e.pointers), (), "cast", "sizeof")
-            try:
-                return ir.Literal_(size_align(t, self.resolve)[0])
-            except ValueError:
-                return ir.SizeOf(t)
-        if isinstance(e, ast.MemberOp):
-            inner = self.expr(e.obj, locals_)
-            base = inner.name if isinstance(inner, ir.Name) else "?"
-            return ir.Name(f"{base}{'->' if e.arrow else '.'}{e.name}")
-        return ir.Name("?")
-
-    def near_local(self, name: str, locals_: set[str], span: ir.Span) -> str:
-        """The one field or parameter that ``name`` spells in another case (with a warning:
-        published IDL has such slips), else ``name`` itself for the checks to report."""
-        folded = name.casefold()
-        near = sorted(n for n in locals_ if n.casefold() == folded)
-        if len(near) != 1:
-            return name
-        self.sink.warning(f"'{name}' taken as '{near[0]}', which differs only in case", span)
-        return near[0]
-
-
-def _names(e: ir.Expr) -> list[str]:
-    from .lower_expr import expr_names
-
-    return expr_names(e)
 
 
 def _arg_texts(a: ast.Attribute) -> tuple[str, ...]:

@@ -17,6 +17,7 @@ from . import ast, ir
 from .diagnostics import DiagnosticSink
 from .lower_expr import NotConstant, Value, normalize
 from .lower_forward import ForwardTypes, Pending
+from .lower_records import RecordShaper
 from .lower_types import KNOWN_ATTRIBUTES, TypeShaper, attr, has_attr
 from .lower_values import ValueLowerer
 
@@ -58,7 +59,7 @@ def _interfaces(sym: Symbols) -> dict[str, int]:
     return sym.interfaces
 
 
-class FileLowerer(ForwardTypes, ValueLowerer, TypeShaper):
+class FileLowerer(ForwardTypes, ValueLowerer, RecordShaper, TypeShaper):
     def __init__(
         self,
         module: str,

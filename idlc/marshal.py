@@ -9,8 +9,6 @@ evaluated only when a check fails, so the happy path builds no strings.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from . import ir
 from .pyfmt import INDENT
 
@@ -70,14 +68,12 @@ def expr_source(e: ir.Expr, scope: dict[str, str]) -> str | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class Code:
+class Code(ir.Node):
     lines: tuple[str, ...]  # statements at relative indentation 0
     expr: str  # the value
 
 
-@dataclass(frozen=True, slots=True)
-class Path:
+class Path(ir.Node):
     """An error path as the body of an f-string, e.g. ``{path}.tags[{_i1}]`` or ``Put.item``."""
 
     body: str
@@ -102,19 +98,31 @@ def indent(lines: tuple[str, ...] | list[str], depth: int = 1) -> tuple[str, ...
     return tuple(pad + line if line else line for line in lines)
 
 
-@dataclass
 class Marshaller:
     """Generates marshalling code for the types of one program, seen from one module."""
 
-    program: ir.Program
-    module: str  # the module being generated: references into others are qualified
-    module_aliases: dict[str, str] = field(default_factory=dict)  # module name -> local alias
-    # Context handles marshal differently on each side, and [in]-only ones may not be null:
-    # the procedure generators set these before each value.
-    side: str = "client"
-    nullable: bool = True
-    _counter: int = 0
-    _decls: dict[tuple[str, str], ir.Decl] = field(default_factory=dict)
+    __slots__ = (
+        "_counter",
+        "_decls",
+        "_resolved",
+        "module",
+        "module_aliases",
+        "nullable",
+        "program",
+        "side",
+    )
+
+    def __init__(self, program: ir.Program, module: str) -> None:
+        self.program = program
+        self.module = module  # the module being generated: references into others are qualified
+        self.module_aliases: dict[str, str] = {}  # module name -> local alias
+        # Context handles marshal differently on each side, and [in]-only ones may not be null:
+        # the procedure generators set these before each value.
+        self.side = "client"
+        self.nullable = True
+        self._counter = 0
+        self._decls: dict[tuple[str, str], ir.Decl] = {}
+        self._resolved: dict[ir.TypeRef, ir.Type | ir.Decl] = {}
 
     # -- names -------------------------------------------------------------------------------
 
@@ -143,6 +151,15 @@ class Marshaller:
 
     def resolve(self, t: ir.Type) -> ir.Type | ir.Decl:
         """Look through typedef chains to the declaration or type that decides the wire form."""
+        if not isinstance(t, ir.TypeRef):
+            return t
+        # Asked hundreds of thousands of times over a large program, of a few thousand names.
+        hit = self._resolved.get(t)
+        if hit is None:
+            hit = self._resolved[t] = self._resolve(t)
+        return hit
+
+    def _resolve(self, t: ir.Type) -> ir.Type | ir.Decl:
         seen = 0
         while isinstance(t, ir.TypeRef):
             decl = self.decl(t)

@@ -6,7 +6,6 @@ spelling, signatures, line wrapping and marshalling code are made here, once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import PurePath
 
 from . import ir
@@ -36,8 +35,7 @@ from .pytypes import (
 TUPLE_METHODS = frozenset(dir(tuple))
 
 
-@dataclass(frozen=True, slots=True)
-class ProcView:
+class ProcView(ir.Node):
     name: str
     spec: str  # module-level name of the idlrt.Procedure
     is_async: bool
@@ -58,8 +56,7 @@ class ProcView:
     spec_def: tuple[str, ...]  # the idlrt.Procedure(...) assignment
 
 
-@dataclass(frozen=True, slots=True)
-class InterfaceView:
+class InterfaceView(ir.Node):
     name: str
     uuid: str
     version: tuple[int, int]
@@ -69,8 +66,7 @@ class InterfaceView:
     after_imports: bool  # the first thing after the imports: one blank line, not two
 
 
-@dataclass(frozen=True, slots=True)
-class ModuleView:
+class ModuleView(ir.Node):
     source: str
     version: str
     doc: str

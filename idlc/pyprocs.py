@@ -4,16 +4,13 @@ routine's return value and for [comm_status]/[fault_status]."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from . import ir
 from .marshal import Marshaller, Path, indent
 from .pyfmt import py_str, signature
 from .pytypes import agreement_checks, is_union, scope_name, switch_source, unpack
 
 
-@dataclass(frozen=True, slots=True)
-class Slot:
+class Slot(ir.Node):
     """One value a procedure carries: a parameter, or the return value (``param`` None)."""
 
     py: str  # its Python name (argument, NamedTuple field, complete() keyword)

@@ -8,37 +8,31 @@ take the discriminant as an argument (it lives in a sibling field or parameter, 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from . import ir
 from .marshal import Marshaller, Path, const_int, expr_source, indent
 from .pyfmt import py_value, signature
 
 
-@dataclass(frozen=True, slots=True)
-class ConstView:
+class ConstView(ir.Node):
     name: str
     annotation: str
     value: str
 
 
-@dataclass(frozen=True, slots=True)
-class EnumView:
+class EnumView(ir.Node):
     name: str
     members: tuple[tuple[str, int], ...]
     values_name: str
 
 
-@dataclass(frozen=True, slots=True)
-class RecordView:
+class RecordView(ir.Node):
     """A dataclass: a struct or an encapsulated union."""
 
     name: str
     fields: tuple[tuple[str, str], ...]  # (python name, annotation)
 
 
-@dataclass(frozen=True, slots=True)
-class AliasView:
+class AliasView(ir.Node):
     name: str
     value: str
 

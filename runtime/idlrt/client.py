@@ -8,10 +8,10 @@ import itertools
 import ssl as _ssl
 import threading
 from types import TracebackType
-from typing import Any, ClassVar, Protocol, Self, TypeVar
+from typing import Any, ClassVar, Protocol, Self, TypeVar, cast
 
 from .binding import TCP, Binding
-from .call import AsyncCall, decode_reply, failure_outcome
+from .call import AsyncCall, failure_outcome
 from .connection import FramedProtocol, ProtocolError
 from .errors import RpcError
 from .model import Interface, Procedure
@@ -36,6 +36,7 @@ from .wire import (
     REQUEST,
     RESPONSE,
     is_uint,
+    unpack_payload,
 )
 
 R = TypeVar("R")
@@ -49,35 +50,30 @@ class PendingCall(Protocol):
     def fail(self, code: int, detail: str | None, fault: bool = False) -> None: ...
 
 
-class FutureCall:
-    """A call awaited by ``AsyncClient._call``: an asyncio future on the connection's loop."""
+class CallFailed(Exception):
+    """What the future of an ``AsyncClient`` call is failed with: the code, its detail, and
+    whether the server sent it; ``AsyncClient._call`` turns it into the call's outcome."""
 
-    __slots__ = ("fut", "proc")
+    __slots__ = ("code", "detail", "fault")
 
-    def __init__(self, fut: asyncio.Future[Any], proc: Procedure[Any]) -> None:
-        self.fut = fut
-        self.proc = proc
+    def __init__(self, code: int, detail: str | None, fault: bool) -> None:
+        self.code = code
+        self.detail = detail
+        self.fault = fault
 
-    def is_pending(self) -> bool:
-        return not self.fut.done()
 
-    def resolve(self, payload: bytes) -> None:
-        if self.fut.done():
-            return
-        code, value, detail = decode_reply(self.proc, payload)
-        if code:
-            self.fut.set_exception(RpcError(code, detail))
-        else:
-            self.fut.set_result(value)
+_Future = asyncio.Future
 
-    def fail(self, code: int, detail: str | None, fault: bool = False) -> None:
-        if self.fut.done():
-            return
-        code, value, detail = failure_outcome(self.proc, code, detail, fault)
-        if code:
-            self.fut.set_exception(RpcError(code, detail))
-        else:
-            self.fut.set_result(value)
+
+def _fail(
+    call: PendingCall | asyncio.Future[Any], code: int, detail: str | None, fault: bool
+) -> None:
+    """End a call of the connection's table with a failure."""
+    if isinstance(call, _Future):
+        if not call.done():
+            call.set_exception(CallFailed(code, detail, fault))
+    else:
+        call.fail(code, detail, fault)
 
 
 class ClientConnection(FramedProtocol):
@@ -87,12 +83,12 @@ class ClientConnection(FramedProtocol):
         super().__init__(loop, DEFAULT_MAX_RESPONSE)
         self.binding = binding
         self.ids = itertools.count(1)  # next() is atomic: call ids may be taken in any thread
-        self._calls: dict[int, PendingCall] = {}
-        self._unflushed: list[int] = []  # ids of requests still in our write buffer
+        # call id -> the future an AsyncClient call awaits (it gets the reply's payload), or
+        # another PendingCall (AsyncCall, the blocking client's calls)
+        self._calls: dict[int, PendingCall | asyncio.Future[Any]] = {}
         self._binds: dict[int, asyncio.Future[int]] = {}
         self._next_ctx = 0
         self._lost: asyncio.Future[None] = loop.create_future()
-        self._finished_in_batch = 0  # calls the last data_received finished
 
     # -- binding ------------------------------------------------------------------------------
 
@@ -114,27 +110,36 @@ class ClientConnection(FramedProtocol):
     # -- calls --------------------------------------------------------------------------------
 
     def request(
-        self, ctx_id: int, proc: Procedure[Any], args: list[object], call: PendingCall, call_id: int
+        self,
+        ctx_id: int,
+        proc: Procedure[Any],
+        args: list[object],
+        call: PendingCall | asyncio.Future[Any],
+        call_id: int,
     ) -> None:
         """Send a REQUEST (loop thread); ``call`` is finished when the reply comes."""
-        if not call.is_pending():  # cancelled (abortively) before it could be sent
+        if call.done() if isinstance(call, _Future) else not call.is_pending():
+            return  # cancelled (abortively) before it could be sent
+        transport = self.transport
+        if self.closed or transport is None:
+            _fail(call, RPC_S_CALL_FAILED_DNE, f"{self.binding}: not connected", False)
             return
-        if self.closed or self.transport is None:
-            call.fail(RPC_S_CALL_FAILED_DNE, f"{self.binding}: not connected")
-            return
+        packer = self.packer
         try:
-            payload = self.packer.pack(args)
+            payload = packer.pack(args)
         except (TypeError, ValueError, OverflowError) as exc:
-            call.fail(RPC_X_BAD_STUB_DATA, f"{proc.name}: cannot encode the arguments: {exc}")
+            detail = f"{proc.name}: cannot encode the arguments: {exc}"
+            _fail(call, RPC_X_BAD_STUB_DATA, detail, False)
             return
         calls = self._calls
-        header = self.packer.pack((REQUEST, call_id, ctx_id, proc.opnum, len(payload)))
+        header = packer.pack((REQUEST, call_id, ctx_id, proc.opnum, len(payload)))
         # A lone call (nothing else in flight, and the last input finished at most one call)
-        # goes out at once, saving an event-loop pass; requests made while others are in
-        # flight, or after a burst of replies woke many callers, are coalesced into one write
-        # per pass.
-        if not calls and self._finished_in_batch <= 1 and self.write_now(header, payload):
+        # goes out at once (write_now, inline), saving an event-loop pass; requests made
+        # while others are in flight, or after a burst of replies woke many callers, are
+        # coalesced into one write per pass.
+        if not calls and self._batch <= 1 and not self._wbuf and not self._receiving:
             calls[call_id] = call
+            transport.write(header + payload)
             return
         calls[call_id] = call
         self._unflushed.append(call_id)
@@ -177,14 +182,13 @@ class ClientConnection(FramedProtocol):
             with contextlib.suppress(RuntimeError):  # the loop is closed
                 self.loop.call_soon_threadsafe(timer.cancel)
 
-    def expire(self, call_id: int, call: PendingCall, timeout: float) -> None:
+    def expire(self, call_id: int, call: PendingCall | asyncio.Future[Any], timeout: float) -> None:
         """A call's timeout ran out: cancel it abortively, 1818 (loop thread)."""
-        if call.is_pending():
-            call.fail(RPC_S_CALL_CANCELLED, f"no reply within the call timeout of {timeout} s")
-            self._cancel(call_id, True)
-
-    def flushed(self) -> None:
-        self._unflushed.clear()
+        if call.done() if isinstance(call, _Future) else not call.is_pending():
+            return
+        detail = f"no reply within the call timeout of {timeout} s"
+        _fail(call, RPC_S_CALL_CANCELLED, detail, False)
+        self._cancel(call_id, True)
 
     # -- incoming -----------------------------------------------------------------------------
 
@@ -196,9 +200,9 @@ class ClientConnection(FramedProtocol):
             if not is_uint(code, MAX_CODE) or code == 0:
                 raise ProtocolError(f"bad FAULT code {code!r}")
             if call is not None:
-                self._finished_in_batch += 1
+                self._batch += 1
                 detail = header[3] if len(header) > 3 and type(header[3]) is str else None
-                call.fail(code, detail, True)
+                _fail(call, code, detail, True)
         elif kind in (BIND_ACK, BIND_NAK):
             fut = self._binds.pop(header[1], None)
             if fut is None:
@@ -211,24 +215,25 @@ class ClientConnection(FramedProtocol):
         else:
             raise ProtocolError(f"unexpected {KIND_NAMES[kind]} from a server")
 
-    def data_received(self, data: bytes) -> None:
-        self._finished_in_batch = 0
-        super().data_received(data)
-
     def on_payload(self, header: list[Any], payload: bytes) -> None:
         if header[0] != RESPONSE:
             raise ProtocolError("unexpected REQUEST from a server")
         call = self._calls.pop(header[1], None)
         if call is not None:
-            self._finished_in_batch += 1
-            call.resolve(payload)
+            self._batch += 1
+            if isinstance(call, _Future):  # AsyncClient._call decodes it
+                if not call.done():
+                    call.set_result(payload)
+            else:
+                call.resolve(payload)
 
     def on_oversize(self, header: list[Any], size: int) -> None:
         if header[0] != RESPONSE:
             raise ProtocolError("unexpected REQUEST from a server")
         call = self._calls.pop(header[1], None)
         if call is not None:
-            call.fail(RPC_X_BAD_STUB_DATA, f"a reply of {size} bytes is over the client's limit")
+            detail = f"a reply of {size} bytes is over the client's limit"
+            _fail(call, RPC_X_BAD_STUB_DATA, detail, False)
 
     def connection_lost(self, exc: Exception | None) -> None:
         unsent = set(self._unflushed)
@@ -236,7 +241,12 @@ class ClientConnection(FramedProtocol):
         calls, self._calls = self._calls, {}
         reason = f"{self.binding}: connection lost" + (f" ({exc})" if exc else "")
         for call_id, call in calls.items():
-            call.fail(RPC_S_CALL_FAILED_DNE if call_id in unsent else RPC_S_CALL_FAILED, reason)
+            _fail(
+                call,
+                RPC_S_CALL_FAILED_DNE if call_id in unsent else RPC_S_CALL_FAILED,
+                reason,
+                False,
+            )
         binds, self._binds = self._binds, {}
         for fut in binds.values():
             if not fut.done():
@@ -356,22 +366,30 @@ class AsyncClient:
     ) -> R:
         """One call: send the request, await the reply. Cancelling the awaiting task cancels
         the call abortively (the server is told), as does running out of ``timeout`` seconds
-        (default: ``call_timeout``), which fails the call with 1818."""
+        (default: ``call_timeout``), which fails the call with 1818.
+
+        The connection hands the reply's payload (or a ``CallFailed``) to a bare future; it is
+        decoded here, in the caller's task, so a call costs one frame, one future, no record.
+        """
         conn = self._conn
         if timeout is None:
             timeout = self.call_timeout
         if threading.get_ident() != conn.thread_id:  # awaited on another loop: hop over
             coro = self._call(proc, args, timeout)
             return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, conn.loop))
-        fut: asyncio.Future[R] = conn.loop.create_future()
+        fut: asyncio.Future[bytes] = conn.loop.create_future()
         call_id = next(conn.ids)
-        call = FutureCall(fut, proc)
-        conn.request(self._ctx, proc, args, call, call_id)
+        conn.request(self._ctx, proc, args, fut, call_id)
         timer = None
         if timeout is not None and not fut.done():
-            timer = conn.loop.call_later(timeout, conn.expire, call_id, call, timeout)
+            timer = conn.loop.call_later(timeout, conn.expire, call_id, fut, timeout)
         try:
-            return await fut
+            payload = await fut
+        except CallFailed as exc:
+            code, value, detail = failure_outcome(proc, exc.code, exc.detail, exc.fault)
+            if code:
+                raise RpcError(code, detail) from None
+            return cast(R, value)
         except asyncio.CancelledError:
             if call_id in conn._calls:
                 conn._cancel(call_id, True)
@@ -379,6 +397,13 @@ class AsyncClient:
         finally:
             if timer is not None:
                 timer.cancel()
+        try:
+            return proc.decode_out(unpack_payload(payload))
+        except RpcError as exc:
+            raise RpcError(exc.code, exc.detail) from None
+        except Exception as exc:  # a decoder that did not expect this data
+            detail = f"{proc.name}: {type(exc).__name__}: {exc}"
+            raise RpcError(RPC_X_BAD_STUB_DATA, detail) from None
 
     def _start(
         self, proc: Procedure[R], args: list[object], timeout: float | None = None

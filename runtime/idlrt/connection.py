@@ -55,6 +55,10 @@ class FramedProtocol(asyncio.Protocol):
         self._payload_size = 0
         self._skip = 0  # bytes of a refused payload still to be discarded
         self._wbuf: list[bytes] = []
+        self._unflushed: list[int] = []  # client: ids of requests still in our write buffer
+        self._batch = 0  # client: calls the current (or last) data_received finished
+        # on_payload: whether its message is the last one of what was received so far
+        self._last = False
         # True while data_received runs: what it queues is flushed when it returns, in one
         # write and without an extra event-loop pass
         self._receiving = False
@@ -80,7 +84,8 @@ class FramedProtocol(asyncio.Protocol):
             if buf:
                 self._flush()
             self.transport.write(header + payload)
-            self.flushed()
+            if self._unflushed:
+                self._unflushed.clear()
             return
         buf.append(header)
         buf.append(payload)
@@ -106,10 +111,8 @@ class FramedProtocol(asyncio.Protocol):
         transport = self.transport
         if transport is not None and not self.closed:
             transport.write(data)
-            self.flushed()
-
-    def flushed(self) -> None:
-        """Called after queued frames were handed to the transport."""
+            if self._unflushed:
+                self._unflushed.clear()
 
     # -- connection events --------------------------------------------------------------------
 
@@ -153,8 +156,18 @@ class FramedProtocol(asyncio.Protocol):
         if self.closed:
             return
         self._receiving = True
+        self._batch = 0
         try:
-            self._receive(data)
+            n = len(data)
+            if n <= FEED_CHUNK and not self._skip:  # the common case: one small chunk
+                try:
+                    self._unpacker.feed(data)
+                except BufferFull:
+                    raise ProtocolError("message too large") from None
+                self._fed += n
+                self._drain()
+            else:
+                self._receive(data)
         except ProtocolError as exc:
             self.protocol_error(str(exc))
         except Exception:  # a bug in a message handler must not reach the event loop
@@ -162,19 +175,19 @@ class FramedProtocol(asyncio.Protocol):
             self.abort()
         finally:
             self._receiving = False
-        if self._wbuf:  # replies (or requests) produced while handling this input
-            self._flush()
+        buf = self._wbuf
+        if buf:  # replies (or requests) produced while handling this input: _flush(), inline
+            out = buf[0] if len(buf) == 1 else b"".join(buf)
+            buf.clear()
+            transport = self.transport
+            if transport is not None and not self.closed:
+                transport.write(out)
+                if self._unflushed:
+                    self._unflushed.clear()
 
     def _receive(self, data: bytes) -> None:
+        """Feed a big chunk (or one that ends a payload being skipped) piece by piece."""
         n = len(data)
-        if n <= FEED_CHUNK and not self._skip:  # the common case: one small chunk
-            try:
-                self._unpacker.feed(data)
-            except BufferFull:
-                raise ProtocolError("message too large") from None
-            self._fed += n
-            self._drain()
-            return
         view = memoryview(data) if n > FEED_CHUNK else data
         pos = 0
         while pos < n:
@@ -255,8 +268,9 @@ class FramedProtocol(asyncio.Protocol):
                 return
             # the payload is here already: take it in the same step as its header
             pos = end + size
+            last = self._last = pos == self._fed
             self.on_payload(obj, unpacker.read_bytes(size))
-            if self.closed:
+            if last or self.closed:  # nothing more is buffered: spare the Unpacker a try
                 return
 
     def on_message(self, header: list[Any]) -> None:

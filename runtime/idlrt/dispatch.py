@@ -14,7 +14,7 @@ from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
 from .binding import LOCAL
-from .connection import FramedProtocol, ProtocolError
+from .connection import BIG_FRAME, FramedProtocol, ProtocolError
 from .ctxhandle import Changes, ContextTable, scope
 from .errors import RpcError
 from .handle import _CANCELLED, _DISCONNECTED, _GONE, AsyncHandle, CallRecord, current_call
@@ -207,11 +207,6 @@ class ServerConnection(FramedProtocol):
         else:
             raise ProtocolError(f"unexpected {KIND_NAMES[kind]} (a client sends BIND/CANCEL)")
 
-    def on_payload(self, header: list[Any], payload: bytes) -> None:
-        if header[0] != REQUEST:
-            raise ProtocolError("unexpected RESPONSE from a client")
-        self._dispatch(header, payload)
-
     def on_oversize(self, header: list[Any], size: int) -> None:
         if header[0] != REQUEST:
             raise ProtocolError("unexpected RESPONSE from a client")
@@ -270,7 +265,10 @@ class ServerConnection(FramedProtocol):
 
     # -- dispatch -----------------------------------------------------------------------------
 
-    def _dispatch(self, h: list[Any], payload: bytes) -> None:
+    def on_payload(self, h: list[Any], payload: bytes) -> None:
+        """A REQUEST: check it, in the order docs/protocol.md gives, and start its routine."""
+        if h[0] != REQUEST:
+            raise ProtocolError("unexpected RESPONSE from a client")
         call_id: int = h[1]  # checked by the framing layer
         ctx_id, opnum = h[2], h[3]
         server = self.server
@@ -294,6 +292,60 @@ class ServerConnection(FramedProtocol):
             )
             return
         op = ops[opnum]
+        if not op.fast:
+            self._dispatch(op, reg, call_id, payload)
+            return
+        # The short path (``Op.fast``): an inline routine without security callback, context
+        # handles or ``handle_t`` parameters: _dispatch, _start_coroutine and _finished in one.
+        proc = op.proc
+        try:
+            args: Any = proc.decode_in(unpack_payload(payload))
+        except RpcError as exc:
+            self._fault(call_id, exc.code, exc.detail)
+            return
+        except Exception:  # a decoder surprised by the data: the client's problem, not ours
+            log.debug("idlrt: decoding the arguments of %s failed", proc.name, exc_info=True)
+            self._fault(call_id, RPC_X_BAD_STUB_DATA, f"{proc.name}: undecodable arguments")
+            return
+        server.in_progress += 1  # server.call_started(), inline
+        server.calls_total += 1
+        rec = CallRecord(self, call_id, op)
+        calls = self._calls
+        calls[call_id] = rec
+        try:
+            result = contextvars.copy_context().run(_run_inline, rec, args)
+        except Exception as exc:
+            self._finished(rec, *_failure(op, exc))
+            return
+        except asyncio.CancelledError:  # raised by the routine itself
+            log.error("idlrt: manager routine %s raised CancelledError", proc.name)
+            self._finished(rec, FAULT, RPC_S_CALL_FAILED, None, None)
+            return
+        packer = self.packer
+        try:
+            data = packer.pack(proc.encode_result(result))
+        except Exception:  # encode again the slow way, for its fault and its log message
+            self._finished(rec, *_encode_result(rec, result, packer))
+            return
+        if calls.get(call_id) is rec:
+            del calls[call_id]
+            header = packer.pack((RESPONSE, call_id, len(data)))
+            buf = self._wbuf
+            transport = self.transport
+            if self._last and not buf and transport is not None and not self.closed:
+                transport.write(header + data)  # the lone reply of this input leaves now
+            elif len(data) < BIG_FRAME and not self.closed:  # send2(), inline: we are receiving
+                buf.append(header)
+                buf.append(data)
+            else:
+                self.send2(header, data)
+        server.in_progress -= 1  # server.call_ended(), inline, once the reply is on its way
+        if server._idle is not None and not server.in_progress:
+            server._idle.set()
+
+    def _dispatch(self, op: Op, reg: Registration, call_id: int, payload: bytes) -> None:
+        """Start any other call: security callback, decoding, then the routine's own way."""
+        server = self.server
         proc = op.proc
         rec = (
             proc.handle_class(self, call_id, op) if proc.is_async else CallRecord(self, call_id, op)

@@ -30,7 +30,7 @@ class Registration:
 class Op:
     """One procedure of a registered manager, resolved once at ``register()``."""
 
-    __slots__ = ("ctx", "fn", "inline", "is_coro", "positions", "proc", "reg")
+    __slots__ = ("ctx", "fast", "fn", "inline", "is_coro", "positions", "proc", "reg")
 
     def __init__(
         self, proc: Procedure[Any], fn: Callable[..., Any], is_coro: bool, reg: Registration
@@ -44,6 +44,15 @@ class Op:
         # Before 3.12 (no eager tasks), an ``async def`` routine that cannot suspend is run to
         # its end where the request is dispatched, with no Task and no extra loop pass.
         self.inline = is_coro and sys.version_info < (3, 12) and never_suspends(fn)
+        # The plainest calls take dispatch's short path: an inline routine with no security
+        # callback, no context handles and no ``handle_t`` parameter to fill in.
+        self.fast = (
+            self.inline
+            and not proc.is_async
+            and not self.ctx
+            and not self.positions
+            and reg.security_callback is None
+        )
 
 
 # Opcodes through which a coroutine can give control back to the event loop.

@@ -182,3 +182,42 @@ def test_framing_in_random_reads_and_writes_at_the_end_of_data_received() -> Non
         assert len(transport.written) == 2
 
     asyncio.run(body())
+
+
+def test_fast_dispatch_and_general_dispatch_agree(caplog: pytest.LogCaptureFixture) -> None:
+    """``Op.fast`` calls (inline routine, no security callback, no handles) take dispatch's
+    short path; a security callback sends the same routine down the general one. Both give
+    the same results, faults and counts."""
+
+    async def outcomes(security: bool) -> list[object]:
+        impl = InlineImpl()
+        server = idlrt.Server()
+        server.register(impl, security_callback=(lambda ctx: True) if security else None)
+        (reg,) = server._registry.values()
+        add = reg.ops[0]
+        assert add.proc.name == "Add" and add.inline and add.fast is not security
+        got: list[object] = []
+        try:
+            binding = await server.listen("ncacn_ip_tcp:127.0.0.1[0]")
+            async with await CalcAsyncClient.connect(binding) as c:
+                for a in (1, -5, 7, 8, 2):
+                    try:
+                        got.append(await c.Add(a, 1))
+                    except idlrt.RpcError as exc:
+                        got.append((exc.code, exc.detail))
+                with pytest.raises(idlrt.RpcError) as err:
+                    await c._call(add.proc, [1, 2, 3])  # arguments that do not fit
+                got.append(err.value.code)
+                stats = server.stats()
+                got.append((stats.calls_in_progress, stats.calls_total))
+        finally:
+            await server.stop()
+        return got
+
+    with caplog.at_level(logging.ERROR, "idlrt"):
+        fast = run(lambda: outcomes(False))
+        general = run(lambda: outcomes(True))
+    assert fast == general
+    assert fast[:5] == [2, (5, "negative"), (1726, None), fast[3], 3]
+    assert isinstance(fast[3], tuple) and fast[3][0] == idlrt.status.RPC_X_BAD_STUB_DATA
+    assert fast[5] == idlrt.status.RPC_X_BAD_STUB_DATA and fast[6] == (0, 5)  # refused: uncounted

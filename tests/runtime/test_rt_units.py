@@ -197,7 +197,10 @@ def test_framing_rejects_bad_headers() -> None:
 
 def test_unpack_payload_limits() -> None:
     assert wire.unpack_payload(msgpack.packb([1, "a"])) == [1, "a"]
-    for bad in (b"\xdd\x00\xff\xff\xff", b"\x92\x01", b"\x01\x02", b"\xc1"):
+    # every length is bounded by the payload's size (maps by half of it): a lying header
+    # allocates nothing, whatever its kind
+    lying = (b"\xdd\x00\xff\xff\xff", b"\xdf\x00\x01\x00\x00", b"\xdb\x00\x01\x00\x00")
+    for bad in (*lying, b"\xc6\x00\x01\x00\x00", b"\x92\x01", b"\x01\x02", b"\xc1"):
         with pytest.raises(idlrt.RpcError) as err:
             wire.unpack_payload(bad)
         assert err.value.code == 1783

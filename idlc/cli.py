@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-import argparse
 import gc
 import sys
 from pathlib import Path
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
+
+if TYPE_CHECKING:
+    import argparse
 
 USAGE = (
     "idlc FILE.idl... [-o OUTDIR] [-I DIR]... [-D NAME[=VALUE]]... "
@@ -15,14 +19,15 @@ USAGE = (
 )
 
 
-class _ArgumentParser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        sys.stderr.write(f"idlc: error: {message}\n")
-        raise SystemExit(1)
-
-
 def _arg_parser() -> argparse.ArgumentParser:
+    import argparse
+
+    class _ArgumentParser(argparse.ArgumentParser):
+        def error(self, message: str) -> None:  # type: ignore[override]
+            self.print_usage(sys.stderr)
+            sys.stderr.write(f"idlc: error: {message}\n")
+            raise SystemExit(1)
+
     p = _ArgumentParser(prog="idlc", usage=USAGE, description="MIDL-style IDL compiler")
     p.add_argument("files", nargs="*", metavar="FILE.idl")
     p.add_argument("-o", dest="outdir", default=".", metavar="OUTDIR")
@@ -35,6 +40,61 @@ def _arg_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="store_true")
     p.add_argument("--dump-ir", action="store_true")
     return p
+
+
+_VALUED = {"-o": "outdir", "-I": "include", "-D": "define", "--acf": "acf"}
+_FLAGS = {"--no-acf": "no_acf", "--check": "check", "--version": "version", "--dump-ir": "dump_ir"}
+
+
+def _plain_args(argv: list[str]) -> SimpleNamespace | None:
+    """What argparse makes of a command line in the plain spellings (each option whole, its
+    value a separate word not starting with ``-``, the files in one run), without importing
+    argparse (a tenth of a small file's start-up); None for anything else, which argparse then
+    parses, explains or rejects."""
+    values: dict[str, Any] = {
+        "files": [],
+        "outdir": ".",
+        "include": [],
+        "define": [],
+        "acf": None,
+        "no_acf": False,
+        "check": False,
+        "version": False,
+        "dump_ir": False,
+    }
+    files_state = 0  # 0: none yet, 1: in the run of files, 2: the run is over
+    i = 0
+    while i < len(argv):
+        word = argv[i]
+        if word in _VALUED or word in _FLAGS:
+            if files_state == 1:
+                files_state = 2
+            if word in _FLAGS:
+                values[_FLAGS[word]] = True
+                i += 1
+                continue
+            if i + 1 == len(argv) or argv[i + 1][:1] in ("-", ""):
+                return None
+            dest = _VALUED[word]
+            if dest in ("include", "define"):
+                values[dest].append(argv[i + 1])
+            else:
+                values[dest] = argv[i + 1]
+            i += 2
+            continue
+        if word[:1] in ("-", "") or files_state == 2:
+            return None
+        files_state = 1
+        values["files"].append(word)
+        i += 1
+    if values["acf"] is not None and values["no_acf"]:
+        return None  # argparse's "not allowed with" error
+    return SimpleNamespace(**values)
+
+
+def _parse_args(argv: list[str]) -> Any:
+    plain = _plain_args(argv)
+    return plain if plain is not None else _arg_parser().parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -64,7 +124,7 @@ def _run(argv: list[str] | None) -> int:
 
 
 def _main(argv: list[str]) -> int:
-    args = _arg_parser().parse_args(argv)
+    args = _parse_args(argv)
     if args.version:
         print(f"idlc {__version__}")
         return 0

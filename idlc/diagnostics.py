@@ -8,13 +8,12 @@ from pathlib import Path
 from typing import Literal, TextIO
 
 from . import textlinks
-from .ir import Span
+from .ir import Node, Span
 
 Severity = Literal["error", "warning", "note"]
 
 
-@dataclass(frozen=True, slots=True)
-class Diagnostic:
+class Diagnostic(Node):
     severity: Severity
     message: str
     span: Span | None = None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import keyword
 import re
 from collections.abc import Iterable
@@ -186,7 +185,7 @@ class FrontEnd:
 
     def _replay(self, diagnostics: Iterable[Diagnostic], chain: tuple[ir.Span, ...]) -> None:
         for d in diagnostics:
-            self.sink.add(dataclasses.replace(d, imported_from=d.imported_from + chain))
+            self.sink.add(ir.replace(d, imported_from=d.imported_from + chain))
 
     def _resolve_import(self, name: str, folder: Path, shown: Path) -> tuple[Path, str] | None:
         """The resolved path of an import and how to show it (the importer's folder first)."""

@@ -41,10 +41,14 @@ class _NodeMeta(type):
             if f in ns:
                 value = ns.pop(f)
                 if isinstance(value, _Field):
+                    if value.default_factory is not dataclasses.MISSING:
+                        raise TypeError(f"{name}.{f}: no default_factory for nodes")
                     if not value.compare:
                         uncompared.add(f)
                     if not value.repr:
                         unshown.add(f)
+                    if value.default is dataclasses.MISSING:
+                        continue
                     value = value.default
                 defaults[f] = value
         ns["__slots__"] = fields

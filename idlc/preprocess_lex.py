@@ -9,11 +9,12 @@ run precomputed so that a run that mentions no macro can be copied to the output
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
-from dataclasses import dataclass, field
 
 from . import textlinks
+from .ir import Node
 
 # Decoding: UTF-8 with U+FFFD for invalid bytes, the same as ``DiagnosticSink``'s line reader, so
 # a caret rendered under a source line lines up with the column we report.
@@ -30,8 +31,7 @@ _DIRECTIVE_NAME = re.compile(r"[ \t\f\v]*#[ \t\f\v]*(\w*)[ \t\f\v]*")
 EMPTY: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True, slots=True)
-class Directive:
+class Directive(Node):
     """One preprocessing directive; positions are 0-based within the file."""
 
     line: int  # first physical line
@@ -43,8 +43,7 @@ class Directive:
     rest_col: int  # column of ``rest`` on the first line (approximate after a splice)
 
 
-@dataclass(frozen=True, slots=True)
-class TextRun:
+class TextRun(Node):
     """Consecutive non-directive lines ``[start, end)``."""
 
     start: int
@@ -53,15 +52,14 @@ class TextRun:
     splices: bool  # some line ends with a backslash
 
 
-@dataclass(frozen=True, slots=True)
-class SourceFile:
+class SourceFile(Node):
     name: str
     lines: tuple[str, ...]  # physical lines, comments blanked, no newline characters
     items: tuple[Directive | TextRun, ...]
     unterminated_comment: tuple[int, int] | None  # (line, col) of a ``/*`` never closed
     guard: str | None  # the macro of an include guard wrapping the whole file
     # Parsed ``#define``s by (line, reported file, line offset), filled in by the driver.
-    memo: dict[tuple[int, str, int], object] = field(default_factory=dict, compare=False)
+    memo: dict[tuple[int, str, int], object] = dataclasses.field(compare=False, repr=False)
 
 
 def decode(data: bytes) -> str:
@@ -99,7 +97,7 @@ def split_source(name: str, text: str) -> SourceFile:
         text = text[:-1]
     lines = tuple(text.split("\n"))
     items = _group(lines)
-    return SourceFile(name, lines, items, unterminated, _find_guard(lines, items))
+    return SourceFile(name, lines, items, unterminated, _find_guard(lines, items), {})
 
 
 def ends_with_splice(line: str) -> bool:

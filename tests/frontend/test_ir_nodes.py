@@ -98,3 +98,19 @@ def test_properties_still_work() -> None:
     assert (LONG.low, LONG.high) == (-(2**31), 2**31 - 1)
     assert ir.Param("class", ir.Direction.IN, LONG).py_name == "class_"
     assert ir.CharType(True).name == "wchar_t"
+
+
+def test_a_field_spec_without_default_is_required_and_factories_are_refused() -> None:
+    class Kept(ir.Node):
+        name: str
+        memo: dict[str, int] = dataclasses.field(compare=False, repr=False)
+
+    memo: dict[str, int] = {}
+    k = Kept("a", memo)
+    assert k.memo is memo and k == Kept("a", {"x": 1}) and repr(k).endswith(".Kept(name='a')")
+    with pytest.raises(TypeError):
+        Kept("a")  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="default_factory"):
+
+        class Bad(ir.Node):
+            memo: dict[str, int] = dataclasses.field(default_factory=dict)

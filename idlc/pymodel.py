@@ -341,7 +341,10 @@ def _procedure(
         f"method={py_str(proc.py_name)}",
         f"decode_out={prefix}_cout",
         f"decode_in={prefix}_sin",
-        f"encode_result={prefix}_sres",
+        # a lone return value: _sres would only forward to _sout, one call more per reply
+        f"encode_result={prefix}_sout"
+        if len(results) == 1 and proc.has_retval
+        else f"encode_result={prefix}_sres",
     ]
     if handle_class:
         spec_items.append(f"handle_class={handle_class}")

@@ -355,7 +355,7 @@ _AsyncRPC_Submit = idlrt.Procedure(
     method="Submit",
     decode_out=_AsyncRPC_Submit_cout,
     decode_in=_AsyncRPC_Submit_sin,
-    encode_result=_AsyncRPC_Submit_sres,
+    encode_result=_AsyncRPC_Submit_sout,
     context_handles=True,
 )
 

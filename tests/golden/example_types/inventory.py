@@ -388,7 +388,7 @@ _Inventory_Put = idlrt.Procedure(
     method="Put",
     decode_out=_Inventory_Put_cout,
     decode_in=_Inventory_Put_sin,
-    encode_result=_Inventory_Put_sres,
+    encode_result=_Inventory_Put_sout,
 )
 
 

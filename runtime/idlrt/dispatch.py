@@ -80,16 +80,20 @@ def _peer_credentials(transport: Any) -> PeerCredentials | None:
     return PeerCredentials(pid, uid, gid)
 
 
-def _run_inline(rec: CallRecord, args: Any) -> object:
+def _run_inline(rec: CallRecord, fn: Any, args: Any) -> object:
     """Run the coroutine of a routine that never suspends (``Op.inline``) to its end."""
-    current_call.set(rec)  # in the caller's fresh context
-    coro = rec._op.fn(*args)
+    _set_current_call(rec)  # in the caller's fresh context
+    coro = fn(*args)
     try:
         coro.send(None)
     except StopIteration as stop:
         return stop.value
     coro.close()  # unreachable for such a routine; never leave a coroutine half run
     raise RuntimeError(f"{rec._op.proc.name}: the routine suspended")
+
+
+_set_current_call = current_call.set
+_copy_context = contextvars.copy_context
 
 
 def _failure(op: Op, exc: Exception) -> Outcome:
@@ -313,7 +317,7 @@ class ServerConnection(FramedProtocol):
         calls = self._calls
         calls[call_id] = rec
         try:
-            result = contextvars.copy_context().run(_run_inline, rec, args)
+            result = _copy_context().run(_run_inline, rec, op.fn, args)
         except Exception as exc:
             self._finished(rec, *_failure(op, exc))
             return
@@ -429,7 +433,7 @@ class ServerConnection(FramedProtocol):
         op = rec._op
         if op.inline:  # cannot suspend: run it now, in a context of its own, as a task would
             try:
-                result = contextvars.copy_context().run(_run_inline, rec, args)
+                result = _copy_context().run(_run_inline, rec, op.fn, args)
             except Exception as exc:
                 self._finished(rec, *_failure(op, exc))
             except asyncio.CancelledError:  # raised by the routine itself

@@ -102,6 +102,7 @@ class Marshaller:
     """Generates marshalling code for the types of one program, seen from one module."""
 
     __slots__ = (
+        "_annotations",
         "_counter",
         "_decls",
         "_resolved",
@@ -123,6 +124,7 @@ class Marshaller:
         self._counter = 0
         self._decls: dict[tuple[str, str], ir.Decl] = {}
         self._resolved: dict[ir.TypeRef, ir.Type | ir.Decl] = {}
+        self._annotations: dict[tuple[ir.Type, bool], str] = {}
 
     # -- names -------------------------------------------------------------------------------
 
@@ -174,8 +176,22 @@ class Marshaller:
 
     # -- Python annotations --------------------------------------------------------------------
 
+    def alias_modules(self, aliases: dict[str, str]) -> None:
+        """Name the other modules this one refers to (module name -> local alias), before any
+        annotation is asked for: annotations are kept once made."""
+        self.module_aliases.update(aliases)
+        self._annotations.clear()
+
     def py_type(self, t: ir.Type, *, server: bool = False) -> str:
         """The annotation of a value of ``t``; context handles differ on the ``server`` side."""
+        # A large program asks again and again for the annotations of a few thousand types.
+        key = (t, server)
+        hit = self._annotations.get(key)
+        if hit is None:
+            hit = self._annotations[key] = self._py_type(t, server)
+        return hit
+
+    def _py_type(self, t: ir.Type, server: bool) -> str:
         if self.is_context_handle(t):
             return "object" if server else "idlrt.ContextHandle | None"
         match t:

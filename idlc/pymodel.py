@@ -87,7 +87,7 @@ def build(program: ir.Program, *, version: str) -> ModuleView:
     """The view of ``program.root``."""
     module = program.module(program.root)
     m = Marshaller(program, module.name)
-    m.module_aliases.update({name: f"_m_{name}" for name in _referenced(m, module)})
+    m.alias_modules({name: f"_m_{name}" for name in _referenced(m, module)})
     constants: list[ConstView] = []
     enums: list[EnumView] = []
     records: list[RecordView] = []

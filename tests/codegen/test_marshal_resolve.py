@@ -33,3 +33,20 @@ def test_resolve_is_the_walk_and_is_kept() -> None:
     pointer = ir.PointerType(ir.TypeRef("A", "m"), "ref")
     assert m.resolve(pointer) is pointer  # not a reference: as it is, never stored
     assert set(m._resolved) == {ir.TypeRef(n, "m") for n in ("A", "B", "S", "Loop1", "Loop2")}
+
+
+def test_annotations_are_kept_and_forgotten_when_modules_are_aliased() -> None:
+    other = ir.Module("o", "o.idl", (), (ir.Typedef("T", LONG),), ())
+    m = Marshaller(ir.Program((other, *program().modules), "m"), "m")
+    types: list[ir.Type] = [
+        ir.TypeRef("A", "m"),
+        ir.PointerType(ir.TypeRef("S", "m"), "unique"),
+        ir.ArrayType(ir.PointerType(LONG, "ref")),
+    ]
+    for t in types:
+        for server in (False, True):
+            assert m.py_type(t, server=server) == m._py_type(t, server)
+            assert m.py_type(t, server=server) == m._py_type(t, server)  # kept
+    m.alias_modules({"o": "_m_o"})
+    assert not m._annotations  # aliases change annotations: nothing kept from before
+    assert m.py_type(ir.TypeRef("T", "o")) == "_m_o.T"

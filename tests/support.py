@@ -10,6 +10,7 @@ from types import ModuleType
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"
 
+
 def compile_package(idl: Path, outdir: Path, *args: str) -> None:
     """Run ``idlc IDL -o OUTDIR ARGS...`` in-process; fail with its exit status otherwise."""
     from idlc.cli import main

@@ -87,6 +87,7 @@ class FileLowerer(ForwardTypes, ValueLowerer, RecordShaper, TypeShaper):
         self.future_types: set[str] = set()
         # the typedefs of this file by declared name, lowered on demand when used before them
         self.pending: dict[str, Pending] = {}
+        self.pending_consts: dict[str, Pending | ast.ConstDecl | ast.Declaration] = {}
         self._wellknown_depth = 0
         self.started: set[int] = set()
         self._defined: dict[int, ir.Type] = {}
@@ -140,7 +141,8 @@ class FileLowerer(ForwardTypes, ValueLowerer, RecordShaper, TypeShaper):
             if prev.interface:
                 self.sink.error(f"'{decl.name}' is already declared as an interface", decl.span)
                 return
-            if prev.decl == decl:
+            if prev.decl == decl and (prev.module == self.module or isinstance(decl, ir.Typedef)):
+                # (a struct, union or enum is referred to in this module already: declare it)
                 return
             if prev.decl is not None and _is_self_alias(decl, prev.module, prev.decl.name):
                 return

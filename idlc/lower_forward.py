@@ -84,6 +84,9 @@ class ForwardTypes:
     future_tags: dict[str, str]
     future_types: set[str]
     pending: dict[str, Pending]
+    # constants and enum members by name, with what declares them (a typedef's Pending, a
+    # `const` or a bare `enum` declaration), for constants used before they are declared
+    pending_consts: dict[str, Pending | ast.ConstDecl | ast.Declaration]
     _wellknown_depth: int
 
     # provided by FileLowerer
@@ -91,6 +94,12 @@ class ForwardTypes:
         raise NotImplementedError
 
     def typedef(self, item: ast.Typedef) -> None:
+        raise NotImplementedError
+
+    def declaration(self, item: ast.Declaration, interface: str | None) -> None:
+        raise NotImplementedError
+
+    def const(self, item: ast.ConstDecl) -> None:
         raise NotImplementedError
 
     def defined_name(self, spec: ast.TypeSpec, decls: tuple[ast.Declarator, ...]) -> str | None:
@@ -104,6 +113,8 @@ class ForwardTypes:
         ``struct _X *`` naming a struct defined further down becomes a TypeRef to the name that
         struct will be declared under; a typedef name is lowered when first used."""
         for item in items:
+            if isinstance(item, ast.ConstDecl) and item.declarator.name:
+                self.pending_consts.setdefault(item.declarator.name, item)
             if isinstance(item, ast.Typedef | ast.Declaration):
                 spec = item.type
                 if isinstance(item, ast.Typedef):
@@ -111,6 +122,10 @@ class ForwardTypes:
                         if d.name:
                             self.future_types.add(d.name)
                             self.pending.setdefault(d.name, Pending(item, pd, obj))
+                if isinstance(spec, ast.EnumSpec) and spec.members:
+                    owner = Pending(item, pd, obj) if isinstance(item, ast.Typedef) else item
+                    for m in spec.members:
+                        self.pending_consts.setdefault(m.name, owner)
                 if isinstance(spec, ast.StructSpec | ast.UnionSpec | ast.EnumSpec) and spec.tag:
                     body = spec.arms if isinstance(spec, ast.UnionSpec) else spec.members
                     if body is not None:
@@ -130,6 +145,18 @@ class ForwardTypes:
                 self.prepass(item.items, inner_pd, inner_obj)
             elif isinstance(item, ast.Container):
                 self.prepass(item.items or (), pd, obj)
+
+    def lower_pending_const(self, name: str) -> None:
+        """Lower the declaration of a constant this file declares further down, if any (a
+        type lowered on demand may need constants declared after its first use)."""
+        owner = self.pending_consts.pop(name, None)
+        if isinstance(owner, Pending):
+            if id(owner.item) not in self.started:
+                self._lower_in_context(owner)
+        elif isinstance(owner, ast.Declaration):
+            self.declaration(owner, None)
+        elif owner is not None:
+            self.const(owner)
 
     def lower_pending(self, name: str, span: ir.Span) -> TypeEntry | None:
         """Lower the typedef that declares ``name`` further down this file, or [MS-DTYP]'s
@@ -155,6 +182,11 @@ class ForwardTypes:
                 "that declares it (ms-dtyp.idl) to make this explicit",
                 span,
             )
+        self._lower_in_context(pending)
+        return self.lookup_type(name)
+
+    def _lower_in_context(self, pending: Pending) -> None:
+        """Lower a typedef in the pointer_default and kind of interface that declares it."""
         saved = (self.pointer_default, self.in_object, self.locals_)
         self.pointer_default, self.in_object, self.locals_ = (
             pending.pointer_default,
@@ -167,4 +199,3 @@ class ForwardTypes:
         finally:
             self._wellknown_depth -= pending.wellknown
             self.pointer_default, self.in_object, self.locals_ = saved
-        return self.lookup_type(name)

@@ -33,6 +33,8 @@ class ValueLowerer:
 
         def resolve(self, ref: ir.TypeRef) -> ir.Decl | None: ...
 
+        def lower_pending_const(self, name: str) -> None: ...
+
     def evaluate(self, e: ast.Expr) -> Value:
         lowered = fold(self.expr(e, None))
         if isinstance(lowered, ir.Literal_):
@@ -58,6 +60,9 @@ class ValueLowerer:
             if locals_ is not None and e.name in locals_:
                 return ir.Name(e.name)
             c = self.lookup_const(e.name)
+            if c is None:
+                self.lower_pending_const(e.name)
+                c = self.lookup_const(e.name)
             if c is not None:
                 return ir.Literal_(c[0])
             if e.name in ("TRUE", "FALSE", "NULL"):

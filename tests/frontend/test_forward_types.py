@@ -187,3 +187,34 @@ def test_every_ms_dtyp_definition_lowers_and_generates(tmp_path: Path) -> None:
     module = import_generated(out, "all")
     for n in ("NTSTATUS", "LUID", "RPC_UNICODE_STRING", "SECURITY_DESCRIPTOR", "S"):
         assert hasattr(module, n)
+
+
+def test_type_lowered_early_sees_constants_declared_before_its_definition(tmp_path: Path) -> None:
+    """oaut.idl's shape: `typedef [unique] S *PS;` first, then constants, then S using them."""
+    m, notes = compiled(
+        tmp_path,
+        "typedef [unique] S *PS;\nconst long N = 4;\ntypedef enum { K_A = 1, K_B } K;\n"
+        "typedef struct _S { long a[N]; short k; [switch_is(k & K_B)] union {"
+        " [case(K_A)] long x; [default]; } u; } S;\nvoid F([in] PS p);",
+    )
+    s = decl(m, "S")
+    assert isinstance(s, ir.Struct)
+    assert s.fields[0].type == ir.ArrayType(LONG, 4)
+    assert [d.name for d in m.decls].count("N") == 1
+    assert all("used before" in n for n in notes)
+
+
+def test_imported_record_declared_again_under_another_tag_is_local(tmp_path: Path) -> None:
+    """go-msrpc's objref.idl declares OBJREF_TYPE again, as ms-dcom.idl (imported) does."""
+    program, sink = compile_idl(
+        tmp_path,
+        'import "a.idl";\n' + HEADER + "interface I { typedef enum _K { K_A = 1 } K;"
+        " typedef struct _P { long v; } P; void F([in] K k, [in] P p); }\n",
+        a__idl="typedef enum tagK { K_A = 1 } K; typedef struct tagP { long v; } P;\n",
+    )
+    assert program is not None, messages(sink)
+    m = program.module(program.root)
+    assert isinstance(decl(m, "K"), ir.Enum_) and isinstance(decl(m, "P"), ir.Struct)
+    out = tmp_path / "gen_k"
+    compile_package(tmp_path / "t.idl", out, "--no-acf")
+    assert hasattr(import_generated(out, "t"), "K")

@@ -6,6 +6,7 @@ spelling, signatures, line wrapping and marshalling code are made here, once.
 
 from __future__ import annotations
 
+import re
 from pathlib import PurePath
 
 from . import ir
@@ -112,6 +113,7 @@ def build(program: ir.Program, *, version: str) -> ModuleView:
                 else:
                     aliases.append(view)
             codecs.append(tuple(functions))
+    aliases = _definition_order(aliases)
     generated = tuple(i for i in module.interfaces if i.generated)
     first = not (constants or enums or records or aliases or codecs)
     names = [p.name for i in generated for p in i.procedures]
@@ -398,3 +400,29 @@ def _sync_result_type(result_fields: tuple[tuple[str, str], ...]) -> str:
     if len(result_fields) == 1 and result_fields[0][0] == "retval":
         return result_fields[0][1]
     return f"tuple[{', '.join(t for _, t in result_fields)}]"
+
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _definition_order(aliases: list[AliasView]) -> list[AliasView]:
+    """Aliases are evaluated at import: each after the aliases its value names (a nested
+    union's alias may name a pointer typedef of its own struct). Stable where already right."""
+    by_name = {a.name: a for a in aliases}
+    out: list[AliasView] = []
+    done: set[str] = set()
+
+    def visit(a: AliasView, path: set[str]) -> None:
+        if a.name in done or a.name in path:
+            return
+        path.add(a.name)
+        for word in _WORD.findall(a.value):
+            dep = by_name.get(word)
+            if dep is not None and dep is not a:
+                visit(dep, path)
+        done.add(a.name)
+        out.append(a)
+
+    for a in aliases:
+        visit(a, set())
+    return out

@@ -218,3 +218,15 @@ def test_imported_record_declared_again_under_another_tag_is_local(tmp_path: Pat
     out = tmp_path / "gen_k"
     compile_package(tmp_path / "t.idl", out, "--no-acf")
     assert hasattr(import_generated(out, "t"), "K")
+
+
+def test_nested_union_alias_naming_its_structs_pointer_typedef_imports(tmp_path: Path) -> None:
+    """oaut.idl's VARIANT: a union arm points back at the struct through a later typedef."""
+    (tmp_path / "v.idl").write_text(
+        "typedef struct _wireV { unsigned short vt;"
+        " [switch_type(unsigned short), switch_is(vt)] union { [case(1)] long l;"
+        " [case(2)] V *pv; } u; } _V, *V;\n" + HEADER + "interface I { void F([in] V p); }\n"
+    )
+    out = tmp_path / "gen_v"
+    compile_package(tmp_path / "v.idl", out, "--no-acf")
+    assert hasattr(import_generated(out, "v"), "V")

@@ -14,7 +14,7 @@ from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
 from .binding import LOCAL
-from .connection import BIG_FRAME, FramedProtocol, ProtocolError
+from .connection import BIG_FRAME, FLUSH_AT, FramedProtocol, ProtocolError
 from .ctxhandle import Changes, ContextTable, scope
 from .errors import RpcError
 from .handle import _CANCELLED, _DISCONNECTED, _GONE, AsyncHandle, CallRecord, current_call
@@ -341,6 +341,8 @@ class ServerConnection(FramedProtocol):
             elif len(data) < BIG_FRAME and not self.closed:  # send2(), inline: we are receiving
                 buf.append(header)
                 buf.append(data)
+                if len(buf) >= FLUSH_AT:  # send2()'s early write
+                    self._flush()
             else:
                 self.send2(header, data)
         server.in_progress -= 1  # server.call_ended(), inline, once the reply is on its way

@@ -16,7 +16,7 @@ from rt_helpers import Impl, run, serving
 from test_rt_units import _framed, _Recorder, _Transport
 
 import idlrt
-from idlrt.connection import BIG_FRAME
+from idlrt.connection import BIG_FRAME, FLUSH_AT
 from idlrt.registry import never_suspends
 
 SEEN: contextvars.ContextVar[int] = contextvars.ContextVar("SEEN", default=0)
@@ -221,3 +221,36 @@ def test_fast_dispatch_and_general_dispatch_agree(caplog: pytest.LogCaptureFixtu
     assert fast[:5] == [2, (5, "negative"), (1726, None), fast[3], 3]
     assert isinstance(fast[3], tuple) and fast[3][0] == idlrt.status.RPC_X_BAD_STUB_DATA
     assert fast[5] == idlrt.status.RPC_X_BAD_STUB_DATA and fast[6] == (0, 5)  # refused: uncounted
+
+
+def test_a_long_batch_leaves_in_pieces_while_it_is_built() -> None:
+    """The peer gets the first FLUSH_AT pieces of a long batch before the rest is made."""
+
+    async def body() -> None:
+        loop = asyncio.get_running_loop()
+        proto = _Replier(loop, 1 << 20)
+        transport = _Transport()
+        proto.connection_made(transport)
+        written_when_handled: list[int] = []
+        handle = proto.on_payload
+
+        def watching(header: list[Any], payload: bytes) -> None:
+            written_when_handled.append(len(b"".join(transport.written)))
+            handle(header, payload)
+
+        proto.on_payload = watching  # type: ignore[method-assign]
+        n = 2 * FLUSH_AT + 10
+        proto.data_received(b"".join(_framed([3, i, 0, 0], [i]) for i in range(n)))
+        # one reply per frame: pieces of FLUSH_AT, and the rest when data_received returns
+        assert [len(w) for w in transport.written] == [FLUSH_AT, FLUSH_AT, 10]
+        assert written_when_handled[FLUSH_AT] == FLUSH_AT  # written before frame 65 was read
+        assert not proto._wbuf
+        # outside data_received the same: pieces at once, the rest at the end of the pass
+        transport.written.clear()
+        for _ in range(FLUSH_AT // 2 + 3):  # a frame is two pieces here
+            proto.send2(b"h", b"p")
+        assert transport.written == [b"hp" * (FLUSH_AT // 2)]
+        await asyncio.sleep(0)
+        assert transport.written[1:] == [b"hp" * 3] and not proto._wbuf
+
+    asyncio.run(body())

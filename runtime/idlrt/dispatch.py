@@ -18,7 +18,7 @@ from .connection import BIG_FRAME, FLUSH_AT, FramedProtocol, ProtocolError
 from .ctxhandle import Changes, ContextTable, scope
 from .errors import RpcError
 from .handle import _CANCELLED, _DISCONNECTED, _GONE, AsyncHandle, CallRecord, current_call
-from .model import CallContext, PeerCredentials
+from .model import CallContext, PeerCredentials, Procedure
 from .registry import Op, Registration
 from .status import (
     RPC_S_ACCESS_DENIED,
@@ -304,12 +304,8 @@ class ServerConnection(FramedProtocol):
         proc = op.proc
         try:
             args: Any = proc.decode_in(unpack_payload(payload))
-        except RpcError as exc:
-            self._fault(call_id, exc.code, exc.detail)
-            return
-        except Exception:  # a decoder surprised by the data: the client's problem, not ours
-            log.debug("idlrt: decoding the arguments of %s failed", proc.name, exc_info=True)
-            self._fault(call_id, RPC_X_BAD_STUB_DATA, f"{proc.name}: undecodable arguments")
+        except Exception as exc:
+            self._undecodable(call_id, proc, exc)
             return
         server.in_progress += 1  # server.call_started(), inline
         server.calls_total += 1
@@ -349,6 +345,15 @@ class ServerConnection(FramedProtocol):
         if server._idle is not None and not server.in_progress:
             server._idle.set()
 
+    def _undecodable(self, call_id: int, proc: Procedure[Any], exc: Exception) -> None:
+        """Fault a call whose arguments did not decode: with the stub's own status, or as bad
+        stub data when a decoder was surprised by the data (the client's problem, not ours)."""
+        if isinstance(exc, RpcError):
+            self._fault(call_id, exc.code, exc.detail)
+            return
+        log.debug("idlrt: decoding the arguments of %s failed", proc.name, exc_info=exc)
+        self._fault(call_id, RPC_X_BAD_STUB_DATA, f"{proc.name}: undecodable arguments")
+
     def _dispatch(self, op: Op, reg: Registration, call_id: int, payload: bytes) -> None:
         """Start any other call: security callback, decoding, then the routine's own way."""
         server = self.server
@@ -372,12 +377,8 @@ class ServerConnection(FramedProtocol):
             tls.call = rec  # for the context-handle decoders
         try:
             args: Any = proc.decode_in(unpack_payload(payload))
-        except RpcError as exc:
-            self._fault(call_id, exc.code, exc.detail)
-            return
-        except Exception:  # a decoder surprised by the data: the client's problem, not ours
-            log.debug("idlrt: decoding the arguments of %s failed", proc.name, exc_info=True)
-            self._fault(call_id, RPC_X_BAD_STUB_DATA, f"{proc.name}: undecodable arguments")
+        except Exception as exc:
+            self._undecodable(call_id, proc, exc)
             return
         finally:
             if op.ctx:

@@ -151,6 +151,13 @@ class Marshaller:
                         self._decls.setdefault((module.name, d.name), d)
         return self._decls[(ref.module, ref.name)]
 
+    def find_decl(self, ref: ir.TypeRef) -> ir.Decl | None:
+        """The declaration ``ref`` names, or None when there is none."""
+        try:
+            return self.decl(ref)
+        except KeyError:
+            return None
+
     def resolve(self, t: ir.Type) -> ir.Type | ir.Decl:
         """Look through typedef chains to the declaration or type that decides the wire form."""
         if not isinstance(t, ir.TypeRef):

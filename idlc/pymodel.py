@@ -32,6 +32,7 @@ from .pytypes import (
     struct_codecs,
     union_codecs,
 )
+from .viewcache import cached, dependencies
 
 TUPLE_METHODS = frozenset(dir(tuple))
 
@@ -102,9 +103,9 @@ def build(program: ir.Program, *, version: str) -> ModuleView:
         elif isinstance(d, ir.Typedef):
             aliases.append(AliasView(ir.py_name(d.name), m.py_type(d.type)))
         elif isinstance(d, ir.Struct):
-            record, functions = struct_codecs(m, d)
+            record, codec = _struct(m, d)
             records.append(record)
-            codecs.append(tuple(functions))
+            codecs.append(codec)
         else:
             views, functions = union_codecs(m, d)
             for view in views:
@@ -145,6 +146,18 @@ def build(program: ir.Program, *, version: str) -> ModuleView:
         needs_idlrt=bool(interfaces) or picks_arms or _names_idlrt(aliases, records),
         needs_codec=bool(codecs) or has_procs,
     )
+
+
+def _struct(m: Marshaller, s: ir.Struct) -> tuple[RecordView, tuple[str, ...]]:
+    """The struct's dataclass and codecs, made once per equal struct in an equal setting."""
+
+    def make() -> tuple[RecordView, tuple[str, ...]]:
+        record, functions = struct_codecs(m, s)
+        return record, tuple(functions)
+
+    types = [f.type for f in s.fields]
+    key = ("struct", s, m.side, m.nullable, dependencies(m, types))
+    return cached(key, make)
 
 
 def _names_idlrt(aliases: list[AliasView], records: list[RecordView]) -> bool:
@@ -249,7 +262,16 @@ def _unique(name: str, taken: set[str]) -> str:
 def _procedure(
     m: Marshaller, iface: ir.Interface, proc: ir.Procedure, class_prefix: str
 ) -> ProcView:
-    prefix = f"_{iface.name}_{proc.name}"
+    """The procedure's view, made once per equal procedure in an equal setting."""
+    types = [proc.return_type, *(p.type for p in proc.params)]
+    key = ("procedure", iface.name, class_prefix, proc, dependencies(m, types))
+    return cached(key, lambda: _make_procedure(m, iface.name, proc, class_prefix))
+
+
+def _make_procedure(
+    m: Marshaller, iface_name: str, proc: ir.Procedure, class_prefix: str
+) -> ProcView:
+    prefix = f"_{iface_name}_{proc.name}"
     # Python names of the parameters, made unique against the ones we add (self, retval, handle).
     taken = {"self", "retval"} if proc.has_retval else {"self"}
     names = {p.name: _unique(p.py_name, taken) for p in proc.params}
@@ -385,7 +407,7 @@ def _procedure(
         manager_def=manager_def,
         manager_body=(
             "        raise idlrt.RpcError(idlrt.status.RPC_S_CANNOT_SUPPORT, "
-            + py_str(f"{iface.name}.{proc.name} is not implemented")
+            + py_str(f"{iface_name}.{proc.name} is not implemented")
             + ")",
         ),
         functions=tuple(functions),

@@ -69,6 +69,7 @@ def _union_lines(inner: str, arms: list[str], suffix: str = "") -> list[str]:
 
 # The characters that matter when scanning a line: brackets, and strings (with escapes).
 _SCAN = re.compile(r'\\.|["()\[\]{}]')
+_STRING = re.compile(r'"(?:\\.|[^"\\])*"')
 
 
 def _tokens(code: str) -> list[tuple[int, str]]:
@@ -121,18 +122,18 @@ def _top_level_split(body: str, sep: str) -> list[str]:
             depth -= 1
             if depth == 0:
                 nested.append((opened, i))
-    strings = [(m.start(), m.end() - 1) for m in re.finditer(r'"(?:\\.|[^"\\])*"', body)]
-    blocked = sorted(nested + strings)
+    # Mask those spans: no separator idlc splits at holds a quote or an opening bracket, so an
+    # occurrence left whole in the masked text is exactly one that starts outside them.
+    masked = body
+    for a, b in nested + [(m.start(), m.end() - 1) for m in _STRING.finditer(body)]:
+        masked = masked[:a] + "\0" * (b - a + 1) + masked[b + 1 :]
     parts: list[str] = []
-    last = 0
-    at = body.find(sep)
-    while at != -1:
-        if not any(a <= at <= b for a, b in blocked):
-            parts.append(body[last:at])
-            last = at + len(sep)
-        at = body.find(sep, at + len(sep) if last == at + len(sep) else at + 1)
-    parts.append(body[last:])
-    return [p.strip() for p in parts]
+    start = 0
+    for piece in masked.split(sep):
+        end = start + len(piece)
+        parts.append(body[start:end].strip())
+        start = end + len(sep)
+    return parts
 
 
 def fit_line(line: str, suffix: str = "") -> list[str]:

@@ -46,16 +46,17 @@ class ProcView(ir.Node):
     result_class_body: tuple[str, ...]  # the NamedTuple's field lines
     result_type: str  # what a call returns: the NamedTuple, the return value's type or None
     handle_class: str | None  # the AsyncHandle subclass of an [async] procedure
-    complete_def: tuple[str, ...]  # the typed complete() signature (class-body indentation)
+    # Blocks of code below are their lines joined, as the templates write them out.
+    complete_def: str  # the typed complete() signature (class-body indentation)
     complete_call: str
-    client_def: tuple[str, ...]  # blocking client method signature
-    async_client_def: tuple[str, ...]
-    client_body: tuple[str, ...]
-    async_client_body: tuple[str, ...]
-    manager_def: tuple[str, ...]
-    manager_body: tuple[str, ...]  # the base class's "not implemented" raise
-    functions: tuple[str, ...]  # the four marshalling functions, module level
-    spec_def: tuple[str, ...]  # the idlrt.Procedure(...) assignment
+    client_def: str  # blocking client method signature
+    async_client_def: str
+    client_body: str
+    async_client_body: str
+    manager_def: str
+    manager_body: str  # the base class's "not implemented" raise
+    functions: str  # the four marshalling functions, module level
+    spec_def: str  # the idlrt.Procedure(...) assignment
 
 
 class InterfaceView(ir.Node):
@@ -64,7 +65,7 @@ class InterfaceView(ir.Node):
     version: tuple[int, int]
     spec: str
     procedures: tuple[ProcView, ...]
-    spec_def: tuple[str, ...]
+    spec_def: str  # lines joined
     after_imports: bool  # the first thing after the imports: one blank line, not two
 
 
@@ -77,7 +78,7 @@ class ModuleView(ir.Node):
     enums: tuple[EnumView, ...]
     records: tuple[RecordView, ...]  # dataclasses: structs and encapsulated unions
     aliases: tuple[AliasView, ...]  # typedefs and non-encapsulated unions, in order
-    codecs: tuple[tuple[str, ...], ...]  # each record's or union's codec functions
+    codecs: tuple[str, ...]  # each record's or union's codec functions, lines joined
     interfaces: tuple[InterfaceView, ...]
     skipped: tuple[str, ...]  # interfaces parsed but not generated, for the docstring
     std_imports: tuple[str, ...]  # standard-library import lines, in isort's order
@@ -94,7 +95,7 @@ def build(program: ir.Program, *, version: str) -> ModuleView:
     enums: list[EnumView] = []
     records: list[RecordView] = []
     aliases: list[AliasView] = []
-    codecs: list[tuple[str, ...]] = []
+    codecs: list[str] = []
     for d in module.decls:
         if isinstance(d, ir.Const):
             constants.append(const_view(d))
@@ -113,7 +114,7 @@ def build(program: ir.Program, *, version: str) -> ModuleView:
                     records.append(view)
                 else:
                     aliases.append(view)
-            codecs.append(tuple(functions))
+            codecs.append("\n".join(functions))
     aliases = _definition_order(aliases)
     generated = tuple(i for i in module.interfaces if i.generated)
     first = not (constants or enums or records or aliases or codecs)
@@ -148,12 +149,12 @@ def build(program: ir.Program, *, version: str) -> ModuleView:
     )
 
 
-def _struct(m: Marshaller, s: ir.Struct) -> tuple[RecordView, tuple[str, ...]]:
+def _struct(m: Marshaller, s: ir.Struct) -> tuple[RecordView, str]:
     """The struct's dataclass and codecs, made once per equal struct in an equal setting."""
 
-    def make() -> tuple[RecordView, tuple[str, ...]]:
+    def make() -> tuple[RecordView, str]:
         record, functions = struct_codecs(m, s)
-        return record, tuple(functions)
+        return record, "\n".join(functions)
 
     types = [f.type for f in s.fields]
     key = ("struct", s, m.side, m.nullable, dependencies(m, types))
@@ -224,13 +225,15 @@ def _interface(
         for p in iface.procedures
     )
     assert iface.uuid is not None
-    spec_def = (
-        f"{spec} = idlrt.Interface(",
-        f"    name={py_str(iface.name)},",
-        f"    uuid={py_str(iface.uuid)},",
-        f"    version=({iface.version[0]}, {iface.version[1]}),",
-        *_tuple_lines("    ", "procedures=", [p.spec for p in procs], ","),
-        ")",
+    spec_def = "\n".join(
+        (
+            f"{spec} = idlrt.Interface(",
+            f"    name={py_str(iface.name)},",
+            f"    uuid={py_str(iface.uuid)},",
+            f"    version=({iface.version[0]}, {iface.version[1]}),",
+            *_tuple_lines("    ", "procedures=", [p.spec for p in procs], ","),
+            ")",
+        )
     )
     return InterfaceView(
         iface.name, iface.uuid, iface.version, spec, procs, spec_def, after_imports
@@ -317,17 +320,15 @@ def _make_procedure(
     call_args = f"{spec}, {prefix}_cin({args}), {timeout}"
     call_type = f"idlrt.AsyncCall[{result_type}]"
     if proc.is_async:
-        client_def = tuple(signature("    ", proc.py_name, ["self", *params], call_type))
+        client_def = signature("    ", proc.py_name, ["self", *params], call_type)
         async_def = client_def
-        body = (f"        return self._start({call_args})",)
+        body = f"        return self._start({call_args})"
         async_body = body
     else:
-        client_def = tuple(signature("    ", proc.py_name, ["self", *params], result_type))
-        async_def = tuple(
-            signature("    ", proc.py_name, ["self", *params], result_type, is_async=True)
-        )
-        body = (f"        return self._call({call_args})",)
-        async_body = (f"        return await self._call({call_args})",)
+        client_def = signature("    ", proc.py_name, ["self", *params], result_type)
+        async_def = signature("    ", proc.py_name, ["self", *params], result_type, is_async=True)
+        body = f"        return self._call({call_args})"
+        async_body = f"        return await self._call({call_args})"
 
     manager_params = ["self"]
     handle_class = f"{class_prefix}{proc.name}Handle" if proc.is_async else None
@@ -347,7 +348,7 @@ def _make_procedure(
         manager_returns = (
             f"Awaitable[{sync}] | None" if sync == "None" else f"{sync} | Awaitable[{sync}]"
         )
-    manager_def = tuple(signature("    ", proc.py_name, manager_params, manager_returns))
+    manager_def = signature("    ", proc.py_name, manager_params, manager_returns)
 
     complete_params = ["self"]
     if proc.has_retval:
@@ -355,7 +356,7 @@ def _make_procedure(
     kw = [f"{n}: {t}" for n, t in server_fields[1 if proc.has_retval else 0 :]]
     if kw:
         complete_params += ["*", *kw]
-    complete_def = tuple(signature("    ", "complete", complete_params, "None"))
+    complete_def = signature("    ", "complete", complete_params, "None")
     complete_call = f"self._reply({', '.join([prefix + '_sout', *(n for n, _ in result_fields)])})"
 
     spec_items = [
@@ -383,7 +384,7 @@ def _make_procedure(
         spec_items.append(
             f"context_positions=({positions}{',' if len(context_positions) == 1 else ''})"
         )
-    spec_def = tuple(wrap("", f"{spec} = idlrt.Procedure(", spec_items, ")", magic=True))
+    spec_def = wrap("", f"{spec} = idlrt.Procedure(", spec_items, ")", magic=True)
 
     return ProcView(
         name=proc.py_name,
@@ -398,20 +399,20 @@ def _make_procedure(
         ),
         result_type=result_type,
         handle_class=handle_class,
-        complete_def=complete_def,
+        complete_def="\n".join(complete_def),
         complete_call=complete_call,
-        client_def=client_def,
-        async_client_def=async_def,
+        client_def="\n".join(client_def),
+        async_client_def="\n".join(async_def),
         client_body=body,
         async_client_body=async_body,
-        manager_def=manager_def,
+        manager_def="\n".join(manager_def),
         manager_body=(
             "        raise idlrt.RpcError(idlrt.status.RPC_S_CANNOT_SUPPORT, "
             + py_str(f"{iface_name}.{proc.name} is not implemented")
-            + ")",
+            + ")"
         ),
-        functions=tuple(functions),
-        spec_def=spec_def,
+        functions="\n".join(functions),
+        spec_def="\n".join(spec_def),
     )
 
 

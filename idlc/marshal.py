@@ -123,8 +123,8 @@ class Marshaller:
         self.nullable = True
         self._counter = 0
         self._decls: dict[tuple[str, str], ir.Decl] = {}
-        self._resolved: dict[ir.TypeRef, ir.Type | ir.Decl] = {}
-        self._annotations: dict[tuple[ir.Type, bool], str] = {}
+        self._resolved: dict[tuple[str, str], ir.Type | ir.Decl] = {}  # by (module, name)
+        self._annotations: dict[tuple[int, bool], tuple[ir.Type, str]] = {}
 
     # -- names -------------------------------------------------------------------------------
 
@@ -162,10 +162,12 @@ class Marshaller:
         """Look through typedef chains to the declaration or type that decides the wire form."""
         if not isinstance(t, ir.TypeRef):
             return t
-        # Asked hundreds of thousands of times over a large program, of a few thousand names.
-        hit = self._resolved.get(t)
+        # Asked hundreds of thousands of times over a large program, of a few thousand names;
+        # keyed by plain strings, which hash in C (a TypeRef hashes in Python).
+        key = (t.module, t.name)
+        hit = self._resolved.get(key)
         if hit is None:
-            hit = self._resolved[t] = self._resolve(t)
+            hit = self._resolved[key] = self._resolve(t)
         return hit
 
     def _resolve(self, t: ir.Type) -> ir.Type | ir.Decl:
@@ -192,11 +194,11 @@ class Marshaller:
     def py_type(self, t: ir.Type, *, server: bool = False) -> str:
         """The annotation of a value of ``t``; context handles differ on the ``server`` side."""
         # A large program asks again and again for the annotations of a few thousand types.
-        key = (t, server)
+        key = (id(t), server)
         hit = self._annotations.get(key)
-        if hit is None:
-            hit = self._annotations[key] = self._py_type(t, server)
-        return hit
+        if hit is None or hit[0] is not t:
+            hit = self._annotations[key] = (t, self._py_type(t, server))
+        return hit[1]
 
     def _py_type(self, t: ir.Type, server: bool) -> str:
         if self.is_context_handle(t):

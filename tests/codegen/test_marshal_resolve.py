@@ -32,7 +32,7 @@ def test_resolve_is_the_walk_and_is_kept() -> None:
     assert m.resolve(ir.TypeRef("Loop1", "m")) == ir.UnsupportedType("Loop1", "typedef cycle")
     pointer = ir.PointerType(ir.TypeRef("A", "m"), "ref")
     assert m.resolve(pointer) is pointer  # not a reference: as it is, never stored
-    assert set(m._resolved) == {ir.TypeRef(n, "m") for n in ("A", "B", "S", "Loop1", "Loop2")}
+    assert set(m._resolved) == {("m", n) for n in ("A", "B", "S", "Loop1", "Loop2")}
 
 
 def test_annotations_are_kept_and_forgotten_when_modules_are_aliased() -> None:

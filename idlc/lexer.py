@@ -1,11 +1,16 @@
-"""The MIDL lexer: contextual like Lark's, but with a handful of regexes compiled once.
+"""The MIDL lexer: contextual like Lark's, but with two regexes compiled once.
 
 Lark's contextual lexer compiles one big regex per parser state it meets, which costs tens of
 milliseconds at every start of the compiler. This lexer reads the parser's current state instead:
 a word is a keyword only where the grammar accepts that keyword (so ``in``, ``string`` or
 ``default`` stay names inside attribute lists), a calling convention only where one may stand,
-and attribute arguments are lexed as raw ``ANYTOK`` soup. ``parser_driver`` calls ``tokens``
-directly; Lark's parser (which explains syntax errors) goes through ``lex``.
+and attribute arguments are lexed as raw ``ANYTOK`` soup.
+
+Each token is one match of one regex (the white space and comments before it, then the token as
+one named alternative). Tokens carry offsets, not lines: ``LineStarts`` counts lines when a span
+is asked for, which is for fewer than half of them. The parsing loop (``parser_driver``) calls
+``MidlLexer.tokens`` and needs no Lark; Lark's parser, which explains syntax errors, reads the same
+tokens through ``parser_lark``.
 
 The values of literal tokens (``decode_string``, ``parse_int``) are read here too.
 """
@@ -13,27 +18,71 @@ The values of literal tokens (``decode_string``, ``parse_int``) are read here to
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from typing import Any
+from bisect import bisect_right
+from collections.abc import Collection, Container, Iterator, Mapping
+from typing import Any, NamedTuple
 
-from lark import Token
-from lark.exceptions import UnexpectedCharacters
-from lark.lexer import Lexer, LexerState
 
-_SKIP = re.compile(r"(?:[ \t\f\r\n\x1a\v]+|//[^\n]*|/\*[\s\S]*?\*/|#[^\n]*)+")
-_UUID = re.compile(
+class Tok(NamedTuple):
+    """A token: its terminal's name, its text and where it starts and ends in the text."""
+
+    type: str
+    value: str
+    start_pos: int
+    end_pos: int
+
+
+class LexError(Exception):
+    """No token starts at ``pos`` (after white space and comments); ``accepts``: what the parser
+    state would have taken."""
+
+    def __init__(self, pos: int, accepts: Collection[str]) -> None:
+        super().__init__(pos)
+        self.pos = pos
+        self.accepts = accepts
+
+
+class LineStarts:
+    """1-based lines and columns of offsets in a text."""
+
+    __slots__ = ("starts",)
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0]
+        if "\n" in text:
+            self.starts.extend(m.end() for m in _NEWLINE.finditer(text))
+
+    def line_column(self, pos: int) -> tuple[int, int]:
+        line = bisect_right(self.starts, pos)
+        return line, pos - self.starts[line - 1] + 1
+
+
+_NEWLINE = re.compile("\n")
+_SKIP = r"(?:[ \t\f\r\n\x1a\v]+|//[^\n]*|/\*[\s\S]*?\*/|#[^\n]*)*+"  # possessive: never given back
+_UUID = (
     r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?![0-9a-zA-Z_])"
 )
-_FLOAT = re.compile(
-    r"(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[fFlL]?|[0-9]+[eE][+-]?[0-9]+[fFlL]?"
+_FLOAT = r"(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[fFlL]?|[0-9]+[eE][+-]?[0-9]+[fFlL]?"
+_NUMBER = r"(?:0[xX][0-9a-fA-F]+|[0-9]+)[uUlL]*"
+_STRING = r'L?"(?:\\.|[^"\\\n])*"'
+_CHAR = r"L?'(?:\\.|[^'\\\n])+'"
+_WORD = r"[A-Za-z_$][A-Za-z0-9_$]*"
+_PUNCT = r"\.\.\.|->|<<|>>|<=|>=|==|!=|&&|\|\||[-+*/%&|^~!<>?:;.=,()\[\]{}]"
+_SOUP_PUNCT = r"->|\.\.\.?|<<|>>|<=|>=|==|!=|&&|\|\||[-+*/%&|^~!<>?:;.=]"
+# Outside attribute arguments. The group that matched names the terminal, except for a WORD
+# (keyword or name, by the parser state) and PUNCT (by its text). Alternatives are tried in order.
+_TOKEN = re.compile(
+    rf"{_SKIP}(?:(?P<STRING>{_STRING})|(?P<CHAR>{_CHAR})|(?P<WORD>{_WORD})|(?P<FLOAT>{_FLOAT})"
+    rf"|(?P<NUMBER>{_NUMBER})|(?P<PUNCT>{_PUNCT})|(?P<END>\Z))"
 )
-_NUMBER = re.compile(r"(?:0[xX][0-9a-fA-F]+|[0-9]+)[uUlL]*")
-_STRING = re.compile(r'L?"(?:\\.|[^"\\\n])*"')
-_CHAR = re.compile(r"L?'(?:\\.|[^'\\\n])+'")
-_WORD = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
+# Inside attribute arguments: brackets and commas, and every other token as ANYTOK.
+_SOUP = re.compile(
+    rf"{_SKIP}(?:(?P<LPAR>\()|(?P<RPAR>\))|(?P<LSQB>\[)|(?P<RSQB>\])|(?P<LBRACE>\{{)"
+    rf"|(?P<RBRACE>\}})|(?P<COMMA>,)"
+    rf"|(?P<ANYTOK>{_UUID}|{_FLOAT}|{_NUMBER}|{_STRING}|{_CHAR}|{_WORD}|{_SOUP_PUNCT})|(?P<END>\Z))"
+)
+_SKIP_ONLY = re.compile(_SKIP)
 _PTR_CLOSE = re.compile(r"\*(?:\s*\*)*\s*\)")
-_PUNCT = re.compile(r"\.\.\.|->|<<|>>|<=|>=|==|!=|&&|\|\||[-+*/%&|^~!<>?:;.=,()\[\]{}]")
-_SOUP_PUNCT = re.compile(r"->|\.\.\.?|<<|>>|<=|>=|==|!=|&&|\|\||[-+*/%&|^~!<>?:;.=]")
 _CALLCONV = frozenset(
     [
         "__stdcall",
@@ -60,127 +109,80 @@ _CALLCONV = frozenset(
 _POINTER_MODIFIERS = frozenset(
     ["__RPC_FAR", "__far", "__near", "_far", "_near", "__ptr32", "__ptr64", "__unaligned"]
 )
-# Token() without its check for the deprecated ``type_`` keyword: one call less per token.
-_NEW_TOKEN = getattr(Token, "_future_new", Token)
-_SOUP_GROUPS = {"(": "LPAR", ")": "RPAR", "[": "LSQB", "]": "RSQB", "{": "LBRACE", "}": "RBRACE"}
+_ODD_WORDS = _CALLCONV | _POINTER_MODIFIERS
 
 
-class MidlLexer(Lexer):
-    __future_interface__ = 2  # lex(lexer_state, parser_state) with a TextSlice
-
-    def __init__(self, conf: Any) -> None:
-        # literal terminals by their text: keywords ("struct" -> STRUCT) and punctuation
-        self.literals: dict[str, str] = {
-            t.pattern.value: t.name for t in conf.terminals if t.pattern.type == "str"
-        }
-
-    @classmethod
-    def for_literals(cls, literals: dict[str, str]) -> MidlLexer:
-        """A lexer for ``parser_driver``, which has no Lark configuration to give."""
-        lexer = cls.__new__(cls)
-        lexer.literals = literals
-        return lexer
-
-    def lex(self, lexer_state: LexerState, parser_state: Any) -> Iterator[Token]:
-        text = lexer_state.text
-        states = parser_state.parse_conf.parse_table.states
-        return self.tokens(text.text, text.start, text.end, states, parser_state.state_stack)
+class MidlLexer:
+    def __init__(self, literals: Mapping[str, str], kept: Container[str]) -> None:
+        self.literals = literals  # keyword or punctuation text -> terminal name
+        self.kept = kept  # terminals whose tokens the grammar actions read
 
     def tokens(
-        self, text: str, pos: int, end: int, states: Any, state_stack: list[int]
-    ) -> Iterator[Token]:
-        """The tokens of ``text[pos:end]``, each lexed for the parser state on top of
-        ``state_stack`` when it is asked for (the parser pushes and pops that list)."""
-        line, line_start = 1, 0
-        new_token = _NEW_TOKEN
-        skip = _SKIP.match
+        self, text: str, pos: int, end: int, states: Any, stack: list[int]
+    ) -> Iterator[tuple[str, Tok | None]]:
+        """The terminal names of the tokens of ``text[pos:end]``, each with its ``Tok`` if the
+        terminal is kept (else None), each lexed for the parser state on top of ``stack`` when it
+        is asked for (the parser pushes and pops that list; ``states[n]`` holds the terminals
+        state ``n`` takes). Raises LexError."""
+        token = _TOKEN.match
+        soup = _SOUP.match
+        literals = self.literals
+        kept = self.kept
+        new = tuple.__new__  # Tok(...) runs NamedTuple's __new__, written in Python: twice slower
         while True:
-            m = skip(text, pos)
-            if m:
-                skipped = m.group()
-                newlines = skipped.count("\n")
-                if newlines:
-                    line += newlines
-                    line_start = pos + skipped.rindex("\n") + 1
+            accepts = states[stack[-1]]
+            if "ANYTOK" in accepts:  # inside an attribute argument: raw tokens
+                m = soup(text, pos, end)
+                if m is None:
+                    raise LexError(_SKIP_ONLY.match(text, pos, end).end(), accepts)  # type: ignore[union-attr]
+                kind: str = m.lastgroup  # type: ignore[assignment]  # one group always matches
+                value = m[kind]
                 pos = m.end()
-            if pos >= end:
-                return
-            accepts = states[state_stack[-1]]
-            kind, value = self._next(text, pos, accepts)
-            if kind is None:
-                raise UnexpectedCharacters(  # type: ignore[no-untyped-call]
-                    text, pos, line, pos - line_start + 1, allowed=set(accepts)
-                )
-            if kind == "SKIP":  # a pointer modifier that means nothing on the wire
-                pos += len(value)
-                continue
-            column = pos - line_start + 1
-            new_end = pos + len(value)
-            if "\n" in value:
-                newlines = value.count("\n")
-                end_line = line + newlines
-                line_start = pos + value.rindex("\n") + 1
-                tok = new_token(
-                    kind, value, pos, line, column, end_line, new_end - line_start + 1, new_end
-                )
-                line = end_line
             else:
-                tok = new_token(kind, value, pos, line, column, line, column + len(value), new_end)
-            pos = new_end
-            yield tok
+                m = token(text, pos, end)
+                if m is None:
+                    raise LexError(_SKIP_ONLY.match(text, pos, end).end(), accepts)  # type: ignore[union-attr]
+                group: str = m.lastgroup  # type: ignore[assignment]
+                value = m[group]
+                pos = m.end()
+                if group == "WORD":
+                    name = literals.get(value)
+                    if name is None or name not in accepts:
+                        name = "NAME"
+                        if value in _ODD_WORDS:
+                            name = _odd_word(text, pos, value, accepts)
+                            if name is None:
+                                continue
+                    kind = name
+                elif group == "PUNCT":
+                    name = literals.get(value)
+                    if value == "*" and "PTR_CLOSE" in accepts:
+                        close = _PTR_CLOSE.match(text, pos - 1)
+                        if close:
+                            name, value, pos = "PTR_CLOSE", close[0], close.end()
+                    if name is None:
+                        raise LexError(pos - len(value), accepts)
+                    kind = name
+                else:
+                    kind = group
+            if kind == "END":
+                return
+            if kind in kept:
+                yield kind, new(Tok, (kind, value, pos - len(value), pos))
+            else:
+                yield kind, None
 
-    def _next(self, text: str, pos: int, accepts: Any) -> tuple[str | None, str]:
-        ch = text[pos]
-        if "ANYTOK" in accepts:  # inside an attribute argument: raw tokens
-            if ch in _SOUP_GROUPS:
-                return _SOUP_GROUPS[ch], ch
-            if ch == ",":
-                return "COMMA", ch
-            for rx in (_UUID, _FLOAT, _NUMBER, _STRING, _CHAR, _WORD, _SOUP_PUNCT):
-                m = rx.match(text, pos)
-                if m:
-                    return "ANYTOK", m.group()
-            return None, ch
-        if ch == "*" and "PTR_CLOSE" in accepts:
-            m = _PTR_CLOSE.match(text, pos)
-            if m:
-                return "PTR_CLOSE", m.group()
-        if ch.isalpha() or ch in "_$":
-            if ch == "L" and pos + 1 < len(text) and text[pos + 1] in "\"'":
-                m = (_STRING if text[pos + 1] == '"' else _CHAR).match(text, pos)
-                if m:
-                    return ("STRING" if text[pos + 1] == '"' else "CHAR"), m.group()
-            word = _WORD.match(text, pos).group()  # type: ignore[union-attr]
-            keyword = self.literals.get(word)
-            if keyword is not None and keyword in accepts:
-                return keyword, word
-            if word in _POINTER_MODIFIERS:
-                after = text[pos + len(word) : pos + len(word) + 64].lstrip()
-                if word not in _CALLCONV or "CALLCONV" not in accepts or after.startswith("*"):
-                    return "SKIP", word
-            if word in _CALLCONV and "CALLCONV" in accepts:
-                return "CALLCONV", word
-            return "NAME", word
-        if ch.isdigit() or (ch == "." and text[pos + 1 : pos + 2].isdigit()):
-            m = _FLOAT.match(text, pos)
-            if m:
-                return "FLOAT", m.group()
-            m = _NUMBER.match(text, pos)
-            if m:
-                return "NUMBER", m.group()
-        if ch == '"':
-            m = _STRING.match(text, pos)
-            return ("STRING", m.group()) if m else (None, ch)
-        if ch == "'":
-            m = _CHAR.match(text, pos)
-            return ("CHAR", m.group()) if m else (None, ch)
-        m = _PUNCT.match(text, pos)
-        if m:
-            value = m.group()
-            name = self.literals.get(value)
-            if name is not None:
-                return name, value
-        return None, ch
+
+def _odd_word(text: str, end: int, word: str, accepts: Collection[str]) -> str | None:
+    """What a calling convention or pointer modifier is here: CALLCONV, NAME, or None (skipped
+    like white space)."""
+    if word in _POINTER_MODIFIERS:
+        after = text[end : end + 64].lstrip()
+        if word not in _CALLCONV or "CALLCONV" not in accepts or after.startswith("*"):
+            return None
+    if word in _CALLCONV and "CALLCONV" in accepts:
+        return "CALLCONV"
+    return "NAME"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Text to AST: Lark's LALR tables for ``grammar/midl.lark``, run by ``parser_driver``, which
 calls the grammar actions of ``parser_actions`` as it reduces (so no parse tree is built); on a
-syntax error, Lark's own parser (built only then) and ``parser_errors`` say what went wrong."""
+syntax error, Lark's own parser (``parser_lark``, imported and built only then) and
+``parser_errors`` say what went wrong."""
 
 from __future__ import annotations
 
@@ -8,10 +9,7 @@ import re
 import threading
 from functools import cache
 from pathlib import Path
-from typing import Any
-
-from lark import Lark
-from lark.exceptions import UnexpectedInput
+from typing import TYPE_CHECKING, Any
 
 from . import ast
 from .cachedir import cache_dir
@@ -20,7 +18,9 @@ from .ir import Span
 from .lexer import parse_int
 from .parser_actions import AstBuilder, Spanner, SyntaxFailure
 from .parser_driver import FORMAT, Driver, Stuck, load_tables, save_tables, tables_from
-from .parser_errors import report
+
+if TYPE_CHECKING:
+    from lark import Lark
 
 __all__ = [
     "fragment_spanner",
@@ -44,36 +44,23 @@ _BUILDER_LOCK = threading.Lock()  # the actions hold the text being parsed: one 
 @cache
 def _parser() -> Lark:
     """Lark's parser for every start symbol, calling the same actions as the driver (Lark caches
-    what it builds in the temp folder)."""
-    from .lexer import MidlLexer
+    what it builds in the user's cache folder)."""
+    from .parser_lark import build, version
 
-    options: dict[str, Any] = {
-        "parser": "lalr",
-        "lexer": MidlLexer,
-        "start": STARTS,
-        "maybe_placeholders": True,
-        "transformer": _BUILDER,
-    }
-    grammar = GRAMMAR.read_text(encoding="utf-8")
     folder = cache_dir()
-    if folder is None:  # pragma: no cover - no private cache folder: build every time
-        return Lark(grammar, **options)
-    try:
-        return Lark(grammar, cache=str(folder / f"lark-{_grammar_stamp()}.pickle"), **options)
-    except OSError:  # pragma: no cover - an unwritable cache folder
-        return Lark(grammar, **options)
+    path = None if folder is None else folder / f"lark-{_grammar_stamp()}-{version()}.pickle"
+    return build(GRAMMAR, STARTS, _BUILDER, path)
 
 
 @cache
 def _grammar_stamp() -> str:
     """Names the cached tables: the grammar's size and checksum with the start symbols (not the
-    file's time, which every checkout changes) and Lark's version."""
+    file's time, which every checkout changes). Not Lark's version, which would mean importing
+    Lark: the driver's tables, once built, do not depend on it."""
     import zlib
 
-    import lark
-
     data = GRAMMAR.read_bytes() + repr(STARTS).encode()
-    return f"{len(data)}-{zlib.crc32(data):08x}-{lark.__version__}"
+    return f"{len(data)}-{zlib.crc32(data):08x}"
 
 
 def parse_idl(text: str, spanner: Spanner, sink: DiagnosticSink) -> ast.File | None:
@@ -125,16 +112,31 @@ def _parse(
     with _BUILDER_LOCK:
         _BUILDER.start(text, spanner, sink)
         try:
-            try:
-                return _driver().parse(text, start)
-            except Stuck:
-                # Lark's own parser, with the same tables and actions, raises what we explain
-                return _parser().parse(text, start=start)
-        except UnexpectedInput as exc:
-            report(exc, text, spanner, sink, what, _parser().terminals)
-            return None
+            return _driver().parse(text, start)
+        except Stuck:
+            pass
         except SyntaxFailure:
             return None
+        return _explain(text, start, spanner, sink, what)
+
+
+def _explain(
+    text: str, start: str, spanner: Spanner, sink: DiagnosticSink, what: str | None
+) -> Any:
+    """Lark's own parser, with the same tables and actions, over input the driver is stuck
+    on: the exception it raises is what ``parser_errors`` explains."""
+    from lark.exceptions import UnexpectedInput
+
+    from .parser_errors import report
+
+    _BUILDER.start(text, spanner, sink)
+    try:
+        return _parser().parse(text, start=start)
+    except UnexpectedInput as exc:
+        report(exc, text, spanner, sink, what, _parser().terminals)
+        return None
+    except SyntaxFailure:
+        return None
 
 
 @cache

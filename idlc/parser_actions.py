@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable
 from typing import Any
-
-from lark import Token
 
 from . import ast
 from .diagnostics import DiagnosticSink
 from .ir import Span
-from .lexer import decode_string, parse_int
+from .lexer import LineStarts, Tok, decode_string, parse_int
 
 Spanner = Callable[[int, int], Span]
 
@@ -42,10 +41,10 @@ _QUAL = _Qual()
 _PTR = _Ptr()
 
 
-def _tokens(items: list[Any]) -> list[Token]:
-    out: list[Token] = []
+def _tokens(items: list[Any]) -> list[Tok]:
+    out: list[Tok] = []
     for x in items:
-        if isinstance(x, Token):
+        if isinstance(x, Tok):
             out.append(x)
         elif isinstance(x, list):
             out.extend(_tokens(x))
@@ -53,11 +52,11 @@ def _tokens(items: list[Any]) -> list[Token]:
 
 
 class AstBuilder:
-    """The grammar actions: Lark calls the method named after a rule (or its alias) with the
-    rule's children each time the LALR parser reduces it, so the AST is built during the parse,
-    with no parse tree in between.
+    r"""The grammar actions: the parser calls the method named after a rule (or its alias) with
+    the rule's children each time it reduces the rule, so the AST is built during the parse, with
+    no parse tree in between. Tokens among the children are ``Tok``\s.
 
-    Lark binds these methods once per process, so the text being parsed, its spanner and the sink
+    The methods are bound once per process, so the text being parsed, its spanner and the sink
     are state set by ``start`` before each parse.
     """
 
@@ -65,18 +64,24 @@ class AstBuilder:
         self.text = ""
         self.sp: Spanner = _no_spanner
         self.sink = DiagnosticSink()
+        self.line_starts = [0]
 
     def start(self, text: str, spanner: Spanner, sink: DiagnosticSink) -> None:
         self.text = text
         self.sp = spanner
         self.sink = sink
+        self.line_starts = LineStarts(text).starts
 
-    def span(self, tok: Token) -> Span:
-        return self.sp(tok.line or 1, tok.column or 1)
+    def span(self, tok: Tok) -> Span:
+        """Where ``tok`` starts (``LineStarts.line_column``, written out: it runs per token)."""
+        pos = tok.start_pos
+        starts = self.line_starts
+        line = bisect_right(starts, pos)
+        return self.sp(line, pos - starts[line - 1] + 1)
 
     def _first_span(self, items: list[Any]) -> Span:
         for x in items:
-            if isinstance(x, Token) and x.line is not None:
+            if isinstance(x, Tok):
                 return self.span(x)
             s = getattr(x, "span", None)
             if isinstance(s, Span) and s.line:
@@ -94,24 +99,24 @@ class AstBuilder:
     def empty(self, c: list[Any]) -> None:
         return None
 
-    def import_stmt(self, c: list[Token]) -> ast.Import:
-        paths = tuple(ast.ImportPath(decode_string(t[1:-1]), self.span(t)) for t in c)
+    def import_stmt(self, c: list[Tok]) -> ast.Import:
+        paths = tuple(ast.ImportPath(decode_string(t.value[1:-1]), self.span(t)) for t in c)
         return ast.Import(paths, paths[0].span)
 
-    def importlib_stmt(self, c: list[Token]) -> ast.ImportLib:
-        return ast.ImportLib(decode_string(c[0][1:-1]), self.span(c[0]))
+    def importlib_stmt(self, c: list[Tok]) -> ast.ImportLib:
+        return ast.ImportLib(decode_string(c[0].value[1:-1]), self.span(c[0]))
 
-    def cpp_quote(self, c: list[Token]) -> ast.CppQuote:
-        return ast.CppQuote("".join(decode_string(t[1:-1]) for t in c), self.span(c[0]))
+    def cpp_quote(self, c: list[Tok]) -> ast.CppQuote:
+        return ast.CppQuote("".join(decode_string(t.value[1:-1]) for t in c), self.span(c[0]))
 
     def midl_pragma(self, c: list[Any]) -> ast.Pragma:
-        return ast.Pragma(str(c[0]), self._soup_text(c[1:]), self.span(c[0]))
+        return ast.Pragma(c[0].value, self._soup_text(c[1:]), self.span(c[0]))
 
     def declare_guid(self, c: list[Any]) -> ast.Pragma:
         return ast.Pragma("declare_guid", self._soup_text(c), self._first_span(c))
 
     def _soup_text(self, c: list[Any]) -> str:
-        return " ".join(str(t) for t in _tokens(c))
+        return " ".join(t.value for t in _tokens(c))
 
     # attributes ------------------------------------------------------------------------------
 
@@ -121,28 +126,26 @@ class AstBuilder:
     def attr_list(self, c: list[Any]) -> list[ast.Attribute]:
         return [a for a in c if isinstance(a, ast.Attribute)]
 
-    def attr_plain(self, c: list[Token]) -> ast.Attribute:
-        return ast.Attribute(str(c[0]), None, self.span(c[0]))
+    def attr_plain(self, c: list[Tok]) -> ast.Attribute:
+        return ast.Attribute(c[0].value, None, self.span(c[0]))
 
     def attr_call(self, c: list[Any]) -> ast.Attribute:
-        name: Token = c[0]
+        name: Tok = c[0]
         base = self.span(name)
         args = tuple(a if a.span.line else ast.AttrArg(a.text, base) for a in c[1:])
-        return ast.Attribute(str(name), args, base)
+        return ast.Attribute(name.value, args, base)
 
     def attr_arg(self, c: list[Any]) -> ast.AttrArg:
         toks = _tokens(c)
         if not toks:
             return ast.AttrArg("")
-        start, end = toks[0].start_pos, toks[-1].end_pos
-        if start is None or end is None:  # pragma: no cover - Lark always sets positions
-            return ast.AttrArg(" ".join(toks), self.span(toks[0]))
-        return ast.AttrArg(self.text[start:end], self.span(toks[0]))
+        text = self.text[toks[0].start_pos : toks[-1].end_pos]
+        return ast.AttrArg(text, self.span(toks[0]))
 
-    def soup(self, c: list[Any]) -> list[Token]:
+    def soup(self, c: list[Any]) -> list[Tok]:
         return _tokens(c)
 
-    def soup_group(self, c: list[Any]) -> list[Token]:
+    def soup_group(self, c: list[Any]) -> list[Tok]:
         return _tokens(c)
 
     # containers ------------------------------------------------------------------------------
@@ -152,20 +155,20 @@ class AstBuilder:
         items = [x for x in items if x is not None]
         return ast.Interface(
             attrs,
-            str(name),
-            str(base) if base is not None else None,
+            name.value,
+            base.value if base is not None else None,
             tuple(x for x in items if x is not None),
             self.span(name),
         )
 
     def interface_fwd(self, c: list[Any]) -> ast.Container:
-        return ast.Container("interface", c[0], str(c[1]), None, self.span(c[1]))
+        return ast.Container("interface", c[0], c[1].value, None, self.span(c[1]))
 
     def dispinterface(self, c: list[Any]) -> ast.Container:
-        return ast.Container("dispinterface", c[0], str(c[1]), c[2], self.span(c[1]))
+        return ast.Container("dispinterface", c[0], c[1].value, c[2], self.span(c[1]))
 
     def dispinterface_fwd(self, c: list[Any]) -> ast.Container:
-        return ast.Container("dispinterface", c[0], str(c[1]), None, self.span(c[1]))
+        return ast.Container("dispinterface", c[0], c[1].value, None, self.span(c[1]))
 
     def disp_members(self, c: list[Any]) -> tuple[ast.Item, ...]:
         return tuple(c)
@@ -174,21 +177,21 @@ class AstBuilder:
         return ()
 
     def coclass(self, c: list[Any]) -> ast.Container:
-        return ast.Container("coclass", c[0], str(c[1]), (), self.span(c[1]))
+        return ast.Container("coclass", c[0], c[1].value, (), self.span(c[1]))
 
     def coclass_fwd(self, c: list[Any]) -> ast.Container:
-        return ast.Container("coclass", c[0], str(c[1]), None, self.span(c[1]))
+        return ast.Container("coclass", c[0], c[1].value, None, self.span(c[1]))
 
     def coclass_item(self, c: list[Any]) -> None:
         return None
 
     def library(self, c: list[Any]) -> ast.Container:
         items = tuple(x for x in c[2:] if x is not None)
-        return ast.Container("library", c[0], str(c[1]), items, self.span(c[1]))
+        return ast.Container("library", c[0], c[1].value, items, self.span(c[1]))
 
     def module(self, c: list[Any]) -> ast.Container:
         items = tuple(x for x in c[2:] if x is not None)
-        return ast.Container("module", c[0], str(c[1]), items, self.span(c[1]))
+        return ast.Container("module", c[0], c[1].value, items, self.span(c[1]))
 
     # declarations ----------------------------------------------------------------------------
 
@@ -208,24 +211,22 @@ class AstBuilder:
         return None
 
     def decl_type(self, c: list[Any]) -> ast.TypeSpec:
-        spec: ast.TypeSpec = next(x for x in c if not isinstance(x, _Qual))
+        spec: ast.TypeSpec = c[0] if len(c) == 1 else next(x for x in c if x is not _QUAL)
         return spec
 
-    def type_spec(self, c: list[Any]) -> ast.TypeSpec:
-        spec: ast.TypeSpec = next(x for x in c if not isinstance(x, _Qual))
-        return spec
+    type_spec = decl_type
 
     def qualifier(self, c: list[Any]) -> _Qual:
         return _QUAL
 
-    def interface_type(self, c: list[Token]) -> ast.InterfaceType:
-        return ast.InterfaceType(str(c[0]), self.span(c[0]))
+    def interface_type(self, c: list[Tok]) -> ast.InterfaceType:
+        return ast.InterfaceType(c[0].value, self.span(c[0]))
 
-    def void_type(self, c: list[Token]) -> ast.BaseType:
+    def void_type(self, c: list[Tok]) -> ast.BaseType:
         return ast.BaseType("void", self.span(c[0]))
 
-    def named_type(self, c: list[Token]) -> ast.NamedType:
-        return ast.NamedType(str(c[0]), self.span(c[0]))
+    def named_type(self, c: list[Tok]) -> ast.NamedType:
+        return ast.NamedType(c[0].value, self.span(c[0]))
 
     def pipe_type(self, c: list[Any]) -> ast.PipeSpec:
         return ast.PipeSpec(c[0], getattr(c[0], "span", self.sp(1, 1)))
@@ -237,31 +238,31 @@ class AstBuilder:
         words: list[str] = []
         span = None
         for x in c:
-            if isinstance(x, Token):
-                words.append(str(x))
+            if isinstance(x, Tok):
+                words.append(x.value)
                 span = span or self.span(x)
             else:
                 words.extend(x[0])
                 span = span or x[1]
         return ast.BaseType(" ".join(words), span or self.sp(1, 1))
 
-    def sign(self, c: list[Token]) -> tuple[list[str], Span]:
-        return [str(t) for t in c], self.span(c[0])
+    def sign(self, c: list[Tok]) -> tuple[list[str], Span]:
+        return [t.value for t in c], self.span(c[0])
 
-    def int_word(self, c: list[Token]) -> tuple[list[str], Span]:
-        return [str(t) for t in c], self.span(c[0])
+    def int_word(self, c: list[Tok]) -> tuple[list[str], Span]:
+        return [t.value for t in c], self.span(c[0])
 
-    def float_spec(self, c: list[Token]) -> ast.BaseType:
-        return ast.BaseType(str(c[0]), self.span(c[0]))
+    def float_spec(self, c: list[Tok]) -> ast.BaseType:
+        return ast.BaseType(c[0].value, self.span(c[0]))
 
     def struct_def(self, c: list[Any]) -> ast.StructSpec:
         tag = c[0]
-        return ast.StructSpec(str(tag) if tag else None, tuple(c[1:]), self._tag_span(tag, c))
+        return ast.StructSpec(tag.value if tag else None, tuple(c[1:]), self._tag_span(tag, c))
 
-    def struct_ref(self, c: list[Token]) -> ast.StructSpec:
-        return ast.StructSpec(str(c[0]), None, self.span(c[0]))
+    def struct_ref(self, c: list[Tok]) -> ast.StructSpec:
+        return ast.StructSpec(c[0].value, None, self.span(c[0]))
 
-    def _tag_span(self, tag: Token | None, c: list[Any]) -> Span:
+    def _tag_span(self, tag: Tok | None, c: list[Any]) -> Span:
         return self.span(tag) if tag is not None else self._first_span(c[1:])
 
     def member(self, c: list[Any]) -> ast.Member:
@@ -275,21 +276,21 @@ class AstBuilder:
 
     def union_def(self, c: list[Any]) -> ast.UnionSpec:
         tag = c[0]
-        return ast.UnionSpec(str(tag) if tag else None, tuple(c[1:]), span=self._tag_span(tag, c))
+        return ast.UnionSpec(tag.value if tag else None, tuple(c[1:]), span=self._tag_span(tag, c))
 
     def enc_union_def(self, c: list[Any]) -> ast.UnionSpec:
         tag, stype, sname, uname, *arms = c
         return ast.UnionSpec(
-            str(tag) if tag else None,
+            tag.value if tag else None,
             tuple(arms),
             stype,
-            str(sname),
-            str(uname) if uname is not None else None,
+            sname.value,
+            uname.value if uname is not None else None,
             self.span(tag) if tag is not None else self.span(sname),
         )
 
-    def union_ref(self, c: list[Token]) -> ast.UnionSpec:
-        return ast.UnionSpec(str(c[0]), None, span=self.span(c[0]))
+    def union_ref(self, c: list[Tok]) -> ast.UnionSpec:
+        return ast.UnionSpec(c[0].value, None, span=self.span(c[0]))
 
     def union_arm(self, c: list[Any]) -> ast.UnionArm:
         attrs, tspec, decl = c
@@ -324,20 +325,23 @@ class AstBuilder:
     def enum_def(self, c: list[Any]) -> ast.EnumSpec:
         tag = c[0]
         members = tuple(m for m in c[1:] if isinstance(m, ast.Enumerator))
-        return ast.EnumSpec(str(tag) if tag else None, members, self._tag_span(tag, c))
+        return ast.EnumSpec(tag.value if tag else None, members, self._tag_span(tag, c))
 
-    def enum_ref(self, c: list[Token]) -> ast.EnumSpec:
-        return ast.EnumSpec(str(c[0]), None, self.span(c[0]))
+    def enum_ref(self, c: list[Tok]) -> ast.EnumSpec:
+        return ast.EnumSpec(c[0].value, None, self.span(c[0]))
 
     def enumerator(self, c: list[Any]) -> ast.Enumerator:
-        return ast.Enumerator(c[0], str(c[1]), c[2], self.span(c[1]))
+        return ast.Enumerator(c[0], c[1].value, c[2], self.span(c[1]))
 
     # declarators -----------------------------------------------------------------------------
 
     def declarator(self, c: list[Any]) -> ast.Declarator:
-        pointers = sum(1 for x in c if isinstance(x, _Ptr))
-        direct: ast.Declarator = next(x for x in c if isinstance(x, ast.Declarator))
-        bits = c[-1] if not isinstance(c[-1], ast.Declarator | _Ptr) else None
+        # pointer* direct_declarator [":" expr]
+        bits = c[-1]
+        direct: ast.Declarator = c[-2]
+        pointers = len(c) - 2
+        if not pointers and bits is None and not direct.pointers and direct.bits is None:
+            return direct  # the usual `name`: nothing to change
         if direct.func_pointers:
             return _replace(direct, pointers=pointers, bits=bits)
         return _replace(direct, pointers=pointers + direct.pointers, bits=bits)
@@ -346,28 +350,30 @@ class AstBuilder:
         return _PTR
 
     def name_decl(self, c: list[Any]) -> ast.Declarator:
-        conv = tuple(str(t) for t in c if isinstance(t, Token) and t.type == "CALLCONV")
-        name = next(t for t in c if isinstance(t, Token) and t.type == "NAME")
+        if len(c) == 1:  # the usual `name`
+            return ast.Declarator(c[0].value, span=self.span(c[0]))
+        conv = tuple(t.value for t in c if isinstance(t, Tok) and t.type == "CALLCONV")
+        name = next(t for t in c if isinstance(t, Tok) and t.type == "NAME")
         arrays = tuple(x for x in c if isinstance(x, ast.ArrayDim))
-        return ast.Declarator(str(name), 0, arrays, callconv=conv, span=self.span(name))
+        return ast.Declarator(name.value, 0, arrays, callconv=conv, span=self.span(name))
 
     def func_decl(self, c: list[Any]) -> ast.Declarator:
-        conv = tuple(str(t) for t in c if isinstance(t, Token) and t.type == "CALLCONV")
-        name = next(t for t in c if isinstance(t, Token) and t.type == "NAME")
-        return ast.Declarator(str(name), params=c[-1], callconv=conv, span=self.span(name))
+        conv = tuple(t.value for t in c if isinstance(t, Tok) and t.type == "CALLCONV")
+        name = next(t for t in c if isinstance(t, Tok) and t.type == "NAME")
+        return ast.Declarator(name.value, params=c[-1], callconv=conv, span=self.span(name))
 
     def funcptr_decl(self, c: list[Any]) -> ast.Declarator:
-        conv = tuple(str(t) for t in c if isinstance(t, Token) and t.type == "CALLCONV")
-        name = next(t for t in c if isinstance(t, Token) and t.type == "NAME")
+        conv = tuple(t.value for t in c if isinstance(t, Tok) and t.type == "CALLCONV")
+        name = next(t for t in c if isinstance(t, Tok) and t.type == "NAME")
         fp = sum(1 for x in c if isinstance(x, _Ptr))
         return ast.Declarator(
-            str(name), params=c[-1], func_pointers=fp, callconv=conv, span=self.span(name)
+            name.value, params=c[-1], func_pointers=fp, callconv=conv, span=self.span(name)
         )
 
     def array_suffix(self, c: list[Any]) -> ast.ArrayDim:
         x = c[0]
-        if x is None or isinstance(x, Token):
-            return ast.ArrayDim(None, self.span(x) if isinstance(x, Token) else self.sp(1, 1))
+        if x is None or isinstance(x, Tok):
+            return ast.ArrayDim(None, self.span(x) if isinstance(x, Tok) else self.sp(1, 1))
         return ast.ArrayDim(x, x.span)
 
     def params(self, c: list[Any]) -> tuple[ast.Param, ...]:
@@ -382,13 +388,26 @@ class AstBuilder:
         return ast.Param((), None, None)
 
     def abs_decl(self, c: list[Any]) -> ast.Declarator:
-        pointers = sum(1 for x in c if isinstance(x, _Ptr))
-        conv = tuple(str(t) for t in c if isinstance(t, Token) and t.type == "CALLCONV")
-        name = next((t for t in c if isinstance(t, Token) and t.type == "NAME"), None)
-        arrays = tuple(x for x in c if isinstance(x, ast.ArrayDim))
-        span = self.span(name) if name is not None else self.sp(1, 1)
+        pointers = 0
+        conv: list[str] = []
+        name = None
+        arrays = []
+        for x in c:  # pointer* [CALLCONV* NAME] array_suffix*, as the alternatives allow
+            if x is _PTR:
+                pointers += 1
+            elif isinstance(x, Tok):
+                if x.type == "NAME":
+                    name = x
+                else:
+                    conv.append(x.value)
+            elif x is not None:
+                arrays.append(x)
+        if name is None:
+            return ast.Declarator(
+                None, pointers, tuple(arrays), callconv=tuple(conv), span=self.sp(1, 1)
+            )
         return ast.Declarator(
-            str(name) if name else None, pointers, arrays, callconv=conv, span=span
+            name.value, pointers, tuple(arrays), callconv=tuple(conv), span=self.span(name)
         )
 
     def abs_funcptr(self, c: list[Any]) -> ast.Declarator:
@@ -397,11 +416,11 @@ class AstBuilder:
         return _replace(inner, pointers=pointers)
 
     def funcptr_core(self, c: list[Any]) -> ast.Declarator:
-        name = next((t for t in c if isinstance(t, Token) and t.type == "NAME"), None)
+        name = next((t for t in c if isinstance(t, Tok) and t.type == "NAME"), None)
         fp = sum(1 for x in c if isinstance(x, _Ptr))
         span = self.span(name) if name is not None else self.sp(1, 1)
         return ast.Declarator(
-            str(name) if name else None, params=c[-1], func_pointers=fp, span=span
+            name.value if name else None, params=c[-1], func_pointers=fp, span=span
         )
 
     # expressions -----------------------------------------------------------------------------
@@ -410,10 +429,10 @@ class AstBuilder:
         return ast.CondOp(c[0], c[1], c[2], c[0].span)
 
     def binop(self, c: list[Any]) -> ast.BinaryOp:
-        return ast.BinaryOp(str(c[1]), c[0], c[2], self.span(c[1]))
+        return ast.BinaryOp(c[1].value, c[0], c[2], self.span(c[1]))
 
     def unop(self, c: list[Any]) -> ast.UnaryOp:
-        return ast.UnaryOp(str(c[0]), c[1], self.span(c[0]))
+        return ast.UnaryOp(c[0].value, c[1], self.span(c[0]))
 
     def cast(self, c: list[Any]) -> ast.CastOp:
         base = next(x for x in c if isinstance(x, ast.BaseType))
@@ -430,42 +449,42 @@ class AstBuilder:
         return ast.CastOp(ast.NamedType(target.name, target.span), 0, operand, target.span)
 
     def dot(self, c: list[Any]) -> ast.MemberOp:
-        return ast.MemberOp(c[0], str(c[1]), False, self.span(c[1]))
+        return ast.MemberOp(c[0], c[1].value, False, self.span(c[1]))
 
     def paren(self, c: list[Any]) -> ast.Paren:
         return ast.Paren(c[0], c[0].span)
 
     def ptr_cast(self, c: list[Any]) -> ast.CastOp:
         name, close, operand = c
-        pointers = str(close).count("*")
+        pointers = close.value.count("*")
         return ast.CastOp(
-            ast.NamedType(str(name), self.span(name)), pointers, operand, self.span(name)
+            ast.NamedType(name.value, self.span(name)), pointers, operand, self.span(name)
         )
 
     def arrow(self, c: list[Any]) -> ast.MemberOp:
-        return ast.MemberOp(c[0], str(c[1]), True, self.span(c[1]))
+        return ast.MemberOp(c[0], c[1].value, True, self.span(c[1]))
 
     def index(self, c: list[Any]) -> ast.IndexOp:
         return ast.IndexOp(c[0], c[1], c[1].span)
 
-    def number(self, c: list[Token]) -> ast.Number:
-        return ast.Number(parse_int(str(c[0])), str(c[0]), self.span(c[0]))
+    def number(self, c: list[Tok]) -> ast.Number:
+        return ast.Number(parse_int(c[0].value), c[0].value, self.span(c[0]))
 
-    def float(self, c: list[Token]) -> ast.Number:
-        text = str(c[0])
+    def float(self, c: list[Tok]) -> ast.Number:
+        text = c[0].value
         return ast.Number(float(text.rstrip("fFlL")), text, self.span(c[0]))
 
-    def string(self, c: list[Token]) -> ast.String:
-        wide = c[0].startswith("L")
-        value = "".join(decode_string(t[t.index('"') + 1 : -1]) for t in c)
+    def string(self, c: list[Tok]) -> ast.String:
+        wide = c[0].value.startswith("L")
+        value = "".join(decode_string(t.value[t.value.index('"') + 1 : -1]) for t in c)
         return ast.String(value, wide, self.span(c[0]))
 
-    def char(self, c: list[Token]) -> ast.Char:
-        t = c[0]
-        return ast.Char(decode_string(t[t.index("'") + 1 : -1]), t.startswith("L"), self.span(t))
+    def char(self, c: list[Tok]) -> ast.Char:
+        t = c[0].value
+        return ast.Char(decode_string(t[t.index("'") + 1 : -1]), t.startswith("L"), self.span(c[0]))
 
-    def name(self, c: list[Token]) -> ast.Ident:
-        return ast.Ident(str(c[0]), self.span(c[0]))
+    def name(self, c: list[Tok]) -> ast.Ident:
+        return ast.Ident(c[0].value, self.span(c[0]))
 
     def sizeof(self, c: list[Any]) -> ast.SizeOfOp:
         pointers = sum(1 for x in c if isinstance(x, _Ptr))
@@ -479,26 +498,26 @@ class AstBuilder:
     def attr_type(self, c: list[Any]) -> tuple[ast.TypeSpec, int, str | None]:
         pointers = sum(1 for x in c if isinstance(x, _Ptr))
         name = c[-1]
-        return (c[0], pointers, str(name) if isinstance(name, Token) else None)
+        return (c[0], pointers, name.value if isinstance(name, Tok) else None)
 
     # ACF -------------------------------------------------------------------------------------
 
     def acf_interface(self, c: list[Any]) -> ast.AcfInterface:
         items = tuple(x for x in c[2:] if x is not None)
-        return ast.AcfInterface(c[0], str(c[1]), items, self.span(c[1]))
+        return ast.AcfInterface(c[0], c[1].value, items, self.span(c[1]))
 
-    def acf_include(self, c: list[Token]) -> ast.AcfInclude:
-        return ast.AcfInclude(tuple(decode_string(t[1:-1]) for t in c), self.span(c[0]))
+    def acf_include(self, c: list[Tok]) -> ast.AcfInclude:
+        return ast.AcfInclude(tuple(decode_string(t.value[1:-1]) for t in c), self.span(c[0]))
 
     def acf_typedef(self, c: list[Any]) -> ast.AcfTypedef:
-        return ast.AcfTypedef(c[0], tuple(str(t) for t in c[1:]), self.span(c[1]))
+        return ast.AcfTypedef(c[0], tuple(t.value for t in c[1:]), self.span(c[1]))
 
     def acf_proc(self, c: list[Any]) -> ast.AcfProc:
         params = tuple(p for p in c[2:] if p is not None)
-        return ast.AcfProc(c[0], str(c[1]), params, self.span(c[1]))
+        return ast.AcfProc(c[0], c[1].value, params, self.span(c[1]))
 
     def acf_param(self, c: list[Any]) -> ast.AcfParam:
-        return ast.AcfParam(c[0], str(c[1]), self.span(c[1]))
+        return ast.AcfParam(c[0], c[1].value, self.span(c[1]))
 
 
 def _replace(node: ast.Declarator, **changes: Any) -> ast.Declarator:

@@ -1,13 +1,14 @@
-"""The LALR loop that parses: Lark's tables and Lark's rule callbacks, driven without Lark.
+"""The LALR loop that parses: Lark's tables and Lark's rule shapes, driven without Lark.
 
-Lark builds the tables from ``grammar/midl.lark`` and the callbacks that filter each rule's
-children before calling the grammar action named after it (``parser_actions``); this module
-keeps the tables in a plain form (``Tables``, pickled beside Lark's own cache) and runs the
-shift/reduce loop itself, with the lexer called in line and each reduction looked up by number:
+Lark builds the tables from ``grammar/midl.lark`` and decides, per rule, which children reach the
+grammar action named after it (``parser_actions``). ``tables_from`` keeps both in a plain form
+(``Tables``, pickled in the user's cache folder); this module runs the shift/reduce loop itself,
+with the lexer in line and each reduction a function written out for its rule, so that parsing
+imports nothing of Lark:
 
 * twice as fast per token as ``Lark.parse``;
-* at start-up, loading the plain tables costs a few milliseconds where rebuilding a ``Lark``
-  object from its cache costs about thirty.
+* at start-up, loading the plain tables costs a few milliseconds where importing Lark and
+  rebuilding a ``Lark`` object from its cache costs about fifty.
 
 It never explains a syntax error: it raises ``Stuck``, and the caller runs Lark's own parser over
 the same input, whose exception (with its parser state) ``parser_errors`` turns into words.
@@ -20,18 +21,23 @@ import pickle
 import sys
 import tempfile
 from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 from typing import Any
 
-from lark.exceptions import UnexpectedInput
+from .lexer import LexError, MidlLexer
 
-from .lexer import MidlLexer
-
-FORMAT = 3  # bump when Tables changes shape
+FORMAT = 4  # bump when Tables changes shape
 
 Action = int  # a state to shift to, or ~rule number (negative) to reduce by
-Reduction = tuple[int, Callable[[list[Any]], Any], str]  # children, callback, rule name
+Keep = tuple[tuple[int, bool, int], ...]  # per child kept: its index, splice it, Nones before it
+# A rule: the name it reduces to, its length, the action named for it, the children kept (None:
+# all of them), the Nones appended after them, and whether a lone child is handed up as it is.
+RuleShape = tuple[str, int, str, Keep | None, int, bool]
+# How the loop reduces a rule: by its length, with a callback (None: hand the lone child up).
+Reduction = tuple[int, Callable[[list[Any]], Any] | None, str]
+# The state a reduction goes to, by the state below and the rule's name: one state, or one per
+# lookahead where the state gone to would hand the value up through `?a: b` rules.
+Gotos = list[dict[str, "int | dict[str, int]"]]
 
 
 class Stuck(Exception):
@@ -41,25 +47,29 @@ class Stuck(Exception):
 class Tables:
     """What parsing needs of Lark's tables (a plain class: a dataclass costs start-up time)."""
 
-    __slots__ = ("end_states", "literals", "rules", "start_states", "states")
+    __slots__ = ("end_states", "kept", "literals", "rules", "start_states", "states")
 
     def __init__(
         self,
         states: list[dict[str, Action]],  # by state number, then terminal name
         start_states: dict[str, int],
         end_states: dict[str, int],
-        rules: list[Any],  # lark.grammar.Rule, numbered as the reduce actions number them
+        rules: list[RuleShape],  # numbered as the reduce actions number them
         literals: dict[str, str],  # keyword or punctuation text -> terminal name
+        kept: frozenset[str],  # terminals whose tokens some rule hands to its action
     ) -> None:
         self.states = states
         self.start_states = start_states
         self.end_states = end_states
         self.rules = rules
         self.literals = literals
+        self.kept = kept
 
 
 def tables_from(lark: Any) -> Tables:
-    """The plain tables of a built ``Lark`` object."""
+    """The plain tables of a built ``Lark`` object (parser="lalr", maybe_placeholders=True)."""
+    from lark import Tree
+    from lark.parse_tree_builder import ParseTreeBuilder
     from lark.parsers.lalr_analysis import Shift
 
     table = lark.parser.parser.parser.parse_table
@@ -69,10 +79,47 @@ def tables_from(lark: Any) -> Tables:
     for state in range(len(table.states)):
         row: dict[str, Action] = {}
         for term, (action, arg) in table.states[state].items():
-            row[term] = arg if action is Shift else ~number[arg]
+            row[sys.intern(str(term))] = arg if action is Shift else ~number[arg]
         states.append(row)
+    builder = ParseTreeBuilder(rules, Tree, False, False, True)  # type: ignore[no-untyped-call]
+    shapes = [_shape(rule, chain) for rule, chain in builder.rule_builders]
+    kept = set()
+    for rule, (_, size, _, keep, _, _) in zip(rules, shapes, strict=True):
+        for i in range(size) if keep is None else (k[0] for k in keep):
+            if rule.expansion[i].is_term:
+                kept.add(str(rule.expansion[i].name))
     literals = {t.pattern.value: t.name for t in lark.terminals if t.pattern.type == "str"}
-    return Tables(states, dict(table.start_states), dict(table.end_states), rules, literals)
+    return Tables(
+        states, dict(table.start_states), dict(table.end_states), shapes, literals, frozenset(kept)
+    )
+
+
+def _shape(rule: Any, chain: list[Any]) -> RuleShape:
+    """What Lark's callback chain for ``rule`` does to the children (as Lark.__init__ builds it
+    for parser="lalr", maybe_placeholders=True): drop filtered tokens, splice ``_rule`` children,
+    add None for absent ``[optional]`` parts, hand a lone child up for ``?rule``."""
+    from lark.parse_tree_builder import (
+        ChildFilterLALR,
+        ChildFilterLALR_NoPlaceholders,
+        ExpandSingleChild,
+    )
+
+    expand1 = False
+    keep: Keep | None = None
+    trailing = 0
+    for wrapper in chain:
+        func = getattr(wrapper, "func", None)
+        if wrapper is ExpandSingleChild and keep is None:
+            expand1 = True
+        elif func is ChildFilterLALR and keep is None:
+            keep, trailing = tuple(wrapper.args[0]), wrapper.args[1]
+        elif func is ChildFilterLALR_NoPlaceholders and keep is None:
+            keep = tuple((i, x, 0) for i, x in wrapper.args[0])
+        else:  # pragma: no cover - an option this module does not know
+            raise ValueError(f"rule {rule}: unknown callback wrapper {wrapper!r}")
+    name = rule.alias or rule.options.template_source or rule.origin.name
+    origin = sys.intern(str(rule.origin.name))
+    return origin, len(rule.expansion), sys.intern(str(name)), keep, trailing, expand1
 
 
 def load_tables(path: Path) -> Tables | None:
@@ -97,37 +144,25 @@ def save_tables(tables: Tables, path: Path) -> None:
 
 class Driver:
     def __init__(self, tables: Tables, actions: object) -> None:
-        from lark import Tree
-        from lark.parse_tree_builder import ParseTreeBuilder
-
-        # as Lark.__init__ builds them for parser="lalr", maybe_placeholders=True
-        builder = ParseTreeBuilder(tables.rules, Tree, False, False, True)  # type: ignore[no-untyped-call]
-        callbacks = builder.create_callback(actions)  # type: ignore[no-untyped-call]
-        chains = dict(builder.rule_builders)
         self.tables = tables
-        # Rule names as plain strings: Lark's are Tokens, whose __eq__ (Python code) ran at
-        # every goto's dict lookup.
         self.reductions: list[Reduction] = [
-            (
-                len(rule.expansion),
-                _callback(rule, chains[rule], actions, Tree) or callbacks[rule],
-                sys.intern(str(rule.origin.name)),
-            )
-            for rule in tables.rules
+            (shape[1], _reducer(shape, actions), shape[0]) for shape in tables.rules
         ]
-        self.lexer = MidlLexer.for_literals(tables.literals)
+        self.gotos = _gotos(tables.states, self.reductions)
+        self.lexer = MidlLexer(tables.literals, tables.kept)
 
     def parse(self, text: str, start: str) -> Any:
         """What the grammar actions make of ``text`` from ``start``; raises Stuck if it does not
         parse (grammar actions may raise their own exceptions)."""
         states = self.tables.states
+        gotos = self.gotos
         end_state = self.tables.end_states[start]
         stack = [self.tables.start_states[start]]
         values: list[Any] = []
         reductions = self.reductions
+        kind = "$END"
         try:
-            for tok in self.lexer.tokens(text, 0, len(text), states, stack):
-                kind = tok.type
+            for kind, tok in self.lexer.tokens(text, 0, len(text), states, stack):
                 while True:
                     action = states[stack[-1]][kind]
                     if action >= 0:
@@ -135,6 +170,10 @@ class Driver:
                         values.append(tok)
                         break
                     size, callback, origin = reductions[~action]
+                    if callback is None:  # `?a: b`: the value stays, only the state changes
+                        goto = gotos[stack[-2]][origin]
+                        stack[-1] = goto if goto.__class__ is int else goto[kind]  # type: ignore[index]
+                        continue
                     if size:
                         children = values[-size:]
                         del stack[-size:]
@@ -142,94 +181,110 @@ class Driver:
                     else:
                         children = []
                     values.append(callback(children))
-                    stack.append(states[stack[-1]][origin])
+                    goto = gotos[stack[-1]][origin]
+                    stack.append(goto if goto.__class__ is int else goto[kind])  # type: ignore[index]
+            kind = "$END"
             while True:
-                action = states[stack[-1]]["$END"]
+                action = states[stack[-1]][kind]
                 if action >= 0:
                     raise Stuck
                 size, callback, origin = reductions[~action]
-                if size:
-                    children = values[-size:]
-                    del stack[-size:]
-                    del values[-size:]
+                if callback is None:
+                    goto = gotos[stack[-2]][origin]
+                    stack[-1] = goto if goto.__class__ is int else goto[kind]  # type: ignore[index]
                 else:
-                    children = []
-                values.append(callback(children))
-                stack.append(states[stack[-1]][origin])
+                    if size:
+                        children = values[-size:]
+                        del stack[-size:]
+                        del values[-size:]
+                    else:
+                        children = []
+                    values.append(callback(children))
+                    goto = gotos[stack[-1]][origin]
+                    stack.append(goto if goto.__class__ is int else goto[kind])  # type: ignore[index]
                 if stack[-1] == end_state:
                     return values[-1]
-        except (KeyError, UnexpectedInput):
+        except (KeyError, LexError):
             raise Stuck from None
 
 
-def _callback(rule: Any, chain: list[Any], actions: object, tree: Any) -> Any:
-    """What Lark's callback for ``rule`` does (drop filtered tokens, splice ``_rule`` children,
-    add None for absent ``[optional]`` parts, hand a lone child up for ``?rule``, then call the
-    grammar action), as one function written out for the rule: Lark's is a chain of generic
-    wrappers that loop over a list of what to keep at every reduction. None when the chain holds
-    anything else (Lark's own callback is used then)."""
-    from lark.parse_tree_builder import (
-        ChildFilterLALR,
-        ChildFilterLALR_NoPlaceholders,
-        ExpandSingleChild,
-    )
+def _gotos(states: list[dict[str, Action]], reductions: list[Reduction]) -> Gotos:
+    """The goto table, with the chains of `?a: b` reductions that follow a goto resolved: in
+    ``x + y``, ``y`` goes from primary up to add in one step, not eight. (A reduction by
+    ``?a: b`` pops the state of ``b`` and goes to that of ``a`` from the same state below.)"""
+    names = {origin for _, _, origin in reductions}
+    gotos: Gotos = []
+    for row in states:
+        out: dict[str, int | dict[str, int]] = {}
+        for name, target in row.items():
+            if name not in names:
+                continue
+            chains: dict[str, int] = {}
+            for kind in states[target]:
+                final = target
+                while True:
+                    action = states[final].get(kind)
+                    if action is None or action >= 0 or reductions[~action][1] is not None:
+                        break
+                    final = row[reductions[~action][2]]
+                chains[kind] = final
+            out[name] = chains if any(f != target for f in chains.values()) else target
+        gotos.append(out)
+    return gotos
 
-    name = rule.alias or rule.options.template_source or rule.origin.name
-    action = getattr(actions, name, None)
-    if action is None:
-        action = partial(tree, name)
-    elif getattr(action, "visit_wrapper", None) is not None:
+
+def _reducer(shape: RuleShape, actions: object) -> Callable[[list[Any]], Any] | None:
+    """The rule's reduction written out as one function: the children it keeps (``_rule``
+    children, which are lists, spliced in), then its grammar action; None for a rule that hands
+    its lone child up unchanged. Lark's own is a chain of generic wrappers looping over what to
+    keep at every reduction."""
+    origin, size, name, keep, trailing, expand1 = shape
+    if expand1 and size == 1 and keep in (None, ((0, False, 0),)) and not trailing:
         return None
-    expand1 = False
-    keep: list[tuple[int, bool, int]] | None = None  # child index, splice it, Nones before it
-    trailing = 0
-    for wrapper in chain:
-        if wrapper is ExpandSingleChild and keep is None:
-            expand1 = True
-        elif isinstance(wrapper, partial) and wrapper.func is ChildFilterLALR and keep is None:
-            keep, trailing = list(wrapper.args[0]), wrapper.args[1]
-        elif (
-            isinstance(wrapper, partial)
-            and wrapper.func is ChildFilterLALR_NoPlaceholders
-            and keep is None
-        ):
-            keep = [(i, x, 0) for i, x in wrapper.args[0]]
-        else:
-            return None
-    if keep is None:
-        if not expand1:
+    inline = origin.startswith("_")  # a `_rule` (Lark's for `x*`): its list is spliced
+    action = getattr(actions, name, None)
+    if (action is None) != inline or (inline and expand1):
+        raise ValueError(f"grammar rule {origin!r}: no action {name!r}, or one for a _rule")
+    if keep is None:  # the children as they are (the loop gives a fresh list)
+        if not (inline or expand1):
             return action
-        body = ["r = c"]
-    else:
-        body = []
-        built = False  # whether r exists
-        pending: list[str] = []  # items not yet added to r
+        body = ["return c" if inline else "return c[0] if len(c) == 1 else f(c)"]
+        return _written_out(body, action)
+    body = []
+    built = False  # whether r exists
+    pending: list[str] = []  # items not yet added to r
 
-        def flush() -> None:
-            nonlocal built
-            if pending:
-                body.append(
-                    f"r += [{', '.join(pending)}]" if built else f"r = [{', '.join(pending)}]"
-                )
-                built = True
-                pending.clear()
-
-        for i, splice, nones in keep:
-            pending.extend(["None"] * nones)
-            if not splice:
-                pending.append(f"c[{i}]")
-            elif built or pending:
-                flush()
-                body.append(f"r += c[{i}].children")
-            else:  # as Lark does: the first spliced list is reused, not copied
-                body.append(f"r = c[{i}].children")
-                built = True
-        pending.extend(["None"] * trailing)
+    def flush() -> None:
+        nonlocal built
         if pending:
+            body.append(f"r += [{', '.join(pending)}]" if built else f"r = [{', '.join(pending)}]")
+            built = True
+            pending.clear()
+
+    for i, splice, nones in keep:
+        pending.extend(["None"] * nones)
+        if not splice:
+            pending.append(f"c[{i}]")
+        elif built or pending:
             flush()
-        elif not built:
-            body.append("r = []")
-    body.append("return r[0] if len(r) == 1 else f(r)" if expand1 else "return f(r)")
+            body.append(f"r += c[{i}]")
+        else:  # as Lark does: the first spliced list is reused, not copied
+            body.append(f"r = c[{i}]")
+            built = True
+    pending.extend(["None"] * trailing)
+    if pending:
+        flush()
+    elif not built:
+        body.append("r = []")
+    if inline:
+        body.append("return r")
+    else:
+        body.append("return r[0] if len(r) == 1 else f(r)" if expand1 else "return f(r)")
+    return _written_out(body, action)
+
+
+def _written_out(body: list[str], action: Any) -> Callable[[list[Any]], Any]:
     scope: dict[str, Any] = {"f": action}
     exec("def reduce(c):\n    " + "\n    ".join(body), scope)
-    return scope["reduce"]
+    reduce: Callable[[list[Any]], Any] = scope["reduce"]
+    return reduce

@@ -6,6 +6,7 @@ syntax error, Lark's own parser (``parser_lark``, imported and built only then) 
 from __future__ import annotations
 
 import re
+import sys
 import threading
 from functools import cache
 from pathlib import Path
@@ -143,7 +144,9 @@ def _explain(
 def _driver() -> Driver:
     """The parsing loop, from tables cached in the user's cache folder (built on a miss)."""
     folder = cache_dir()
-    path = None if folder is None else folder / f"tables-{_grammar_stamp()}-{FORMAT}.pickle"
+    # the tables hold marshalled code: named for this Python's bytecode, too
+    name = f"tables-{_grammar_stamp()}-{FORMAT}-{sys.implementation.cache_tag}.pickle"
+    path = None if folder is None else folder / name
     tables = None if path is None else load_tables(path)
     if tables is None:
         tables = tables_from(_parser())

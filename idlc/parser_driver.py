@@ -3,8 +3,8 @@
 Lark builds the tables from ``grammar/midl.lark`` and decides, per rule, which children reach the
 grammar action named after it (``parser_actions``). ``tables_from`` keeps both in a plain form
 (``Tables``, pickled in the user's cache folder); this module runs the shift/reduce loop itself,
-with the lexer in line and each reduction a function written out for its rule, so that parsing
-imports nothing of Lark:
+with the lexer in line and each reduction a function written out for its rule (compiled when the
+tables are built and kept with them), so that parsing imports nothing of Lark:
 
 * twice as fast per token as ``Lark.parse``;
 * at start-up, loading the plain tables costs a few milliseconds where importing Lark and
@@ -16,6 +16,7 @@ the same input, whose exception (with its parser state) ``parser_errors`` turns 
 
 from __future__ import annotations
 
+import marshal
 import os
 import pickle
 import sys
@@ -26,7 +27,7 @@ from typing import Any
 
 from .lexer import LexError, MidlLexer
 
-FORMAT = 4  # bump when Tables changes shape
+FORMAT = 5  # bump when Tables changes shape
 
 Action = int  # a state to shift to, or ~rule number (negative) to reduce by
 Keep = tuple[tuple[int, bool, int], ...]  # per child kept: its index, splice it, Nones before it
@@ -47,7 +48,16 @@ class Stuck(Exception):
 class Tables:
     """What parsing needs of Lark's tables (a plain class: a dataclass costs start-up time)."""
 
-    __slots__ = ("end_states", "kept", "literals", "rules", "start_states", "states")
+    __slots__ = (
+        "end_states",
+        "gotos",
+        "kept",
+        "literals",
+        "reducers",
+        "rules",
+        "start_states",
+        "states",
+    )
 
     def __init__(
         self,
@@ -57,6 +67,8 @@ class Tables:
         rules: list[RuleShape],  # numbered as the reduce actions number them
         literals: dict[str, str],  # keyword or punctuation text -> terminal name
         kept: frozenset[str],  # terminals whose tokens some rule hands to its action
+        gotos: Gotos,
+        reducers: bytes,  # the marshalled code of ``reducers(actions)``
     ) -> None:
         self.states = states
         self.start_states = start_states
@@ -64,6 +76,8 @@ class Tables:
         self.rules = rules
         self.literals = literals
         self.kept = kept
+        self.gotos = gotos
+        self.reducers = reducers
 
 
 def tables_from(lark: Any) -> Tables:
@@ -90,7 +104,14 @@ def tables_from(lark: Any) -> Tables:
                 kept.add(str(rule.expansion[i].name))
     literals = {t.pattern.value: t.name for t in lark.terminals if t.pattern.type == "str"}
     return Tables(
-        states, dict(table.start_states), dict(table.end_states), shapes, literals, frozenset(kept)
+        states,
+        dict(table.start_states),
+        dict(table.end_states),
+        shapes,
+        literals,
+        frozenset(kept),
+        _gotos(states, shapes),
+        _reducers_code(shapes),
     )
 
 
@@ -144,11 +165,16 @@ def save_tables(tables: Tables, path: Path) -> None:
 
 class Driver:
     def __init__(self, tables: Tables, actions: object) -> None:
+        _checked(tables.rules, actions)
+        scope: dict[str, Any] = {}
+        exec(marshal.loads(tables.reducers), scope)
+        functions = scope["reducers"](actions)
         self.tables = tables
         self.reductions: list[Reduction] = [
-            (shape[1], _reducer(shape, actions), shape[0]) for shape in tables.rules
+            (shape[1], function, shape[0])
+            for shape, function in zip(tables.rules, functions, strict=True)
         ]
-        self.gotos = _gotos(tables.states, self.reductions)
+        self.gotos = tables.gotos
         self.lexer = MidlLexer(tables.literals, tables.kept)
 
     def parse(self, text: str, start: str) -> Any:
@@ -208,11 +234,12 @@ class Driver:
             raise Stuck from None
 
 
-def _gotos(states: list[dict[str, Action]], reductions: list[Reduction]) -> Gotos:
+def _gotos(states: list[dict[str, Action]], shapes: list[RuleShape]) -> Gotos:
     """The goto table, with the chains of `?a: b` reductions that follow a goto resolved: in
     ``x + y``, ``y`` goes from primary up to add in one step, not eight. (A reduction by
     ``?a: b`` pops the state of ``b`` and goes to that of ``a`` from the same state below.)"""
-    names = {origin for _, _, origin in reductions}
+    names = {shape[0] for shape in shapes}
+    passes_up = [_passes_up(shape) for shape in shapes]
     gotos: Gotos = []
     for row in states:
         out: dict[str, int | dict[str, int]] = {}
@@ -224,32 +251,63 @@ def _gotos(states: list[dict[str, Action]], reductions: list[Reduction]) -> Goto
                 final = target
                 while True:
                     action = states[final].get(kind)
-                    if action is None or action >= 0 or reductions[~action][1] is not None:
+                    if action is None or action >= 0 or not passes_up[~action]:
                         break
-                    final = row[reductions[~action][2]]
+                    final = row[shapes[~action][0]]
                 chains[kind] = final
             out[name] = chains if any(f != target for f in chains.values()) else target
         gotos.append(out)
     return gotos
 
 
-def _reducer(shape: RuleShape, actions: object) -> Callable[[list[Any]], Any] | None:
-    """The rule's reduction written out as one function: the children it keeps (``_rule``
-    children, which are lists, spliced in), then its grammar action; None for a rule that hands
-    its lone child up unchanged. Lark's own is a chain of generic wrappers looping over what to
-    keep at every reduction."""
-    origin, size, name, keep, trailing, expand1 = shape
-    if expand1 and size == 1 and keep in (None, ((0, False, 0),)) and not trailing:
-        return None
-    inline = origin.startswith("_")  # a `_rule` (Lark's for `x*`): its list is spliced
-    action = getattr(actions, name, None)
-    if (action is None) != inline or (inline and expand1):
-        raise ValueError(f"grammar rule {origin!r}: no action {name!r}, or one for a _rule")
+def _passes_up(shape: RuleShape) -> bool:
+    """Whether the rule hands its lone child up unchanged (``?a: b``): no function runs."""
+    _, size, _, keep, trailing, expand1 = shape
+    return expand1 and size == 1 and keep in (None, ((0, False, 0),)) and not trailing
+
+
+def _checked(shapes: list[RuleShape], actions: object) -> None:
+    """Every rule that reduces has its grammar action, and no ``_rule`` has one."""
+    for shape in shapes:
+        origin, _, name, _, _, expand1 = shape
+        if _passes_up(shape):
+            continue
+        inline = origin.startswith("_")  # a `_rule` (Lark's for `x*`): its list is spliced
+        if (getattr(actions, name, None) is None) != inline or (inline and expand1):
+            raise ValueError(f"grammar rule {origin!r}: no action {name!r}, or one for a _rule")
+
+
+def _reducers_code(shapes: list[RuleShape]) -> bytes:
+    """One function, ``reducers(actions)``, that returns each rule's reduction (by rule number)
+    written out: the children it keeps (``_rule`` children, which are lists, spliced in), then
+    its grammar action, bound as a default argument; None for a rule that passes its child up.
+    Lark's own is a chain of generic wrappers looping over what to keep at every reduction.
+    Compiled once when the tables are built and kept with them, marshalled."""
+    lines = ["def reducers(A):", f"    out = [None] * {len(shapes)}"]
+    for number, shape in enumerate(shapes):
+        if _passes_up(shape):
+            continue
+        body = _body(shape)
+        action = "None" if shape[0].startswith("_") else f"A.{shape[2]}"
+        if body is None:
+            lines.append(f"    out[{number}] = {action}")
+            continue
+        lines.append(f"    def r{number}(c, f={action}):")
+        lines.extend(f"        {line}" for line in body)
+        lines.append(f"    out[{number}] = r{number}")
+    lines.append("    return out")
+    code = compile("\n".join(lines) + "\n", "<idlc grammar reductions>", "exec")
+    return marshal.dumps(code)
+
+
+def _body(shape: RuleShape) -> list[str] | None:
+    """The lines of a reduction that call ``f``, the action (None: the action is the reduction)."""
+    origin, _, _, keep, trailing, expand1 = shape
+    inline = origin.startswith("_")
     if keep is None:  # the children as they are (the loop gives a fresh list)
         if not (inline or expand1):
-            return action
-        body = ["return c" if inline else "return c[0] if len(c) == 1 else f(c)"]
-        return _written_out(body, action)
+            return None
+        return ["return c" if inline else "return c[0] if len(c) == 1 else f(c)"]
     body = []
     built = False  # whether r exists
     pending: list[str] = []  # items not yet added to r
@@ -280,11 +338,4 @@ def _reducer(shape: RuleShape, actions: object) -> Callable[[list[Any]], Any] | 
         body.append("return r")
     else:
         body.append("return r[0] if len(r) == 1 else f(r)" if expand1 else "return f(r)")
-    return _written_out(body, action)
-
-
-def _written_out(body: list[str], action: Any) -> Callable[[list[Any]], Any]:
-    scope: dict[str, Any] = {"f": action}
-    exec("def reduce(c):\n    " + "\n    ".join(body), scope)
-    reduce: Callable[[list[Any]], Any] = scope["reduce"]
-    return reduce
+    return body

@@ -48,8 +48,9 @@ def signature(
     lines = wrap(indent, head, params, f") -> {returns}:")
     if len(lines) == 3 and len(params) == 1:
         lines[1] += ","  # a lone parameter on its own line takes the formatter's trailing comma
-    arms = _top_level_split(returns, " | ")
-    if len(lines[-1]) > LINE_LENGTH and len(arms) > 1:
+    # Splitting the return type scans it: do it only for an over-long last line.
+    arms = _top_level_split(returns, " | ") if len(lines[-1]) > LINE_LENGTH else []
+    if len(arms) > 1:
         # An over-long union return type is parenthesised, one arm a line if need be.
         lines[-1:] = [f"{indent}) -> (", *_union_lines(indent + INDENT, arms), f"{indent}):"]
     return lines

@@ -3,8 +3,10 @@
 Start-up: ``idlc bench.idl`` in a fresh process, several times. Corpus: every recipe of
 ``../shared/corpus/recipes.tsv`` (its include dirs, defines, ``--acf`` or ``--no-acf``) compiled
 in ONE process (``python -m bench.compile corpus CORPUS OUT [LIMIT]``), timed inside it and as a
-whole process. widl (``x86_64-w64-mingw32-widl``, mingw-w64-tools), when installed, does the same
-work one process per recipe (it is a C program: start-up costs it nothing).
+whole process, with the time of each stage (``idlc.stagetimes``: preprocess, parse, lower with
+its checks, generate, write) and lines per second (the distinct source lines read). widl
+(``x86_64-w64-mingw32-widl``, mingw-w64-tools), when installed, does the same work one process
+per recipe (it is a C program: start-up costs it nothing).
 """
 
 from __future__ import annotations
@@ -77,9 +79,12 @@ def widl_argv(r: Recipe, corpus: Path) -> list[str]:
 def _corpus_worker(corpus: Path, out: Path, limit: int | None) -> None:
     """In this one process: compile every recipe; emit the time and the exit statuses."""
     t_import = time.perf_counter()
+    from idlc import stagetimes
     from idlc.cli import main as idlc_main
+    from idlc.preprocess_lex import lines_read
 
     os.chdir(corpus)
+    stagetimes.reset()
     t0 = time.perf_counter()
     statuses: dict[str, int] = {}
     for i, r in enumerate(recipes(corpus, limit)):
@@ -87,7 +92,15 @@ def _corpus_worker(corpus: Path, out: Path, limit: int | None) -> None:
             rc = idlc_main(idlc_argv(r, out / f"r{i}"))
         statuses[str(rc)] = statuses.get(str(rc), 0) + 1
     t1 = time.perf_counter()
-    emit({"import_s": t0 - t_import, "compile_s": t1 - t0, "statuses": statuses})
+    emit(
+        {
+            "import_s": t0 - t_import,
+            "compile_s": t1 - t0,
+            "stages_s": dict(stagetimes.seconds),
+            "lines": lines_read(),
+            "statuses": statuses,
+        }
+    )
 
 
 def _timed(argv: list[str], cwd: Path | None = None) -> tuple[float, int]:
@@ -106,6 +119,17 @@ def _record(line: str) -> dict[str, object]:
     raise RuntimeError("no record from the corpus worker")
 
 
+def _compile_bytecode() -> None:
+    """Write idlc's bytecode, as installing it does (pip compiles what it installs): an editable
+    install under PYTHONDONTWRITEBYTECODE (set on some CI machines) would otherwise compile
+    every module at every start, about 70 ms that no installed copy pays."""
+    import idlc
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    folder = str(Path(idlc.__file__).parent)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", folder], env=env, check=False)
+
+
 def run(quick: bool, corpus: Path = CORPUS) -> dict[str, object]:
     """S6's numbers: start-up times (seconds, one per run) and corpus times."""
     starts = 2 if quick else 7
@@ -113,6 +137,7 @@ def run(quick: bool, corpus: Path = CORPUS) -> dict[str, object]:
     limit = 4 if quick else None
     have_widl = shutil.which(WIDL) is not None
     result: dict[str, object] = {"widl": have_widl}
+    _compile_bytecode()
     with tempfile.TemporaryDirectory(prefix="idlc-bench-s6-") as tmp:
         scratch = Path(tmp)
         idlc_starts, widl_starts = [], []
@@ -131,7 +156,9 @@ def run(quick: bool, corpus: Path = CORPUS) -> dict[str, object]:
         rows = recipes(corpus, limit)
         result["corpus_rows"] = len(rows)
         in_process, whole, widl_total = [], [], []
+        stages: list[dict[str, float]] = []
         statuses: object = None
+        lines = 0
         for k in range(reps):
             out = scratch / f"c{k}"
             argv = [sys.executable, "-m", "bench.compile", "corpus", str(corpus), str(out)]
@@ -144,6 +171,8 @@ def run(quick: bool, corpus: Path = CORPUS) -> dict[str, object]:
                 raise RuntimeError(f"corpus worker failed: {proc.stderr[-2000:]}")
             rec = _record(proc.stdout)
             in_process.append(float(rec["compile_s"]))  # type: ignore[arg-type]
+            stages.append(rec["stages_s"])  # type: ignore[arg-type]
+            lines = int(rec["lines"])  # type: ignore[call-overload]
             statuses = rec["statuses"]
             if have_widl:
                 wdir = scratch / f"w{k}"
@@ -153,6 +182,8 @@ def run(quick: bool, corpus: Path = CORPUS) -> dict[str, object]:
             corpus_compile_s=in_process,
             corpus_process_s=whole,
             corpus_statuses=statuses,
+            corpus_stages_s=stages,
+            corpus_lines=lines,
             widl_corpus_s=widl_total,
         )
     return result
@@ -164,3 +195,5 @@ def median_ms(values: list[float]) -> float:
 
 if __name__ == "__main__" and sys.argv[1:2] == ["corpus"]:
     _corpus_worker(Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4]) or None)
+    sys.stdout.flush()
+    os._exit(0)  # as the idlc command ends (idlc.cli.run): no teardown of the caches

@@ -203,6 +203,7 @@ def render(doc: dict[str, Any]) -> str:
                 f"{_fmt(statistics.median(c['corpus_compile_s']))} | "
                 f"{_fmt(statistics.median(wc)) if wc else 'absent'} |"
             )
+            lines += _stage_lines(c)
     lines += ["", "| loop | goal | value | ok |", "|---|---|---|---|"]
     for g in doc["goals"]:
         ok = {True: "yes", False: "NO", None: "n/a"}[g["ok"]]
@@ -210,3 +211,23 @@ def render(doc: dict[str, Any]) -> str:
     for note in doc.get("notes", []):
         lines.append(f"\nnote: {note}")
     return "\n".join(lines)
+
+
+def _stage_lines(c: dict[str, Any]) -> list[str]:
+    """The corpus run's stages (medians over the repetitions) and its lines per second."""
+    runs: list[dict[str, float]] = c.get("corpus_stages_s") or []
+    inside = statistics.median(c["corpus_compile_s"])
+    out = []
+    if c.get("corpus_lines"):
+        out.append(
+            f"| - lines per second ({c['corpus_lines']:,} distinct lines read) | "
+            f"{_fmt(c['corpus_lines'] / inside)} | |"
+        )
+    if runs:
+        staged = 0.0
+        for stage in runs[0]:
+            value = statistics.median(r[stage] for r in runs)
+            staged += value
+            out.append(f"| - {stage} (s) | {_fmt(value)} | |")
+        out.append(f"| - the rest: CLI, import resolution, ACFs (s) | {_fmt(inside - staged)} | |")
+    return out

@@ -1,7 +1,5 @@
 """``python -m idlc``: the same as the ``idlc`` command."""
 
-import sys
+from .cli import run
 
-from .cli import main
-
-sys.exit(main())
+run()

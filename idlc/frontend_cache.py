@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import ast, ir
+from . import ast, ir, stagetimes
 from .diagnostics import Diagnostic, DiagnosticSink
 from .lower import FileLowerer, Symbols
 
@@ -117,7 +117,9 @@ def source(
     from .preprocess import preprocess
 
     sink = DiagnosticSink()
+    t = stagetimes.now()
     pp = preprocess(Path(shown), include_dirs=include_dirs, defines=defines, sink=sink)
+    t = stagetimes.charge("preprocess", t)
     syntax: Syntax | None = None
     if sink.error_count == 0:
         text_key = pp.identity()
@@ -126,6 +128,7 @@ def source(
             parse_sink = DiagnosticSink()
             tree = parse_idl(pp.text, pp.span, parse_sink)
             syntax = _SYNTAX[text_key] = Syntax(tree, tuple(parse_sink.diagnostics))
+            stagetimes.charge("parse", t)
     stamps = tuple((name, _stamp(name)) for name in dict.fromkeys(pp.files))
     entry = Source(syntax, tuple(sink.diagnostics), stamps, Symbols(module))
     _SOURCES[key] = entry
@@ -147,11 +150,13 @@ def lowered(
         return hit
     assert syntax.tree is not None
     sink = DiagnosticSink()
+    t = stagetimes.now()
     result, symbols = FileLowerer(module, shown, syntax.tree, imported_names, visible, sink).run()
     if check:
         from .checks import check_module
 
         check_module(result, sink)
+    stagetimes.charge("lower", t)  # with the checks, and the attribute arguments it parses
     entry = Lowered(tuple(visible), result, symbols, tuple(sink.diagnostics))
     syntax.lowered[key] = entry
     return entry

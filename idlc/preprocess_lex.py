@@ -188,6 +188,11 @@ def _find_guard(lines: tuple[str, ...], items: tuple[Directive | TextRun, ...]) 
 _CACHE: dict[str, tuple[tuple[int, int], SourceFile]] = {}
 
 
+def lines_read() -> int:
+    """The physical lines of every file this process has read (each file once)."""
+    return sum(len(entry[1].lines) for entry in _CACHE.values())
+
+
 def load(path: str) -> SourceFile | None:
     """The split form of the file at ``path``, read once per process (None if unreadable)."""
     try:

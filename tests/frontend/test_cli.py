@@ -170,3 +170,26 @@ def test_python_m_idlc_version() -> None:
         [sys.executable, "-m", "idlc", "--version"], capture_output=True, text=True, check=True
     )
     assert out.stdout == f"idlc {idlc.__version__}\n"
+
+
+def test_the_command_ends_with_its_status_and_all_its_output(tmp_path: Path) -> None:
+    """``idlc`` ends without the interpreter's teardown (os._exit): what it wrote to a pipe
+    must still arrive whole, and its exit status must be main()'s."""
+    write(tmp_path, {"calc.idl": CALC, "bad.idl": HEADER + "interface Bad { long F( }\n"})
+    command = [sys.executable, "-m", "idlc"]
+    dump = subprocess.run(
+        [*command, "calc.idl", "--dump-ir"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert dump.returncode == 0
+    assert "Add" in dump.stdout and dump.stdout.endswith("\n")
+    in_process = "import sys; from idlc.cli import main; main(sys.argv[1:])"
+    inproc = subprocess.run(
+        [sys.executable, "-c", in_process, "calc.idl", "--dump-ir"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert dump.stdout == inproc.stdout
+    bad = subprocess.run([*command, "bad.idl"], cwd=tmp_path, capture_output=True, text=True)
+    assert bad.returncode == 1
+    assert "bad.idl:" in bad.stderr and bad.stderr.endswith("\n")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import gc
 import io
 import os
 import shutil
@@ -85,6 +86,10 @@ def _corpus_worker(corpus: Path, out: Path, limit: int | None) -> None:
 
     os.chdir(corpus)
     stagetimes.reset()
+    # As `idlc a.idl b.idl ...` does for its whole run (idlc.cli.main): no cycle collection
+    # between the recipes either. Re-enabled between them, the collector walked everything each
+    # run had added to the process-wide caches: 85 collections, 0.25 s over the corpus.
+    gc.disable()
     t0 = time.perf_counter()
     statuses: dict[str, int] = {}
     for i, r in enumerate(recipes(corpus, limit)):

@@ -99,6 +99,7 @@ def has_attr(attrs: ast.Attrs, name: str) -> bool:
 
 
 _POINTER_ATTRS = ("ref", "unique", "ptr")
+_SIZE_ATTRS = frozenset(("size_is", "max_is", "length_is", "first_is", "last_is"))
 
 
 class TypeShaper:
@@ -328,7 +329,9 @@ class TypeShaper:
     ) -> tuple[ir.Type, bool]:
         """A type used without declarator pointers or arrays (perhaps a pointer typedef)."""
         size, length, first = (s[0] if s else None for s in sizes)
-        resolved = self.resolve_deep(base)
+        # Look through the typedefs only where a string or a size is to be applied.
+        sized = string or size is not None or length is not None
+        resolved = self.resolve_deep(base) if sized else base
         t = base
         level = False
         if string and not isinstance(resolved, ir.StringType):
@@ -357,7 +360,7 @@ class TypeShaper:
         return t, False
 
     def sizes(self, attrs: ast.Attrs) -> tuple[list[ir.Expr | None] | None, ...]:
-        if not attrs:
+        if not any(a.name in _SIZE_ATTRS for a in attrs):  # most declarations: asked 100k times
             return None, None, None
         size = self.attr_exprs(attrs, "size_is")
         max_is = self.attr_exprs(attrs, "max_is")

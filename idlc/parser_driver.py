@@ -22,6 +22,7 @@ import pickle
 import sys
 import tempfile
 from collections.abc import Callable
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,9 @@ Reduction = tuple[int, Callable[[list[Any]], Any] | None, str]
 # The state a reduction goes to, by the state below and the rule's name: one state, or one per
 # lookahead where the state gone to would hand the value up through `?a: b` rules.
 Gotos = list[dict[str, "int | dict[str, int]"]]
+
+
+_END_OF_INPUT = (("$END", None),)  # the lookahead after the last token
 
 
 class Stuck(Exception):
@@ -186,12 +190,16 @@ class Driver:
         stack = [self.tables.start_states[start]]
         values: list[Any] = []
         reductions = self.reductions
-        kind = "$END"
+        tokens = chain(self.lexer.tokens(text, 0, len(text), states, stack), _END_OF_INPUT)
         try:
-            for kind, tok in self.lexer.tokens(text, 0, len(text), states, stack):
+            for kind, tok in tokens:
                 while True:
                     action = states[stack[-1]][kind]
                     if action >= 0:
+                        if (
+                            kind == "$END"
+                        ):  # the end of input is reduced to the start symbol, never shifted
+                            raise Stuck
                         stack.append(action)
                         values.append(tok)
                         break
@@ -199,39 +207,21 @@ class Driver:
                     if callback is None:  # `?a: b`: the value stays, only the state changes
                         goto = gotos[stack[-2]][origin]
                         stack[-1] = goto if goto.__class__ is int else goto[kind]  # type: ignore[index]
-                        continue
-                    if size:
-                        children = values[-size:]
-                        del stack[-size:]
-                        del values[-size:]
                     else:
-                        children = []
-                    values.append(callback(children))
-                    goto = gotos[stack[-1]][origin]
-                    stack.append(goto if goto.__class__ is int else goto[kind])  # type: ignore[index]
-            kind = "$END"
-            while True:
-                action = states[stack[-1]][kind]
-                if action >= 0:
-                    raise Stuck
-                size, callback, origin = reductions[~action]
-                if callback is None:
-                    goto = gotos[stack[-2]][origin]
-                    stack[-1] = goto if goto.__class__ is int else goto[kind]  # type: ignore[index]
-                else:
-                    if size:
-                        children = values[-size:]
-                        del stack[-size:]
-                        del values[-size:]
-                    else:
-                        children = []
-                    values.append(callback(children))
-                    goto = gotos[stack[-1]][origin]
-                    stack.append(goto if goto.__class__ is int else goto[kind])  # type: ignore[index]
-                if stack[-1] == end_state:
-                    return values[-1]
+                        if size:
+                            children = values[-size:]
+                            del stack[-size:]
+                            del values[-size:]
+                        else:
+                            children = []
+                        values.append(callback(children))
+                        goto = gotos[stack[-1]][origin]
+                        stack.append(goto if goto.__class__ is int else goto[kind])  # type: ignore[index]
+                    if kind == "$END" and stack[-1] == end_state:
+                        return values[-1]
         except (KeyError, LexError):
             raise Stuck from None
+        raise AssertionError("the end of input either parses or raises Stuck")  # pragma: no cover
 
 
 def _gotos(states: list[dict[str, Action]], shapes: list[RuleShape]) -> Gotos:

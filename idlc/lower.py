@@ -47,10 +47,6 @@ class Symbols:
     interfaces: dict[str, int] = field(default_factory=dict)  # name -> procedures incl. bases
 
 
-def _types(sym: Symbols) -> dict[str, TypeEntry]:
-    return sym.types
-
-
 def _consts(sym: Symbols) -> dict[str, tuple[Value, ir.Span]]:
     return sym.consts
 
@@ -106,8 +102,16 @@ class FileLowerer(ForwardTypes, ValueLowerer, RecordShaper, TypeShaper):
         return None
 
     def lookup_type(self, name: str) -> TypeEntry | None:
-        """A type declared so far (no forward lowering)."""
-        return self._lookup(_types, name)
+        """A type declared so far (no forward lowering): ``_lookup`` written out for the types,
+        which are looked up a hundred thousand times over a large program."""
+        found = self.own.types.get(name)
+        if found is not None:
+            return found
+        for sym in reversed(self.visible):
+            found = sym.types.get(name)
+            if found is not None:
+                return found
+        return None
 
     def lookup_tag(self, key: str) -> str | None:
         if key in self.own.tags:

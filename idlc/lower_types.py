@@ -78,6 +78,21 @@ def _ints() -> dict[str, tuple[str, int, bool]]:
     return _INT_NAMES
 
 
+def _base_type(words: str) -> ir.Type:
+    """The IR type of a C base type as written (``unsigned long int``, ``double``)."""
+    if words == "void":
+        return ir.VoidType()
+    if words == "char":
+        return ir.CharType(False)
+    if words in ("float", "double"):
+        return ir.FloatType(words, 32 if words == "float" else 64)
+    name, bits, signed = _ints().get(words, (words, 32, True))
+    return ir.IntType(name, bits, signed)
+
+
+# IR nodes are immutable: one per base type as written serves every declaration using it.
+_BASE_TYPES: dict[str, ir.Type] = {}
+
 BUILTIN_NAMES: dict[str, ir.Type] = {
     "wchar_t": ir.CharType(wide=True),
     "byte": ir.IntType("byte", 8, False),
@@ -397,14 +412,10 @@ class TypeShaper:
 
     def base_type(self, spec: ast.TypeSpec, attrs: ast.Attrs, hint: str) -> tuple[ir.Type, bool]:
         if isinstance(spec, ast.BaseType):
-            if spec.name == "void":
-                return ir.VoidType(), False
-            if spec.name == "char":
-                return ir.CharType(False), False
-            if spec.name in ("float", "double"):
-                return ir.FloatType(spec.name, 32 if spec.name == "float" else 64), False
-            name, bits, signed = _ints().get(spec.name, (spec.name, 32, True))
-            return ir.IntType(name, bits, signed), False
+            t = _BASE_TYPES.get(spec.name)
+            if t is None:
+                t = _BASE_TYPES[spec.name] = _base_type(spec.name)
+            return t, False
         if isinstance(spec, ast.NamedType):
             entry = self.lookup_type(spec.name)
             if entry is not None:

@@ -196,9 +196,8 @@ class Driver:
                 while True:
                     action = states[stack[-1]][kind]
                     if action >= 0:
-                        if (
-                            kind == "$END"
-                        ):  # the end of input is reduced to the start symbol, never shifted
+                        # the end of input is reduced to the start symbol, never shifted
+                        if kind == "$END":
                             raise Stuck
                         stack.append(action)
                         values.append(tok)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import keyword
+from collections.abc import Callable
 from dataclasses import Field as _Field
 from dataclasses import FrozenInstanceError
 from enum import Enum
@@ -140,35 +141,103 @@ def replace(node: _N, **changes: Any) -> _N:
     return type(node)(*(changes[f] if f in changes else getattr(node, f) for f in fields))
 
 
-class Span(Node):
-    """A position in a source file: 1-based line and column (ordered by file, line, column)."""
+class Span:
+    """A position in a source file: 1-based line and column (ordered by file, line, column).
 
-    file: str
-    line: int
-    column: int
+    Frozen and compared by value like a node. The parser makes one for almost every token and
+    reads few of them (most only ever sit in the tree in case a diagnostic needs them): a span
+    made by ``Span.later`` finds its position when first read.
+    """
+
+    __slots__ = ("_at", "_find", "_pos")
+    __match_args__ = ("file", "line", "column")
+    _at: tuple[str, int, int] | None
+    _find: Callable[[int], Span] | None
+    _pos: int
+
+    def __init__(self, file: str, line: int, column: int) -> None:
+        _span_at(self, (file, line, column))
+
+    @staticmethod
+    def later(find: Callable[[int], Span], pos: int) -> Span:
+        """The span ``find(pos)`` returns, found when first read."""
+        span = _new_span(Span)
+        _span_at(span, None)
+        _span_find(span, find)
+        _span_pos(span, pos)
+        return span
+
+    def _where(self) -> tuple[str, int, int]:
+        at = self._at
+        if at is None:
+            assert self._find is not None
+            at = self._find(self._pos)._where()
+            _span_at(self, at)
+            _span_find(self, None)  # what it held (a line table, a mapping) may go
+        return at
+
+    @property
+    def file(self) -> str:
+        return self._where()[0]
+
+    @property
+    def line(self) -> int:
+        return self._where()[1]
+
+    @property
+    def column(self) -> int:
+        return self._where()[2]
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
+
+    def __repr__(self) -> str:
+        file, line, column = self._where()
+        return f"Span(file={file!r}, line={line!r}, column={column!r})"
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}"
+        return "{}:{}:{}".format(*self._where())
+
+    def __reduce__(self) -> tuple[type, tuple[str, int, int]]:
+        return Span, self._where()
+
+    def __hash__(self) -> int:
+        return hash(self._where())
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not Span:
+            return NotImplemented
+        return self._where() == other._where()
 
     def __lt__(self, other: Span) -> bool:
         if other.__class__ is not Span:
             return NotImplemented
-        return (self.file, self.line, self.column) < (other.file, other.line, other.column)
+        return self._where() < other._where()
 
     def __le__(self, other: Span) -> bool:
         if other.__class__ is not Span:
             return NotImplemented
-        return (self.file, self.line, self.column) <= (other.file, other.line, other.column)
+        return self._where() <= other._where()
 
     def __gt__(self, other: Span) -> bool:
         if other.__class__ is not Span:
             return NotImplemented
-        return (self.file, self.line, self.column) > (other.file, other.line, other.column)
+        return self._where() > other._where()
 
     def __ge__(self, other: Span) -> bool:
         if other.__class__ is not Span:
             return NotImplemented
-        return (self.file, self.line, self.column) >= (other.file, other.line, other.column)
+        return self._where() >= other._where()
+
+
+# Slot setters, bound once (Span is frozen; object.__setattr__ costs twice as much).
+_new_span = object.__new__
+_span_at: Callable[[Span, tuple[str, int, int] | None], None] = Span.__dict__["_at"].__set__
+_span_find: Callable[[Span, Callable[[int], Span] | None], None] = Span.__dict__["_find"].__set__
+_span_pos: Callable[[Span, int], None] = Span.__dict__["_pos"].__set__
 
 
 NO_SPAN = Span("<builtin>", 0, 0)

@@ -8,10 +8,11 @@ from typing import Any
 
 from . import ast
 from .diagnostics import DiagnosticSink
-from .ir import Span
+from .ir import NO_SPAN, Span
 from .lexer import LineStarts, Tok, decode_string, parse_int
 
 Spanner = Callable[[int, int], Span]
+_later = Span.later
 
 
 class SyntaxFailure(Exception):
@@ -64,20 +65,23 @@ class AstBuilder:
         self.text = ""
         self.sp: Spanner = _no_spanner
         self.sink = DiagnosticSink()
-        self.line_starts = [0]
+        self.find: Callable[[int], Span] = lambda pos: _no_spanner(1, pos + 1)
 
     def start(self, text: str, spanner: Spanner, sink: DiagnosticSink) -> None:
         self.text = text
         self.sp = spanner
         self.sink = sink
-        self.line_starts = LineStarts(text).starts
+        starts = LineStarts(text).starts
+
+        def find(pos: int) -> Span:
+            line = bisect_right(starts, pos)
+            return spanner(line, pos - starts[line - 1] + 1)
+
+        self.find = find
 
     def span(self, tok: Tok) -> Span:
-        """Where ``tok`` starts (``LineStarts.line_column``, written out: it runs per token)."""
-        pos = tok.start_pos
-        starts = self.line_starts
-        line = bisect_right(starts, pos)
-        return self.sp(line, pos - starts[line - 1] + 1)
+        """Where ``tok`` starts: found when first read, as few are (most tokens have a span)."""
+        return _later(self.find, tok.start_pos)
 
     def _first_span(self, items: list[Any]) -> Span:
         for x in items:
@@ -132,7 +136,8 @@ class AstBuilder:
     def attr_call(self, c: list[Any]) -> ast.Attribute:
         name: Tok = c[0]
         base = self.span(name)
-        args = tuple(a if a.span.line else ast.AttrArg(a.text, base) for a in c[1:])
+        # an empty argument has no span of its own: the attribute's
+        args = tuple(a if a.span is not NO_SPAN else ast.AttrArg(a.text, base) for a in c[1:])
         return ast.Attribute(name.value, args, base)
 
     def attr_arg(self, c: list[Any]) -> ast.AttrArg:

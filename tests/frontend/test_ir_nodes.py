@@ -114,3 +114,25 @@ def test_a_field_spec_without_default_is_required_and_factories_are_refused() ->
 
         class Bad(ir.Node):
             memo: dict[str, int] = dataclasses.field(default_factory=dict)
+
+
+def test_a_later_span_is_found_once_when_first_read_and_acts_as_any_other() -> None:
+    asked: list[int] = []
+
+    def find(pos: int) -> ir.Span:
+        asked.append(pos)
+        return ir.Span("a.idl", pos // 10 + 1, pos % 10 + 1)
+
+    later = ir.Span.later(find, 42)
+    assert asked == []  # made without looking anything up
+    assert (later.file, later.line, later.column) == ("a.idl", 5, 3)
+    assert str(later) == "a.idl:5:3" and later == ir.Span("a.idl", 5, 3)
+    assert hash(later) == hash(ir.Span("a.idl", 5, 3))
+    assert ir.Span("a.idl", 5, 2) < later < ir.Span("a.idl", 6, 1)
+    assert pickle.loads(pickle.dumps(ir.Span.later(find, 7))) == ir.Span("a.idl", 1, 8)
+    match later:
+        case ir.Span(file, line, column):
+            assert (file, line, column) == ("a.idl", 5, 3)
+    assert asked == [42, 7]  # each found once, however often read
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        later.line = 1  # type: ignore[misc]

@@ -68,23 +68,14 @@ def _union_lines(inner: str, arms: list[str], suffix: str = "") -> list[str]:
     return out
 
 
-# The characters that matter when scanning a line: brackets, and strings (with escapes).
-_SCAN = re.compile(r'\\.|["()\[\]{}]')
-_STRING = re.compile(r'"(?:\\.|[^"\\])*"')
+# What scanning a line looks at: double-quoted strings whole (with their escapes; an
+# f-string's braces are inside its quotes), and brackets. Generated code has no other quotes.
+_SCAN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[()\[\]{}]')
 
 
 def _tokens(code: str) -> list[tuple[int, str]]:
-    """Positions of the brackets outside double-quoted strings (an f-string's braces inside
-    its quotes are part of the string)."""
-    found: list[tuple[int, str]] = []
-    in_str = False
-    for m in _SCAN.finditer(code):
-        ch = m.group()
-        if ch == '"':
-            in_str = not in_str
-        elif not in_str and len(ch) == 1:
-            found.append((m.start(), ch))
-    return found
+    """Positions of the brackets outside double-quoted strings."""
+    return [(m.start(), t) for m in _SCAN.finditer(code) if len(t := m[0]) == 1]
 
 
 def _closing_split(code: str) -> tuple[str, str, str] | None:
@@ -110,30 +101,37 @@ def _top_level_split(body: str, sep: str) -> list[str]:
     """Split ``body`` at ``sep`` outside brackets and strings."""
     if sep not in body:
         return [body.strip()]
-    # Spans inside brackets or strings, where a separator does not count.
+    # The spans, [start, end), of the top-level strings and bracket pairs, in order. No
+    # separator idlc splits at holds a quote or a bracket, so an occurrence is either wholly
+    # inside one of them or wholly outside all.
     nested: list[tuple[int, int]] = []
     depth = 0
     opened = 0
-    for i, ch in _tokens(body):
-        if ch in "([{":
+    for m in _SCAN.finditer(body):
+        t = m[0]
+        if len(t) > 1:
             if depth == 0:
-                opened = i
+                nested.append((m.start(), m.end()))
+        elif t in "([{":
+            if depth == 0:
+                opened = m.start()
             depth += 1
         else:
             depth -= 1
             if depth == 0:
-                nested.append((opened, i))
-    # Mask those spans: no separator idlc splits at holds a quote or an opening bracket, so an
-    # occurrence left whole in the masked text is exactly one that starts outside them.
-    masked = body
-    for a, b in nested + [(m.start(), m.end() - 1) for m in _STRING.finditer(body)]:
-        masked = masked[:a] + "\0" * (b - a + 1) + masked[b + 1 :]
+                nested.append((opened, m.end()))
     parts: list[str] = []
-    start = 0
-    for piece in masked.split(sep):
-        end = start + len(piece)
-        parts.append(body[start:end].strip())
-        start = end + len(sep)
+    start = pos = k = 0
+    width = len(sep)
+    while (i := body.find(sep, pos)) >= 0:
+        while k < len(nested) and nested[k][1] <= i:
+            k += 1
+        if k < len(nested) and nested[k][0] <= i:  # inside: look on after the span
+            pos = nested[k][1]
+            continue
+        parts.append(body[start:i].strip())
+        start = pos = i + width
+    parts.append(body[start:].strip())
     return parts
 
 
@@ -142,7 +140,7 @@ def fit_line(line: str, suffix: str = "") -> list[str]:
 
     ``suffix`` (a trailing comma, say) is appended to the last line and counts for length.
     """
-    if len(line + suffix) <= LINE_LENGTH:
+    if len(line) + len(suffix) <= LINE_LENGTH:
         return [line + suffix]
     pad = line[: len(line) - len(line.lstrip())]
     code = line.strip()
@@ -207,7 +205,10 @@ def fit_line(line: str, suffix: str = "") -> list[str]:
         return [pad + head, *fit_line(inner + items[0]), pad + close + suffix]
     out = [pad + head]
     for item in items:
-        out += fit_line(inner + item, ",")
+        if len(inner) + len(item) < LINE_LENGTH:  # with its comma: what fit_line would say
+            out.append(f"{inner}{item},")
+        else:
+            out += fit_line(inner + item, ",")
     out.append(pad + close + suffix)
     return out
 
@@ -224,6 +225,8 @@ def _chain_lines(line: str) -> list[str]:
 
 def _annotation_split(code: str) -> tuple[str, str] | None:
     """``("name: ", "A | B")`` for an annotated name or an alias whose value is a union."""
+    if " | " not in code:
+        return None
     for sep in (": ", " = "):
         parts = _top_level_split(code, sep)
         if (

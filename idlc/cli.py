@@ -195,15 +195,32 @@ def _generate(programs: list, outdir: Path, *, check: bool) -> int:  # type: ign
             sub = ir.Program(tuple(m for m in program.modules if m.name in closure), module.name)
             outputs[module.name] = generate(sub, version=__version__)
     t = stagetimes.charge("generate", t)
+    try:
+        stale = _write(outputs, outdir, check=check)
+    except OSError as exc:  # an output folder that cannot be made or written to
+        where = exc.filename if exc.filename is not None else outdir
+        sys.stderr.write(f"idlc: error: cannot write {where}: {exc.strerror or exc}\n")
+        return 1
+    stagetimes.charge("write", t)
+    return 1 if stale else 0
+
+
+def _write(outputs: dict[str, str], outdir: Path, *, check: bool) -> int:
+    """Write (or, with ``check``, compare) each module; the number that were stale."""
     stale = 0
+    fresh = False  # a folder made here holds nothing yet: no file to compare with
     if not check:
-        outdir.mkdir(parents=True, exist_ok=True)
+        try:
+            outdir.mkdir(parents=True)
+            fresh = True
+        except FileExistsError:
+            pass
         init = outdir / "__init__.py"
-        if not init.exists():
+        if fresh or not init.exists():
             init.write_text("", encoding="utf-8")
     for name, text in outputs.items():
         target = outdir / f"{name}.py"
-        current = target.read_text(encoding="utf-8") if target.is_file() else None
+        current = None if fresh or not target.is_file() else target.read_text(encoding="utf-8")
         if current == text:
             continue
         if check:
@@ -212,8 +229,7 @@ def _generate(programs: list, outdir: Path, *, check: bool) -> int:  # type: ign
             stale += 1
         else:
             target.write_text(text, encoding="utf-8", newline="\n")
-    stagetimes.charge("write", t)
-    return 1 if stale else 0
+    return stale
 
 
 def _closure(program: object, root: str) -> set[str]:

@@ -79,6 +79,33 @@ def test_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert "is out of date" in capsys.readouterr().err
 
 
+def test_an_output_folder_made_afresh_gets_the_package_marker_and_every_module(
+    tmp_path: Path,
+) -> None:
+    write(tmp_path, {"calc.idl": 'import "t.idl";\n' + CALC, "t.idl": "typedef long T;\n"})
+    assert run(tmp_path, "calc.idl", "-o", "a/b/c") == 0
+    out = tmp_path / "a" / "b" / "c"
+    assert sorted(p.name for p in out.iterdir()) == ["__init__.py", "calc.py", "t.py"]
+    (out / "t.py").write_text("edited\n")
+    assert run(tmp_path, "calc.idl", "-o", "a/b/c") == 0  # an existing folder: compared, rewritten
+    assert (out / "t.py").read_text().startswith("# t from t.idl")
+
+
+def test_an_output_folder_that_cannot_be_written_is_an_error_not_a_crash(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(tmp_path, {"calc.idl": CALC, "taken": "a file, not a folder\n"})
+    assert run(tmp_path, "calc.idl", "-o", "taken") == 1
+    assert capsys.readouterr().err == (
+        f"idlc: error: cannot write {Path('taken') / '__init__.py'}: Not a directory\n"
+    )
+    assert run(tmp_path, "calc.idl", "-o", "taken/sub") == 1
+    assert (
+        capsys.readouterr().err
+        == f"idlc: error: cannot write {Path('taken/sub')}: Not a directory\n"
+    )
+
+
 def test_errors_exit_1_with_gcc_style(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write(tmp_path, {"bad.idl": HEADER + "interface B { void F([in] NOPE x); }\n"})
     assert run(tmp_path, "bad.idl") == 1

@@ -114,6 +114,7 @@ class Marshaller:
 
     __slots__ = (
         "_annotations",
+        "_annotations_by_value",
         "_counter",
         "_decls",
         "_resolved",
@@ -136,6 +137,7 @@ class Marshaller:
         self._decls: dict[tuple[str, str], ir.Decl] = {}
         self._resolved: dict[tuple[str, str], ir.Type | ir.Decl] = {}  # by (module, name)
         self._annotations: dict[tuple[int, bool], tuple[ir.Type, str]] = {}
+        self._annotations_by_value: dict[tuple[ir.Type, bool], str] = {}
 
     # -- names -------------------------------------------------------------------------------
 
@@ -201,14 +203,22 @@ class Marshaller:
         annotation is asked for: annotations are kept once made."""
         self.module_aliases.update(aliases)
         self._annotations.clear()
+        self._annotations_by_value.clear()
 
     def py_type(self, t: ir.Type, *, server: bool = False) -> str:
         """The annotation of a value of ``t``; context handles differ on the ``server`` side."""
-        # A large program asks again and again for the annotations of a few thousand types.
+        # A large program asks again and again for the annotations of a few thousand types:
+        # of each type object several times (found by its id, which is quick), and of equal
+        # types in different objects (every parameter's type is its own): 15 600 distinct
+        # annotations over the corpus, out of 52 600 type objects.
         key = (id(t), server)
         hit = self._annotations.get(key)
         if hit is None or hit[0] is not t:
-            hit = self._annotations[key] = (t, self._py_type(t, server))
+            by_value = self._annotations_by_value
+            text = by_value.get((t, server))
+            if text is None:
+                text = by_value[(t, server)] = self._py_type(t, server)
+            hit = self._annotations[key] = (t, text)
         return hit[1]
 
     def _py_type(self, t: ir.Type, server: bool) -> str:

@@ -396,7 +396,8 @@ class FileLowerer(ForwardTypes, ValueLowerer, RecordShaper, TypeShaper):
             self.check_attrs(p.attrs)
             name = decl.name or f"arg{i}"
             t, _floating = self.shape(p.type, decl, p.attrs, "param", f"{proc}_{name}")
-            has_in, has_out = has_attr(p.attrs, "in"), has_attr(p.attrs, "out")
+            names = [a.name for a in p.attrs]  # asked of 30 000 parameters over the corpus
+            has_in, has_out = "in" in names, "out" in names
             if has_out and not self.in_object and not self.is_pointer(t):
                 self.sink.error(f"[out] parameter '{name}' is not a pointer", decl.span)
             direction = (
@@ -411,10 +412,10 @@ class FileLowerer(ForwardTypes, ValueLowerer, RecordShaper, TypeShaper):
                     name,
                     direction,
                     t,
-                    switch_is=self.switch_is(p.attrs),
-                    range=self.range(p.attrs),
-                    comm_status=has_attr(p.attrs, "comm_status"),
-                    fault_status=has_attr(p.attrs, "fault_status"),
+                    switch_is=self.switch_is(p.attrs) if "switch_is" in names else None,
+                    range=self.range(p.attrs) if "range" in names else None,
+                    comm_status="comm_status" in names,
+                    fault_status="fault_status" in names,
                     span=decl.span if decl.name else p.span,
                 )
             )

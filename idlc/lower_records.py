@@ -111,6 +111,8 @@ class RecordShaper:
     def field(self, m: ast.Member, d: ast.Declarator, outer: str) -> ir.Field:
         name = d.name or f"_anon{d.span.line}"
         t, _ = self.shape(m.type, d, m.attrs, "field", f"{outer}_{name}")
+        if not m.attrs:  # most fields
+            return ir.Field(name, t, None, span=d.span)
         return ir.Field(
             name, t, self.range(m.attrs), span=d.span, switch_is=self.switch_is(m.attrs)
         )

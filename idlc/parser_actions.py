@@ -63,13 +63,12 @@ class AstBuilder:
 
     def __init__(self) -> None:
         self.text = ""
-        self.sp: Spanner = _no_spanner
         self.sink = DiagnosticSink()
         self.find: Callable[[int], Span] = lambda pos: _no_spanner(1, pos + 1)
+        self.top = _no_spanner(1, 1)
 
     def start(self, text: str, spanner: Spanner, sink: DiagnosticSink) -> None:
         self.text = text
-        self.sp = spanner
         self.sink = sink
         starts = LineStarts(text).starts
 
@@ -78,6 +77,7 @@ class AstBuilder:
             return spanner(line, pos - starts[line - 1] + 1)
 
         self.find = find
+        self.top = _later(find, 0)  # line 1, column 1: for what has no token of its own
 
     def span(self, tok: Tok) -> Span:
         """Where ``tok`` starts: found when first read, as few are (most tokens have a span)."""
@@ -90,7 +90,7 @@ class AstBuilder:
             s = getattr(x, "span", None)
             if isinstance(s, Span) and s.line:
                 return s
-        return self.sp(1, 1)
+        return self.top
 
     # files -----------------------------------------------------------------------------------
 
@@ -209,7 +209,7 @@ class AstBuilder:
 
     def decl_stmt(self, c: list[Any]) -> ast.Declaration:
         decls = tuple(d for d in c[2:] if d is not None)
-        span = decls[0].span if decls else getattr(c[1], "span", self.sp(1, 1))
+        span = decls[0].span if decls else getattr(c[1], "span", self.top)
         return ast.Declaration(c[0], c[1], decls, span)
 
     def extern_decl(self, c: list[Any]) -> None:
@@ -234,7 +234,7 @@ class AstBuilder:
         return ast.NamedType(c[0].value, self.span(c[0]))
 
     def pipe_type(self, c: list[Any]) -> ast.PipeSpec:
-        return ast.PipeSpec(c[0], getattr(c[0], "span", self.sp(1, 1)))
+        return ast.PipeSpec(c[0], getattr(c[0], "span", self.top))
 
     def safearray_type(self, c: list[Any]) -> ast.SafeArraySpec:
         return ast.SafeArraySpec(c[1], self.span(c[0]))
@@ -249,7 +249,7 @@ class AstBuilder:
             else:
                 words.extend(x[0])
                 span = span or x[1]
-        return ast.BaseType(" ".join(words), span or self.sp(1, 1))
+        return ast.BaseType(" ".join(words), span or self.top)
 
     def sign(self, c: list[Tok]) -> tuple[list[str], Span]:
         return [t.value for t in c], self.span(c[0])
@@ -272,7 +272,7 @@ class AstBuilder:
 
     def member(self, c: list[Any]) -> ast.Member:
         decls = tuple(d for d in c[2:] if d is not None)
-        span = decls[0].span if decls else getattr(c[1], "span", self.sp(1, 1))
+        span = decls[0].span if decls else getattr(c[1], "span", self.top)
         return ast.Member(c[0], c[1], decls, span)
 
     def member_init(self, c: list[Any]) -> ast.Member:
@@ -303,13 +303,13 @@ class AstBuilder:
 
     def union_arm_anon(self, c: list[Any]) -> ast.UnionArm:
         attrs, tspec = c
-        span = getattr(tspec, "span", self.sp(1, 1))
+        span = getattr(tspec, "span", self.top)
         anon = ast.Declarator(None, span=span)
         return ast.UnionArm(attrs, (), ast.Member(attrs, tspec, (anon,), span), span)
 
     def union_arm_empty(self, c: list[Any]) -> ast.UnionArm:
         attrs = c[0]
-        return ast.UnionArm(attrs, (), None, attrs[0].span if attrs else self.sp(1, 1))
+        return ast.UnionArm(attrs, (), None, attrs[0].span if attrs else self.top)
 
     def enc_arm(self, c: list[Any]) -> ast.UnionArm:
         labels = tuple(x.expr for x in c if isinstance(x, _Label))
@@ -318,7 +318,7 @@ class AstBuilder:
 
     def enc_arm_empty(self, c: list[Any]) -> ast.UnionArm:
         labels = [x for x in c if isinstance(x, _Label)]
-        span = labels[0].expr.span if labels and labels[0].expr else self.sp(1, 1)
+        span = labels[0].expr.span if labels and labels[0].expr else self.top
         return ast.UnionArm(c[-1], tuple(x.expr for x in labels), None, span)
 
     def case_label(self, c: list[Any]) -> _Label:
@@ -378,7 +378,7 @@ class AstBuilder:
     def array_suffix(self, c: list[Any]) -> ast.ArrayDim:
         x = c[0]
         if x is None or isinstance(x, Tok):
-            return ast.ArrayDim(None, self.span(x) if isinstance(x, Tok) else self.sp(1, 1))
+            return ast.ArrayDim(None, self.span(x) if isinstance(x, Tok) else self.top)
         return ast.ArrayDim(x, x.span)
 
     def params(self, c: list[Any]) -> tuple[ast.Param, ...]:
@@ -387,7 +387,7 @@ class AstBuilder:
     def param(self, c: list[Any]) -> ast.Param:
         attrs, tspec, decl = c
         span = decl.span if decl is not None and decl.name else getattr(tspec, "span", None)
-        return ast.Param(attrs, tspec, decl, span or self.sp(1, 1))
+        return ast.Param(attrs, tspec, decl, span or self.top)
 
     def varargs(self, c: list[Any]) -> ast.Param:
         return ast.Param((), None, None)
@@ -409,7 +409,7 @@ class AstBuilder:
                 arrays.append(x)
         if name is None:
             return ast.Declarator(
-                None, pointers, tuple(arrays), callconv=tuple(conv), span=self.sp(1, 1)
+                None, pointers, tuple(arrays), callconv=tuple(conv), span=self.top
             )
         return ast.Declarator(
             name.value, pointers, tuple(arrays), callconv=tuple(conv), span=self.span(name)
@@ -423,7 +423,7 @@ class AstBuilder:
     def funcptr_core(self, c: list[Any]) -> ast.Declarator:
         name = next((t for t in c if isinstance(t, Tok) and t.type == "NAME"), None)
         fp = sum(1 for x in c if isinstance(x, _Ptr))
-        span = self.span(name) if name is not None else self.sp(1, 1)
+        span = self.span(name) if name is not None else self.top
         return ast.Declarator(
             name.value if name else None, params=c[-1], func_pointers=fp, span=span
         )
@@ -493,7 +493,7 @@ class AstBuilder:
 
     def sizeof(self, c: list[Any]) -> ast.SizeOfOp:
         pointers = sum(1 for x in c if isinstance(x, _Ptr))
-        return ast.SizeOfOp(c[0], pointers, getattr(c[0], "span", self.sp(1, 1)))
+        return ast.SizeOfOp(c[0], pointers, getattr(c[0], "span", self.top))
 
     # fragments -------------------------------------------------------------------------------
 

@@ -125,8 +125,8 @@ class FrontEnd:
         imports: list[Path] = []
         visible: list[Symbols] = []
         ok = tree is not None
-        if tree is not None:
-            for imp in _imports(tree.items):
+        if src.syntax is not None:
+            for imp in src.syntax.imports:
                 for ip in imp.paths:
                     found = self._resolve_import(ip.path, path.parent, Path(shown).parent)
                     if found is None:
@@ -214,13 +214,3 @@ class FrontEnd:
             if entry.name.lower() == want.lower() and entry.name[: len(path.stem)] == path.stem:
                 return entry if entry.is_file() else None
         return None
-
-
-def _imports(items: tuple[ast.Item, ...]) -> list[ast.Import]:
-    out: list[ast.Import] = []
-    for item in items:
-        if isinstance(item, ast.Import):
-            out.append(item)
-        elif isinstance(item, ast.Interface | ast.Container):
-            out.extend(_imports(item.items or ()))
-    return out

@@ -21,6 +21,7 @@ import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from . import ast, ir, stagetimes
@@ -51,6 +52,20 @@ class Syntax:
     tree: ast.File | None
     diagnostics: tuple[Diagnostic, ...]
     lowered: dict[tuple[object, ...], Lowered] = field(default_factory=dict)
+
+    @cached_property
+    def imports(self) -> tuple[ast.Import, ...]:
+        """The tree's import statements, at the top level or in interfaces and libraries
+        (found once: a header every compile imports has thousands of items)."""
+        return () if self.tree is None else tuple(_imports(self.tree.items))
+
+
+def _imports(items: tuple[ast.Item, ...]) -> Iterator[ast.Import]:
+    for item in items:
+        if isinstance(item, ast.Import):
+            yield item
+        elif isinstance(item, ast.Interface | ast.Container):
+            yield from _imports(item.items or ())
 
 
 @dataclass

@@ -14,7 +14,6 @@ compiler's cold start, these cost almost nothing.
 from __future__ import annotations
 
 import dataclasses
-import keyword
 from collections.abc import Callable
 from dataclasses import Field as _Field
 from dataclasses import FrozenInstanceError
@@ -243,11 +242,22 @@ _span_pos: Callable[[Span, int], None] = Span.__dict__["_pos"].__set__
 NO_SPAN = Span("<builtin>", 0, 0)
 
 
+# The names that take a trailing "_": Python's keywords, and the soft keywords of 3.11, spelled
+# out so that the output does not change with the Python that runs idlc (3.12 made ``type`` a
+# soft keyword too; ``keyword.softkwlist`` would rename every field called type there).
+# fmt: off
+_RESERVED = frozenset((
+    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class",
+    "continue", "def", "del", "elif", "else", "except", "finally", "for", "from", "global",
+    "if", "import", "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return",
+    "try", "while", "with", "yield", "_", "case", "match",
+))
+# fmt: on
+
+
 def py_name(name: str) -> str:
     """The Python spelling of an IDL identifier: verbatim, with ``_`` after a keyword."""
-    if keyword.iskeyword(name) or keyword.issoftkeyword(name) or name in {"None", "True", "False"}:
-        return name + "_"
-    return name
+    return name + "_" if name in _RESERVED else name
 
 
 # ---------------------------------------------------------------------------------------------

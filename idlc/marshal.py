@@ -106,7 +106,7 @@ class Path:
 
 def indent(lines: tuple[str, ...] | list[str], depth: int = 1) -> tuple[str, ...]:
     pad = INDENT * depth
-    return tuple(pad + line if line else line for line in lines)
+    return tuple([pad + line if line else line for line in lines])
 
 
 class Marshaller:
@@ -118,6 +118,7 @@ class Marshaller:
         "_counter",
         "_decls",
         "_resolved",
+        "dependency_memo",
         "module",
         "module_aliases",
         "nullable",
@@ -138,6 +139,8 @@ class Marshaller:
         self._resolved: dict[tuple[str, str], ir.Type | ir.Decl] = {}  # by (module, name)
         self._annotations: dict[tuple[int, bool], tuple[ir.Type, str]] = {}
         self._annotations_by_value: dict[tuple[ir.Type, bool], str] = {}
+        # viewcache.dependencies, type by type (they depend on the module aliases, too)
+        self.dependency_memo: dict[ir.Type, tuple[object, ...]] = {}
 
     # -- names -------------------------------------------------------------------------------
 
@@ -204,6 +207,7 @@ class Marshaller:
         self.module_aliases.update(aliases)
         self._annotations.clear()
         self._annotations_by_value.clear()
+        self.dependency_memo.clear()
 
     def py_type(self, t: ir.Type, *, server: bool = False) -> str:
         """The annotation of a value of ``t``; context handles differ on the ``server`` side."""

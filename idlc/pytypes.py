@@ -66,13 +66,16 @@ def agreement_checks(
 ) -> list[str]:
     """1734 checks that an array agrees with the ``length_is``/``size_is`` governing it, where
     the governing names are in ``scope``."""
-    while isinstance(t, ir.PointerType):
-        t = t.target
-    if isinstance(t, ir.TypeRef):
-        decl = m.decl(t)
-        if isinstance(decl, ir.Typedef):
-            return agreement_checks(m, decl.type, value, scope, path)
-        return []
+    while True:  # through pointers and typedefs (resolve() looks through a typedef chain)
+        if isinstance(t, ir.PointerType):
+            t = t.target
+        elif isinstance(t, ir.TypeRef):
+            r = m.resolve(t)
+            if not isinstance(r, ir.PointerType | ir.ArrayType):
+                return []  # a struct, union, enum or base type governs nothing here
+            t = r
+        else:
+            break
     if not isinstance(t, ir.ArrayType) or isinstance(t.element, ir.CharType):
         return []
     for attribute, expr in (("length_is", t.length_is), ("size_is", t.size_is)):

@@ -40,10 +40,22 @@ def dependencies(m: Marshaller, types: Iterable[ir.Type]) -> tuple[object, ...]:
     """What the code for values of ``types`` reads beside the types themselves: for each name,
     how the module being generated spells it ("" in its own module, else the module's alias)
     and its declaration, looked through typedefs, as far as the Marshaller looks at one (a
-    struct's or enum's kind, a union's kind and whether it is encapsulated)."""
+    struct's or enum's kind, a union's kind and whether it is encapsulated). Type by type,
+    each found once per Marshaller: parameters of the same types recur."""
+    memo = m.dependency_memo
+    out: list[object] = []
+    for t in types:
+        found = memo.get(t)
+        if found is None:
+            found = memo[t] = _dependencies(m, t)
+        out.append(found)
+    return tuple(out)
+
+
+def _dependencies(m: Marshaller, t: ir.Type) -> tuple[object, ...]:
     found: list[object] = []
     seen: set[ir.TypeRef] = set()
-    stack = list(types)
+    stack = [t]
     while stack:
         t = stack.pop()
         if isinstance(t, ir.TypeRef):

@@ -136,3 +136,14 @@ def test_a_later_span_is_found_once_when_first_read_and_acts_as_any_other() -> N
     assert asked == [42, 7]  # each found once, however often read
     with pytest.raises(dataclasses.FrozenInstanceError):
         later.line = 1  # type: ignore[misc]
+
+
+def test_python_names_do_not_depend_on_the_python_running_idlc() -> None:
+    import keyword
+
+    for word in keyword.kwlist:  # every hard keyword of this Python is renamed
+        assert ir.py_name(word) == word + "_"
+    renamed = ["match", "case", "_", "None", "class"]
+    assert [ir.py_name(w) for w in renamed] == ["match_", "case_", "__", "None_", "class_"]
+    # `type` is a soft keyword from 3.12 on, and a legal name everywhere: it stays as written
+    assert [ir.py_name(w) for w in ("type", "print", "Match")] == ["type", "print", "Match"]

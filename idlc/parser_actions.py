@@ -125,6 +125,8 @@ class AstBuilder:
     # attributes ------------------------------------------------------------------------------
 
     def attrs(self, c: list[Any]) -> ast.Attrs:
+        if len(c) < 2:  # no attribute list, or one: most declarations
+            return tuple(c[0]) if c else ()
         return tuple(a for lst in c for a in lst)
 
     def attr_list(self, c: list[Any]) -> list[ast.Attribute]:

@@ -118,6 +118,7 @@ class Marshaller:
         "_counter",
         "_decls",
         "_resolved",
+        "_untypedefed",
         "dependency_memo",
         "module",
         "module_aliases",
@@ -137,6 +138,7 @@ class Marshaller:
         self._counter = 0
         self._decls: dict[tuple[str, str], ir.Decl] = {}
         self._resolved: dict[tuple[str, str], ir.Type | ir.Decl] = {}  # by (module, name)
+        self._untypedefed: dict[tuple[str, str], ir.Type] = {}  # by (module, name)
         self._annotations: dict[tuple[int, bool], tuple[ir.Type, str]] = {}
         self._annotations_by_value: dict[tuple[ir.Type, bool], str] = {}
         # viewcache.dependencies, type by type (they depend on the module aliases, too)
@@ -198,6 +200,25 @@ class Marshaller:
                 continue
             return decl
         return t
+
+    def through_typedefs(self, t: ir.TypeRef) -> ir.Type:
+        """``t`` looked through typedefs: the reference to a struct, union or enum it comes to,
+        or the type a typedef chain ends in (kept by name, as ``resolve`` keeps its answers)."""
+        key = (t.module, t.name)
+        hit = self._untypedefed.get(key)
+        if hit is None:
+            hit = t
+            for _ in range(100):  # a cycle the checks missed ends as unsupported
+                if not isinstance(hit, ir.TypeRef):
+                    break
+                decl = self.decl(hit)
+                if not isinstance(decl, ir.Typedef):
+                    break
+                hit = decl.type
+            else:
+                hit = ir.UnsupportedType(t.name, "typedef cycle")
+            self._untypedefed[key] = hit
+        return hit
 
     # -- Python annotations --------------------------------------------------------------------
 
@@ -294,9 +315,9 @@ class Marshaller:
         ``switch`` is the Python source of a non-encapsulated union's discriminant, if known.
         """
         if isinstance(t, ir.TypeRef):
+            t = self.through_typedefs(t)
+        if isinstance(t, ir.TypeRef):
             decl = self.decl(t)
-            if isinstance(decl, ir.Typedef):
-                return self.encode(decl.type, var, path, switch)
             if isinstance(decl, ir.Struct) or is_encapsulated(decl):
                 return Code((), f"{self.codec_name('enc', t)}({var}, {path.src})")
             if isinstance(decl, ir.Enum_):
@@ -363,9 +384,9 @@ class Marshaller:
     def decode(self, t: ir.Type, var: str, path: Path, switch: str | None = None) -> Code:
         """Check the wire value in ``var`` and produce the Python value, statically typed."""
         if isinstance(t, ir.TypeRef):
+            t = self.through_typedefs(t)
+        if isinstance(t, ir.TypeRef):
             decl = self.decl(t)
-            if isinstance(decl, ir.Typedef):
-                return self.decode(decl.type, var, path, switch)
             if isinstance(decl, ir.Struct) or is_encapsulated(decl):
                 return Code((), f"{self.codec_name('dec', t)}({var}, {path.src})")
             if isinstance(decl, ir.Enum_):
@@ -486,13 +507,13 @@ class Marshaller:
     ) -> tuple[str, ...]:
         """The ``[range(low, high)]`` check, after the type's own: of a number's value, or of
         a string's or an array's length."""
+        if bounds is None:
+            return ()
         target = self.resolve(t)
         nullable = False
         while isinstance(target, ir.PointerType):
             nullable = nullable or target.kind != "ref"
             target = self.resolve(target.target)
-        if bounds is None:
-            return ()
         if isinstance(target, ir.StringType | ir.ArrayType):
             low, high = bounds
             return (f"_codec.check_length_range({var}, {low}, {high}, {path.src})",)

@@ -15,6 +15,7 @@ from . import ir
 from .pyfmt import INDENT
 
 BYTE_NAMES = frozenset({"byte", "unsigned char"})  # with char: their arrays are bytes
+_SCALARS = frozenset({ir.IntType, ir.BoolType, ir.FloatType, ir.CharType, ir.StringType})
 
 
 def is_encapsulated(decl: ir.Decl) -> bool:
@@ -450,6 +451,8 @@ class Marshaller:
 
     def _scalar_check(self, t: ir.Type, var: str, path: Path) -> tuple[str, ...] | None:
         """The checks of a base type, or None when ``t`` is not one."""
+        if t.__class__ not in _SCALARS:  # a pointer, a reference... (asked of every value)
+            return None
         p = path.src
         match t:
             case ir.IntType(name=name):

@@ -239,26 +239,25 @@ def _annotation_split(code: str) -> tuple[str, str] | None:
 
 
 # Over-long lines already laid out, by their text. Headers imported by many files generate the
-# same long lines (codec checks, signatures) module after module: over the corpus 61 500 long
-# lines are 22 900 distinct ones. Laying out is a pure function of the line, so a hit is exact.
-_LAID_OUT: dict[str, tuple[str, ...]] = {}
+# same long lines (codec checks, signatures) module after module: over the corpus 65 000 long
+# lines are 24 200 distinct ones. Laying out is a pure function of the line, so a hit is exact.
+_LAID_OUT: dict[str, str] = {}
 _LAID_OUT_SIZE = 50_000
 
 
 def relayout(text: str) -> str:
     """Apply ``fit_line`` to every line of generated source."""
-    out: list[str] = []
-    append = out.append
+    lines = text.split("\n")
     done = _LAID_OUT
-    for line in text.split("\n"):
-        if len(line) <= LINE_LENGTH:  # most lines: what fit_line would return
-            append(line)
-            continue
-        lines = done.get(line)
-        if lines is None:
-            lines = tuple(fit_line(line))
+    # Most lines fit (90% over the corpus): only the others are visited, and each is replaced
+    # in place by its layout, newlines and all, so that one join makes the text.
+    for i in [i for i, line in enumerate(lines) if len(line) > LINE_LENGTH]:
+        line = lines[i]
+        laid = done.get(line)
+        if laid is None:
+            laid = "\n".join(fit_line(line))
             if len(done) >= _LAID_OUT_SIZE:
                 done.clear()
-            done[line] = lines
-        out += lines
-    return "\n".join(out)
+            done[line] = laid
+        lines[i] = laid
+    return "\n".join(lines)

@@ -206,6 +206,10 @@ class Driver:
                     if callback is None:  # `?a: b`: the value stays, only the state changes
                         goto = gotos[stack[-2]][origin]
                         stack[-1] = goto if goto.__class__ is int else goto[kind]  # type: ignore[index]
+                    elif size == 1:  # the commonest: the value and the state are replaced
+                        values[-1] = callback([values[-1]])
+                        goto = gotos[stack[-2]][origin]
+                        stack[-1] = goto if goto.__class__ is int else goto[kind]  # type: ignore[index]
                     else:
                         if size:
                             children = values[-size:]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,12 +28,25 @@ class CompileError(Exception):
     """Raised to abandon a pass after its errors have been reported to the sink."""
 
 
+# The lines of files diagnostics were shown in, kept across the compiles of one process with
+# the file's size and time: a header's warnings are shown again by every compile importing it.
+_LINES: dict[str, tuple[tuple[int, int], list[str]]] = {}
+
+
 def _read_lines(file: str) -> list[str] | None:
+    path = os.path.abspath(textlinks.follow(file))  # a shown name is relative to the cwd
     try:
-        data = Path(textlinks.follow(file)).read_bytes()
+        st = os.stat(path)
+        stamp = (st.st_mtime_ns, st.st_size)
+        kept = _LINES.get(path)
+        if kept is not None and kept[0] == stamp:
+            return kept[1]
+        data = Path(path).read_bytes()
     except OSError:
         return None
-    return data.decode("utf-8", errors="replace").replace("\r\n", "\n").split("\n")
+    lines = data.decode("utf-8", errors="replace").replace("\r\n", "\n").split("\n")
+    _LINES[path] = (stamp, lines)
+    return lines
 
 
 @dataclass

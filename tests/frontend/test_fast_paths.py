@@ -196,6 +196,22 @@ def test_a_changed_file_is_read_again(tmp_path: Path) -> None:
     assert program.module("t").decls[0].value == 222  # type: ignore[union-attr]
 
 
+def test_source_lines_shown_again_come_from_the_file_as_it_is_now(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.idl"
+    bad.write_text("const long X = Y;\n", encoding="utf-8")
+    span = Span(str(bad), 1, 16)
+    first = DiagnosticSink()
+    first.error("unknown", span)
+    assert first.render(first.diagnostics[0]).splitlines()[1] == " const long X = Y;"
+    again = DiagnosticSink()  # another compile in the same process: the file as kept
+    again.error("unknown", span)
+    assert again.render(again.diagnostics[0]) == first.render(first.diagnostics[0])
+    bad.write_text("const short X = Y;\n", encoding="utf-8")
+    edited = DiagnosticSink()
+    edited.error("unknown", span)
+    assert edited.render(edited.diagnostics[0]).splitlines()[1] == " const short X = Y;"
+
+
 def test_cache_key_holds_the_macros(tmp_path: Path) -> None:
     write(tmp_path, {"t.idl": "#ifdef BIG\ntypedef hyper N;\n#else\ntypedef short N;\n#endif\n"})
     names = []

@@ -197,9 +197,10 @@ def _generate(programs: list, outdir: Path, *, check: bool) -> int:  # type: ign
     t = stagetimes.charge("generate", t)
     try:
         stale = _write(outputs, outdir, check=check)
-    except OSError as exc:  # an output folder that cannot be made or written to
+    except OSError as exc:  # an output folder that cannot be made, read or written to
         where = exc.filename if exc.filename is not None else outdir
-        sys.stderr.write(f"idlc: error: cannot write {where}: {exc.strerror or exc}\n")
+        verb = "check" if check else "write"
+        sys.stderr.write(f"idlc: error: cannot {verb} {where}: {exc.strerror or exc}\n")
         return 1
     stagetimes.charge("write", t)
     return 1 if stale else 0

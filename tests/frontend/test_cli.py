@@ -104,6 +104,13 @@ def test_an_output_folder_that_cannot_be_written_is_an_error_not_a_crash(
         capsys.readouterr().err
         == f"idlc: error: cannot write {Path('taken/sub')}: Not a directory\n"
     )
+    (tmp_path / "gen" / "calc.py").mkdir(parents=True)  # a folder where a module should be
+    assert run(tmp_path, "calc.idl", "-o", "gen") == 1
+    assert capsys.readouterr().err == (
+        f"idlc: error: cannot write {Path('gen') / 'calc.py'}: Is a directory\n"
+    )
+    assert run(tmp_path, "calc.idl", "--check", "-o", "gen") == 1  # not a module: missing
+    assert capsys.readouterr().err == f"idlc: {Path('gen') / 'calc.py'} is missing\n"
 
 
 def test_errors_exit_1_with_gcc_style(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -15,6 +15,7 @@ from . import ir
 from .pyfmt import INDENT
 
 BYTE_NAMES = frozenset({"byte", "unsigned char"})  # with char: their arrays are bytes
+_MAX_TYPEDEF_CHAIN = 100  # typedefs followed before a chain is taken for a cycle
 _SCALARS = frozenset({ir.IntType, ir.BoolType, ir.FloatType, ir.CharType, ir.StringType})
 
 
@@ -190,17 +191,9 @@ class Marshaller:
         return hit
 
     def _resolve(self, t: ir.Type) -> ir.Type | ir.Decl:
-        seen = 0
-        while isinstance(t, ir.TypeRef):
-            decl = self.decl(t)
-            if isinstance(decl, ir.Typedef):
-                t = decl.type
-                seen += 1
-                if seen > 100:  # a cycle the checks missed; never loop forever
-                    return ir.UnsupportedType(decl.name, "typedef cycle")
-                continue
-            return decl
-        return t
+        if isinstance(t, ir.TypeRef):
+            t = self.through_typedefs(t)
+        return self.decl(t) if isinstance(t, ir.TypeRef) else t
 
     def through_typedefs(self, t: ir.TypeRef) -> ir.Type:
         """``t`` looked through typedefs: the reference to a struct, union or enum it comes to,
@@ -209,14 +202,14 @@ class Marshaller:
         hit = self._untypedefed.get(key)
         if hit is None:
             hit = t
-            for _ in range(100):  # a cycle the checks missed ends as unsupported
+            for _ in range(_MAX_TYPEDEF_CHAIN + 1):
                 if not isinstance(hit, ir.TypeRef):
                     break
                 decl = self.decl(hit)
                 if not isinstance(decl, ir.Typedef):
                     break
                 hit = decl.type
-            else:
+            else:  # a cycle the checks missed: never loop forever
                 hit = ir.UnsupportedType(t.name, "typedef cycle")
             self._untypedefed[key] = hit
         return hit

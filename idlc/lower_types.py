@@ -379,8 +379,8 @@ class TypeShaper:
         return t, False
 
     def sizes(self, attrs: ast.Attrs) -> tuple[list[ir.Expr | None] | None, ...]:
-        if not any(a.name in _SIZE_ATTRS for a in attrs):  # most declarations: asked 100k times
-            return None, None, None
+        """The size_is/max_is, length_is (or last_is) and first_is bounds, level by level (shape()
+        asks only where one of _SIZE_ATTRS is present)."""
         size = self.attr_exprs(attrs, "size_is")
         max_is = self.attr_exprs(attrs, "max_is")
         if size is None and max_is is not None:

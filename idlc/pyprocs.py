@@ -68,13 +68,7 @@ def _decoder(
     body = unpack(locals_, "w", len(slots), py_str(proc.name))
     decoded: dict[str, str] = {}
     scope: dict[str, str] = {}
-    order = list(zip(slots, locals_, strict=True))
-    unions = [is_union(m, s.type) for s in slots]
-    if any(unions):  # decoded after their discriminants: the others first, each in order
-        order = [x for x, u in zip(order, unions, strict=True) if not u] + [
-            x for x, u in zip(order, unions, strict=True) if u
-        ]
-    for s, local in order:
+    for s, local in sorted(zip(slots, locals_, strict=True), key=lambda x: is_union(m, x[0].type)):
         path = Path(f"{proc.name}.{s.idl}")
         m.nullable = s.nullable
         code = m.decode(s.type, local, path, switch_source(s.switch_is, scope))

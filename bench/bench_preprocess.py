@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from idlc.diagnostics import DiagnosticSink
-from idlc.preprocess import parse_define, preprocess
+from idlc.preprocess.preprocessor import parse_define, preprocess
 
 IMPORT = re.compile(r'\bimport\s+((?:"[^"]*"\s*,?\s*)+);')
 

@@ -3,7 +3,7 @@
 Start-up: ``idlc bench.idl`` in a fresh process, several times. Corpus: every recipe of
 ``../shared/corpus/recipes.tsv`` (its include dirs, defines, ``--acf`` or ``--no-acf``) compiled
 in ONE process (``python -m bench.compile corpus CORPUS OUT [LIMIT]``), timed inside it and as a
-whole process, with the time of each stage (``idlc.stagetimes``: preprocess, parse, lower with
+whole process, with the time of each stage (``idlc.pipeline.timing``: preprocess, parse, lower with
 its checks, generate, write) and lines per second (the distinct source lines read). widl
 (``x86_64-w64-mingw32-widl``, mingw-w64-tools), when installed, does the same work one process
 per recipe (it is a C program: start-up costs it nothing).
@@ -80,12 +80,12 @@ def widl_argv(r: Recipe, corpus: Path) -> list[str]:
 def _corpus_worker(corpus: Path, out: Path, limit: int | None) -> None:
     """In this one process: compile every recipe; emit the time and the exit statuses."""
     t_import = time.perf_counter()
-    from idlc import stagetimes
     from idlc.cli import main as idlc_main
-    from idlc.preprocess_lex import lines_read
+    from idlc.pipeline import timing
+    from idlc.preprocess.tokens import lines_read
 
     os.chdir(corpus)
-    stagetimes.reset()
+    timing.reset()
     # As `idlc a.idl b.idl ...` does for its whole run (idlc.cli.main): no cycle collection
     # between the recipes either. Re-enabled between them, the collector walked everything each
     # run had added to the process-wide caches: 85 collections, 0.25 s over the corpus.
@@ -101,7 +101,7 @@ def _corpus_worker(corpus: Path, out: Path, limit: int | None) -> None:
         {
             "import_s": t0 - t_import,
             "compile_s": t1 - t0,
-            "stages_s": dict(stagetimes.seconds),
+            "stages_s": dict(timing.seconds),
             "lines": lines_read(),
             "statuses": statuses,
         }

@@ -148,8 +148,8 @@ def _main(argv: list[str]) -> int:
         _arg_parser().error("--acf needs exactly one input file")
 
     from .diagnostics import DiagnosticSink
-    from .frontend import FrontEnd, Options
-    from .preprocess import parse_define
+    from .pipeline.frontend import FrontEnd, Options
+    from .preprocess.preprocessor import parse_define
 
     sink = DiagnosticSink()
     try:
@@ -173,7 +173,7 @@ def _main(argv: list[str]) -> int:
     if sink.error_count:
         return 1
     if args.dump_ir:
-        from .dump import dump_program
+        from .irdump import dump_program
 
         for program in programs:
             sys.stdout.write(dump_program(program))
@@ -182,10 +182,11 @@ def _main(argv: list[str]) -> int:
 
 
 def _generate(programs: list, outdir: Path, *, check: bool) -> int:  # type: ignore[type-arg]
-    from . import ir, stagetimes
-    from .codegen import generate
+    from . import ir
+    from .backends.python.render import generate
+    from .pipeline import timing
 
-    t = stagetimes.now()
+    t = timing.now()
     outputs: dict[str, str] = {}
     for program in programs:
         for module in program.modules:
@@ -194,7 +195,7 @@ def _generate(programs: list, outdir: Path, *, check: bool) -> int:  # type: ign
             closure = _closure(program, module.name)
             sub = ir.Program(tuple(m for m in program.modules if m.name in closure), module.name)
             outputs[module.name] = generate(sub, version=__version__)
-    t = stagetimes.charge("generate", t)
+    t = timing.charge("generate", t)
     try:
         stale = _write(outputs, outdir, check=check)
     except OSError as exc:  # an output folder that cannot be made, read or written to
@@ -202,7 +203,7 @@ def _generate(programs: list, outdir: Path, *, check: bool) -> int:  # type: ign
         verb = "check" if check else "write"
         sys.stderr.write(f"idlc: error: cannot {verb} {where}: {exc.strerror or exc}\n")
         return 1
-    stagetimes.charge("write", t)
+    timing.charge("write", t)
     return 1 if stale else 0
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, TextIO
 
-from . import textlinks
+from . import sourcefiles
 from .ir import Node, Span
 
 Severity = Literal["error", "warning", "note"]
@@ -34,7 +34,7 @@ _LINES: dict[str, tuple[tuple[int, int], list[str]]] = {}
 
 
 def _read_lines(file: str) -> list[str] | None:
-    path = os.path.abspath(textlinks.follow(file))  # a shown name is relative to the cwd
+    path = os.path.abspath(sourcefiles.follow(file))  # a shown name is relative to the cwd
     try:
         st = os.stat(path)
         stamp = (st.st_mtime_ns, st.st_size)

@@ -4,7 +4,7 @@ walking the chain returns, the first time and every time after."""
 from __future__ import annotations
 
 from idlc import ir
-from idlc.marshal import Marshaller
+from idlc.backends.python.conversions import Marshaller
 
 LONG = ir.IntType("long", 32, True)
 

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 import idlrt
 from idlc import ir
-from idlc.codegen import generate
+from idlc.backends.python.render import generate
 from support import import_generated
 
 MOD = "roundtrip"

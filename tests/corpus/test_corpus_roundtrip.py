@@ -24,11 +24,11 @@ import msgpack
 import pytest
 
 from idlc import ir
-from idlc.codegen import generate
+from idlc.backends.python.conversions import const_int
+from idlc.backends.python.render import generate
 from idlc.diagnostics import DiagnosticSink
-from idlc.frontend import FrontEnd, Options
-from idlc.marshal import const_int
-from idlc.preprocess import parse_define
+from idlc.pipeline.frontend import FrontEnd, Options
+from idlc.preprocess.preprocessor import parse_define
 from support import CORPUS
 
 EXAMPLES = 12  # random argument sets per procedure

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from idlc import ir
 from idlc.diagnostics import DiagnosticSink
-from idlc.frontend import FrontEnd, Options
+from idlc.pipeline.frontend import FrontEnd, Options
 
 
 def write(folder: Path, files: dict[str, str]) -> None:

@@ -11,7 +11,8 @@ import pytest
 from frontend_helpers import HEADER, write
 
 import idlc
-from idlc import codegen, ir
+from idlc import ir
+from idlc.backends.python import render
 from idlc.cli import main
 
 CALC = HEADER + "interface Calc { long Add([in] long a, [in] long b); }\n"
@@ -26,7 +27,7 @@ def fake_codegen(monkeypatch: pytest.MonkeyPatch) -> None:
         others = sorted(x.name for x in program.modules if x.name != m.name)
         return f"# {m.name} from {m.source} ({version}) imports {others}\n"
 
-    monkeypatch.setattr(codegen, "generate", generate)
+    monkeypatch.setattr(render, "generate", generate)
 
 
 def run(tmp_path: Path, *args: str) -> int:
@@ -193,7 +194,7 @@ def test_internal_errors_exit_2(
     def boom(program: ir.Program, *, version: str) -> str:
         raise RuntimeError("kaput")
 
-    monkeypatch.setattr(codegen, "generate", boom)
+    monkeypatch.setattr(render, "generate", boom)
     write(tmp_path, {"calc.idl": CALC})
     assert run(tmp_path, "calc.idl") == 2
     assert capsys.readouterr().err == "idlc: internal error: RuntimeError: kaput\n"

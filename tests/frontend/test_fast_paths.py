@@ -13,12 +13,12 @@ import pytest
 from frontend_helpers import HEADER, write
 from test_parser import CONSTRUCTS
 
-from idlc import ast, parser
 from idlc.diagnostics import DiagnosticSink
-from idlc.frontend import FrontEnd, Options
 from idlc.ir import NO_SPAN, Span
-from idlc.lexer import decode_string
-from idlc.parser_driver import Tables, load_tables, save_tables, tables_from
+from idlc.pipeline.frontend import FrontEnd, Options
+from idlc.syntax import ast, parser
+from idlc.syntax.lalr import Tables, load_tables, save_tables, tables_from
+from idlc.syntax.lexer import decode_string
 
 
 def deep(x: Any) -> Any:

@@ -8,7 +8,7 @@ from frontend_helpers import HEADER, compile_idl, messages, write
 
 from idlc import ir
 from idlc.diagnostics import DiagnosticSink
-from idlc.frontend import FrontEnd, Options
+from idlc.pipeline.frontend import FrontEnd, Options
 
 
 def test_imports_order_and_refs(tmp_path: Path) -> None:

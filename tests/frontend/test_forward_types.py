@@ -10,7 +10,7 @@ from pathlib import Path
 from frontend_helpers import HEADER, compile_idl, decl, messages
 
 from idlc import ir
-from idlc.lower_forward import wellknown_typedefs
+from idlc.semantic.forward import wellknown_typedefs
 from support import compile_package, import_generated
 
 LONG = ir.IntType("long", 32, True)

@@ -7,7 +7,7 @@ from pathlib import Path
 from frontend_helpers import HEADER, compile_idl, decl, iface, messages, ok
 
 from idlc import ir
-from idlc.frontend import module_name
+from idlc.pipeline.frontend import module_name
 
 LONG = ir.IntType("long", 32, True)
 SHORT = ir.IntType("short", 16, True)
@@ -299,7 +299,7 @@ def test_no_lowering_method_resolves_to_a_mixins_placeholder() -> None:
     real ones."""
     import inspect
 
-    from idlc.lower import FileLowerer
+    from idlc.semantic.lower import FileLowerer
 
     for name, member in inspect.getmembers(FileLowerer, inspect.isfunction):
         lines = [ln.strip() for ln in inspect.getsource(member).splitlines()]

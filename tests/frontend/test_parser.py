@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from idlc import ast
 from idlc.diagnostics import DiagnosticSink
 from idlc.ir import Span
-from idlc.parser import parse_acf, parse_idl
+from idlc.syntax import ast
+from idlc.syntax.parser import parse_acf, parse_idl
 
 
 def parse(text: str) -> tuple[ast.File | None, DiagnosticSink]:

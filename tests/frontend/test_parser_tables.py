@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from idlc import ast, parser
 from idlc.diagnostics import DiagnosticSink
 from idlc.ir import Span
-from idlc.parser_actions import AstBuilder
-from idlc.parser_driver import Driver, load_tables, save_tables, tables_from
+from idlc.syntax import ast, parser
+from idlc.syntax.actions import AstBuilder
+from idlc.syntax.lalr import Driver, load_tables, save_tables, tables_from
 
 SOURCE = """
 [uuid(12345678-1234-1234-1234-123456789abc), version(1.0)]

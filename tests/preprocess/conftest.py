@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from idlc.diagnostics import Diagnostic, DiagnosticSink
-from idlc.preprocess import Preprocessed, preprocess
+from idlc.preprocess.preprocessor import Preprocessed, preprocess
 
 
 class Result:

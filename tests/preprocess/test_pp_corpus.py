@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from idlc.diagnostics import DiagnosticSink
-from idlc.preprocess import Preprocessed, parse_define, preprocess
-from idlc.preprocess_lex import tokenize
+from idlc.preprocess.preprocessor import Preprocessed, parse_define, preprocess
+from idlc.preprocess.tokens import tokenize
 
 CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus"
 

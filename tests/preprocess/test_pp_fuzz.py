@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from idlc.diagnostics import DiagnosticSink
-from idlc.preprocess import preprocess
+from idlc.preprocess.preprocessor import preprocess
 
 FRAGMENTS = [
     "#define A 1\n", "#define F(x, ...) x ## __VA_ARGS__ #x\n", "#define G(a) F(a, a) G\n",

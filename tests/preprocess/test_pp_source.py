@@ -9,7 +9,7 @@ import pytest
 
 from idlc.diagnostics import DiagnosticSink
 from idlc.ir import Span
-from idlc.preprocess import Preprocessed, parse_define, preprocess
+from idlc.preprocess.preprocessor import Preprocessed, parse_define, preprocess
 
 if TYPE_CHECKING:
     from conftest import Runner
@@ -178,11 +178,11 @@ def test_parse_define_rejects_bad_names(arg: str, message: str) -> None:
 
 
 def test_included_files_are_read_once_per_process(pp: Runner) -> None:
-    from idlc import preprocess_lex
+    from idlc.preprocess import tokens
 
     files = {"main.idl": '#include "shared.h"\n', "shared.h": "#define S 1\nS\n"}
     first = pp.run(files)
-    cached = [k for k in preprocess_lex._CACHE if k.endswith("shared.h")]
+    cached = [k for k in tokens._CACHE if k.endswith("shared.h")]
     second = pp.run({})
     assert first.text == second.text == "\n\n1\n"
     assert cached

@@ -1,0 +1,451 @@
+"""The Python view of one IR module: every name, annotation and marshalling body the templates need.
+
+Templates only loop and branch over these objects (STYLE rule 3): all decisions about Python
+spelling, signatures, line wrapping and marshalling code are made here, once.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePath
+
+from ... import ir
+from .conversions import Marshaller
+from .declarations import (
+    AliasView,
+    ConstView,
+    EnumView,
+    RecordView,
+    const_view,
+    enum_view,
+    struct_codecs,
+    union_codecs,
+)
+from .layout import py_str, signature, wrap
+from .memo import cached, dependencies
+from .procedures import (
+    Slot,
+    client_decode,
+    client_encode,
+    client_status,
+    server_decode,
+    server_encode,
+    server_result,
+    status_slot,
+)
+
+TUPLE_METHODS = frozenset(dir(tuple))
+
+
+class ProcView(ir.Node):
+    name: str
+    spec: str  # module-level name of the idlrt.Procedure
+    is_async: bool
+    result_class: str | None  # the NamedTuple, when there are [out] parameters
+    result_fields: tuple[tuple[str, str], ...]
+    result_class_body: tuple[str, ...]  # the NamedTuple's field lines
+    result_type: str  # what a call returns: the NamedTuple, the return value's type or None
+    handle_class: str | None  # the AsyncHandle subclass of an [async] procedure
+    # Blocks of code below are their lines joined, as the templates write them out.
+    complete_def: str  # the typed complete() signature (class-body indentation)
+    complete_call: str
+    client_def: str  # blocking client method signature
+    async_client_def: str
+    client_body: str
+    async_client_body: str
+    manager_def: str
+    manager_body: str  # the base class's "not implemented" raise
+    functions: str  # the four marshalling functions, module level
+    spec_def: str  # the idlrt.Procedure(...) assignment
+
+
+class InterfaceView(ir.Node):
+    name: str
+    uuid: str
+    version: tuple[int, int]
+    spec: str
+    procedures: tuple[ProcView, ...]
+    spec_def: str  # lines joined
+    after_imports: bool  # the first thing after the imports: one blank line, not two
+
+
+class ModuleView(ir.Node):
+    source: str
+    version: str
+    doc: str
+    imports: tuple[tuple[str, str], ...]  # (module, alias) of imported IDL files
+    constants: tuple[ConstView, ...]
+    enums: tuple[EnumView, ...]
+    records: tuple[RecordView, ...]  # dataclasses: structs and encapsulated unions
+    aliases: tuple[AliasView, ...]  # typedefs and non-encapsulated unions, in order
+    codecs: tuple[str, ...]  # each record's or union's codec functions, lines joined
+    interfaces: tuple[InterfaceView, ...]
+    skipped: tuple[str, ...]  # interfaces parsed but not generated, for the docstring
+    std_imports: tuple[str, ...]  # standard-library import lines, in isort's order
+    needs_idlrt: bool
+    needs_codec: bool
+
+
+def build(program: ir.Program, *, version: str) -> ModuleView:
+    """The view of ``program.root``."""
+    module = program.module(program.root)
+    m = Marshaller(program, module.name)
+    m.alias_modules({name: f"_m_{name}" for name in _referenced(m, module)})
+    constants: list[ConstView] = []
+    enums: list[EnumView] = []
+    records: list[RecordView] = []
+    aliases: list[AliasView] = []
+    codecs: list[str] = []
+    for d in module.decls:
+        if isinstance(d, ir.Const):
+            constants.append(const_view(d))
+        elif isinstance(d, ir.Enum_):
+            enums.append(enum_view(d))
+        elif isinstance(d, ir.Typedef):
+            aliases.append(AliasView(ir.py_name(d.name), m.py_type(d.type)))
+        elif isinstance(d, ir.Struct):
+            record, codec = _struct(m, d)
+            records.append(record)
+            codecs.append(codec)
+        else:
+            views, functions = union_codecs(m, d)
+            for view in views:
+                if isinstance(view, RecordView):
+                    records.append(view)
+                else:
+                    aliases.append(view)
+            codecs.append("\n".join(functions))
+    aliases = _definition_order(aliases)
+    generated = tuple(i for i in module.interfaces if i.generated)
+    first = not (constants or enums or records or aliases or codecs)
+    names = [p.name for i in generated for p in i.procedures]
+    shared = {n for n in names if names.count(n) > 1}
+    interfaces = tuple(_interface(m, i, first and n == 0, shared) for n, i in enumerate(generated))
+    skipped = tuple(i.name for i in module.interfaces if not i.generated)
+    has_procs = any(i.procedures for i in interfaces)
+    needs_namedtuple = any(p.result_class for i in interfaces for p in i.procedures)
+    picks_arms = any(isinstance(d, ir.Union) and d.switch_name is None for d in module.decls)
+    typing_names = (("Final", bool(constants)), ("NamedTuple", needs_namedtuple))
+    return ModuleView(
+        source=PurePath(module.source).name,
+        version=version,
+        doc=_module_doc(module, generated),
+        imports=tuple(sorted(m.module_aliases.items())),
+        constants=tuple(constants),
+        enums=tuple(enums),
+        records=tuple(records),
+        aliases=tuple(aliases),
+        codecs=tuple(codecs),
+        interfaces=interfaces,
+        skipped=skipped,
+        std_imports=_std_imports(
+            enum=bool(enums),
+            awaitable=has_procs,
+            dataclass=bool(records),
+            typing=", ".join(n for n, used in typing_names if used),
+        ),
+        needs_idlrt=bool(interfaces) or picks_arms or _names_idlrt(aliases, records),
+        needs_codec=bool(codecs) or has_procs,
+    )
+
+
+def _struct(m: Marshaller, s: ir.Struct) -> tuple[RecordView, str]:
+    """The struct's dataclass and codecs, made once per equal struct in an equal setting."""
+
+    def make() -> tuple[RecordView, str]:
+        record, functions = struct_codecs(m, s)
+        return record, "\n".join(functions)
+
+    types = [f.type for f in s.fields]
+    key = ("struct", s, m.side, m.nullable, dependencies(m, types))
+    return cached(key, make)
+
+
+def _names_idlrt(aliases: list[AliasView], records: list[RecordView]) -> bool:
+    """Whether a type annotation evaluated at import time names idlrt (a context handle)."""
+    texts = [a.value for a in aliases] + [t for r in records for _, t in r.fields]
+    return any("idlrt." in t for t in texts)
+
+
+def _std_imports(*, enum: bool, awaitable: bool, dataclass: bool, typing: str) -> tuple[str, ...]:
+    lines = [
+        ("import enum", enum),
+        ("from collections.abc import Awaitable", awaitable),
+        ("from dataclasses import dataclass", dataclass),
+        (f"from typing import {typing}", bool(typing)),
+    ]
+    return tuple(line for line, used in lines if used)
+
+
+def _referenced(m: Marshaller, module: ir.Module) -> list[str]:
+    """The other modules whose declarations this one names (imports are transitive in MIDL)."""
+    found: set[str] = set()
+    for d in module.decls:
+        match d:
+            case ir.Const() | ir.Typedef():
+                found |= m.referenced_modules(d.type)
+            case ir.Struct():
+                for f in d.fields:
+                    found |= m.referenced_modules(f.type)
+            case ir.Union():
+                found |= m.referenced_modules(d.switch_type)
+                for arm in d.arms:
+                    if arm.field is not None:
+                        found |= m.referenced_modules(arm.field.type)
+    for iface in module.interfaces:
+        if iface.generated:
+            for proc in iface.procedures:
+                found |= m.referenced_modules(proc.return_type)
+                for p in proc.params:
+                    found |= m.referenced_modules(p.type)
+    return sorted(found)
+
+
+def _module_doc(module: ir.Module, generated: tuple[ir.Interface, ...]) -> str:
+    parts = [
+        f"interface {i.name} ({i.uuid}, version {i.version[0]}.{i.version[1]})" for i in generated
+    ]
+    if not parts:
+        return f"Types and constants of {module.source}."
+    return "Stubs for " + ", ".join(parts) + "."
+
+
+# ---------------------------------------------------------------------------------------------
+# Interfaces and procedures
+
+
+def _interface(
+    m: Marshaller, iface: ir.Interface, after_imports: bool, shared: set[str]
+) -> InterfaceView:
+    """``shared``: procedure names that more than one interface of the module declares; their
+    Result and Handle classes take the interface's name first, so that neither hides the other."""
+    spec = f"_{iface.name}_INTERFACE"
+    procs = tuple(
+        _procedure(m, iface, p, f"{iface.name}_" if p.name in shared else "")
+        for p in iface.procedures
+    )
+    assert iface.uuid is not None
+    spec_def = "\n".join(
+        (
+            f"{spec} = idlrt.Interface(",
+            f"    name={py_str(iface.name)},",
+            f"    uuid={py_str(iface.uuid)},",
+            f"    version=({iface.version[0]}, {iface.version[1]}),",
+            *_tuple_lines("    ", "procedures=", [p.spec for p in procs], ","),
+            ")",
+        )
+    )
+    return InterfaceView(
+        iface.name, iface.uuid, iface.version, spec, procs, spec_def, after_imports
+    )
+
+
+def _tuple_lines(indent_: str, head: str, items: list[str], tail: str) -> list[str]:
+    """A tuple display: ``()``, ``(x,)`` or the items wrapped as the formatter would."""
+    if not items:
+        return [f"{indent_}{head}(){tail}"]
+    if len(items) == 1:
+        return wrap(indent_, f"{head}(", [items[0] + ","], f"){tail}")
+    return wrap(indent_, f"{head}(", items, f"){tail}", magic=len(items) > 1 and bool(tail))
+
+
+def _result_field(name: str, taken: set[str]) -> str:
+    if not name.startswith("_"):
+        return name
+    return _unique((name.lstrip("_") or "field") + "_", taken)
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    while name in taken:
+        name += "_"
+    taken.add(name)
+    return name
+
+
+def _procedure(
+    m: Marshaller, iface: ir.Interface, proc: ir.Procedure, class_prefix: str
+) -> ProcView:
+    """The procedure's view, made once per equal procedure in an equal setting."""
+    types = [proc.return_type, *(p.type for p in proc.params)]
+    key = ("procedure", iface.name, class_prefix, proc, dependencies(m, types))
+    return cached(key, lambda: _make_procedure(m, iface.name, proc, class_prefix))
+
+
+def _make_procedure(
+    m: Marshaller, iface_name: str, proc: ir.Procedure, class_prefix: str
+) -> ProcView:
+    prefix = f"_{iface_name}_{proc.name}"
+    # Python names of the parameters, made unique against the ones we add (self, retval, handle).
+    taken = {"self", "retval"} if proc.has_retval else {"self"}
+    names = {p.name: _unique(p.py_name, taken) for p in proc.params}
+    handle_param = _unique("handle", set(taken))
+    ins = [Slot(names[p.name], p.name, p.type, p) for p in proc.in_params]
+    outs = proc.out_params
+    results: list[Slot] = []
+    if proc.has_retval:
+        results.append(Slot("retval", "retval", proc.return_type))
+    # NamedTuple fields cannot start with "_": such an [out] parameter's field is "x_" for "_x".
+    results += [Slot(_result_field(names[p.name], taken), p.name, p.type, p) for p in outs]
+
+    result_class = f"{class_prefix}{proc.name}Result" if outs else None
+    result_fields = tuple((s.py, m.py_type(s.type)) for s in results)
+    server_fields = tuple((s.py, m.py_type(s.type, server=True)) for s in results)
+    result_type = result_class or m.py_type(proc.return_type)
+
+    functions = [
+        *client_encode(m, prefix, proc, ins),
+        "",
+        "",
+        *client_decode(m, prefix, proc, results, result_class, result_type),
+        "",
+        "",
+        *server_decode(m, prefix, proc, ins),
+        "",
+        "",
+        *server_encode(m, prefix, proc, results),
+        "",
+        "",
+        *server_result(prefix, proc, results),
+        *client_status(prefix, proc, results, result_class, result_type),
+    ]
+
+    # Every call takes a keyword-only timeout (seconds; None: the client's call_timeout).
+    timeout = _unique("timeout", {slot.py for slot in ins})
+    params = [f"{slot.py}: {m.py_type(slot.type)}" for slot in ins] + [
+        "*",
+        f"{timeout}: float | None = None",
+    ]
+    args = ", ".join(slot.py for slot in ins)
+    spec = prefix
+    call_args = f"{spec}, {prefix}_cin({args}), {timeout}"
+    call_type = f"idlrt.AsyncCall[{result_type}]"
+    if proc.is_async:
+        client_def = signature("    ", proc.py_name, ["self", *params], call_type)
+        async_def = client_def
+        body = f"        return self._start({call_args})"
+        async_body = body
+    else:
+        client_def = signature("    ", proc.py_name, ["self", *params], result_type)
+        async_def = signature("    ", proc.py_name, ["self", *params], result_type, is_async=True)
+        body = f"        return self._call({call_args})"
+        async_body = f"        return await self._call({call_args})"
+
+    manager_params = ["self"]
+    handle_class = f"{class_prefix}{proc.name}Handle" if proc.is_async else None
+    if handle_class:
+        manager_params.append(f"{handle_param}: {handle_class}")
+    context_positions: list[int] = []
+    for p in proc.params:
+        if p.is_handle:
+            context_positions.append(len(manager_params) - (2 if handle_class else 1))
+            manager_params.append(f"{names[p.name]}: idlrt.CallContext")
+        elif p.direction.is_in:
+            manager_params.append(f"{names[p.name]}: {m.py_type(p.type, server=True)}")
+    if proc.is_async:
+        manager_returns = "Awaitable[None] | None"
+    else:
+        sync = _sync_result_type(server_fields)
+        manager_returns = (
+            f"Awaitable[{sync}] | None" if sync == "None" else f"{sync} | Awaitable[{sync}]"
+        )
+    manager_def = signature("    ", proc.py_name, manager_params, manager_returns)
+
+    complete_params = ["self"]
+    if proc.has_retval:
+        complete_params.append(f"retval: {server_fields[0][1]}")
+    kw = [f"{n}: {t}" for n, t in server_fields[1 if proc.has_retval else 0 :]]
+    if kw:
+        complete_params += ["*", *kw]
+    complete_def = signature("    ", "complete", complete_params, "None")
+    complete_call = f"self._reply({', '.join([prefix + '_sout', *(n for n, _ in result_fields)])})"
+
+    spec_items = [
+        f"name={py_str(proc.name)}",
+        f"opnum={proc.opnum}",
+        f"is_async={proc.is_async}",
+        f"method={py_str(proc.py_name)}",
+        f"decode_out={prefix}_cout",
+        f"decode_in={prefix}_sin",
+        # a lone return value: _sres would only forward to _sout, one call more per reply
+        f"encode_result={prefix}_sout"
+        if len(results) == 1 and proc.has_retval
+        else f"encode_result={prefix}_sres",
+    ]
+    if handle_class:
+        spec_items.append(f"handle_class={handle_class}")
+    if any(m.is_context_handle(p.type) for p in proc.params) or m.is_context_handle(
+        proc.return_type
+    ):
+        spec_items.append("context_handles=True")  # the server tracks handles per call
+    if status_slot(proc, results) is not None:
+        spec_items.append(f"status_result={prefix}_cstatus")
+    if context_positions:
+        positions = ", ".join(str(i) for i in context_positions)
+        spec_items.append(
+            f"context_positions=({positions}{',' if len(context_positions) == 1 else ''})"
+        )
+    spec_def = wrap("", f"{spec} = idlrt.Procedure(", spec_items, ")", magic=True)
+
+    return ProcView(
+        name=proc.py_name,
+        spec=spec,
+        is_async=proc.is_async,
+        result_class=result_class,
+        result_fields=result_fields,
+        result_class_body=tuple(
+            # A field may shadow a tuple method (count, index): legal, but mypy must be told.
+            f"    {n}: {t}" + ("  # type: ignore[assignment]" if n in TUPLE_METHODS else "")
+            for n, t in result_fields
+        ),
+        result_type=result_type,
+        handle_class=handle_class,
+        complete_def="\n".join(complete_def),
+        complete_call=complete_call,
+        client_def="\n".join(client_def),
+        async_client_def="\n".join(async_def),
+        client_body=body,
+        async_client_body=async_body,
+        manager_def="\n".join(manager_def),
+        manager_body=(
+            "        raise idlrt.RpcError(idlrt.status.RPC_S_CANNOT_SUPPORT, "
+            + py_str(f"{iface_name}.{proc.name} is not implemented")
+            + ")"
+        ),
+        functions="\n".join(functions),
+        spec_def="\n".join(spec_def),
+    )
+
+
+def _sync_result_type(result_fields: tuple[tuple[str, str], ...]) -> str:
+    """What a synchronous manager routine returns: the value, a tuple, or None."""
+    if not result_fields:
+        return "None"
+    if len(result_fields) == 1 and result_fields[0][0] == "retval":
+        return result_fields[0][1]
+    return f"tuple[{', '.join(t for _, t in result_fields)}]"
+
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _definition_order(aliases: list[AliasView]) -> list[AliasView]:
+    """Aliases are evaluated at import: each after the aliases its value names (a nested
+    union's alias may name a pointer typedef of its own struct). Stable where already right."""
+    by_name = {a.name: a for a in aliases}
+    out: list[AliasView] = []
+    done: set[str] = set()
+
+    def visit(a: AliasView, path: set[str]) -> None:
+        if a.name in done or a.name in path:
+            return
+        path.add(a.name)
+        for word in _WORD.findall(a.value):
+            dep = by_name.get(word)
+            if dep is not None and dep is not a:
+                visit(dep, path)
+        done.add(a.name)
+        out.append(a)
+
+    for a in aliases:
+        visit(a, set())
+    return out

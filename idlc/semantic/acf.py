@@ -1,0 +1,150 @@
+"""ACF files: merge ``[async]``, ``[comm_status]`` and ``[fault_status]`` onto the IR.
+
+Every other ACF attribute (handles, ``encode``/``decode``, ``code``/``nocode``, ``optimize``,
+``represent_as``...) is parsed and accepted; it changes nothing in the generated Python.
+"""
+
+from __future__ import annotations
+
+from .. import ir
+from ..diagnostics import DiagnosticSink
+from ..syntax import ast
+
+ACF_ATTRIBUTES = frozenset(
+    [
+        "allocate",
+        "async",
+        "auto_handle",
+        "binding_callout",
+        "code",
+        "comm_status",
+        "context_handle_noserialize",
+        "context_handle_serialize",
+        "cs_char",
+        "cs_drtag",
+        "cs_rtag",
+        "cs_stag",
+        "cs_tag_rtn",
+        "decode",
+        "enable_allocate",
+        "encode",
+        "explicit_handle",
+        "fault_status",
+        "force_allocate",
+        "heap",
+        "ignore",
+        "implicit_handle",
+        "in_line",
+        "manual",
+        "nocode",
+        "notify",
+        "notify_flag",
+        "optimize",
+        "out_of_line",
+        "partial_ignore",
+        "represent_as",
+        "strict_context_handle",
+        "type_strict_context_handle",
+        "user_marshal",
+        "wire_marshal",
+    ]
+)
+
+
+def _check(attrs: ast.Attrs, sink: DiagnosticSink) -> None:
+    for a in attrs:
+        if a.name not in ACF_ATTRIBUTES:
+            sink.warning(f"unknown ACF attribute '{a.name}' ignored", a.span)
+
+
+def _has(attrs: ast.Attrs, name: str) -> bool:
+    return any(a.name == name for a in attrs)
+
+
+def merge_acf(module: ir.Module, acf: ast.AcfFile | None, sink: DiagnosticSink) -> ir.Module | None:
+    """``module`` with the ACF's procedure attributes applied; None if the ACF did not parse."""
+    if acf is None:
+        return None
+    interfaces = list(module.interfaces)
+    for item in acf.items:
+        if isinstance(item, ast.AcfTypedef):
+            _check(item.attrs, sink)
+            known = {d.name for d in module.decls}
+            for name in item.names:
+                if name not in known:
+                    sink.warning(f"ACF type '{name}' is not declared in {module.source}", item.span)
+            continue
+        if not isinstance(item, ast.AcfInterface):
+            continue
+        _check(item.attrs, sink)
+        index = next((i for i, x in enumerate(interfaces) if x.name == item.name), None)
+        if index is None:
+            if len(interfaces) == 1:
+                sink.warning(
+                    f"ACF interface '{item.name}' does not match interface "
+                    f"'{interfaces[0].name}'; applying it there",
+                    item.span,
+                )
+                index = 0
+            else:
+                sink.warning(
+                    f"ACF interface '{item.name}' is not declared in {module.source}", item.span
+                )
+                continue
+        interfaces[index] = _merge_interface(interfaces[index], item, module.source, sink)
+    return ir.replace(module, interfaces=tuple(interfaces))
+
+
+def _merge_interface(
+    iface: ir.Interface, acf: ast.AcfInterface, source: str, sink: DiagnosticSink
+) -> ir.Interface:
+    procs = {p.name: i for i, p in enumerate(iface.procedures)}
+    procedures = list(iface.procedures)
+    for item in acf.items:
+        if isinstance(item, ast.AcfTypedef):
+            _check(item.attrs, sink)
+            continue
+        if not isinstance(item, ast.AcfProc):
+            continue
+        _check(item.attrs, sink)
+        if item.name not in procs:
+            sink.warning(
+                f"ACF procedure '{item.name}' is not declared in interface '{iface.name}'",
+                item.span,
+            )
+            continue
+        proc = procedures[procs[item.name]]
+        comm, fault = _has(item.attrs, "comm_status"), _has(item.attrs, "fault_status")
+        if (comm or fault) and not _is_status(proc.return_type):
+            sink.warning(
+                f"[comm_status]/[fault_status] on '{proc.name}' needs an error_status_t return",
+                item.span,
+            )
+            comm = fault = False
+        params = {p.name: i for i, p in enumerate(proc.params)}
+        new_params = list(proc.params)
+        for ap in item.params:
+            _check(ap.attrs, sink)
+            if ap.name not in params:
+                sink.warning(
+                    f"ACF parameter '{ap.name}' is not a parameter of '{proc.name}'", ap.span
+                )
+                continue
+            p = new_params[params[ap.name]]
+            new_params[params[ap.name]] = ir.replace(
+                p,
+                comm_status=p.comm_status or _has(ap.attrs, "comm_status"),
+                fault_status=p.fault_status or _has(ap.attrs, "fault_status"),
+            )
+        procedures[procs[item.name]] = ir.replace(
+            proc,
+            params=tuple(new_params),
+            is_async=proc.is_async or _has(item.attrs, "async"),
+            comm_status=proc.comm_status or comm,
+            fault_status=proc.fault_status or fault,
+        )
+    return ir.replace(iface, procedures=tuple(procedures))
+
+
+def _is_status(t: ir.Type) -> bool:
+    return (isinstance(t, ir.IntType) and t.name == "error_status_t") or isinstance(t, ir.TypeRef)

@@ -1,0 +1,460 @@
+"""Shaping IR types from a type specifier, a declarator and attributes.
+
+Pointer rules (MIDL): a parameter's top-level pointer is ``ref`` unless attributed; other pointers
+take the interface's ``pointer_default`` (``unique`` outside interfaces). A typedef whose top-level
+pointer has no pointer attribute is *floating*: it is lowered as ``ref`` and each use adds the
+kind that applies there (``PointerType(TypeRef(T), "unique")`` in a struct of a
+``pointer_default(unique)`` interface, nothing for a parameter). A ``[string]`` pointer becomes
+``StringType``; a conformant pointer (``size_is``...) becomes ``ArrayType``; when such a pointer is
+``unique``/``ptr`` it is wrapped as ``PointerType(StringType|ArrayType, kind)`` -- i.e. a
+PointerType always means "the value, or None when the kind is not ref", never an extra level of
+data.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .. import ir
+from ..diagnostics import DiagnosticSink
+from ..syntax import ast
+from ..syntax.parser import parse_attr_exprs, parse_attr_type
+from .constexpr import NotConstant, Value, fold
+
+if TYPE_CHECKING:
+    from .lower import Symbols, TypeEntry
+
+KNOWN_ATTRIBUTES = frozenset(
+    """
+    aggregatable allocate annotation appobject async async_uuid auto_handle bindable broadcast
+    byte_count call_as callback case code comm_status context_handle context_handle_noserialize
+    context_handle_serialize control cpp_quote custom decode default default_bind
+    defaultcollelem defaultvalue defaultvtable disable_consistency_check displaybind dllname
+    dual enable_allocate encode endpoint entry explicit_handle fault_status first_is
+    force_allocate handle heap helpcontext helpfile helpstring helpstringcontext helpstringdll
+    hidden id idempotent ignore iid_is immediatebind implicit_handle in last_is lcid length_is
+    licensed local max_is maybe message min_is ms_union nocode nonbrowsable noncreatable
+    nonextensible notify notify_flag object odl oleautomation optimize optional out
+    partial_ignore pointer_default pointer_type progid propget propput propputref proxy ptr
+    public range readonly ref represent_as requestedit restricted retval satype size_is source
+    strict_context_handle string switch switch_is switch_type system_handle threading
+    transmit_as type_strict_context_handle uidefault unique user_marshal usesgetlasterror uuid
+    v1_enum vararg version wire_marshal wire_marshal_type
+    """.split()  # noqa: SIM905 - a word list reads best as text
+)
+
+_INT_NAMES: dict[str, tuple[str, int, bool]] = {}
+
+
+def _ints() -> dict[str, tuple[str, int, bool]]:
+    if _INT_NAMES:
+        return _INT_NAMES
+    table = {
+        "small": ("small", 8, True),
+        "__int8": ("small", 8, True),
+        "short": ("short", 16, True),
+        "__int16": ("short", 16, True),
+        "long": ("long", 32, True),
+        "int": ("int", 32, True),
+        "__int32": ("int", 32, True),
+        "__int3264": ("__int3264", 32, True),
+        "hyper": ("hyper", 64, True),
+        "__int64": ("hyper", 64, True),
+        "long long": ("hyper", 64, True),
+    }
+    for words, (name, bits, _) in table.items():
+        for sign in ("", "signed ", "unsigned "):
+            for suffix in ("", " int"):
+                if suffix and words in ("int", "__int8", "__int16", "__int32", "__int64"):
+                    continue
+                if suffix and words == "__int3264":
+                    continue
+                signed = sign != "unsigned "
+                canon = name if signed else f"unsigned {name}"
+                _INT_NAMES[f"{sign}{words}{suffix}"] = (canon, bits, signed)
+    _INT_NAMES["unsigned"] = ("unsigned int", 32, False)
+    _INT_NAMES["signed"] = ("int", 32, True)
+    _INT_NAMES["unsigned char"] = ("unsigned char", 8, False)
+    _INT_NAMES["signed char"] = ("signed char", 8, True)
+    return _INT_NAMES
+
+
+def _base_type(words: str) -> ir.Type:
+    """The IR type of a C base type as written (``unsigned long int``, ``double``)."""
+    if words == "void":
+        return ir.VoidType()
+    if words == "char":
+        return ir.CharType(False)
+    if words in ("float", "double"):
+        return ir.FloatType(words, 32 if words == "float" else 64)
+    name, bits, signed = _ints().get(words, (words, 32, True))
+    return ir.IntType(name, bits, signed)
+
+
+# IR nodes are immutable: one per base type as written serves every declaration using it.
+_BASE_TYPES: dict[str, ir.Type] = {}
+
+BUILTIN_NAMES: dict[str, ir.Type] = {
+    "wchar_t": ir.CharType(wide=True),
+    "byte": ir.IntType("byte", 8, False),
+    "boolean": ir.BoolType(),
+    "handle_t": ir.HandleType(),
+    "error_status_t": ir.IntType("error_status_t", 32, False),
+}
+
+
+def attr(attrs: ast.Attrs, name: str) -> ast.Attribute | None:
+    for a in attrs:  # a loop, not next(genexpr): lowering asks this a third of a million times
+        if a.name == name:
+            return a
+    return None
+
+
+def has_attr(attrs: ast.Attrs, name: str) -> bool:
+    return attr(attrs, name) is not None
+
+
+_POINTER_ATTRS = frozenset(("ref", "unique", "ptr"))
+_SIZE_ATTRS = frozenset(("size_is", "max_is", "length_is", "first_is", "last_is"))
+
+
+class TypeShaper:
+    """Mixin for FileLowerer: everything about types."""
+
+    module: str
+    own: Symbols
+    sink: DiagnosticSink
+    decls: list[ir.Decl]
+    pointer_default: ir.PointerKind
+    locals_: set[str] | None = None
+    _defined: dict[int, ir.Type]
+    future_types: set[str]
+
+    # provided by FileLowerer
+    def lookup_type(self, name: str) -> TypeEntry | None:
+        raise NotImplementedError
+
+    def lookup_tag(self, key: str) -> str | None:
+        raise NotImplementedError
+
+    def resolve(self, ref: ir.TypeRef) -> ir.Decl | None:
+        raise NotImplementedError
+
+    def add_decl(self, decl: ir.Decl, floating: bool = False) -> None:
+        raise NotImplementedError
+
+    def add_const(self, name: str, value: Value, span: ir.Span) -> bool:
+        raise NotImplementedError
+
+    def lower_pending(self, name: str, span: ir.Span) -> TypeEntry | None:
+        raise NotImplementedError
+
+    def expr(self, e: ast.Expr, locals_: set[str] | None) -> ir.Expr:
+        raise NotImplementedError
+
+    def evaluate(self, e: ast.Expr) -> Value:
+        raise NotImplementedError
+
+    def report_not_constant(self, exc: NotConstant) -> None:
+        raise NotImplementedError
+
+    def check_attrs(self, attrs: ast.Attrs) -> None:
+        raise NotImplementedError
+
+    # provided by RecordShaper
+    def tag_ref(self, kind: str, tag: str, span: ir.Span) -> ir.Type:
+        raise NotImplementedError
+
+    def struct(self, spec: ast.StructSpec, attrs: ast.Attrs, hint: str) -> ir.Type:
+        raise NotImplementedError
+
+    def union(self, spec: ast.UnionSpec, attrs: ast.Attrs, hint: str) -> ir.Type:
+        raise NotImplementedError
+
+    def enum(self, spec: ast.EnumSpec, attrs: ast.Attrs, hint: str) -> ir.Type:
+        raise NotImplementedError
+
+    # resolution --------------------------------------------------------------------------
+
+    def resolve_deep(self, t: ir.Type) -> ir.Type:
+        seen = 0
+        while isinstance(t, ir.TypeRef) and seen < 64:
+            decl = self.resolve(t)
+            if not isinstance(decl, ir.Typedef):
+                break
+            t = decl.type
+            seen += 1
+        return t
+
+    def charish(self, t: ir.Type) -> bool | None:
+        """None if not a character type; else whether it is wide."""
+        r = self.resolve_deep(t)
+        if isinstance(r, ir.CharType):
+            return r.wide
+        if isinstance(r, ir.IntType) and r.bits in (8, 16):
+            return r.bits == 16
+        return None
+
+    # attribute arguments -----------------------------------------------------------------
+
+    def attr_exprs(self, attrs: ast.Attrs, name: str) -> list[ir.Expr | None] | None:
+        a = attr(attrs, name)
+        if a is None:
+            return None
+        out: list[ir.Expr | None] = []
+        for arg in a.args or ():
+            if arg.text.strip() in ("", "*"):
+                out.append(None)
+                continue
+            parsed = parse_attr_exprs(arg.text, arg.span, self.sink, f"[{name}]")
+            if parsed is None:
+                out.append(None)
+                continue
+            e = parsed[0]
+            out.append(fold(self.expr(e, self.locals_)) if e is not None else None)
+        return out
+
+    def switch_is(self, attrs: ast.Attrs) -> ir.Expr | None:
+        got = self.attr_exprs(attrs, "switch_is")
+        return got[0] if got else None
+
+    def range(self, attrs: ast.Attrs) -> tuple[int, int] | None:
+        a = attr(attrs, "range")
+        if a is None:
+            return None
+        quiet = DiagnosticSink()
+        values: list[int] = []
+        for arg in a.args or ():
+            parsed = parse_attr_exprs(arg.text, arg.span, quiet, "[range]")
+            if not parsed or parsed[0] is None:
+                break
+            try:
+                v = self.evaluate(parsed[0])
+            except NotConstant:
+                break
+            if isinstance(v, int):
+                values.append(v)
+        if len(values) != 2:
+            self.sink.warning("[range] needs two constant bounds; ignored", a.span)
+            return None
+        return values[0], values[1]
+
+    def type_arg(self, a: ast.Attribute) -> ir.Type | None:
+        if not a.args or not a.args[0].text.strip():
+            self.sink.error(f"[{a.name}] needs a type argument", a.span)
+            return None
+        parsed = parse_attr_type(a.args[0].text, a.args[0].span, self.sink, f"[{a.name}]")
+        if parsed is None:
+            return None
+        spec, pointers, _ = parsed
+        if (
+            isinstance(spec, ast.NamedType)
+            and not pointers
+            and self.lookup_type(spec.name) is None
+            and spec.name in self.future_types
+        ):
+            return ir.TypeRef(spec.name, self.module)  # declared further down
+        t, _floating = self.shape(spec, ast.Declarator(None, pointers), (), "cast", a.name)
+        return t
+
+    # shaping -----------------------------------------------------------------------------
+
+    def shape(
+        self, spec: ast.TypeSpec, d: ast.Declarator, attrs: ast.Attrs, site: str, hint: str
+    ) -> tuple[ir.Type, bool]:
+        """The IR type of declarator ``d`` of type ``spec`` at ``site`` (param, field, arm,
+        typedef, return, const, cast), and whether it is a floating pointer typedef."""
+        # Asked of every declaration (100 000 over the corpus): the names are looked at once.
+        names = [a.name for a in attrs]
+        if site == "typedef" and ("transmit_as" in names or "wire_marshal" in names):
+            for name in ("transmit_as", "wire_marshal"):
+                a = attr(attrs, name)
+                if a is not None:
+                    self.base_type(spec, attrs, hint)
+                    wire = self.type_arg(a)
+                    self.sink.warning(
+                        f"[{name}] is not supported: '{d.name or hint}' travels and is used in "
+                        "Python as its transmitted type",
+                        a.span,
+                    )
+                    return (wire or ir.UnsupportedType(hint, f"bad [{name}]")), False
+        base, base_floating = self.base_type(spec, attrs, hint)
+        if d.params is not None:
+            reason = "function pointer" if d.func_pointers else "function type"
+            return ir.UnsupportedType(d.name or hint, reason), False
+        if "context_handle" in names and site != "cast":
+            if site == "typedef":
+                return ir.ContextHandleType(d.name or hint), False
+            t: ir.Type = ir.ContextHandleType(hint)
+            for _ in range(max(d.pointers - 1, 0)):
+                t = ir.PointerType(t, "ref")
+            return t, False
+        explicit = None
+        if not _POINTER_ATTRS.isdisjoint(names):
+            explicit = next(n for n in names if n in _POINTER_ATTRS)
+        string = "string" in names
+        sizes = (None, None, None) if _SIZE_ATTRS.isdisjoint(names) else self.sizes(attrs)
+        levels: list[ast.ArrayDim | None] = [*d.arrays, *([None] * d.pointers)]
+        if not levels:
+            return self.shape_bare(base, base_floating, explicit, string, sizes, site)
+        t = base
+        n = len(levels)
+        for i in range(n - 1, -1, -1):
+            level = levels[i]
+            size, length, first = (s[i] if s is not None and i < len(s) else None for s in sizes)
+            innermost = i == n - 1
+            wide = self.charish(t) if string and innermost else None
+            if level is not None:
+                fixed = self.dimension(level)
+                if wide is not None:
+                    t = ir.StringType(wide, fixed)
+                else:
+                    t = ir.ArrayType(t, fixed, size, length, first)
+                continue
+            if i == 0:
+                kind = explicit or (
+                    "ref" if site in ("param", "typedef", "const", "cast") else None
+                )
+            else:
+                kind = None
+            kind = kind or self.pointer_default
+            if wide is not None:
+                t = ir.StringType(wide)
+            elif size is not None or length is not None:
+                t = ir.ArrayType(t, None, size, length, first)
+            else:
+                t = ir.PointerType(t, kind)  # type: ignore[arg-type]
+                continue
+            if kind != "ref":
+                t = ir.PointerType(t, kind)  # type: ignore[arg-type]
+        if (
+            string
+            and self.charish(base) is None
+            and not isinstance(self.resolve_deep(base), ir.StringType)
+        ):
+            self.sink.warning(
+                "[string] applies only to char or wchar_t pointers and arrays", d.span
+            )
+        floating = site == "typedef" and explicit is None and d.pointers > 0 and not d.arrays
+        return t, floating
+
+    def shape_bare(
+        self,
+        base: ir.Type,
+        base_floating: bool,
+        explicit: str | None,
+        string: bool,
+        sizes: tuple[list[ir.Expr | None] | None, ...],
+        site: str,
+    ) -> tuple[ir.Type, bool]:
+        """A type used without declarator pointers or arrays (perhaps a pointer typedef)."""
+        size, length, first = (s[0] if s else None for s in sizes)
+        # Look through the typedefs only where a string or a size is to be applied.
+        sized = string or size is not None or length is not None
+        resolved = self.resolve_deep(base) if sized else base
+        t = base
+        level = False
+        if string and not isinstance(resolved, ir.StringType):
+            if isinstance(resolved, ir.PointerType) and self.charish(resolved.target) is not None:
+                t, level = ir.StringType(bool(self.charish(resolved.target))), True
+            elif isinstance(resolved, ir.ArrayType) and self.charish(resolved.element) is not None:
+                wide = bool(self.charish(resolved.element))
+                t = ir.StringType(wide, resolved.fixed_size)
+        elif size is not None or length is not None:
+            if isinstance(resolved, ir.PointerType):
+                t, level = ir.ArrayType(resolved.target, None, size, length, first), True
+            elif isinstance(resolved, ir.ArrayType):
+                t = ir.ArrayType(resolved.element, resolved.fixed_size, size, length, first)
+        if not (level or base_floating):
+            return t, False
+        if explicit is not None:
+            kind = explicit
+        elif site == "typedef":
+            return t, True
+        elif site in ("param", "const", "cast"):
+            kind = "ref"
+        else:
+            kind = self.pointer_default
+        if kind != "ref":
+            t = ir.PointerType(t, kind)  # type: ignore[arg-type]
+        return t, False
+
+    def sizes(self, attrs: ast.Attrs) -> tuple[list[ir.Expr | None] | None, ...]:
+        """The size_is/max_is, length_is (or last_is) and first_is bounds, level by level (shape()
+        asks only where one of _SIZE_ATTRS is present)."""
+        size = self.attr_exprs(attrs, "size_is")
+        max_is = self.attr_exprs(attrs, "max_is")
+        if size is None and max_is is not None:
+            size = [fold(ir.Binary("+", m, ir.Literal_(1))) if m else None for m in max_is]
+        length = self.attr_exprs(attrs, "length_is")
+        first = self.attr_exprs(attrs, "first_is")
+        last = self.attr_exprs(attrs, "last_is")
+        if length is None and last is not None:
+            length = []
+            for i, e in enumerate(last):
+                f = first[i] if first and i < len(first) else None
+                length.append(
+                    fold(ir.Binary("+", ir.Binary("-", e, f or ir.Literal_(0)), ir.Literal_(1)))
+                    if e is not None
+                    else None
+                )
+        return size, length, first
+
+    def dimension(self, dim: ast.ArrayDim) -> int | None:
+        if dim.size is None:
+            return None
+        try:
+            v = self.evaluate(dim.size)
+        except NotConstant as exc:
+            self.report_not_constant(exc)
+            return None
+        if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+            self.sink.error("array size must be a non-negative integer constant", dim.span)
+            return None
+        return v
+
+    # base types --------------------------------------------------------------------------
+
+    def base_type(self, spec: ast.TypeSpec, attrs: ast.Attrs, hint: str) -> tuple[ir.Type, bool]:
+        if isinstance(spec, ast.BaseType):
+            t = _BASE_TYPES.get(spec.name)
+            if t is None:
+                t = _BASE_TYPES[spec.name] = _base_type(spec.name)
+            return t, False
+        if isinstance(spec, ast.NamedType):
+            entry = self.lookup_type(spec.name)
+            if entry is not None:
+                if entry.interface:
+                    return ir.UnsupportedType(spec.name, "interface"), False
+                return ir.TypeRef(spec.name, entry.module), entry.floating
+            if spec.name in BUILTIN_NAMES:
+                return BUILTIN_NAMES[spec.name], False
+            entry = self.lower_pending(spec.name, spec.span)
+            if entry is not None and not entry.interface:
+                return ir.TypeRef(spec.name, entry.module), entry.floating
+            self.sink.error(f"unknown type '{spec.name}'", spec.span)
+            return ir.UnsupportedType(spec.name, "undefined"), False
+        if isinstance(spec, ast.InterfaceType):
+            return ir.UnsupportedType(spec.name, "interface"), False
+        if isinstance(spec, ast.SafeArraySpec):
+            # MIDL's header spells it `SAFEARRAY *`: what LPSAFEARRAY is where oaidl.idl is in
+            # reach, else a type only COM interfaces (which generate no calls) may use
+            self.base_type(spec.element, (), hint)
+            entry = self.lookup_type("LPSAFEARRAY")
+            if entry is not None and not entry.interface:
+                return ir.TypeRef("LPSAFEARRAY", entry.module), False
+            return ir.UnsupportedType("SAFEARRAY", "SAFEARRAY(...)"), False
+        if isinstance(spec, ast.PipeSpec):
+            element, _ = self.base_type(spec.element, (), hint)
+            return ir.PipeType(element), False
+        if isinstance(spec, ast.StructSpec):
+            if spec.members is None:
+                return self.tag_ref("struct", spec.tag or "", spec.span), False
+            return self.struct(spec, attrs, hint), False
+        if isinstance(spec, ast.UnionSpec):
+            if spec.arms is None:
+                return self.tag_ref("union", spec.tag or "", spec.span), False
+            return self.union(spec, attrs, hint), False
+        if spec.members is None:
+            return self.tag_ref("enum", spec.tag or "", spec.span), False
+        return self.enum(spec, attrs, hint), False

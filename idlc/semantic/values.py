@@ -1,0 +1,121 @@
+"""Constant expressions and attribute expressions: AST to IR, with constants folded in."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .. import ir
+from ..diagnostics import DiagnosticSink
+from ..syntax import ast
+from .constexpr import NotConstant, Value, expr_names, fold, size_align
+from .typeshapes import BUILTIN_NAMES
+
+if TYPE_CHECKING:
+    from .lower import TypeEntry
+
+
+class ValueLowerer:
+    """Mixin for FileLowerer: names of constants become their values, casts and sizeof are
+    evaluated, field and parameter names stay names."""
+
+    sink: DiagnosticSink
+
+    if TYPE_CHECKING:  # provided by FileLowerer and TypeShaper, after this class in the MRO
+
+        def lookup_const(self, name: str) -> tuple[Value, ir.Span] | None: ...
+
+        def lookup_type(self, name: str) -> TypeEntry | None: ...
+
+        def shape(
+            self, spec: ast.TypeSpec, d: ast.Declarator, attrs: ast.Attrs, site: str, hint: str
+        ) -> tuple[ir.Type, bool]: ...
+
+        def resolve_deep(self, t: ir.Type) -> ir.Type: ...
+
+        def resolve(self, ref: ir.TypeRef) -> ir.Decl | None: ...
+
+        def lower_pending_const(self, name: str) -> None: ...
+
+    def evaluate(self, e: ast.Expr) -> Value:
+        lowered = fold(self.expr(e, None))
+        if isinstance(lowered, ir.Literal_):
+            return lowered.value
+        names = expr_names(lowered)
+        raise NotConstant(names[0] if names else None, e.span)
+
+    def report_not_constant(self, exc: NotConstant) -> None:
+        if exc.name:
+            self.sink.error(f"undefined constant '{exc.name}'", exc.span)
+        else:
+            self.sink.error("expression is not constant", exc.span)
+
+    def expr(self, e: ast.Expr, locals_: set[str] | None) -> ir.Expr:
+        """An IR expression; names of constants become their values."""
+        if isinstance(e, ast.Number):
+            return ir.Literal_(e.value)
+        if isinstance(e, ast.String):
+            return ir.Literal_(e.value)
+        if isinstance(e, ast.Char):
+            return ir.Literal_(ord(e.value[0]) if len(e.value) == 1 else e.value)
+        if isinstance(e, ast.Ident):
+            if locals_ is not None and e.name in locals_:
+                return ir.Name(e.name)
+            c = self.lookup_const(e.name)
+            if c is None:
+                self.lower_pending_const(e.name)
+                c = self.lookup_const(e.name)
+            if c is not None:
+                return ir.Literal_(c[0])
+            if e.name in ("TRUE", "FALSE", "NULL"):
+                return ir.Literal_({"TRUE": 1, "FALSE": 0, "NULL": None}[e.name])
+            if locals_:
+                return ir.Name(self.near_local(e.name, locals_, e.span))
+            return ir.Name(e.name)
+        if isinstance(e, ast.UnaryOp):
+            return ir.Unary(e.op, self.expr(e.operand, locals_))
+        if isinstance(e, ast.Paren):
+            return self.expr(e.expr, locals_)
+        if isinstance(e, ast.BinaryOp):
+            left = e.left
+            if (
+                e.op in ("-", "+", "*", "&")
+                and isinstance(left, ast.Paren)
+                and isinstance(left.expr, ast.Ident)
+                and self.lookup_const(left.expr.name) is None
+                and (left.expr.name in BUILTIN_NAMES or self.lookup_type(left.expr.name))
+            ):
+                # `(T) -1`: a cast, not a subtraction
+                operand = ast.UnaryOp(e.op, e.right, e.span)
+                cast = ast.CastOp(ast.NamedType(left.expr.name, left.span), 0, operand, e.span)
+                return self.expr(cast, locals_)
+            return ir.Binary(e.op, self.expr(e.left, locals_), self.expr(e.right, locals_))
+        if isinstance(e, ast.CondOp):
+            return ir.Conditional(
+                self.expr(e.cond, locals_),
+                self.expr(e.then, locals_),
+                self.expr(e.other, locals_),
+            )
+        if isinstance(e, ast.CastOp):
+            t, _ = self.shape(e.type, ast.Declarator(None, e.pointers), (), "cast", "cast")
+            return fold(ir.Cast(self.resolve_deep(t), self.expr(e.operand, locals_)))
+        if isinstance(e, ast.SizeOfOp):
+            t, _ = self.shape(e.type, ast.Declarator(None, e.pointers), (), "cast", "sizeof")
+            try:
+                return ir.Literal_(size_align(t, self.resolve)[0])
+            except ValueError:
+                return ir.SizeOf(t)
+        if isinstance(e, ast.MemberOp):
+            inner = self.expr(e.obj, locals_)
+            base = inner.name if isinstance(inner, ir.Name) else "?"
+            return ir.Name(f"{base}{'->' if e.arrow else '.'}{e.name}")
+        return ir.Name("?")
+
+    def near_local(self, name: str, locals_: set[str], span: ir.Span) -> str:
+        """The one field or parameter that ``name`` spells in another case (with a warning:
+        published IDL has such slips), else ``name`` itself for the checks to report."""
+        folded = name.casefold()
+        near = sorted(n for n in locals_ if n.casefold() == folded)
+        if len(near) != 1:
+            return name
+        self.sink.warning(f"'{name}' taken as '{near[0]}', which differs only in case", span)
+        return near[0]

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Literal, TextIO
 
 from . import sourcefiles
-from .ir import Node, Span
+from .nodes import Node, Span
 
 Severity = Literal["error", "warning", "note"]
 

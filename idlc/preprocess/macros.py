@@ -12,7 +12,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..ir import Span
+from ..nodes import Span
 from .tokens import IDENT, Tok, tokenize
 
 # Fetches more input when an invocation's arguments run past the end of the line: appends

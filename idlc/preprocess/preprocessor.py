@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..diagnostics import Diagnostic, DiagnosticSink, Severity
-from ..ir import Span
+from ..nodes import Span
 from .expr import ExprError, evaluate
 from .macros import BUILTINS, Expander, Macro, parse_macro, render
 from .tokens import (

@@ -14,7 +14,7 @@ import os
 import re
 
 from .. import sourcefiles
-from ..ir import Node
+from ..nodes import Node
 
 # Decoding: UTF-8 with U+FFFD for invalid bytes, the same as ``DiagnosticSink``'s line reader, so
 # a caret rendered under a source line lines up with the column we report.

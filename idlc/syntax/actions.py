@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..diagnostics import DiagnosticSink
-from ..ir import NO_SPAN, Span
+from ..nodes import NO_SPAN, Span, replace
 from . import ast
 from .lexer import LineStarts, Tok, decode_string, parse_int
 
@@ -528,5 +528,5 @@ class AstBuilder:
 
 
 def _replace(node: ast.Declarator, **changes: Any) -> ast.Declarator:
-    result: ast.Declarator = node.replace(**changes)
+    result: ast.Declarator = replace(node, **changes)
     return result

@@ -1,101 +1,16 @@
 """The syntax tree: a small family of frozen nodes mirroring the grammar, each with a span.
 
 Nothing here is resolved: names are strings, expressions are unevaluated and attribute arguments
-are raw source text (parsed on demand by the lowering pass).
-
-Nodes are declared like dataclasses (annotations, defaults, ``field(compare=False)`` for the span)
-but built by a small metaclass: creating forty dataclasses costs tens of milliseconds at every
-start of the compiler, these cost almost nothing.
+are raw source text (parsed on demand by the lowering pass). Nodes are ``idlc.nodes`` records,
+as the IR's are: the two trees differ in what they hold, not in how their nodes behave.
 """
 
 from __future__ import annotations
 
-from dataclasses import Field as _Field
-from dataclasses import FrozenInstanceError, field
-from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
+from dataclasses import field
+from typing import TypeAlias
 
-from ..ir import NO_SPAN, Span
-
-if TYPE_CHECKING:
-    from typing_extensions import dataclass_transform
-else:
-
-    def dataclass_transform(**_: object) -> Any:
-        return lambda cls: cls
-
-
-class _NodeMeta(type):
-    def __new__(mcs, name: str, bases: tuple[type, ...], ns: dict[str, Any]) -> _NodeMeta:
-        fields = tuple(ns.get("__annotations__", {}))
-        fields = tuple(f for f in fields if not f.startswith("_"))
-        defaults: dict[str, Any] = {}
-        for f in fields:
-            if f in ns:
-                value = ns.pop(f)
-                defaults[f] = value.default if isinstance(value, _Field) else value
-        ns["__slots__"] = fields
-        ns["__match_args__"] = fields
-        cls = super().__new__(mcs, name, bases, ns)
-        cls._fields = fields  # type: ignore[attr-defined]
-        cls._defaults = defaults  # type: ignore[attr-defined]
-        if fields:
-
-            def first_init(self: Any, *args: Any, **kwargs: Any) -> None:
-                init = _make_init(cls, fields, defaults)
-                type.__setattr__(cls, "__init__", init)
-                init(self, *args, **kwargs)
-
-            type.__setattr__(cls, "__init__", first_init)
-        return cls
-
-
-def _make_init(cls: type, fields: tuple[str, ...], defaults: dict[str, Any]) -> Any:
-    """An ``__init__`` written out for the fields, as dataclasses do, when the class is first
-    used: the parser builds hundreds of thousands of nodes, and a generic ``__init__`` (a loop
-    over a dict of the arguments) costs five times more. Each field is set by its slot's own
-    setter, bound once: twice as fast as ``object.__setattr__(self, name, value)``."""
-    params = ", ".join(f"{f}=_d_{f}" if f in defaults else f for f in fields)
-    body = "".join(f"\n    _s_{f}(self, {f})" for f in fields)
-    scope: dict[str, Any] = {f"_s_{f}": getattr(cls, f).__set__ for f in fields}
-    scope.update((f"_d_{f}", v) for f, v in defaults.items())
-    exec(f"def __init__(self, {params}) -> None:{body}", scope)
-    init = scope["__init__"]
-    init.__qualname__ = f"{cls.__qualname__}.__init__"
-    return init
-
-
-@dataclass_transform(frozen_default=True, field_specifiers=(field,))
-class Node(metaclass=_NodeMeta):
-    """Frozen, slotted, compared by value with ``span`` left out."""
-
-    __slots__ = ()
-    _fields: ClassVar[tuple[str, ...]]
-    _defaults: ClassVar[dict[str, Any]]
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise FrozenInstanceError(f"cannot assign to field {name!r}")
-
-    def _key(self) -> tuple[object, ...]:
-        return tuple(getattr(self, f) for f in self._fields if f != "span")
-
-    def __eq__(self, other: object) -> bool:
-        return type(self) is type(other) and self._key() == other._key()
-
-    def __hash__(self) -> int:
-        return hash((type(self).__name__, self._key()))
-
-    def __repr__(self) -> str:
-        body = ", ".join(f"{f}={getattr(self, f)!r}" for f in self._fields if f != "span")
-        return f"{type(self).__name__}({body})"
-
-    def replace(self, **changes: Any) -> Any:
-        """A copy with some fields changed (``dataclasses.replace`` for nodes)."""
-        fields = self._fields
-        for f in changes:
-            if f not in fields:
-                raise TypeError(f"{type(self).__name__}: no field {f!r}")
-        return type(self)(*[changes[f] if f in changes else getattr(self, f) for f in fields])
-
+from ..nodes import NO_SPAN, Node, Span
 
 # ---------------------------------------------------------------------------------------------
 # Expressions

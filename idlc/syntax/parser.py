@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..cachedir import cache_dir
 from ..diagnostics import DiagnosticSink
-from ..ir import Span
+from ..nodes import Span
 from . import ast
 from .actions import AstBuilder, Spanner, SyntaxFailure
 from .lalr import FORMAT, Driver, Stuck, load_tables, save_tables, tables_from

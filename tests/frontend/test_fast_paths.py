@@ -14,7 +14,7 @@ from frontend_helpers import HEADER, write
 from test_parser import CONSTRUCTS
 
 from idlc.diagnostics import DiagnosticSink
-from idlc.ir import NO_SPAN, Span
+from idlc.nodes import NO_SPAN, Span, replace
 from idlc.pipeline.frontend import FrontEnd, Options
 from idlc.syntax import ast, parser
 from idlc.syntax.lalr import Tables, load_tables, save_tables, tables_from
@@ -122,8 +122,8 @@ def test_nodes_check_their_arguments() -> None:
     with pytest.raises(TypeError):
         ast.Declarator()  # type: ignore[call-arg]
     with pytest.raises(TypeError):
-        d.replace(nope=1)
-    assert d.replace(pointers=2) == ast.Declarator("x", 2)
+        replace(d, nope=1)
+    assert replace(d, pointers=2) == ast.Declarator("x", 2)
 
 
 def test_tables_round_trip_and_bad_files(tmp_path: Path) -> None:

@@ -2,5 +2,6 @@
 
 ``preprocessor`` runs the directives (``#include``, ``#define``, ``#if``...) over the tokens of
 ``tokens`` and the macro expansion of ``macros``; ``expr`` evaluates ``#if`` expressions. The
-result keeps a map from every output position back to its file and line, for diagnostics.
+result (``sourcemap.Preprocessed``) keeps a map from every output position back to its file and
+line, for diagnostics.
 """

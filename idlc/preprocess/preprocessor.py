@@ -21,16 +21,15 @@ map from that text back to the original files. Design:
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections import deque
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..diagnostics import Diagnostic, DiagnosticSink, Severity
 from ..nodes import Span
 from .expr import ExprError, evaluate
 from .macros import BUILTINS, Expander, Macro, parse_macro, render
+from .sourcemap import Piece, Preprocessed
 from .tokens import (
     IDENT,
     Directive,
@@ -50,53 +49,6 @@ __all__ = ["Preprocessed", "parse_define", "preprocess"]
 MAX_INCLUDE_DEPTH = 200
 QUIET_PRAGMAS = frozenset({"once", "pack", "warning", "region", "endregion", "makedep"})
 COMMAND_LINE = Span("<command-line>", 1, 1)
-
-Piece = tuple[int, int, int, bool]  # (out_col, line, col, exact), columns 0-based, line 1-based
-
-
-@dataclass(frozen=True)
-class Preprocessed:
-    """The expanded text, the files read (root first), and the way back to the sources."""
-
-    text: str
-    files: tuple[str, ...]
-    _segments: tuple[tuple[int, str, int], ...] = field(default=(), repr=False, compare=False)
-    _colmaps: Mapping[int, tuple[Piece, ...]] = field(
-        default_factory=dict, repr=False, compare=False
-    )
-    # output line -> (file, source line, column map): the parser asks for a span per token
-    _lines: dict[int, tuple[str, int, tuple[Piece, ...] | None]] = field(
-        default_factory=dict, init=False, repr=False, compare=False
-    )
-
-    def identity(self) -> tuple[object, ...]:
-        """A key equal for outputs with the same text mapped to the same places."""
-        return (self.text, self.files, self._segments, tuple(sorted(self._colmaps.items())))
-
-    def span(self, line: int, column: int) -> Span:
-        """The original (file, line, column) of 1-based ``line``/``column`` in ``text``."""
-        where = self._lines.get(line)
-        if where is None:
-            where = self._lines[line] = self._line(line)
-        file, orig_line, pieces = where
-        if not pieces:
-            return Span(file, orig_line, column)
-        col0 = column - 1
-        j = max(bisect_right(pieces, col0, key=_first) - 1, 0)
-        out_col, src_line, src_col, exact = pieces[j]
-        return Span(file, src_line, (src_col + col0 - out_col if exact else src_col) + 1)
-
-    def _line(self, line: int) -> tuple[str, int, tuple[Piece, ...] | None]:
-        segs = self._segments
-        if not segs:
-            return self.files[0] if self.files else "<input>", line, None
-        k = max(bisect_right(segs, line, key=_first) - 1, 0)
-        out_start, file, orig_start = segs[k]
-        return file, orig_start + (line - out_start), self._colmaps.get(line)
-
-
-def _first(item: tuple[int, object, object] | Piece) -> int:
-    return item[0]
 
 
 def parse_define(arg: str) -> tuple[str, str]:

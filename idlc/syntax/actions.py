@@ -2,57 +2,15 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
-from collections.abc import Callable
 from typing import Any
 
-from ..diagnostics import DiagnosticSink
 from ..nodes import NO_SPAN, Span, replace
 from . import ast
-from .lexer import LineStarts, Tok, decode_string, parse_int
-
-Spanner = Callable[[int, int], Span]
-_later = Span.later
+from .actions_base import PTR, QUAL, ActionState, Label, Ptr, Qual, SyntaxFailure, tokens
+from .lexer import Tok, decode_string, parse_int
 
 
-class SyntaxFailure(Exception):
-    """A syntax error found by a grammar action, already reported to the sink."""
-
-
-def _no_spanner(line: int, column: int) -> Span:
-    return Span("<input>", line, column)
-
-
-class _Qual:
-    """A ``const``/``volatile`` qualifier or a ``*`` (dropped from the AST)."""
-
-
-class _Ptr:
-    pass
-
-
-class _Label:
-    """An encapsulated union's ``case X:`` (or ``default:`` with ``expr`` None)."""
-
-    def __init__(self, expr: ast.Expr | None) -> None:
-        self.expr = expr
-
-
-_QUAL = _Qual()
-_PTR = _Ptr()
-
-
-def _tokens(items: list[Any]) -> list[Tok]:
-    out: list[Tok] = []
-    for x in items:
-        if isinstance(x, Tok):
-            out.append(x)
-        elif isinstance(x, list):
-            out.extend(_tokens(x))
-    return out
-
-
-class AstBuilder:
+class AstBuilder(ActionState):
     r"""The grammar actions: the parser calls the method named after a rule (or its alias) with
     the rule's children each time it reduces the rule, so the AST is built during the parse, with
     no parse tree in between. Tokens among the children are ``Tok``\s.
@@ -60,37 +18,6 @@ class AstBuilder:
     The methods are bound once per process, so the text being parsed, its spanner and the sink
     are state set by ``start`` before each parse.
     """
-
-    def __init__(self) -> None:
-        self.text = ""
-        self.sink = DiagnosticSink()
-        self.find: Callable[[int], Span] = lambda pos: _no_spanner(1, pos + 1)
-        self.top = _no_spanner(1, 1)
-
-    def start(self, text: str, spanner: Spanner, sink: DiagnosticSink) -> None:
-        self.text = text
-        self.sink = sink
-        starts = LineStarts(text).starts
-
-        def find(pos: int) -> Span:
-            line = bisect_right(starts, pos)
-            return spanner(line, pos - starts[line - 1] + 1)
-
-        self.find = find
-        self.top = _later(find, 0)  # line 1, column 1: for what has no token of its own
-
-    def span(self, tok: Tok) -> Span:
-        """Where ``tok`` starts: found when first read, as few are (most tokens have a span)."""
-        return _later(self.find, tok.start_pos)
-
-    def _first_span(self, items: list[Any]) -> Span:
-        for x in items:
-            if isinstance(x, Tok):
-                return self.span(x)
-            s = getattr(x, "span", None)
-            if isinstance(s, Span) and s.line:
-                return s
-        return self.top
 
     # files -----------------------------------------------------------------------------------
 
@@ -120,7 +47,7 @@ class AstBuilder:
         return ast.Pragma("declare_guid", self._soup_text(c), self._first_span(c))
 
     def _soup_text(self, c: list[Any]) -> str:
-        return " ".join(t.value for t in _tokens(c))
+        return " ".join(t.value for t in tokens(c))
 
     # attributes ------------------------------------------------------------------------------
 
@@ -143,17 +70,17 @@ class AstBuilder:
         return ast.Attribute(name.value, args, base)
 
     def attr_arg(self, c: list[Any]) -> ast.AttrArg:
-        toks = _tokens(c)
+        toks = tokens(c)
         if not toks:
             return ast.AttrArg("")
         text = self.text[toks[0].start_pos : toks[-1].end_pos]
         return ast.AttrArg(text, self.span(toks[0]))
 
     def soup(self, c: list[Any]) -> list[Tok]:
-        return _tokens(c)
+        return tokens(c)
 
     def soup_group(self, c: list[Any]) -> list[Tok]:
-        return _tokens(c)
+        return tokens(c)
 
     # containers ------------------------------------------------------------------------------
 
@@ -218,13 +145,13 @@ class AstBuilder:
         return None
 
     def decl_type(self, c: list[Any]) -> ast.TypeSpec:
-        spec: ast.TypeSpec = c[0] if len(c) == 1 else next(x for x in c if x is not _QUAL)
+        spec: ast.TypeSpec = c[0] if len(c) == 1 else next(x for x in c if x is not QUAL)
         return spec
 
     type_spec = decl_type
 
-    def qualifier(self, c: list[Any]) -> _Qual:
-        return _QUAL
+    def qualifier(self, c: list[Any]) -> Qual:
+        return QUAL
 
     def interface_type(self, c: list[Tok]) -> ast.InterfaceType:
         return ast.InterfaceType(c[0].value, self.span(c[0]))
@@ -314,20 +241,20 @@ class AstBuilder:
         return ast.UnionArm(attrs, (), None, attrs[0].span if attrs else self.top)
 
     def enc_arm(self, c: list[Any]) -> ast.UnionArm:
-        labels = tuple(x.expr for x in c if isinstance(x, _Label))
+        labels = tuple(x.expr for x in c if isinstance(x, Label))
         attrs, tspec, decl = c[len(labels) :]
         return ast.UnionArm(attrs, labels, ast.Member(attrs, tspec, (decl,), decl.span), decl.span)
 
     def enc_arm_empty(self, c: list[Any]) -> ast.UnionArm:
-        labels = [x for x in c if isinstance(x, _Label)]
+        labels = [x for x in c if isinstance(x, Label)]
         span = labels[0].expr.span if labels and labels[0].expr else self.top
         return ast.UnionArm(c[-1], tuple(x.expr for x in labels), None, span)
 
-    def case_label(self, c: list[Any]) -> _Label:
-        return _Label(c[0])
+    def case_label(self, c: list[Any]) -> Label:
+        return Label(c[0])
 
-    def default_label(self, c: list[Any]) -> _Label:
-        return _Label(None)
+    def default_label(self, c: list[Any]) -> Label:
+        return Label(None)
 
     def enum_def(self, c: list[Any]) -> ast.EnumSpec:
         tag = c[0]
@@ -353,8 +280,8 @@ class AstBuilder:
             return _replace(direct, pointers=pointers, bits=bits)
         return _replace(direct, pointers=pointers + direct.pointers, bits=bits)
 
-    def pointer(self, c: list[Any]) -> _Ptr:
-        return _PTR
+    def pointer(self, c: list[Any]) -> Ptr:
+        return PTR
 
     def name_decl(self, c: list[Any]) -> ast.Declarator:
         if len(c) == 1:  # the usual `name`
@@ -372,7 +299,7 @@ class AstBuilder:
     def funcptr_decl(self, c: list[Any]) -> ast.Declarator:
         conv = tuple(t.value for t in c if isinstance(t, Tok) and t.type == "CALLCONV")
         name = next(t for t in c if isinstance(t, Tok) and t.type == "NAME")
-        fp = sum(1 for x in c if isinstance(x, _Ptr))
+        fp = sum(1 for x in c if isinstance(x, Ptr))
         return ast.Declarator(
             name.value, params=c[-1], func_pointers=fp, callconv=conv, span=self.span(name)
         )
@@ -400,7 +327,7 @@ class AstBuilder:
         name = None
         arrays = []
         for x in c:  # pointer* [CALLCONV* NAME] array_suffix*, as the alternatives allow
-            if x is _PTR:
+            if x is PTR:
                 pointers += 1
             elif isinstance(x, Tok):
                 if x.type == "NAME":
@@ -418,13 +345,13 @@ class AstBuilder:
         )
 
     def abs_funcptr(self, c: list[Any]) -> ast.Declarator:
-        pointers = sum(1 for x in c if isinstance(x, _Ptr))
+        pointers = sum(1 for x in c if isinstance(x, Ptr))
         inner: ast.Declarator = c[-1]
         return _replace(inner, pointers=pointers)
 
     def funcptr_core(self, c: list[Any]) -> ast.Declarator:
         name = next((t for t in c if isinstance(t, Tok) and t.type == "NAME"), None)
-        fp = sum(1 for x in c if isinstance(x, _Ptr))
+        fp = sum(1 for x in c if isinstance(x, Ptr))
         span = self.span(name) if name is not None else self.top
         return ast.Declarator(
             name.value if name else None, params=c[-1], func_pointers=fp, span=span
@@ -443,7 +370,7 @@ class AstBuilder:
 
     def cast(self, c: list[Any]) -> ast.CastOp:
         base = next(x for x in c if isinstance(x, ast.BaseType))
-        pointers = sum(1 for x in c if isinstance(x, _Ptr))
+        pointers = sum(1 for x in c if isinstance(x, Ptr))
         return ast.CastOp(base, pointers, c[-1], c[-1].span)
 
     def paren_cast(self, c: list[Any]) -> ast.CastOp:
@@ -494,7 +421,7 @@ class AstBuilder:
         return ast.Ident(c[0].value, self.span(c[0]))
 
     def sizeof(self, c: list[Any]) -> ast.SizeOfOp:
-        pointers = sum(1 for x in c if isinstance(x, _Ptr))
+        pointers = sum(1 for x in c if isinstance(x, Ptr))
         return ast.SizeOfOp(c[0], pointers, getattr(c[0], "span", self.top))
 
     # fragments -------------------------------------------------------------------------------
@@ -503,7 +430,7 @@ class AstBuilder:
         return tuple(c)
 
     def attr_type(self, c: list[Any]) -> tuple[ast.TypeSpec, int, str | None]:
-        pointers = sum(1 for x in c if isinstance(x, _Ptr))
+        pointers = sum(1 for x in c if isinstance(x, Ptr))
         name = c[-1]
         return (c[0], pointers, name.value if isinstance(name, Tok) else None)
 

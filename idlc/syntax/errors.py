@@ -9,7 +9,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from lark.lexer import TerminalDef
 
 from ..diagnostics import DiagnosticSink
-from .actions import Spanner
+from .actions_base import Spanner
 
 _TERMINAL_WORDS = {
     "NAME": "an identifier",

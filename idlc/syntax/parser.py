@@ -16,7 +16,8 @@ from ..cachedir import cache_dir
 from ..diagnostics import DiagnosticSink
 from ..nodes import Span
 from . import ast
-from .actions import AstBuilder, Spanner, SyntaxFailure
+from .actions import AstBuilder
+from .actions_base import Spanner, SyntaxFailure
 from .lalr import FORMAT, Driver, Stuck, load_tables, save_tables, tables_from
 from .lexer import parse_int
 

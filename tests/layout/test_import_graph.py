@@ -1,0 +1,193 @@
+"""The source tree keeps its shape: no import cycles, stages and runtime layers only import
+downwards, modules stay small.
+
+The graph is read from the sources, not from ``sys.modules``: every ``import`` and ``from ...
+import`` statement counts, including those under ``if TYPE_CHECKING:`` and inside functions, so a
+cycle cannot hide behind a lazy or type-only import.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGES = {"idlc": ROOT / "idlc", "idlrt": ROOT / "runtime" / "idlrt"}
+
+# The compiler's stages in data-flow order: a module imports its own package or lower ranks.
+COMPILER_RANKS = {
+    "idlc": 0,  # the version
+    "idlc.nodes": 0,
+    "idlc.sourcefiles": 0,
+    "idlc.cachedir": 0,
+    "idlc.diagnostics": 1,
+    "idlc.ir": 1,
+    "idlc.irdump": 2,
+    "idlc.preprocess": 2,
+    "idlc.syntax": 3,
+    "idlc.semantic": 4,
+    "idlc.pipeline": 5,
+    "idlc.backends": 6,
+    "idlc.cli": 7,
+    "idlc.__main__": 8,
+}
+
+# The runtime's layers, bottom up (STYLE rule 8): each imports only the layers below it, or
+# modules of its own layer without a cycle.
+RUNTIME_LAYERS: dict[str, int] = {}
+
+MAX_LINES = 500
+MAX_MODULES_PER_PACKAGE = 12
+
+
+def module_name(package: str, path: Path) -> str:
+    parts = [package, *path.relative_to(PACKAGES[package]).with_suffix("").parts]
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def sources() -> Iterator[tuple[str, Path]]:
+    for package, root in PACKAGES.items():
+        for path in sorted(root.rglob("*.py")):
+            yield module_name(package, path), path
+
+
+MODULES = dict(sources())
+
+
+def resolve(importer: str, is_package: bool, level: int, name: str | None) -> str:
+    base = importer.split(".")
+    if not is_package:
+        base.pop()
+    if level > 1:
+        base = base[: len(base) - (level - 1)]
+    return ".".join(base + ([name] if name else []))
+
+
+def imports_of(name: str, path: Path) -> set[str]:
+    """The modules of our packages that ``path`` imports, by any statement anywhere in it."""
+    is_package = path.name == "__init__.py"
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            source = (
+                resolve(name, is_package, node.level, node.module) if node.level else node.module
+            )
+            assert source is not None
+            # "from pkg import mod" imports the module pkg.mod where there is one.
+            targets = [
+                f"{source}.{a.name}" if f"{source}.{a.name}" in MODULES else source
+                for a in node.names
+            ]
+        else:
+            continue
+        for target in targets:
+            while target and target not in MODULES:
+                target = target.rpartition(".")[0]
+            if target and target != name:
+                found.add(target)
+    return found
+
+
+GRAPH = {name: imports_of(name, path) for name, path in MODULES.items()}
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan's algorithm)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in sorted(graph[v]):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def rank(ranks: dict[str, int], module: str) -> tuple[str, int]:
+    """The entry of ``ranks`` that holds ``module``: its own, or its nearest package's."""
+    probe = module
+    while probe not in ranks:
+        assert "." in probe, f"{module} has no rank: add it to the map in this test"
+        probe = probe.rpartition(".")[0]
+    return probe, ranks[probe]
+
+
+def test_the_graph_is_read_from_the_sources() -> None:
+    # A guard on the reader itself: known edges are found, lazy and type-only ones included.
+    assert "idlc.nodes" in GRAPH["idlc.ir"]
+    assert "idlc.syntax.parser" in GRAPH["idlc.semantic.forward"]  # a function-local import
+    assert "idlrt.status" in GRAPH["idlrt.errors"]
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_no_import_cycles() -> None:
+    assert cycles(GRAPH) == []
+
+
+def test_the_runtime_never_imports_the_compiler() -> None:
+    assert [
+        (m, sorted(d))
+        for m, d in GRAPH.items()
+        if m.startswith("idlrt") and any(t.startswith("idlc") for t in d)
+    ] == []
+
+
+@pytest.mark.parametrize(
+    ("package", "ranks"), [("idlc", COMPILER_RANKS), ("idlrt", RUNTIME_LAYERS)]
+)
+def test_imports_go_down_the_stages_and_layers(package: str, ranks: dict[str, int]) -> None:
+    upward = []
+    for module, targets in GRAPH.items():
+        if module.partition(".")[0] != package:
+            continue
+        home, level = rank(ranks, module)
+        for target in targets:
+            if target.partition(".")[0] != package:
+                continue
+            where, target_level = rank(ranks, target)
+            if where != home and target_level >= level:
+                upward.append(f"{module} ({level}) imports {target} ({target_level})")
+    assert upward == []
+
+
+def test_modules_are_small_and_packages_few() -> None:
+    long = {m: n for m, p in MODULES.items() if (n := len(p.read_text().splitlines())) > MAX_LINES}
+    assert long == {}
+    crowded = {
+        str(d.relative_to(ROOT)): n
+        for root in PACKAGES.values()
+        for d in [root, *(p for p in root.rglob("*") if p.is_dir() and p.name != "__pycache__")]
+        if (n := len([f for f in d.glob("*.py") if f.name != "__init__.py"]))
+        > MAX_MODULES_PER_PACKAGE
+    }
+    assert crowded == {}

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from .errors import RpcError
 from .status import RPC_S_ASYNC_CALL_PENDING, RPC_S_CALL_CANCELLED, RPC_X_BAD_STUB_DATA
-from .wire import unpack_payload
+from .wire.msgpack import unpack_payload
 
 if TYPE_CHECKING:
     from .client import ClientConnection

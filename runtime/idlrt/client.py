@@ -23,7 +23,7 @@ from .status import (
     RPC_S_SERVER_UNAVAILABLE,
     RPC_X_BAD_STUB_DATA,
 )
-from .wire import (
+from .wire.msgpack import (
     BIND,
     BIND_ACK,
     BIND_NAK,

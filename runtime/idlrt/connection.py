@@ -17,7 +17,7 @@ from typing import Any, cast
 
 from msgpack import BufferFull  # type: ignore[import-untyped]
 
-from .wire import (
+from .wire.msgpack import (
     FEED_CHUNK,
     HEADER_LENGTHS,
     KIND_NAMES,

@@ -31,7 +31,7 @@ from .status import (
     RPC_S_UNSUPPORTED_TRANS_SYN,
     RPC_X_BAD_STUB_DATA,
 )
-from .wire import (
+from .wire.msgpack import (
     BIND,
     BIND_ACK,
     BIND_NAK,

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Self, cast
 from .ctxhandle import Changes, scope
 from .errors import RpcError
 from .status import RPC_S_INVALID_ARG, RPC_S_INVALID_ASYNC_HANDLE, RPC_S_NO_CALL_ACTIVE
-from .wire import FAULT, MAX_CODE, RESPONSE, pack_payload
+from .wire.msgpack import FAULT, MAX_CODE, RESPONSE, pack_payload
 
 if TYPE_CHECKING:
     from .dispatch import ServerConnection

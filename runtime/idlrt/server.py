@@ -30,7 +30,7 @@ from .status import (
     RPC_S_INVALID_NET_ADDR,
     RPC_S_NOT_LISTENING,
 )
-from .wire import DEFAULT_MAX_REQUEST
+from .wire.msgpack import DEFAULT_MAX_REQUEST
 
 log = logging.getLogger("idlrt")
 

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from .binding import LOCAL
 from .connection import BIG_FRAME, FLUSH_AT, FramedProtocol, ProtocolError
-from .ctxhandle import Changes, ContextTable, scope
+from .ctxhandle import Changes, scope
+from .ctxtable import ContextTable
 from .errors import RpcError
 from .handle import _CANCELLED, _DISCONNECTED, _GONE, AsyncHandle, CallRecord, current_call
 from .model import CallContext, PeerCredentials, Procedure

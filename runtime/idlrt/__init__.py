@@ -9,11 +9,12 @@ from . import codec, status
 from .binding import Binding
 from .blocking import Client
 from .call import AsyncCall
+from .callcontext import CallContext, PeerCredentials
 from .client import AsyncClient
 from .ctxhandle import ContextHandle
 from .errors import RpcError
 from .handle import AsyncHandle, call_context
-from .model import CallContext, Interface, Manager, PeerCredentials, Procedure
+from .model import Interface, Manager, Procedure
 from .server import ConnectionStats, Server, ServerStats
 
 __version__ = "0.1.0"

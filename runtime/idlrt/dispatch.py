@@ -14,12 +14,21 @@ from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
 from .binding import LOCAL
+from .callcontext import CallContext, PeerCredentials
 from .connection import BIG_FRAME, FLUSH_AT, FramedProtocol, ProtocolError
 from .ctxhandle import Changes, scope
 from .ctxtable import ContextTable
 from .errors import RpcError
-from .handle import _CANCELLED, _DISCONNECTED, _GONE, AsyncHandle, CallRecord, current_call
-from .model import CallContext, PeerCredentials, Procedure
+from .handle import (
+    _CANCELLED,
+    _DISCONNECTED,
+    _GONE,
+    AsyncHandle,
+    CallRecord,
+    CallSite,
+    current_call,
+)
+from .model import Procedure
 from .registry import Op, Registration
 from .status import (
     RPC_S_ACCESS_DENIED,
@@ -97,7 +106,7 @@ _set_current_call = current_call.set
 _copy_context = contextvars.copy_context
 
 
-def _failure(op: Op, exc: Exception) -> Outcome:
+def _failure(op: CallSite, exc: Exception) -> Outcome:
     """The fault for an exception raised by a manager routine."""
     if isinstance(exc, RpcError) and type(exc.code) is int and 0 < exc.code <= MAX_CODE:
         return FAULT, exc.code, exc.detail, None
@@ -393,18 +402,17 @@ class ServerConnection(FramedProtocol):
         server.call_started()
         if proc.is_async:
             assert isinstance(rec, AsyncHandle)
-            self._start_async(rec, args)
+            self._start_async(rec, op, args)
         elif op.is_coro:
-            self._start_coroutine(rec, args)
+            self._start_coroutine(rec, op, args)
         else:
             self._calls[call_id] = rec
             try:
-                server.executor.submit(self._run_in_thread, rec, args)
+                server.executor.submit(self._run_in_thread, rec, op, args)
             except RuntimeError:  # the executor is shut down: the server is stopping
                 self._finished(rec, FAULT, RPC_S_SERVER_UNAVAILABLE, None, None)
 
-    def _start_async(self, handle: AsyncHandle, args: Any) -> None:
-        op = handle._op
+    def _start_async(self, handle: AsyncHandle, op: Op, args: Any) -> None:
         call_id = handle._call_id
         ref = _HandleRef(handle, self._collected)
         ref.call_id = call_id
@@ -432,9 +440,8 @@ class ServerConnection(FramedProtocol):
         if not handle._fault(code, detail) and isinstance(exc, RpcError):
             log.warning("idlrt: %s raised %r after finishing its call", handle.procedure, exc)
 
-    def _start_coroutine(self, rec: CallRecord, args: Any) -> None:
+    def _start_coroutine(self, rec: CallRecord, op: Op, args: Any) -> None:
         self._calls[rec._call_id] = rec
-        op = rec._op
         if op.inline:  # cannot suspend: run it now, in a context of its own, as a task would
             try:
                 result = _copy_context().run(_run_inline, rec, op.fn, args)
@@ -462,13 +469,13 @@ class ServerConnection(FramedProtocol):
         else:
             self._finished(rec, *_encode_result(rec, result, self.packer))
 
-    def _run_in_thread(self, rec: CallRecord, args: Any) -> None:
+    def _run_in_thread(self, rec: CallRecord, op: Op, args: Any) -> None:
         """Worker thread: run a plain routine, encode its reply, hand it to the loop."""
         token = current_call.set(rec)
         try:
-            outcome = _encode_result(rec, rec._op.fn(*args), None)
+            outcome = _encode_result(rec, op.fn(*args), None)
         except Exception as exc:
-            outcome = _failure(rec._op, exc)
+            outcome = _failure(op, exc)
         finally:
             current_call.reset(token)
         with contextlib.suppress(RuntimeError):  # the loop is closed: the server is gone
@@ -525,11 +532,12 @@ class ServerConnection(FramedProtocol):
             self.server.call_ended()
             self._send_outcome(call_id, kind, data, detail)
 
-    def contexts_undelivered(self, changes: Changes, op: Op) -> None:
+    def contexts_undelivered(self, changes: Changes, op: CallSite) -> None:
         """A reply that will never be sent decided ``changes`` (loop thread)."""
         self._commit(changes, op, False)
 
-    def _commit(self, changes: Changes, op: Op, delivered: bool) -> None:
+    def _commit(self, changes: Changes, op: CallSite, delivered: bool) -> None:
+        assert isinstance(op, Op)  # every record's CallSite is the Op it was made for
         table = self.ctx_table
         if table is None:
             table = self.ctx_table = ContextTable(self.server)
@@ -560,8 +568,9 @@ class ServerConnection(FramedProtocol):
         )
         self._fault(call_id, RPC_S_CALL_FAILED)
 
-    def call_context(self, op: Op, rec: CallRecord | None = None) -> CallContext:
+    def call_context(self, op: CallSite, rec: CallRecord | None = None) -> CallContext:
         """The ``CallContext`` for a call of ``op`` (record ``rec``) on this connection."""
+        assert isinstance(op, Op)  # every record's CallSite is the Op it was made for
         iface = op.reg.interface
         return CallContext(
             self.protseq,

@@ -1,4 +1,7 @@
-"""The client's connection protocol and ``AsyncClient``, the base of generated asyncio clients."""
+"""The client's connection protocol and ``AsyncClient``, the base of generated asyncio clients.
+Layer 5 (client): imports layers 1-4; ``ClientConnection`` is the ``call.CallChannel`` of the
+``AsyncCall`` objects it starts.
+"""
 
 from __future__ import annotations
 

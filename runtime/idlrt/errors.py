@@ -1,4 +1,6 @@
-"""``RpcError``: an MS-RPC status code raised as a Python exception."""
+"""``RpcError``: an MS-RPC status code raised as a Python exception. Layer 1 (status and
+errors): imports only ``status``.
+"""
 
 from __future__ import annotations
 

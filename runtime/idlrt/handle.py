@@ -7,7 +7,7 @@ them through the ``CallSite`` and ``CallOwner`` Protocols (static types, free at
 
 A parked call is one small slotted object and nothing else: the connection's table of calls
 holds an ``AsyncHandle`` by weak reference, so a handle that the manager drops is
-garbage-collected, and the collection fails the call with 1726 (see ``ServerConnection``).
+garbage-collected, and the collection fails the call with 1726 (see ``session``).
 """
 
 from __future__ import annotations
@@ -66,8 +66,8 @@ class CallSite(Protocol):
 
 class CallOwner(HandleOwner, Protocol):
     """What a record needs of the connection that received its call (the server's
-    ``ServerConnection``): its event loop and thread, its Packer (loop thread only), and where
-    a finished ``[async]`` call goes."""
+    ``session.ServerSession``): its event loop and thread, its Packer (loop thread only), and
+    where a finished ``[async]`` call goes."""
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop: ...

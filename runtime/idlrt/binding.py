@@ -1,4 +1,6 @@
-"""String bindings: ``ncacn_ip_tcp:HOST[PORT]`` and ``ncalrpc:[PATH]``."""
+"""String bindings: ``ncacn_ip_tcp:HOST[PORT]`` and ``ncalrpc:[PATH]``. Layer 3 (connection and
+transport): imports only layer 1.
+"""
 
 from __future__ import annotations
 

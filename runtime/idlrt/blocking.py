@@ -3,6 +3,8 @@
 All blocking clients of a process share one event loop running in a daemon thread (started on
 first use, restarted in a forked child): a call hands its request to that loop and parks the
 calling thread on a lock until the reply arrives; the reply is decoded in the calling thread.
+
+Layer 5 (client), above ``client``, whose connection it shares: imports layers 1-4 and ``client``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""``AsyncCall``: the client's side of an ``[async]`` call (MS: its RPC_ASYNC_STATE)."""
+"""``AsyncCall``: the client's side of an ``[async]`` call (MS: its RPC_ASYNC_STATE), and how
+a reply or a failure becomes a call's outcome. Layer 4 (call and handle objects): imports
+layers 1-2 and ``model``; it reaches its client connection through the ``CallChannel``
+Protocol.
+"""
 
 from __future__ import annotations
 
@@ -7,21 +11,28 @@ import contextlib
 import logging
 import threading
 from collections.abc import Callable, Generator
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+from typing import Any, Generic, Protocol, TypeVar, cast
 
 from .errors import RpcError
+from .model import Procedure
 from .status import RPC_S_ASYNC_CALL_PENDING, RPC_S_CALL_CANCELLED, RPC_X_BAD_STUB_DATA
-from .wire import unpack_payload
-
-if TYPE_CHECKING:
-    from .client import ClientConnection
-    from .model import Procedure
+from .wire.msgpack import unpack_payload
 
 R = TypeVar("R")
 log = logging.getLogger("idlrt")
 
 PENDING = RPC_S_ASYNC_CALL_PENDING
 _lock = threading.Lock()  # guards the one transition pending -> done, for every call
+
+
+class CallChannel(Protocol):
+    """What a call needs of the connection it was made on (``client.ClientConnection``): the
+    thread of its event loop, and a way to tell the server to cancel."""
+
+    @property
+    def thread_id(self) -> int: ...
+
+    def cancel_call(self, call_id: int, abortive: bool) -> None: ...
 
 
 def decode_reply(proc: Procedure[Any], payload: bytes) -> tuple[int, Any, str | None]:
@@ -77,7 +88,7 @@ class AsyncCall(Generic[R]):
 
     __slots__ = ("_call_id", "_callbacks", "_code", "_conn", "_detail", "_proc", "_value")
 
-    def __init__(self, conn: ClientConnection, call_id: int, proc: Procedure[R]) -> None:
+    def __init__(self, conn: CallChannel, call_id: int, proc: Procedure[R]) -> None:
         self._conn = conn
         self._call_id = call_id
         self._proc = proc

@@ -1,4 +1,7 @@
-"""The client's connection protocol and ``AsyncClient``, the base of generated asyncio clients."""
+"""The client's connection protocol and ``AsyncClient``, the base of generated asyncio clients.
+Layer 5 (client): imports layers 1-4; ``ClientConnection`` is the ``call.CallChannel`` of the
+``AsyncCall`` objects it starts.
+"""
 
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ from .status import (
     RPC_S_SERVER_UNAVAILABLE,
     RPC_X_BAD_STUB_DATA,
 )
-from .wire import (
+from .wire.msgpack import (
     BIND,
     BIND_ACK,
     BIND_NAK,

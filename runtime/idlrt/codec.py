@@ -1,4 +1,6 @@
-"""Helpers for generated encode/decode functions: pure, tiny, no asyncio.
+"""Helpers for generated encode/decode functions (``from idlrt import codec as _codec``): pure,
+tiny, no asyncio. Layer 2 (beside the wire codecs): imports status, errors and ``ctxhandle``;
+it reaches the call it serves only through ``ctxhandle.scope``, never the server's modules.
 
 Generated code checks values in straight-line code and calls these only to take a list apart or
 to build the ``RpcError`` that describes a bad value. The error constructors *return* the

@@ -6,6 +6,8 @@ returns; big frames and lone calls, via ``write_now``, leave at once; a long bat
 pieces of ``FLUSH_AT``, so the peer can start on it), and splits the incoming
 stream into headers and length-delimited payloads (docs/protocol.md). Subclasses handle the
 messages.
+
+Layer 3 (connection and transport): imports ``wire.msgpack`` (layer 2).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any, cast
 
 from msgpack import BufferFull  # type: ignore[import-untyped]
 
-from .wire import (
+from .wire.msgpack import (
     FEED_CHUNK,
     HEADER_LENGTHS,
     KIND_NAMES,

@@ -1,8 +1,10 @@
-"""``RpcError``: an MS-RPC status code raised as a Python exception."""
+"""``RpcError``: an MS-RPC status code raised as a Python exception. Layer 1 (status and
+errors): imports only ``status``.
+"""
 
 from __future__ import annotations
 
-from . import status
+from .status import message_of, name_of
 
 
 class RpcError(Exception):
@@ -23,12 +25,12 @@ class RpcError(Exception):
     @property
     def name(self) -> str:
         """The MS name of the code, e.g. ``"RPC_S_CALL_CANCELLED"``."""
-        return status.name_of(self.code)
+        return name_of(self.code)
 
     @property
     def message(self) -> str:
         """The Windows message text of the code."""
-        return status.message_of(self.code)
+        return message_of(self.code)
 
     def __str__(self) -> str:
         text = f"{self.message.rstrip('.')} ({self.name}, {self.code})"

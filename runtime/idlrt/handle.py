@@ -1,29 +1,30 @@
 """The server's record of a call in progress: ``CallRecord``, and ``AsyncHandle``, the record
 of an ``[async]`` call that the manager finishes later.
 
+Layer 4 (call and handle objects): imports layers 1-2 and ``callcontext``. The procedure a
+record serves and the connection it replies on belong to the server, above; a record reaches
+them through the ``CallSite`` and ``CallOwner`` Protocols (static types, free at run time).
+
 A parked call is one small slotted object and nothing else: the connection's table of calls
 holds an ``AsyncHandle`` by weak reference, so a handle that the manager drops is
-garbage-collected, and the collection fails the call with 1726 (see ``dispatch``).
+garbage-collected, and the collection fails the call with 1726 (see ``session``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import threading
 from collections.abc import Callable
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any, Self, cast
+from typing import Any, Protocol, Self, cast
 
-from .ctxhandle import Changes, scope
+from .callcontext import CallContext
+from .ctxhandle import Changes, HandleOwner, scope
 from .errors import RpcError
 from .status import RPC_S_INVALID_ARG, RPC_S_INVALID_ASYNC_HANDLE, RPC_S_NO_CALL_ACTIVE
-from .wire import FAULT, MAX_CODE, RESPONSE, pack_payload
-
-if TYPE_CHECKING:
-    from .dispatch import ServerConnection
-    from .model import CallContext
-    from .registry import Op
+from .wire.msgpack import FAULT, MAX_CODE, RESPONSE, pack_payload
 
 log = logging.getLogger("idlrt")
 
@@ -40,6 +41,55 @@ HandleCallback = Callable[["AsyncHandle"], object]
 
 # The call the current thread (worker) or task (coroutine routine) is serving.
 current_call: ContextVar[CallRecord | None] = ContextVar("idlrt_current_call", default=None)
+
+
+class ProcedureInfo(Protocol):
+    """What a record needs of its procedure (``model.Procedure``)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def encode_result(self) -> Callable[[object], list[object]]: ...
+
+
+class CallSite(Protocol):
+    """The procedure of a registered manager that a call runs (``registry.Op``): the procedure,
+    and whether its encoders need the call in ``ctxhandle.scope`` (context handles)."""
+
+    @property
+    def proc(self) -> ProcedureInfo: ...
+
+    @property
+    def ctx(self) -> bool: ...
+
+
+class CallOwner(HandleOwner, Protocol):
+    """What a record needs of the connection that received its call (the server's
+    ``session.ServerSession``): its event loop and thread, its Packer (loop thread only), and
+    where a finished ``[async]`` call goes."""
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop: ...
+
+    @property
+    def thread_id(self) -> int: ...
+
+    @property
+    def packer(self) -> Any: ...
+
+    def handle_finished(
+        self,
+        handle: AsyncHandle,
+        kind: int,
+        data: bytes | int,
+        detail: str | None = None,
+        changes: Changes | None = None,
+    ) -> None: ...
+
+    def contexts_undelivered(self, changes: Changes, op: CallSite) -> None: ...
+
+    def call_context(self, op: CallSite, rec: CallRecord | None = None) -> CallContext: ...
 
 
 def call_context() -> CallContext:
@@ -61,13 +111,13 @@ class CallRecord:
 
     __slots__ = ("_call_id", "_conn", "_ctx_ids", "_op", "_state")
 
-    _conn: ServerConnection
+    _conn: CallOwner
     _call_id: int
-    _op: Op
+    _op: CallSite
     _state: int
     _ctx_ids: dict[str, bytes | None] | None
 
-    def __init__(self, conn: ServerConnection, call_id: int, op: Op) -> None:
+    def __init__(self, conn: CallOwner, call_id: int, op: CallSite) -> None:
         self._conn = conn
         self._call_id = call_id
         self._op = op
@@ -113,7 +163,7 @@ class AsyncHandle(CallRecord):
 
     _callbacks: list[tuple[int, HandleCallback]] | None
 
-    def __init__(self, conn: ServerConnection, call_id: int, op: Op) -> None:
+    def __init__(self, conn: CallOwner, call_id: int, op: CallSite) -> None:
         self._conn = conn
         self._call_id = call_id
         self._op = op

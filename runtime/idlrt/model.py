@@ -1,13 +1,16 @@
-"""What generated modules declare: procedures, interfaces, the manager base, the call context."""
+"""What generated modules declare: procedures, interfaces, the manager base class.
+Layer 4 (call and handle objects), above ``handle``: a procedure's default handle class is
+``AsyncHandle``.
+"""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
-from .handle import AsyncHandle, CallRecord
+from .handle import AsyncHandle
 
 R = TypeVar("R")
 
@@ -74,42 +77,3 @@ class Manager:
     """
 
     _idl_interface_: ClassVar[Interface]
-
-
-@dataclass(frozen=True, slots=True)
-class PeerCredentials:
-    """The credentials of the process at the other end of a local (ncalrpc) connection."""
-
-    pid: int
-    uid: int
-    gid: int
-
-
-@dataclass(frozen=True, slots=True)
-class CallContext:
-    """What a manager routine may learn about the call it serves (MS: the binding handle).
-
-    ``peer`` is the client's address: ``(host, port, ...)`` for TCP, the socket path (often
-    empty) for ncalrpc. ``credentials`` are the peer's process credentials on ncalrpc where the
-    system reports them (Linux), else None. ``peer_certificate`` is the client's TLS
-    certificate as ``ssl.SSLSocket.getpeercert()`` gives it (TLS with a verified client
-    certificate only, else None). ``test_cancel()`` tells whether the client cancelled the call
-    (MS ``RpcServerTestCancel``); a routine without a ``handle_t`` parameter reaches its
-    context through ``idlrt.call_context()``.
-    """
-
-    protseq: str
-    peer: object
-    credentials: PeerCredentials | None
-    interface: str
-    uuid: str
-    version: tuple[int, int]
-    opnum: int
-    procedure: str
-    peer_certificate: dict[str, Any] | None = None
-    _record: CallRecord | None = field(default=None, repr=False, compare=False)
-
-    def test_cancel(self) -> bool:
-        """Whether the client cancelled this call, or went away (False outside a call)."""
-        rec = self._record
-        return rec is not None and rec.test_cancel()

@@ -1,4 +1,6 @@
-"""What ``Server.register`` resolves once per manager: the registration and its procedures."""
+"""What ``Server.register`` resolves once per manager: the registration and its procedures.
+Layer 5 (server), its lowest module: imports ``callcontext`` and ``model`` (layer 4).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +10,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from .model import CallContext, Interface, Procedure
+from .callcontext import CallContext
+from .model import Interface, Procedure
 
 SecurityCallback = Callable[[CallContext], bool]
 

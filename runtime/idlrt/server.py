@@ -1,4 +1,6 @@
-"""``Server``: registers managers, listens on bindings, stops gracefully."""
+"""``Server``: registers managers, listens on bindings, stops gracefully. Layer 5 (server),
+its top: it makes a ``dispatch.ServerConnection`` per client and is their ``ConnectionHost``.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from .dispatch import ServerConnection
 from .errors import RpcError
 from .model import Interface
 from .registry import Op, Registration, SecurityCallback
+from .session import ServerSession
 from .status import (
     RPC_S_ALREADY_REGISTERED,
     RPC_S_CANT_CREATE_ENDPOINT,
@@ -30,7 +33,7 @@ from .status import (
     RPC_S_INVALID_NET_ADDR,
     RPC_S_NOT_LISTENING,
 )
-from .wire import DEFAULT_MAX_REQUEST
+from .wire.msgpack import DEFAULT_MAX_REQUEST
 
 log = logging.getLogger("idlrt")
 
@@ -101,7 +104,7 @@ class Server:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._listeners: list[asyncio.Server] = []
         self._unix_paths: list[str] = []
-        self._connections: set[ServerConnection] = set()
+        self._connections: set[ServerSession] = set()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._idle: asyncio.Event | None = None  # set when in_progress drops to 0 (in stop())
         self._no_connections: asyncio.Event | None = None
@@ -305,12 +308,12 @@ class Server:
         if not self.in_progress and self._idle is not None:
             self._idle.set()
 
-    def connection_opened(self, conn: ServerConnection) -> None:
+    def connection_opened(self, conn: ServerSession) -> None:
         self._connections.add(conn)
         if self.stopping:
             conn.close()
 
-    def connection_closed(self, conn: ServerConnection) -> None:
+    def connection_closed(self, conn: ServerSession) -> None:
         self._connections.discard(conn)
         if not self._connections and self._no_connections is not None:
             self._no_connections.set()

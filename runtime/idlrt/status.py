@@ -3,6 +3,8 @@
 Every code has one preferred name (what ``RpcError.name`` reports) and the message text of the
 Windows table. Aliases that Microsoft defines for the same value (``RPC_X_NO_MEMORY``,
 ``RPC_S_INVALID_BOUND``...) are module constants too.
+
+Layer 1 (status and errors), the bottom: imports nothing of idlrt.
 """
 
 from __future__ import annotations

@@ -10,8 +10,9 @@ import msgpack  # type: ignore[import-untyped]
 import pytest
 
 import idlrt
-from idlrt import codec, status, wire
+from idlrt import codec, status
 from idlrt.connection import FramedProtocol
+from idlrt.wire import msgpack as wire
 
 
 def test_status_names_and_messages() -> None:

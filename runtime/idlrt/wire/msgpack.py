@@ -1,4 +1,5 @@
-"""The wire protocol's constants and pure helpers (see docs/protocol.md). No asyncio here.
+"""The msgpack wire, idlrt's own protocol (docs/protocol.md): its message kinds, limits and pure
+pack/unpack helpers. Layer 2 (wire codecs): imports only status and errors; no asyncio here.
 
 A connection carries a stream of msgpack values. Every message is a msgpack array whose first
 item is its kind; REQUEST and RESPONSE headers end with the byte size of a payload (one msgpack
@@ -11,8 +12,8 @@ from typing import Final
 
 import msgpack  # type: ignore[import-untyped]
 
-from .errors import RpcError
-from .status import RPC_X_BAD_STUB_DATA
+from ..errors import RpcError
+from ..status import RPC_X_BAD_STUB_DATA
 
 PROTOCOL_VERSION: Final = 1
 

@@ -1,0 +1,54 @@
+"""``CallContext``: what a manager routine may learn about the call it serves (MS: the server
+binding handle), with the peer's ``PeerCredentials``. Layer 4 (call and handle objects), its
+lowest module: imports nothing of idlrt.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+class CancelFlag(Protocol):
+    """The server's record of a call (``handle.CallRecord``), as its context asks it."""
+
+    def test_cancel(self) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PeerCredentials:
+    """The credentials of the process at the other end of a local (ncalrpc) connection."""
+
+    pid: int
+    uid: int
+    gid: int
+
+
+@dataclass(frozen=True, slots=True)
+class CallContext:
+    """What a manager routine may learn about the call it serves (MS: the binding handle).
+
+    ``peer`` is the client's address: ``(host, port, ...)`` for TCP, the socket path (often
+    empty) for ncalrpc. ``credentials`` are the peer's process credentials on ncalrpc where the
+    system reports them (Linux), else None. ``peer_certificate`` is the client's TLS
+    certificate as ``ssl.SSLSocket.getpeercert()`` gives it (TLS with a verified client
+    certificate only, else None). ``test_cancel()`` tells whether the client cancelled the call
+    (MS ``RpcServerTestCancel``); a routine without a ``handle_t`` parameter reaches its
+    context through ``idlrt.call_context()``.
+    """
+
+    protseq: str
+    peer: object
+    credentials: PeerCredentials | None
+    interface: str
+    uuid: str
+    version: tuple[int, int]
+    opnum: int
+    procedure: str
+    peer_certificate: dict[str, Any] | None = None
+    _record: CancelFlag | None = field(default=None, repr=False, compare=False)
+
+    def test_cancel(self) -> bool:
+        """Whether the client cancelled this call, or went away (False outside a call)."""
+        rec = self._record
+        return rec is not None and rec.test_cancel()

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from ... import ir
 from .conversions import Marshaller, Path, const_int, expr_source, indent
-from .layout import py_value, signature
+from .layout import signature
 
 
 class ConstView(ir.Node):
     name: str
     annotation: str
-    value: str
+    value: int | float | str | bool | None  # the template writes it as a literal
 
 
 class EnumView(ir.Node):
@@ -40,7 +40,7 @@ class AliasView(ir.Node):
 def const_view(c: ir.Const) -> ConstView:
     """A module constant, annotated by its value (``((OLECHAR*) -1)`` is an int in Python)."""
     annotation = "None" if c.value is None else type(c.value).__name__
-    return ConstView(ir.py_name(c.name), annotation, py_value(c.value))
+    return ConstView(ir.py_name(c.name), annotation, c.value)
 
 
 def enum_view(e: ir.Enum_) -> EnumView:

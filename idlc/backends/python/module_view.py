@@ -88,9 +88,9 @@ class InterfaceView(ir.Node):
 
 
 class ModuleView(ir.Node):
-    source: str
+    source: str  # the IDL file's name, for the banner
+    source_path: str  # as given or found, for the docstring of a module with no interfaces
     version: str
-    doc: str
     imports: tuple[tuple[str, str], ...]  # (module, alias) of imported IDL files
     constants: tuple[ConstView, ...]
     enums: tuple[EnumView, ...]
@@ -99,7 +99,8 @@ class ModuleView(ir.Node):
     codecs: tuple[str, ...]  # each record's or union's codec functions, lines joined
     interfaces: tuple[InterfaceView, ...]
     skipped: tuple[str, ...]  # interfaces parsed but not generated, for the docstring
-    std_imports: tuple[str, ...]  # standard-library import lines, in isort's order
+    typing_names: tuple[str, ...]  # what the module imports from typing
+    needs_awaitable: bool  # the managers' return types name collections.abc.Awaitable
     needs_idlrt: bool
     needs_codec: bool
 
@@ -146,8 +147,8 @@ def build(program: ir.Program, *, version: str) -> ModuleView:
     typing_names = (("Final", bool(constants)), ("NamedTuple", needs_namedtuple))
     return ModuleView(
         source=PurePath(module.source).name,
+        source_path=module.source,
         version=version,
-        doc=_module_doc(module, generated),
         imports=tuple(sorted(m.module_aliases.items())),
         constants=tuple(constants),
         enums=tuple(enums),
@@ -156,12 +157,8 @@ def build(program: ir.Program, *, version: str) -> ModuleView:
         codecs=tuple(codecs),
         interfaces=interfaces,
         skipped=skipped,
-        std_imports=_std_imports(
-            enum=bool(enums),
-            awaitable=has_procs,
-            dataclass=bool(records),
-            typing=", ".join(n for n, used in typing_names if used),
-        ),
+        typing_names=tuple(n for n, used in typing_names if used),
+        needs_awaitable=has_procs,
         needs_idlrt=bool(interfaces) or picks_arms or _names_idlrt(aliases, records),
         needs_codec=bool(codecs) or has_procs,
     )
@@ -183,16 +180,6 @@ def _names_idlrt(aliases: list[AliasView], records: list[RecordView]) -> bool:
     """Whether a type annotation evaluated at import time names idlrt (a context handle)."""
     texts = [a.value for a in aliases] + [t for r in records for _, t in r.fields]
     return any("idlrt." in t for t in texts)
-
-
-def _std_imports(*, enum: bool, awaitable: bool, dataclass: bool, typing: str) -> tuple[str, ...]:
-    lines = [
-        ("import enum", enum),
-        ("from collections.abc import Awaitable", awaitable),
-        ("from dataclasses import dataclass", dataclass),
-        (f"from typing import {typing}", bool(typing)),
-    ]
-    return tuple(line for line, used in lines if used)
 
 
 def _referenced(m: Marshaller, module: ir.Module) -> list[str]:
@@ -217,15 +204,6 @@ def _referenced(m: Marshaller, module: ir.Module) -> list[str]:
                 for p in proc.params:
                     found |= m.referenced_modules(p.type)
     return sorted(found)
-
-
-def _module_doc(module: ir.Module, generated: tuple[ir.Interface, ...]) -> str:
-    parts = [
-        f"interface {i.name} ({i.uuid}, version {i.version[0]}.{i.version[1]})" for i in generated
-    ]
-    if not parts:
-        return f"Types and constants of {module.source}."
-    return "Stubs for " + ", ".join(parts) + "."
 
 
 # ---------------------------------------------------------------------------------------------

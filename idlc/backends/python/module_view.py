@@ -98,7 +98,6 @@ class ModuleView(ir.Node):
     aliases: tuple[AliasView, ...]  # typedefs and non-encapsulated unions, in order
     codecs: tuple[str, ...]  # each record's or union's codec functions, lines joined
     interfaces: tuple[InterfaceView, ...]
-    skipped: tuple[str, ...]  # interfaces parsed but not generated, for the docstring
     typing_names: tuple[str, ...]  # what the module imports from typing
     needs_awaitable: bool  # the managers' return types name collections.abc.Awaitable
     needs_idlrt: bool
@@ -140,7 +139,6 @@ def build(program: ir.Program, *, version: str) -> ModuleView:
     names = [p.name for i in generated for p in i.procedures]
     shared = {n for n in names if names.count(n) > 1}
     interfaces = tuple(_interface(m, i, first and n == 0, shared) for n, i in enumerate(generated))
-    skipped = tuple(i.name for i in module.interfaces if not i.generated)
     has_procs = any(i.procedures for i in interfaces)
     needs_namedtuple = any(p.result_class for i in interfaces for p in i.procedures)
     picks_arms = any(isinstance(d, ir.Union) and d.switch_name is None for d in module.decls)
@@ -156,7 +154,6 @@ def build(program: ir.Program, *, version: str) -> ModuleView:
         aliases=tuple(aliases),
         codecs=tuple(codecs),
         interfaces=interfaces,
-        skipped=skipped,
         typing_names=tuple(n for n, used in typing_names if used),
         needs_awaitable=has_procs,
         needs_idlrt=bool(interfaces) or picks_arms or _names_idlrt(aliases, records),

@@ -1,8 +1,19 @@
 """The Python backend: the IR of one module to the text of one generated Python module.
 
-``module_view`` builds the view the Jinja templates (``templates/``) render, from the views of
-``declarations`` (records, enums, unions, aliases and their codecs) and ``procedures`` (each
-procedure's marshalling functions); ``conversions`` writes the straight-line checks and
-conversions of one value of one type; ``layout`` formats lines as ``ruff format`` would;
-``memo`` keeps views across the modules of one process; ``render`` runs the templates.
+Jinja templates (``templates/``) write the fixed shapes of the code: ``module.py.j2`` the
+banner, docstring and imports, ``_types.py.j2`` constants, enums, dataclasses and aliases,
+``_interface.py.j2`` an interface's result and handle classes, specs, clients and manager, and
+``_macros.py.j2`` the shapes written more than once (a client class). The modules here give
+them names, annotations and flags, and write the one part that is code text, the straight-line
+marshalling functions, whose shape follows the types:
+
+- ``render``: runs the templates over the view and lays out the text (entry: ``generate``);
+- ``module_view``: the view of one module, its interfaces and procedures;
+- ``declarations``: views of constants, enums, records and aliases, and their codecs;
+- ``procedures``: one procedure's marshalling functions;
+- ``conversions``: the checks and conversions of one value of one type (``Marshaller``);
+- ``typeinfo``: what a type is, seen from the module: declarations, annotations, predicates;
+- ``memo``: views kept across the modules of one process;
+- ``filters``: the pure filters templates call (a def line, a tuple display, literals);
+- ``layout``: lines laid out as ``ruff format`` would.
 """

@@ -4,19 +4,27 @@ Structs and encapsulated unions become dataclasses ("records") with an ``_enc_X`
 pair; a non-encapsulated union becomes an alias of its arms' types with a pair of functions that
 take the discriminant as an argument (it lives in a sibling field or parameter, where the IDL's
 ``switch_is`` puts it). On the wire every union is ``[discriminant, arm value]``.
+
+The views of constants, enums, records and aliases are data that ``_types.py.j2`` writes out.
+The codecs are code text, written here whole: a codec's body is the straight-line checks and
+conversions of its fields (``conversions``), whose shape follows the types, recursively. Its
+``def`` line and ``return`` are written with the body because they hang on the same choices (the
+codec's name, whether it takes a discriminant, the decoded fields' expressions), and because a
+template call per function would cost more than the line it writes: over the corpus there are
+some 30 000 codec and procedure functions, and a struct's are made once and kept by ``memo``.
 """
 
 from __future__ import annotations
 
 from ... import ir
 from .conversions import Marshaller, Path, const_int, expr_source, indent
-from .layout import py_value, signature
+from .layout import signature
 
 
 class ConstView(ir.Node):
     name: str
     annotation: str
-    value: str
+    value: int | float | str | bool | None  # the template writes it as a literal
 
 
 class EnumView(ir.Node):
@@ -40,7 +48,7 @@ class AliasView(ir.Node):
 def const_view(c: ir.Const) -> ConstView:
     """A module constant, annotated by its value (``((OLECHAR*) -1)`` is an int in Python)."""
     annotation = "None" if c.value is None else type(c.value).__name__
-    return ConstView(ir.py_name(c.name), annotation, py_value(c.value))
+    return ConstView(ir.py_name(c.name), annotation, c.value)
 
 
 def enum_view(e: ir.Enum_) -> EnumView:

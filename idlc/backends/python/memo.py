@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from ... import ir
-from .conversions import Marshaller
+from .typeinfo import TypeInfo
 
 _V = TypeVar("_V")
 
@@ -36,7 +36,7 @@ def cached(key: tuple[object, ...], make: Callable[[], _V]) -> _V:
     return hit  # type: ignore[return-value]
 
 
-def dependencies(m: Marshaller, types: Iterable[ir.Type]) -> tuple[object, ...]:
+def dependencies(m: TypeInfo, types: Iterable[ir.Type]) -> tuple[object, ...]:
     """What the code for values of ``types`` reads beside the types themselves: for each name,
     how the module being generated spells it ("" in its own module, else the module's alias)
     and its declaration, looked through typedefs, as far as the Marshaller looks at one (a
@@ -52,7 +52,7 @@ def dependencies(m: Marshaller, types: Iterable[ir.Type]) -> tuple[object, ...]:
     return tuple(out)
 
 
-def _dependencies(m: Marshaller, t: ir.Type) -> tuple[object, ...]:
+def _dependencies(m: TypeInfo, t: ir.Type) -> tuple[object, ...]:
     found: list[object] = []
     seen: set[ir.TypeRef] = set()
     stack = [t]

@@ -1,7 +1,11 @@
-"""The Python view of one IR module: every name, annotation and marshalling body the templates need.
+"""The Python view of one IR module: the names, annotations and flags the templates need.
 
-Templates only loop and branch over these objects (STYLE rule 3): all decisions about Python
-spelling, signatures, line wrapping and marshalling code are made here, once.
+The templates (``templates/``) write the fixed shapes of the generated code: classes, methods,
+specs. They only loop and branch over these objects and call pure filters (STYLE rule 3);
+every decision about Python spelling (names made unique, annotations, which function a spec
+names) is made here, once. One kind of field still holds finished code: the marshalling
+functions (``ModuleView.codecs``, ``ProcView.functions``), straight-line code whose shape
+follows the type, recursively (see ``conversions``, ``declarations`` and ``procedures``).
 """
 
 from __future__ import annotations
@@ -21,7 +25,6 @@ from .declarations import (
     struct_codecs,
     union_codecs,
 )
-from .layout import py_str, signature, wrap
 from .memo import cached, dependencies
 from .procedures import (
     Slot,
@@ -37,42 +40,57 @@ from .procedures import (
 TUPLE_METHODS = frozenset(dir(tuple))
 
 
-class ProcView(ir.Node):
+class ResultField(ir.Node):
+    """A field of a procedure's NamedTuple of results."""
+
     name: str
+    annotation: str
+    shadows_tuple_method: bool  # count, index: legal, but mypy must be told
+
+
+class ProcView(ir.Node):
+    """One procedure: the names, annotations and flags of its classes, methods and spec."""
+
+    name: str  # the Python method name
+    idl_name: str
+    opnum: int
     spec: str  # module-level name of the idlrt.Procedure
     is_async: bool
+    params: tuple[tuple[str, str], ...]  # the client's arguments: (name, annotation)
+    timeout: str  # the client's keyword-only timeout argument
     result_class: str | None  # the NamedTuple, when there are [out] parameters
-    result_fields: tuple[tuple[str, str], ...]
-    result_class_body: tuple[str, ...]  # the NamedTuple's field lines
+    result_fields: tuple[ResultField, ...]
     result_type: str  # what a call returns: the NamedTuple, the return value's type or None
     handle_class: str | None  # the AsyncHandle subclass of an [async] procedure
-    # Blocks of code below are their lines joined, as the templates write them out.
-    complete_def: str  # the typed complete() signature (class-body indentation)
-    complete_call: str
-    client_def: str  # blocking client method signature
-    async_client_def: str
-    client_body: str
-    async_client_body: str
-    manager_def: str
-    manager_body: str  # the base class's "not implemented" raise
-    functions: str  # the four marshalling functions, module level
-    spec_def: str  # the idlrt.Procedure(...) assignment
+    complete_params: tuple[tuple[str, str], ...]  # complete()'s positional: the return value
+    complete_keywords: tuple[tuple[str, str], ...]  # complete()'s keyword-only: [out] values
+    manager_params: tuple[tuple[str, str], ...]  # after self: the handle, then the [in] values
+    manager_result: str  # what a synchronous manager routine returns; "None" for [async]
+    # The marshalling functions' names (see procedures.py), as the spec and methods call them.
+    encode_in: str
+    decode_out: str
+    decode_in: str
+    encode_out: str
+    encode_result: str
+    status_result: str | None
+    context_handles: bool  # the server tracks context handles per call
+    context_positions: tuple[int, ...]  # the manager arguments that are call contexts
+    functions: str  # the marshalling functions, module level: code text (procedures.py)
 
 
 class InterfaceView(ir.Node):
     name: str
     uuid: str
     version: tuple[int, int]
-    spec: str
+    spec: str  # module-level name of the idlrt.Interface
     procedures: tuple[ProcView, ...]
-    spec_def: str  # lines joined
     after_imports: bool  # the first thing after the imports: one blank line, not two
 
 
 class ModuleView(ir.Node):
-    source: str
+    source: str  # the IDL file's name, for the banner
+    source_path: str  # as given or found, for the docstring of a module with no interfaces
     version: str
-    doc: str
     imports: tuple[tuple[str, str], ...]  # (module, alias) of imported IDL files
     constants: tuple[ConstView, ...]
     enums: tuple[EnumView, ...]
@@ -80,8 +98,8 @@ class ModuleView(ir.Node):
     aliases: tuple[AliasView, ...]  # typedefs and non-encapsulated unions, in order
     codecs: tuple[str, ...]  # each record's or union's codec functions, lines joined
     interfaces: tuple[InterfaceView, ...]
-    skipped: tuple[str, ...]  # interfaces parsed but not generated, for the docstring
-    std_imports: tuple[str, ...]  # standard-library import lines, in isort's order
+    typing_names: tuple[str, ...]  # what the module imports from typing
+    needs_awaitable: bool  # the managers' return types name collections.abc.Awaitable
     needs_idlrt: bool
     needs_codec: bool
 
@@ -121,15 +139,14 @@ def build(program: ir.Program, *, version: str) -> ModuleView:
     names = [p.name for i in generated for p in i.procedures]
     shared = {n for n in names if names.count(n) > 1}
     interfaces = tuple(_interface(m, i, first and n == 0, shared) for n, i in enumerate(generated))
-    skipped = tuple(i.name for i in module.interfaces if not i.generated)
     has_procs = any(i.procedures for i in interfaces)
     needs_namedtuple = any(p.result_class for i in interfaces for p in i.procedures)
     picks_arms = any(isinstance(d, ir.Union) and d.switch_name is None for d in module.decls)
     typing_names = (("Final", bool(constants)), ("NamedTuple", needs_namedtuple))
     return ModuleView(
         source=PurePath(module.source).name,
+        source_path=module.source,
         version=version,
-        doc=_module_doc(module, generated),
         imports=tuple(sorted(m.module_aliases.items())),
         constants=tuple(constants),
         enums=tuple(enums),
@@ -137,13 +154,8 @@ def build(program: ir.Program, *, version: str) -> ModuleView:
         aliases=tuple(aliases),
         codecs=tuple(codecs),
         interfaces=interfaces,
-        skipped=skipped,
-        std_imports=_std_imports(
-            enum=bool(enums),
-            awaitable=has_procs,
-            dataclass=bool(records),
-            typing=", ".join(n for n, used in typing_names if used),
-        ),
+        typing_names=tuple(n for n, used in typing_names if used),
+        needs_awaitable=has_procs,
         needs_idlrt=bool(interfaces) or picks_arms or _names_idlrt(aliases, records),
         needs_codec=bool(codecs) or has_procs,
     )
@@ -165,16 +177,6 @@ def _names_idlrt(aliases: list[AliasView], records: list[RecordView]) -> bool:
     """Whether a type annotation evaluated at import time names idlrt (a context handle)."""
     texts = [a.value for a in aliases] + [t for r in records for _, t in r.fields]
     return any("idlrt." in t for t in texts)
-
-
-def _std_imports(*, enum: bool, awaitable: bool, dataclass: bool, typing: str) -> tuple[str, ...]:
-    lines = [
-        ("import enum", enum),
-        ("from collections.abc import Awaitable", awaitable),
-        ("from dataclasses import dataclass", dataclass),
-        (f"from typing import {typing}", bool(typing)),
-    ]
-    return tuple(line for line, used in lines if used)
 
 
 def _referenced(m: Marshaller, module: ir.Module) -> list[str]:
@@ -201,15 +203,6 @@ def _referenced(m: Marshaller, module: ir.Module) -> list[str]:
     return sorted(found)
 
 
-def _module_doc(module: ir.Module, generated: tuple[ir.Interface, ...]) -> str:
-    parts = [
-        f"interface {i.name} ({i.uuid}, version {i.version[0]}.{i.version[1]})" for i in generated
-    ]
-    if not parts:
-        return f"Types and constants of {module.source}."
-    return "Stubs for " + ", ".join(parts) + "."
-
-
 # ---------------------------------------------------------------------------------------------
 # Interfaces and procedures
 
@@ -219,34 +212,13 @@ def _interface(
 ) -> InterfaceView:
     """``shared``: procedure names that more than one interface of the module declares; their
     Result and Handle classes take the interface's name first, so that neither hides the other."""
-    spec = f"_{iface.name}_INTERFACE"
     procs = tuple(
         _procedure(m, iface, p, f"{iface.name}_" if p.name in shared else "")
         for p in iface.procedures
     )
     assert iface.uuid is not None
-    spec_def = "\n".join(
-        (
-            f"{spec} = idlrt.Interface(",
-            f"    name={py_str(iface.name)},",
-            f"    uuid={py_str(iface.uuid)},",
-            f"    version=({iface.version[0]}, {iface.version[1]}),",
-            *_tuple_lines("    ", "procedures=", [p.spec for p in procs], ","),
-            ")",
-        )
-    )
-    return InterfaceView(
-        iface.name, iface.uuid, iface.version, spec, procs, spec_def, after_imports
-    )
-
-
-def _tuple_lines(indent_: str, head: str, items: list[str], tail: str) -> list[str]:
-    """A tuple display: ``()``, ``(x,)`` or the items wrapped as the formatter would."""
-    if not items:
-        return [f"{indent_}{head}(){tail}"]
-    if len(items) == 1:
-        return wrap(indent_, f"{head}(", [items[0] + ","], f"){tail}")
-    return wrap(indent_, f"{head}(", items, f"){tail}", magic=len(items) > 1 and bool(tail))
+    spec = f"_{iface.name}_INTERFACE"
+    return InterfaceView(iface.name, iface.uuid, iface.version, spec, procs, after_imports)
 
 
 def _result_field(name: str, taken: set[str]) -> str:
@@ -288,9 +260,12 @@ def _make_procedure(
     results += [Slot(_result_field(names[p.name], taken), p.name, p.type, p) for p in outs]
 
     result_class = f"{class_prefix}{proc.name}Result" if outs else None
-    result_fields = tuple((s.py, m.py_type(s.type)) for s in results)
+    result_fields = tuple(
+        ResultField(s.py, m.py_type(s.type), s.py in TUPLE_METHODS) for s in results
+    )
     server_fields = tuple((s.py, m.py_type(s.type, server=True)) for s in results)
     result_type = result_class or m.py_type(proc.return_type)
+    retvals = 1 if proc.has_retval else 0
 
     functions = [
         *client_encode(m, prefix, proc, ins),
@@ -309,110 +284,46 @@ def _make_procedure(
         *client_status(prefix, proc, results, result_class, result_type),
     ]
 
-    # Every call takes a keyword-only timeout (seconds; None: the client's call_timeout).
-    timeout = _unique("timeout", {slot.py for slot in ins})
-    params = [f"{slot.py}: {m.py_type(slot.type)}" for slot in ins] + [
-        "*",
-        f"{timeout}: float | None = None",
-    ]
-    args = ", ".join(slot.py for slot in ins)
-    spec = prefix
-    call_args = f"{spec}, {prefix}_cin({args}), {timeout}"
-    call_type = f"idlrt.AsyncCall[{result_type}]"
-    if proc.is_async:
-        client_def = signature("    ", proc.py_name, ["self", *params], call_type)
-        async_def = client_def
-        body = f"        return self._start({call_args})"
-        async_body = body
-    else:
-        client_def = signature("    ", proc.py_name, ["self", *params], result_type)
-        async_def = signature("    ", proc.py_name, ["self", *params], result_type, is_async=True)
-        body = f"        return self._call({call_args})"
-        async_body = f"        return await self._call({call_args})"
-
-    manager_params = ["self"]
     handle_class = f"{class_prefix}{proc.name}Handle" if proc.is_async else None
+    manager_params: list[tuple[str, str]] = []
     if handle_class:
-        manager_params.append(f"{handle_param}: {handle_class}")
-    context_positions: list[int] = []
+        manager_params.append((handle_param, handle_class))
+    context_positions: list[int] = []  # counted from the first argument after the handle
     for p in proc.params:
         if p.is_handle:
-            context_positions.append(len(manager_params) - (2 if handle_class else 1))
-            manager_params.append(f"{names[p.name]}: idlrt.CallContext")
+            context_positions.append(len(manager_params) - (1 if handle_class else 0))
+            manager_params.append((names[p.name], "idlrt.CallContext"))
         elif p.direction.is_in:
-            manager_params.append(f"{names[p.name]}: {m.py_type(p.type, server=True)}")
-    if proc.is_async:
-        manager_returns = "Awaitable[None] | None"
-    else:
-        sync = _sync_result_type(server_fields)
-        manager_returns = (
-            f"Awaitable[{sync}] | None" if sync == "None" else f"{sync} | Awaitable[{sync}]"
-        )
-    manager_def = signature("    ", proc.py_name, manager_params, manager_returns)
-
-    complete_params = ["self"]
-    if proc.has_retval:
-        complete_params.append(f"retval: {server_fields[0][1]}")
-    kw = [f"{n}: {t}" for n, t in server_fields[1 if proc.has_retval else 0 :]]
-    if kw:
-        complete_params += ["*", *kw]
-    complete_def = signature("    ", "complete", complete_params, "None")
-    complete_call = f"self._reply({', '.join([prefix + '_sout', *(n for n, _ in result_fields)])})"
-
-    spec_items = [
-        f"name={py_str(proc.name)}",
-        f"opnum={proc.opnum}",
-        f"is_async={proc.is_async}",
-        f"method={py_str(proc.py_name)}",
-        f"decode_out={prefix}_cout",
-        f"decode_in={prefix}_sin",
-        # a lone return value: _sres would only forward to _sout, one call more per reply
-        f"encode_result={prefix}_sout"
-        if len(results) == 1 and proc.has_retval
-        else f"encode_result={prefix}_sres",
-    ]
-    if handle_class:
-        spec_items.append(f"handle_class={handle_class}")
-    if any(m.is_context_handle(p.type) for p in proc.params) or m.is_context_handle(
-        proc.return_type
-    ):
-        spec_items.append("context_handles=True")  # the server tracks handles per call
-    if status_slot(proc, results) is not None:
-        spec_items.append(f"status_result={prefix}_cstatus")
-    if context_positions:
-        positions = ", ".join(str(i) for i in context_positions)
-        spec_items.append(
-            f"context_positions=({positions}{',' if len(context_positions) == 1 else ''})"
-        )
-    spec_def = wrap("", f"{spec} = idlrt.Procedure(", spec_items, ")", magic=True)
+            manager_params.append((names[p.name], m.py_type(p.type, server=True)))
 
     return ProcView(
         name=proc.py_name,
-        spec=spec,
+        idl_name=proc.name,
+        opnum=proc.opnum,
+        spec=prefix,
         is_async=proc.is_async,
+        params=tuple((slot.py, m.py_type(slot.type)) for slot in ins),
+        # Every call takes a keyword-only timeout (seconds; None: the client's call_timeout).
+        timeout=_unique("timeout", {slot.py for slot in ins}),
         result_class=result_class,
         result_fields=result_fields,
-        result_class_body=tuple(
-            # A field may shadow a tuple method (count, index): legal, but mypy must be told.
-            f"    {n}: {t}" + ("  # type: ignore[assignment]" if n in TUPLE_METHODS else "")
-            for n, t in result_fields
-        ),
         result_type=result_type,
         handle_class=handle_class,
-        complete_def="\n".join(complete_def),
-        complete_call=complete_call,
-        client_def="\n".join(client_def),
-        async_client_def="\n".join(async_def),
-        client_body=body,
-        async_client_body=async_body,
-        manager_def="\n".join(manager_def),
-        manager_body=(
-            "        raise idlrt.RpcError(idlrt.status.RPC_S_CANNOT_SUPPORT, "
-            + py_str(f"{iface_name}.{proc.name} is not implemented")
-            + ")"
-        ),
+        complete_params=server_fields[:retvals],
+        complete_keywords=server_fields[retvals:],
+        manager_params=tuple(manager_params),
+        manager_result="None" if proc.is_async else _sync_result_type(server_fields),
+        encode_in=f"{prefix}_cin",
+        decode_out=f"{prefix}_cout",
+        decode_in=f"{prefix}_sin",
+        encode_out=f"{prefix}_sout",
+        # a lone return value: _sres would only forward to _sout, one call more per reply
+        encode_result=f"{prefix}_sout" if len(results) == retvals == 1 else f"{prefix}_sres",
+        status_result=None if status_slot(proc, results) is None else f"{prefix}_cstatus",
+        context_handles=any(m.is_context_handle(p.type) for p in proc.params)
+        or m.is_context_handle(proc.return_type),
+        context_positions=tuple(context_positions),
         functions="\n".join(functions),
-        spec_def="\n".join(spec_def),
     )
 
 

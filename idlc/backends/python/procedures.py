@@ -1,6 +1,15 @@
 """The marshalling functions of one procedure: the four codecs between Python values and the
 wire (client encode and decode, server decode and encode), and the helpers for a synchronous
-routine's return value and for [comm_status]/[fault_status]."""
+routine's return value and for [comm_status]/[fault_status].
+
+They are code text, written here whole rather than by the templates: each body is the
+straight-line checks and conversions of the procedure's values (``conversions``), whose shape
+follows their types, recursively, and the ``def`` line and ``return`` hang on the same choices
+(argument names and types, the decoded values' expressions). Made once per distinct procedure
+and kept by ``memo``, they cost a join; a template call per function (five or six a procedure) would
+cost more than the lines it writes. The templates write everything around them (the classes,
+methods and specs of ``_interface.py.j2``), from the names in ``module_view.ProcView``.
+"""
 
 from __future__ import annotations
 

@@ -10,6 +10,7 @@ import jinja2
 from ...cachedir import cache_dir
 from ...ir import Program
 from . import module_view
+from .filters import FILTERS
 from .layout import relayout
 
 
@@ -23,7 +24,7 @@ def template_dirs() -> list[Path]:
 def environment() -> jinja2.Environment:
     """The Jinja environment, built once per process."""
     folder = cache_dir()
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in template_dirs()]),
         # Compiled templates are kept between runs: compiling them is most of a cold start's
         # generation time for a small file.
@@ -34,6 +35,8 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,
         autoescape=False,
     )
+    env.filters.update(FILTERS)
+    return env
 
 
 # Generated text by the identity of the IR modules it came from: the front end shares one

@@ -1,0 +1,60 @@
+"""The pure filters the templates call: data from the views in, laid-out Python text out.
+
+Templates write the fixed shapes of generated code; where a shape's line breaks depend on its
+length in a way ``layout.relayout`` (run over the whole text afterwards) does not reproduce, a
+filter lays it out as ``ruff format`` would. Each is a pure function of its arguments, so the
+layouts are kept by value: the same signatures recur module after module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+
+from .layout import py_str, py_value, signature, wrap
+
+Param = str | tuple[str, str]  # written as is ("self", "*"), or (name, annotation)
+
+
+def _param(p: Param) -> str:
+    return p if isinstance(p, str) else f"{p[0]}: {p[1]}"
+
+
+@lru_cache(maxsize=20_000)
+def method_signature(
+    name: str,
+    params: tuple[Param, ...],
+    returns: str,
+    keywords: tuple[Param, ...] = (),
+    is_async: bool = False,
+) -> str:
+    """A method's ``def`` line(s): ``params``, then ``*`` and ``keywords`` if there are any."""
+    items = [_param(p) for p in params]
+    if keywords:
+        items += ["*", *(_param(p) for p in keywords)]
+    return "\n".join(signature("    ", name, items, returns, is_async=is_async))
+
+
+def names(params: Iterable[tuple[str, str]]) -> str:
+    """The names of (name, annotation) pairs, as the arguments of a call."""
+    return ", ".join([name for name, _ in params])
+
+
+def py_tuple(items: Iterable[str], indent: str, head: str, tail: str) -> str:
+    """A tuple display after ``head``: ``()``, ``(x,)`` or the items one a line (a magic trailing
+    comma when ``tail`` follows), as the formatter writes it."""
+    items = list(items)
+    if not items:
+        return f"{indent}{head}(){tail}"
+    if len(items) == 1:
+        return "\n".join(wrap(indent, f"{head}(", [items[0] + ","], f"){tail}"))
+    return "\n".join(wrap(indent, f"{head}(", items, f"){tail}", magic=bool(tail)))
+
+
+FILTERS: dict[str, Callable[..., str]] = {
+    "signature": method_signature,
+    "names": names,
+    "py_str": py_str,
+    "py_tuple": py_tuple,
+    "py_value": py_value,
+}

@@ -12,15 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from .. import ir
 from ..diagnostics import Diagnostic, DiagnosticSink
 from ..syntax import ast
+from .symbols import SymbolTable, TypeEntry
 from .typeshapes import attr, has_attr
-
-if TYPE_CHECKING:
-    from .lower import Symbols, TypeEntry
 
 WELLKNOWN_IDL = Path(__file__).resolve().parent / "wellknown" / "ms-dtyp.idl"
 
@@ -64,8 +61,6 @@ def _kind_name(spec: ast.StructSpec | ast.UnionSpec | ast.EnumSpec) -> str:
 
 def _entry_to_come(module: str, pending: Pending, name: str) -> TypeEntry:
     """The entry ``name`` will have once its typedef, now being lowered, is done."""
-    from .lower import TypeEntry
-
     d = next(d for d in pending.item.declarators if d.name == name)
     explicit = any(a.name in ("ref", "unique", "ptr") for a in pending.item.attrs)
     floating = d.pointers > 0 and not d.arrays and not explicit
@@ -76,14 +71,12 @@ class ForwardTypes:
     """Mixin for FileLowerer: the prepass over a file and on-demand lowering of typedefs."""
 
     module: str
-    own: Symbols
+    symbols: SymbolTable
     sink: DiagnosticSink
     pointer_default: ir.PointerKind
     in_object: bool
     locals_: set[str] | None
     started: set[int]
-    future_tags: dict[str, str]
-    future_types: set[str]
     pending: dict[str, Pending]
     # constants and enum members by name, with what declares them (a typedef's Pending, a
     # `const` or a bare `enum` declaration), for constants used before they are declared
@@ -91,9 +84,6 @@ class ForwardTypes:
     _wellknown_depth: int
 
     # provided by FileLowerer
-    def lookup_type(self, name: str) -> TypeEntry | None:
-        raise NotImplementedError
-
     def typedef(self, item: ast.Typedef) -> None:
         raise NotImplementedError
 
@@ -121,7 +111,7 @@ class ForwardTypes:
                 if isinstance(item, ast.Typedef):
                     for d in item.declarators:
                         if d.name:
-                            self.future_types.add(d.name)
+                            self.symbols.future_types.add(d.name)
                             self.pending.setdefault(d.name, Pending(item, pd, obj))
                 if isinstance(spec, ast.EnumSpec) and spec.members:
                     owner = Pending(item, pd, obj) if isinstance(item, ast.Typedef) else item
@@ -136,7 +126,7 @@ class ForwardTypes:
                             else spec.tag
                         )
                         kind = _kind_name(spec)
-                        self.future_tags.setdefault(f"{kind} {spec.tag}", name or spec.tag)
+                        self.symbols.future_tags.setdefault(f"{kind} {spec.tag}", name or spec.tag)
             elif isinstance(item, ast.Interface):
                 inner_pd = pd
                 a = attr(item.attrs, "pointer_default")
@@ -184,7 +174,7 @@ class ForwardTypes:
                 span,
             )
         self._lower_in_context(pending)
-        return self.lookup_type(name)
+        return self.symbols.lookup_type(name)
 
     def _lower_in_context(self, pending: Pending) -> None:
         """Lower a typedef in the pointer_default and kind of interface that declares it."""

@@ -9,51 +9,18 @@ Naming choices (see also typeshapes.py):
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TypeVar
-
 from .. import ir
-from ..diagnostics import DiagnosticSink
+from ..diagnostics import Diagnostic, DiagnosticSink
 from ..syntax import ast
-from .constexpr import NotConstant, Value, normalize
+from .constexpr import NotConstant, normalize
 from .forward import ForwardTypes, Pending
 from .records import RecordShaper
+from .symbols import Symbols, SymbolTable
 from .typeshapes import KNOWN_ATTRIBUTES, TypeShaper, attr, has_attr
 from .values import ValueLowerer
 
-T = TypeVar("T")
-
 _UUID_HEX = "0123456789abcdefABCDEF"
 _PROPERTY_ATTRS = ("propget", "propput", "propputref")
-
-
-@dataclass
-class TypeEntry:
-    module: str
-    decl: ir.Decl | None  # None for an interface name
-    span: ir.Span
-    floating: bool = False  # a typedef whose top-level pointer takes its kind where it is used
-    interface: bool = False
-
-
-@dataclass
-class Symbols:
-    """What one IDL file declares, for the files importing it."""
-
-    module: str
-    types: dict[str, TypeEntry] = field(default_factory=dict)
-    tags: dict[str, str] = field(default_factory=dict)  # "struct X" -> declaration name
-    consts: dict[str, tuple[Value, ir.Span]] = field(default_factory=dict)
-    interfaces: dict[str, int] = field(default_factory=dict)  # name -> procedures incl. bases
-
-
-def _consts(sym: Symbols) -> dict[str, tuple[Value, ir.Span]]:
-    return sym.consts
-
-
-def _interfaces(sym: Symbols) -> dict[str, int]:
-    return sym.interfaces
 
 
 class FileLowerer(ForwardTypes, ValueLowerer, RecordShaper, TypeShaper):
@@ -70,130 +37,18 @@ class FileLowerer(ForwardTypes, ValueLowerer, RecordShaper, TypeShaper):
         self.source = source
         self.tree = tree
         self.imports = imports
-        self.own = Symbols(module)
-        self.visible = visible
+        self.symbols = SymbolTable(module, visible, sink)
         self.sink = sink
-        self.decls: list[ir.Decl] = []
         self.interfaces: list[ir.Interface] = []
         self.pointer_default: ir.PointerKind = "unique"
         self.locals_: set[str] | None = None
         self.in_object = False
-        # `struct X` may be used before its definition: the names tags will be declared under
-        self.future_tags: dict[str, str] = {}
-        # typedef names declared anywhere in this file (for [wire_marshal] forward references)
-        self.future_types: set[str] = set()
         # the typedefs of this file by declared name, lowered on demand when used before them
         self.pending: dict[str, Pending] = {}
         self.pending_consts: dict[str, Pending | ast.ConstDecl | ast.Declaration] = {}
         self._wellknown_depth = 0
         self.started: set[int] = set()
         self._defined: dict[int, ir.Type] = {}
-
-    # symbol tables ---------------------------------------------------------------------------
-
-    def _lookup(self, table: Callable[[Symbols], dict[str, T]], name: str) -> T | None:
-        """``name`` in this file's ``table``, else in the imported files', latest first."""
-        own = table(self.own)
-        if name in own:
-            return own[name]
-        for sym in reversed(self.visible):
-            found = table(sym)
-            if name in found:
-                return found[name]
-        return None
-
-    def lookup_type(self, name: str) -> TypeEntry | None:
-        """A type declared so far (no forward lowering): ``_lookup`` written out for the types,
-        which are looked up a hundred thousand times over a large program."""
-        found = self.own.types.get(name)
-        if found is not None:
-            return found
-        for sym in reversed(self.visible):
-            found = sym.types.get(name)
-            if found is not None:
-                return found
-        return None
-
-    def lookup_tag(self, key: str) -> str | None:
-        if key in self.own.tags:
-            return self.own.tags[key]
-        if key in self.future_tags:
-            return self.future_tags[key]
-        for sym in reversed(self.visible):
-            if key in sym.tags:
-                return sym.tags[key]
-        return None
-
-    def lookup_const(self, name: str) -> tuple[Value, ir.Span] | None:
-        return self._lookup(_consts, name)
-
-    def lookup_interface(self, name: str) -> int | None:
-        return self._lookup(_interfaces, name)
-
-    def resolve(self, ref: ir.TypeRef) -> ir.Decl | None:
-        entry = self.lookup_type(ref.name)
-        if entry is not None and entry.module == ref.module:
-            return entry.decl
-        for sym in [self.own, *self.visible]:
-            if sym.module == ref.module and ref.name in sym.types:
-                return sym.types[ref.name].decl
-        return None
-
-    def add_decl(self, decl: ir.Decl, floating: bool = False) -> None:
-        """Declare a type (or alias); an identical redefinition is allowed, others are errors."""
-        prev = self.lookup_type(decl.name)
-        if prev is not None:
-            if prev.interface:
-                self.sink.error(f"'{decl.name}' is already declared as an interface", decl.span)
-                return
-            if prev.decl == decl and (prev.module == self.module or isinstance(decl, ir.Typedef)):
-                # (a struct, union or enum is referred to in this module already: declare it)
-                return
-            if prev.decl is not None and _is_self_alias(decl, prev.module, prev.decl.name):
-                return
-            if prev.module != self.module:
-                # MIDL lets a file redefine a type it imports; the local definition wins
-                self.own.types[decl.name] = TypeEntry(self.module, decl, decl.span, floating)
-                self.decls.append(decl)
-                return
-            note = (ir_note("previous definition is here", prev.span),)
-            if self.same_on_the_wire(prev.decl, decl):
-                # `typedef byte BYTE;` then `typedef unsigned char BYTE;`: C accepts the pair
-                # once MIDL's header maps byte to unsigned char; the first definition stays
-                self.sink.warning(
-                    f"redefinition of '{decl.name}' as a different but equivalent type; "
-                    "the first definition is kept",
-                    decl.span,
-                    notes=note,
-                )
-                return
-            self.sink.error(f"redefinition of '{decl.name}'", decl.span, notes=note)
-            return
-        self.own.types[decl.name] = TypeEntry(self.module, decl, decl.span, floating)
-        self.decls.append(decl)
-
-    def same_on_the_wire(self, a: ir.Decl | None, b: ir.Decl) -> bool:
-        """Whether two typedefs name integer types of one width and signedness."""
-        if not isinstance(a, ir.Typedef) or not isinstance(b, ir.Typedef):
-            return False
-        ra, rb = self.resolve_deep(a.type), self.resolve_deep(b.type)
-        if isinstance(ra, ir.IntType) and isinstance(rb, ir.IntType):
-            return (ra.bits, ra.signed) == (rb.bits, rb.signed)
-        return False
-
-    def add_const(self, name: str, value: Value, span: ir.Span) -> bool:
-        prev = self.lookup_const(name)
-        if prev is not None:
-            if prev[0] == value:
-                return False
-            self.sink.error(
-                f"redefinition of constant '{name}'",
-                span,
-                notes=(ir_note("previous definition is here", prev[1]),),
-            )
-            return False
-        self.own.consts[name] = (value, span)
-        return True
 
     # files -----------------------------------------------------------------------------------
 
@@ -204,11 +59,11 @@ class FileLowerer(ForwardTypes, ValueLowerer, RecordShaper, TypeShaper):
             self.module,
             self.source,
             self.imports,
-            tuple(self.decls),
+            tuple(self.symbols.decls),
             tuple(self.interfaces),
             ir.Span(self.source, 1, 1),
         )
-        return module, self.own
+        return module, self.symbols.own
 
     def items(self, items: tuple[ast.Item, ...], in_interface: bool) -> None:
         for item in items:
@@ -227,8 +82,8 @@ class FileLowerer(ForwardTypes, ValueLowerer, RecordShaper, TypeShaper):
     def container(self, item: ast.Container) -> None:
         self.check_attrs(item.attrs)
         if item.kind == "interface":  # forward declaration
-            if self.lookup_type(item.name) is None:
-                self.own.types[item.name] = TypeEntry(self.module, None, item.span, interface=True)
+            if self.symbols.lookup_type(item.name) is None:
+                self.symbols.declare_interface(item.name, item.span)
             return
         if item.items is None:
             return
@@ -243,12 +98,12 @@ class FileLowerer(ForwardTypes, ValueLowerer, RecordShaper, TypeShaper):
         self.check_attrs(item.attrs)
         is_object = has_attr(item.attrs, "object")
         is_local = has_attr(item.attrs, "local")
-        prev = self.lookup_type(item.name)
+        prev = self.symbols.lookup_type(item.name)
         if prev is not None and not prev.interface:
             self.sink.error(f"'{item.name}' is already declared as a type", item.span)
-        if item.name in self.own.interfaces:
+        if item.name in self.symbols.own.interfaces:
             self.sink.error(f"redefinition of interface '{item.name}'", item.span)
-        self.own.types[item.name] = TypeEntry(self.module, None, item.span, interface=True)
+        self.symbols.declare_interface(item.name, item.span)
         uuid = self.uuid(item)
         version = self.version(item)
         saved = self.pointer_default
@@ -264,9 +119,9 @@ class FileLowerer(ForwardTypes, ValueLowerer, RecordShaper, TypeShaper):
                 )
         first = 0
         if item.base is not None:
-            base = self.lookup_interface(item.base)
+            base = self.symbols.lookup_interface(item.base)
             if base is None:
-                entry = self.lookup_type(item.base)
+                entry = self.symbols.lookup_type(item.base)
                 if entry is None or not entry.interface:
                     self.sink.error(f"unknown base interface '{item.base}'", item.span)
             else:
@@ -285,7 +140,7 @@ class FileLowerer(ForwardTypes, ValueLowerer, RecordShaper, TypeShaper):
                         self.sink.error(
                             f"duplicate procedure '{proc.name}' in interface '{item.name}'",
                             proc.span,
-                            notes=(ir_note("previous declaration is here", seen[key].span),),
+                            notes=(_note("previous declaration is here", seen[key].span),),
                         )
                     seen[key] = proc
                     procedures.append(proc)
@@ -293,7 +148,7 @@ class FileLowerer(ForwardTypes, ValueLowerer, RecordShaper, TypeShaper):
                 self.declaration(sub, item.name)
             else:
                 self.items((sub,), in_interface=True)
-        self.own.interfaces[item.name] = first + len(procedures)
+        self.symbols.own.interfaces[item.name] = first + len(procedures)
         self.interfaces.append(
             ir.Interface(
                 item.name,
@@ -311,7 +166,7 @@ class FileLowerer(ForwardTypes, ValueLowerer, RecordShaper, TypeShaper):
         self.pointer_default = saved
 
     def is_pointer(self, t: ir.Type) -> bool:
-        r = self.resolve_deep(t)
+        r = self.symbols.resolve_deep(t)
         ok = ir.PointerType | ir.ArrayType | ir.StringType | ir.ContextHandleType
         return isinstance(r, ok | ir.UnsupportedType)
 
@@ -358,7 +213,7 @@ class FileLowerer(ForwardTypes, ValueLowerer, RecordShaper, TypeShaper):
                 continue
             ret_decl = ast.Declarator(None, d.pointers, span=d.span)
             ret, _ = self.shape(decl.type, ret_decl, decl.attrs, "return", f"{d.name}_return")
-            if isinstance(self.resolve_deep(ret), ir.VoidType):
+            if isinstance(self.symbols.resolve_deep(ret), ir.VoidType):
                 ret = ir.VoidType()  # `VOID F();` with `typedef void VOID;` returns nothing
             saved, self.locals_ = (
                 self.locals_,
@@ -439,7 +294,7 @@ class FileLowerer(ForwardTypes, ValueLowerer, RecordShaper, TypeShaper):
                 self.shape(item.type, d, item.attrs, "typedef", d.name)
                 continue
             t, floating = self.shape(item.type, d, item.attrs, "typedef", base_name or d.name)
-            self.add_decl(ir.Typedef(d.name, t, d.span), floating)
+            self.symbols.add_decl(ir.Typedef(d.name, t, d.span), floating)
 
     def defined_name(self, spec: ast.TypeSpec, decls: tuple[ast.Declarator, ...]) -> str | None:
         """The IR name of a struct/union/enum defined in a typedef: its first plain declarator."""
@@ -468,7 +323,7 @@ class FileLowerer(ForwardTypes, ValueLowerer, RecordShaper, TypeShaper):
             isinstance(value, str) and not isinstance(t, ir.StringType)
         ):
             t = ir.StringType(isinstance(target, ir.CharType) and target.wide)
-        resolved = self.resolve_deep(t)
+        resolved = self.symbols.resolve_deep(t)
         if isinstance(value, int) and not isinstance(value, bool):
             if isinstance(resolved, ir.IntType):
                 value = normalize(value, resolved)
@@ -476,8 +331,8 @@ class FileLowerer(ForwardTypes, ValueLowerer, RecordShaper, TypeShaper):
                 value = bool(value)
             elif isinstance(resolved, ir.FloatType):
                 value = float(value)
-        if self.add_const(name, value, item.declarator.span):
-            self.decls.append(ir.Const(name, t, value, item.declarator.span))
+        if self.symbols.add_const(name, value, item.declarator.span):
+            self.symbols.decls.append(ir.Const(name, t, value, item.declarator.span))
 
     def declaration(self, item: ast.Declaration, interface: str | None) -> None:
         if id(item) in self.started:
@@ -496,12 +351,13 @@ class FileLowerer(ForwardTypes, ValueLowerer, RecordShaper, TypeShaper):
             if isinstance(spec, ast.EnumSpec) and spec.members is not None and not spec.tag:
                 # `enum { A = 1, B };`: the members are constants
                 t, _ = self.shape(spec, ast.Declarator(None), item.attrs, "typedef", "")
-                decl = self.resolve(t) if isinstance(t, ir.TypeRef) else None
+                decl = self.symbols.resolve(t) if isinstance(t, ir.TypeRef) else None
                 if isinstance(decl, ir.Enum_):
-                    self.decls.remove(decl)
-                    del self.own.types[decl.name]
+                    self.symbols.withdraw(decl)
                     long = ir.IntType("long", 32, True)
-                    self.decls.extend(ir.Const(m.name, long, m.value, m.span) for m in decl.members)
+                    self.symbols.decls.extend(
+                        ir.Const(m.name, long, m.value, m.span) for m in decl.members
+                    )
                 return
             if body is None or not getattr(spec, "tag", None):
                 self.sink.warning("declaration declares nothing", item.span)
@@ -526,12 +382,5 @@ def _arg_texts(a: ast.Attribute) -> tuple[str, ...]:
     return tuple(x.text for x in a.args) if a.args else ()
 
 
-def _is_self_alias(decl: ir.Decl, module: str, name: str) -> bool:
-    """``typedef struct S S;`` style: a typedef naming exactly the declaration it aliases."""
-    return isinstance(decl, ir.Typedef) and decl.type == ir.TypeRef(name, module)
-
-
-def ir_note(message: str, span: ir.Span) -> object:
-    from ..diagnostics import Diagnostic
-
+def _note(message: str, span: ir.Span) -> Diagnostic:
     return Diagnostic("note", message, span)

@@ -8,10 +8,8 @@ from .. import ir
 from ..diagnostics import DiagnosticSink
 from ..syntax import ast
 from .constexpr import NotConstant, Value, fold
+from .symbols import SymbolTable
 from .typeshapes import attr, has_attr
-
-if TYPE_CHECKING:
-    from .lower import Symbols, TypeEntry
 
 
 class RecordShaper:
@@ -19,20 +17,12 @@ class RecordShaper:
     identity of its AST node) to its TypeRef, so a body used twice is declared once."""
 
     module: str
-    own: Symbols
+    symbols: SymbolTable
     sink: DiagnosticSink
     locals_: set[str] | None
     _defined: dict[int, ir.Type]
 
     if TYPE_CHECKING:  # provided by FileLowerer, ValueLowerer and TypeShaper
-
-        def lookup_type(self, name: str) -> TypeEntry | None: ...
-
-        def lookup_tag(self, key: str) -> str | None: ...
-
-        def add_decl(self, decl: ir.Decl, floating: bool = False) -> None: ...
-
-        def add_const(self, name: str, value: Value, span: ir.Span) -> bool: ...
 
         def check_attrs(self, attrs: ast.Attrs) -> None: ...
 
@@ -59,9 +49,9 @@ class RecordShaper:
         def range(self, attrs: ast.Attrs) -> tuple[int, int] | None: ...
 
     def tag_ref(self, kind: str, tag: str, span: ir.Span) -> ir.Type:
-        name = self.lookup_tag(f"{kind} {tag}")
+        name = self.symbols.lookup_tag(f"{kind} {tag}")
         if name is not None:
-            entry = self.lookup_type(name)
+            entry = self.symbols.lookup_type(name)
             return ir.TypeRef(name, entry.module if entry else self.module)
         if kind in ("struct", "union"):
             return ir.UnsupportedType(f"{kind} {tag}", "incomplete type")
@@ -73,13 +63,13 @@ class RecordShaper:
     ) -> str:
         name = hint if hint else (spec.tag or "anonymous")
         if spec.tag:
-            self.own.tags[f"{kind} {spec.tag}"] = name
+            self.symbols.own.tags[f"{kind} {spec.tag}"] = name
         return name
 
     def _finish(self, decl: ir.Decl, tag: str | None) -> ir.Type:
-        self.add_decl(decl)
-        if tag and tag != decl.name and self.lookup_type(tag) is None:
-            self.add_decl(ir.Typedef(tag, ir.TypeRef(decl.name, self.module), decl.span))
+        self.symbols.add_decl(decl)
+        if tag and tag != decl.name and self.symbols.lookup_type(tag) is None:
+            self.symbols.add_decl(ir.Typedef(tag, ir.TypeRef(decl.name, self.module), decl.span))
         return ir.TypeRef(decl.name, self.module)
 
     def struct(self, spec: ast.StructSpec, attrs: ast.Attrs, hint: str) -> ir.Type:
@@ -192,7 +182,7 @@ class RecordShaper:
                     v = nxt
                 nxt = v
             members.append(ir.EnumMember(m.name, int(nxt), m.span))
-            self.add_const(m.name, int(nxt), m.span)
+            self.symbols.add_const(m.name, int(nxt), m.span)
             nxt = int(nxt) + 1
         v1 = has_attr(attrs, "v1_enum")
         self._finish(ir.Enum_(name, tuple(members), v1, spec.span), spec.tag)

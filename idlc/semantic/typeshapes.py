@@ -13,16 +13,12 @@ data.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from .. import ir
 from ..diagnostics import DiagnosticSink
 from ..syntax import ast
 from ..syntax.parser import parse_attr_exprs, parse_attr_type
 from .constexpr import NotConstant, Value, fold
-
-if TYPE_CHECKING:
-    from .lower import Symbols, TypeEntry
+from .symbols import BUILTIN_NAMES, SymbolTable, TypeEntry
 
 KNOWN_ATTRIBUTES = frozenset(
     """
@@ -94,14 +90,6 @@ def _base_type(words: str) -> ir.Type:
 # IR nodes are immutable: one per base type as written serves every declaration using it.
 _BASE_TYPES: dict[str, ir.Type] = {}
 
-BUILTIN_NAMES: dict[str, ir.Type] = {
-    "wchar_t": ir.CharType(wide=True),
-    "byte": ir.IntType("byte", 8, False),
-    "boolean": ir.BoolType(),
-    "handle_t": ir.HandleType(),
-    "error_status_t": ir.IntType("error_status_t", 32, False),
-}
-
 
 def attr(attrs: ast.Attrs, name: str) -> ast.Attribute | None:
     for a in attrs:  # a loop, not next(genexpr): lowering asks this a third of a million times
@@ -122,30 +110,13 @@ class TypeShaper:
     """Mixin for FileLowerer: everything about types."""
 
     module: str
-    own: Symbols
+    symbols: SymbolTable
     sink: DiagnosticSink
-    decls: list[ir.Decl]
     pointer_default: ir.PointerKind
     locals_: set[str] | None = None
     _defined: dict[int, ir.Type]
-    future_types: set[str]
 
     # provided by FileLowerer
-    def lookup_type(self, name: str) -> TypeEntry | None:
-        raise NotImplementedError
-
-    def lookup_tag(self, key: str) -> str | None:
-        raise NotImplementedError
-
-    def resolve(self, ref: ir.TypeRef) -> ir.Decl | None:
-        raise NotImplementedError
-
-    def add_decl(self, decl: ir.Decl, floating: bool = False) -> None:
-        raise NotImplementedError
-
-    def add_const(self, name: str, value: Value, span: ir.Span) -> bool:
-        raise NotImplementedError
-
     def lower_pending(self, name: str, span: ir.Span) -> TypeEntry | None:
         raise NotImplementedError
 
@@ -176,19 +147,9 @@ class TypeShaper:
 
     # resolution --------------------------------------------------------------------------
 
-    def resolve_deep(self, t: ir.Type) -> ir.Type:
-        seen = 0
-        while isinstance(t, ir.TypeRef) and seen < 64:
-            decl = self.resolve(t)
-            if not isinstance(decl, ir.Typedef):
-                break
-            t = decl.type
-            seen += 1
-        return t
-
     def charish(self, t: ir.Type) -> bool | None:
         """None if not a character type; else whether it is wide."""
-        r = self.resolve_deep(t)
+        r = self.symbols.resolve_deep(t)
         if isinstance(r, ir.CharType):
             return r.wide
         if isinstance(r, ir.IntType) and r.bits in (8, 16):
@@ -250,8 +211,8 @@ class TypeShaper:
         if (
             isinstance(spec, ast.NamedType)
             and not pointers
-            and self.lookup_type(spec.name) is None
-            and spec.name in self.future_types
+            and self.symbols.lookup_type(spec.name) is None
+            and spec.name in self.symbols.future_types
         ):
             return ir.TypeRef(spec.name, self.module)  # declared further down
         t, _floating = self.shape(spec, ast.Declarator(None, pointers), (), "cast", a.name)
@@ -330,7 +291,7 @@ class TypeShaper:
         if (
             string
             and self.charish(base) is None
-            and not isinstance(self.resolve_deep(base), ir.StringType)
+            and not isinstance(self.symbols.resolve_deep(base), ir.StringType)
         ):
             self.sink.warning(
                 "[string] applies only to char or wchar_t pointers and arrays", d.span
@@ -351,7 +312,7 @@ class TypeShaper:
         size, length, first = (s[0] if s else None for s in sizes)
         # Look through the typedefs only where a string or a size is to be applied.
         sized = string or size is not None or length is not None
-        resolved = self.resolve_deep(base) if sized else base
+        resolved = self.symbols.resolve_deep(base) if sized else base
         t = base
         level = False
         if string and not isinstance(resolved, ir.StringType):
@@ -422,7 +383,7 @@ class TypeShaper:
                 t = _BASE_TYPES[spec.name] = _base_type(spec.name)
             return t, False
         if isinstance(spec, ast.NamedType):
-            entry = self.lookup_type(spec.name)
+            entry = self.symbols.lookup_type(spec.name)
             if entry is not None:
                 if entry.interface:
                     return ir.UnsupportedType(spec.name, "interface"), False
@@ -440,7 +401,7 @@ class TypeShaper:
             # MIDL's header spells it `SAFEARRAY *`: what LPSAFEARRAY is where oaidl.idl is in
             # reach, else a type only COM interfaces (which generate no calls) may use
             self.base_type(spec.element, (), hint)
-            entry = self.lookup_type("LPSAFEARRAY")
+            entry = self.symbols.lookup_type("LPSAFEARRAY")
             if entry is not None and not entry.interface:
                 return ir.TypeRef("LPSAFEARRAY", entry.module), False
             return ir.UnsupportedType("SAFEARRAY", "SAFEARRAY(...)"), False

@@ -8,10 +8,7 @@ from .. import ir
 from ..diagnostics import DiagnosticSink
 from ..syntax import ast
 from .constexpr import NotConstant, Value, expr_names, fold, size_align
-from .typeshapes import BUILTIN_NAMES
-
-if TYPE_CHECKING:
-    from .lower import TypeEntry
+from .symbols import BUILTIN_NAMES, SymbolTable
 
 
 class ValueLowerer:
@@ -19,20 +16,13 @@ class ValueLowerer:
     evaluated, field and parameter names stay names."""
 
     sink: DiagnosticSink
+    symbols: SymbolTable
 
     if TYPE_CHECKING:  # provided by FileLowerer and TypeShaper, after this class in the MRO
-
-        def lookup_const(self, name: str) -> tuple[Value, ir.Span] | None: ...
-
-        def lookup_type(self, name: str) -> TypeEntry | None: ...
 
         def shape(
             self, spec: ast.TypeSpec, d: ast.Declarator, attrs: ast.Attrs, site: str, hint: str
         ) -> tuple[ir.Type, bool]: ...
-
-        def resolve_deep(self, t: ir.Type) -> ir.Type: ...
-
-        def resolve(self, ref: ir.TypeRef) -> ir.Decl | None: ...
 
         def lower_pending_const(self, name: str) -> None: ...
 
@@ -60,10 +50,10 @@ class ValueLowerer:
         if isinstance(e, ast.Ident):
             if locals_ is not None and e.name in locals_:
                 return ir.Name(e.name)
-            c = self.lookup_const(e.name)
+            c = self.symbols.lookup_const(e.name)
             if c is None:
                 self.lower_pending_const(e.name)
-                c = self.lookup_const(e.name)
+                c = self.symbols.lookup_const(e.name)
             if c is not None:
                 return ir.Literal_(c[0])
             if e.name in ("TRUE", "FALSE", "NULL"):
@@ -81,8 +71,8 @@ class ValueLowerer:
                 e.op in ("-", "+", "*", "&")
                 and isinstance(left, ast.Paren)
                 and isinstance(left.expr, ast.Ident)
-                and self.lookup_const(left.expr.name) is None
-                and (left.expr.name in BUILTIN_NAMES or self.lookup_type(left.expr.name))
+                and self.symbols.lookup_const(left.expr.name) is None
+                and (left.expr.name in BUILTIN_NAMES or self.symbols.lookup_type(left.expr.name))
             ):
                 # `(T) -1`: a cast, not a subtraction
                 operand = ast.UnaryOp(e.op, e.right, e.span)
@@ -97,11 +87,11 @@ class ValueLowerer:
             )
         if isinstance(e, ast.CastOp):
             t, _ = self.shape(e.type, ast.Declarator(None, e.pointers), (), "cast", "cast")
-            return fold(ir.Cast(self.resolve_deep(t), self.expr(e.operand, locals_)))
+            return fold(ir.Cast(self.symbols.resolve_deep(t), self.expr(e.operand, locals_)))
         if isinstance(e, ast.SizeOfOp):
             t, _ = self.shape(e.type, ast.Declarator(None, e.pointers), (), "cast", "sizeof")
             try:
-                return ir.Literal_(size_align(t, self.resolve)[0])
+                return ir.Literal_(size_align(t, self.symbols.resolve)[0])
             except ValueError:
                 return ir.SizeOf(t)
         if isinstance(e, ast.MemberOp):

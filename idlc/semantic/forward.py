@@ -17,7 +17,7 @@ from .. import ir
 from ..diagnostics import Diagnostic, DiagnosticSink
 from ..syntax import ast
 from .symbols import SymbolTable, TypeEntry
-from .typeshapes import attr, has_attr
+from .typeshapes import TypeShaper, attr, has_attr
 
 WELLKNOWN_IDL = Path(__file__).resolve().parent / "wellknown" / "ms-dtyp.idl"
 
@@ -73,9 +73,8 @@ class ForwardTypes:
     module: str
     symbols: SymbolTable
     sink: DiagnosticSink
-    pointer_default: ir.PointerKind
+    types: TypeShaper
     in_object: bool
-    locals_: set[str] | None
     started: set[int]
     pending: dict[str, Pending]
     # constants and enum members by name, with what declares them (a typedef's Pending, a
@@ -178,8 +177,9 @@ class ForwardTypes:
 
     def _lower_in_context(self, pending: Pending) -> None:
         """Lower a typedef in the pointer_default and kind of interface that declares it."""
-        saved = (self.pointer_default, self.in_object, self.locals_)
-        self.pointer_default, self.in_object, self.locals_ = (
+        types = self.types
+        saved = (types.pointer_default, self.in_object, types.local_names)
+        types.pointer_default, self.in_object, types.local_names = (
             pending.pointer_default,
             pending.in_object,
             None,
@@ -189,4 +189,4 @@ class ForwardTypes:
             self.typedef(pending.item)
         finally:
             self._wellknown_depth -= pending.wellknown
-            self.pointer_default, self.in_object, self.locals_ = saved
+            types.pointer_default, self.in_object, types.local_names = saved

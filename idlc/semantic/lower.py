@@ -14,16 +14,16 @@ from ..diagnostics import Diagnostic, DiagnosticSink
 from ..syntax import ast
 from .constexpr import NotConstant, normalize
 from .forward import ForwardTypes, Pending
-from .records import RecordShaper
+from .records import RecordLowerer
 from .symbols import Symbols, SymbolTable
-from .typeshapes import KNOWN_ATTRIBUTES, TypeShaper, attr, has_attr
+from .typeshapes import TypeShaper, attr, check_attrs, has_attr
 from .values import ValueLowerer
 
 _UUID_HEX = "0123456789abcdefABCDEF"
 _PROPERTY_ATTRS = ("propget", "propput", "propputref")
 
 
-class FileLowerer(ForwardTypes, ValueLowerer, RecordShaper, TypeShaper):
+class FileLowerer(ForwardTypes):
     def __init__(
         self,
         module: str,
@@ -39,16 +39,18 @@ class FileLowerer(ForwardTypes, ValueLowerer, RecordShaper, TypeShaper):
         self.imports = imports
         self.symbols = SymbolTable(module, visible, sink)
         self.sink = sink
+        self.values = ValueLowerer(self.symbols, sink)
+        self.types = TypeShaper(self.symbols, sink, self.values)
+        self.records = RecordLowerer(self.symbols, sink, self.types, self.values)
+        self.values.connect(self.types.shape_cast, self.lower_pending_const)
+        self.types.connect(self.records.lower, self.lower_pending)
         self.interfaces: list[ir.Interface] = []
-        self.pointer_default: ir.PointerKind = "unique"
-        self.locals_: set[str] | None = None
         self.in_object = False
         # the typedefs of this file by declared name, lowered on demand when used before them
         self.pending: dict[str, Pending] = {}
         self.pending_consts: dict[str, Pending | ast.ConstDecl | ast.Declaration] = {}
         self._wellknown_depth = 0
         self.started: set[int] = set()
-        self._defined: dict[int, ir.Type] = {}
 
     # files -----------------------------------------------------------------------------------
 
@@ -80,22 +82,22 @@ class FileLowerer(ForwardTypes, ValueLowerer, RecordShaper, TypeShaper):
             # imports, importlib, cpp_quote and pragmas carry nothing for the IR
 
     def container(self, item: ast.Container) -> None:
-        self.check_attrs(item.attrs)
+        check_attrs(item.attrs, self.sink)
         if item.kind == "interface":  # forward declaration
             if self.symbols.lookup_type(item.name) is None:
                 self.symbols.declare_interface(item.name, item.span)
             return
         if item.items is None:
             return
-        saved = self.pointer_default
+        saved = self.types.pointer_default
         if item.kind in ("library", "module"):
             self.items(item.items, in_interface=item.kind == "module")
-        self.pointer_default = saved
+        self.types.pointer_default = saved
 
     # interfaces ------------------------------------------------------------------------------
 
     def interface(self, item: ast.Interface) -> None:
-        self.check_attrs(item.attrs)
+        check_attrs(item.attrs, self.sink)
         is_object = has_attr(item.attrs, "object")
         is_local = has_attr(item.attrs, "local")
         prev = self.symbols.lookup_type(item.name)
@@ -106,13 +108,13 @@ class FileLowerer(ForwardTypes, ValueLowerer, RecordShaper, TypeShaper):
         self.symbols.declare_interface(item.name, item.span)
         uuid = self.uuid(item)
         version = self.version(item)
-        saved = self.pointer_default
+        saved = self.types.pointer_default
         self.in_object = is_object or is_local
         pd = attr(item.attrs, "pointer_default")
         if pd is not None and pd.args:
             kind = pd.args[0].text.strip()
             if kind in ("ref", "unique", "ptr"):
-                self.pointer_default = kind  # type: ignore[assignment]
+                self.types.pointer_default = kind  # type: ignore[assignment]
             else:
                 self.sink.error(
                     f"pointer_default must be ref, unique or ptr, not '{kind}'", pd.args[0].span
@@ -155,7 +157,7 @@ class FileLowerer(ForwardTypes, ValueLowerer, RecordShaper, TypeShaper):
                 uuid,
                 version,
                 tuple(procedures),
-                self.pointer_default,
+                self.types.pointer_default,
                 is_object,
                 is_local,
                 item.base,
@@ -163,7 +165,7 @@ class FileLowerer(ForwardTypes, ValueLowerer, RecordShaper, TypeShaper):
                 item.span,
             )
         )
-        self.pointer_default = saved
+        self.types.pointer_default = saved
 
     def is_pointer(self, t: ir.Type) -> bool:
         r = self.symbols.resolve_deep(t)
@@ -205,22 +207,22 @@ class FileLowerer(ForwardTypes, ValueLowerer, RecordShaper, TypeShaper):
         return (0, 0)
 
     def procedures(self, decl: ast.Declaration, opnum: int) -> list[ir.Procedure]:
-        self.check_attrs(decl.attrs)
+        check_attrs(decl.attrs, self.sink)
         out: list[ir.Procedure] = []
         for d in decl.declarators:
             if d.params is None or d.func_pointers:
                 self.sink.warning(f"declaration of '{d.name}' in an interface ignored", d.span)
                 continue
             ret_decl = ast.Declarator(None, d.pointers, span=d.span)
-            ret, _ = self.shape(decl.type, ret_decl, decl.attrs, "return", f"{d.name}_return")
+            ret, _ = self.types.shape(decl.type, ret_decl, decl.attrs, "return", f"{d.name}_return")
             if isinstance(self.symbols.resolve_deep(ret), ir.VoidType):
                 ret = ir.VoidType()  # `VOID F();` with `typedef void VOID;` returns nothing
-            saved, self.locals_ = (
-                self.locals_,
+            saved, self.types.local_names = (
+                self.types.local_names,
                 {p.declarator.name for p in d.params if p.declarator and p.declarator.name},
             )
             params = self.params(d.params, d.name or "", decl.attrs)
-            self.locals_ = saved
+            self.types.local_names = saved
             out.append(
                 ir.Procedure(
                     d.name or "",
@@ -249,9 +251,9 @@ class FileLowerer(ForwardTypes, ValueLowerer, RecordShaper, TypeShaper):
                 if len(params) > 1 or decl.name:
                     self.sink.error("'void' must be the only parameter", p.span)
                 continue
-            self.check_attrs(p.attrs)
+            check_attrs(p.attrs, self.sink)
             name = decl.name or f"arg{i}"
-            t, _floating = self.shape(p.type, decl, p.attrs, "param", f"{proc}_{name}")
+            t, _floating = self.types.shape(p.type, decl, p.attrs, "param", f"{proc}_{name}")
             names = [a.name for a in p.attrs]  # asked of 30 000 parameters over the corpus
             has_in, has_out = "in" in names, "out" in names
             if has_out and not self.in_object and not self.is_pointer(t):
@@ -268,8 +270,8 @@ class FileLowerer(ForwardTypes, ValueLowerer, RecordShaper, TypeShaper):
                     name,
                     direction,
                     t,
-                    switch_is=self.switch_is(p.attrs) if "switch_is" in names else None,
-                    range=self.range(p.attrs) if "range" in names else None,
+                    switch_is=self.types.switch_is(p.attrs) if "switch_is" in names else None,
+                    range=self.types.range(p.attrs) if "range" in names else None,
                     comm_status="comm_status" in names,
                     fault_status="fault_status" in names,
                     span=decl.span if decl.name else p.span,
@@ -283,7 +285,7 @@ class FileLowerer(ForwardTypes, ValueLowerer, RecordShaper, TypeShaper):
         if id(item) in self.started:
             return
         self.started.add(id(item))
-        self.check_attrs(item.attrs)
+        check_attrs(item.attrs, self.sink)
         base_name = self.defined_name(item.type, item.declarators)
         for d in item.declarators:
             if d.name is None:
@@ -291,9 +293,9 @@ class FileLowerer(ForwardTypes, ValueLowerer, RecordShaper, TypeShaper):
             plain = not d.pointers and not d.arrays and d.params is None
             if plain and d.name == base_name:
                 # the struct/union/enum itself takes this name
-                self.shape(item.type, d, item.attrs, "typedef", d.name)
+                self.types.shape(item.type, d, item.attrs, "typedef", d.name)
                 continue
-            t, floating = self.shape(item.type, d, item.attrs, "typedef", base_name or d.name)
+            t, floating = self.types.shape(item.type, d, item.attrs, "typedef", base_name or d.name)
             self.symbols.add_decl(ir.Typedef(d.name, t, d.span), floating)
 
     def defined_name(self, spec: ast.TypeSpec, decls: tuple[ast.Declarator, ...]) -> str | None:
@@ -312,11 +314,11 @@ class FileLowerer(ForwardTypes, ValueLowerer, RecordShaper, TypeShaper):
 
     def const(self, item: ast.ConstDecl) -> None:
         name = item.declarator.name or ""
-        t, _ = self.shape(item.type, item.declarator, (), "const", name)
+        t, _ = self.types.shape(item.type, item.declarator, (), "const", name)
         try:
-            value = self.evaluate(item.value)
+            value = self.values.evaluate(item.value)
         except NotConstant as exc:
-            self.report_not_constant(exc)
+            self.values.report_not_constant(exc)
             return
         target = t.target if isinstance(t, ir.PointerType) else None
         if isinstance(target, ir.CharType) or (
@@ -338,7 +340,7 @@ class FileLowerer(ForwardTypes, ValueLowerer, RecordShaper, TypeShaper):
         if id(item) in self.started:
             return
         self.started.add(id(item))
-        self.check_attrs(item.attrs)
+        check_attrs(item.attrs, self.sink)
         if not item.declarators:
             spec = item.type
             body = (
@@ -350,7 +352,7 @@ class FileLowerer(ForwardTypes, ValueLowerer, RecordShaper, TypeShaper):
             )
             if isinstance(spec, ast.EnumSpec) and spec.members is not None and not spec.tag:
                 # `enum { A = 1, B };`: the members are constants
-                t, _ = self.shape(spec, ast.Declarator(None), item.attrs, "typedef", "")
+                t, _ = self.types.shape(spec, ast.Declarator(None), item.attrs, "typedef", "")
                 decl = self.symbols.resolve(t) if isinstance(t, ir.TypeRef) else None
                 if isinstance(decl, ir.Enum_):
                     self.symbols.withdraw(decl)
@@ -362,20 +364,13 @@ class FileLowerer(ForwardTypes, ValueLowerer, RecordShaper, TypeShaper):
             if body is None or not getattr(spec, "tag", None):
                 self.sink.warning("declaration declares nothing", item.span)
                 return
-            self.shape(spec, ast.Declarator(None), item.attrs, "typedef", spec.tag or "")  # type: ignore[union-attr]
+            self.types.shape(spec, ast.Declarator(None), item.attrs, "typedef", spec.tag or "")  # type: ignore[union-attr]
             return
         for d in item.declarators:
             if d.params is not None and not d.func_pointers:
                 self.sink.warning(f"procedure '{d.name}' outside an interface ignored", d.span)
             else:
                 self.sink.warning(f"declaration of '{d.name}' ignored", d.span)
-
-    # attributes ------------------------------------------------------------------------------
-
-    def check_attrs(self, attrs: ast.Attrs) -> None:
-        for a in attrs:
-            if a.name not in KNOWN_ATTRIBUTES:
-                self.sink.warning(f"unknown attribute '{a.name}' ignored", a.span)
 
 
 def _arg_texts(a: ast.Attribute) -> tuple[str, ...]:

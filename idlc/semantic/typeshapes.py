@@ -13,12 +13,15 @@ data.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from .. import ir
 from ..diagnostics import DiagnosticSink
 from ..syntax import ast
 from ..syntax.parser import parse_attr_exprs, parse_attr_type
-from .constexpr import NotConstant, Value, fold
+from .constexpr import NotConstant, fold
 from .symbols import BUILTIN_NAMES, SymbolTable, TypeEntry
+from .values import ValueLowerer
 
 KNOWN_ATTRIBUTES = frozenset(
     """
@@ -106,50 +109,68 @@ _POINTER_ATTRS = frozenset(("ref", "unique", "ptr"))
 _SIZE_ATTRS = frozenset(("size_is", "max_is", "length_is", "first_is", "last_is"))
 
 
+# Lowers a struct, union or enum body: its specifier, its attributes, the name it is given.
+LowerRecord = Callable[[ast.StructSpec | ast.UnionSpec | ast.EnumSpec, ast.Attrs, str], ir.Type]
+# Lowers the typedef declaring a name further down the file; its entry, if there is one.
+LowerPending = Callable[[str, ir.Span], TypeEntry | None]
+
+
+def check_attrs(attrs: ast.Attrs, sink: DiagnosticSink) -> None:
+    """Warn about the attributes MIDL does not know."""
+    for a in attrs:
+        if a.name not in KNOWN_ATTRIBUTES:
+            sink.warning(f"unknown attribute '{a.name}' ignored", a.span)
+
+
 class TypeShaper:
-    """Mixin for FileLowerer: everything about types."""
+    """IR types from a type specifier, a declarator and its attributes, and the attribute
+    arguments that shape them.
 
-    module: str
-    symbols: SymbolTable
-    sink: DiagnosticSink
-    pointer_default: ir.PointerKind
-    locals_: set[str] | None = None
-    _defined: dict[int, ir.Type]
+    Handed the symbol table, the sink and the value lowerer (array sizes, ``size_is`` and its
+    kin, ``[range]``). It also needs the record lowerer (a struct, union or enum body used as a
+    type) and the forward lowerer (a typedef name declared further down), which are built on
+    this one: the orchestrator hands their methods in with ``connect``.
 
-    # provided by FileLowerer
-    def lower_pending(self, name: str, span: ir.Span) -> TypeEntry | None:
-        raise NotImplementedError
+    ``pointer_default`` and ``local_names`` are the context of the declaration being lowered:
+    whoever lowers an interface, a record, a procedure or a typedef out of turn sets them, and
+    puts them back after."""
 
-    def expr(self, e: ast.Expr, locals_: set[str] | None) -> ir.Expr:
-        raise NotImplementedError
+    lower_record: LowerRecord
+    lower_pending: LowerPending
 
-    def evaluate(self, e: ast.Expr) -> Value:
-        raise NotImplementedError
+    def __init__(self, symbols: SymbolTable, sink: DiagnosticSink, values: ValueLowerer) -> None:
+        self.module = symbols.module
+        self.symbols = symbols
+        self.sink = sink
+        self.values = values
+        # bound once: asked of every declaration
+        self.lookup_type = symbols.lookup_type
+        self.resolve_deep = symbols.resolve_deep
+        self.pointer_default: ir.PointerKind = "unique"
+        # the fields or parameters an attribute expression may name; None outside them
+        self.local_names: set[str] | None = None
 
-    def report_not_constant(self, exc: NotConstant) -> None:
-        raise NotImplementedError
+    def connect(self, lower_record: LowerRecord, lower_pending: LowerPending) -> None:
+        """Wire in the lowerers built on this one, before anything is lowered."""
+        self.lower_record = lower_record
+        self.lower_pending = lower_pending
 
-    def check_attrs(self, attrs: ast.Attrs) -> None:
-        raise NotImplementedError
-
-    # provided by RecordShaper
     def tag_ref(self, kind: str, tag: str, span: ir.Span) -> ir.Type:
-        raise NotImplementedError
+        """The type ``struct X`` (``union X``, ``enum X``) names where it has no body."""
+        name = self.symbols.lookup_tag(f"{kind} {tag}")
+        if name is not None:
+            entry = self.lookup_type(name)
+            return ir.TypeRef(name, entry.module if entry else self.module)
+        if kind in ("struct", "union"):
+            return ir.UnsupportedType(f"{kind} {tag}", "incomplete type")
+        self.sink.error(f"unknown {kind} '{tag}'", span)
+        return ir.UnsupportedType(f"{kind} {tag}", "undefined")
 
-    def struct(self, spec: ast.StructSpec, attrs: ast.Attrs, hint: str) -> ir.Type:
-        raise NotImplementedError
-
-    def union(self, spec: ast.UnionSpec, attrs: ast.Attrs, hint: str) -> ir.Type:
-        raise NotImplementedError
-
-    def enum(self, spec: ast.EnumSpec, attrs: ast.Attrs, hint: str) -> ir.Type:
-        raise NotImplementedError
-
-    # resolution --------------------------------------------------------------------------
+    # character types ---------------------------------------------------------------------
 
     def charish(self, t: ir.Type) -> bool | None:
         """None if not a character type; else whether it is wide."""
-        r = self.symbols.resolve_deep(t)
+        r = self.resolve_deep(t)
         if isinstance(r, ir.CharType):
             return r.wide
         if isinstance(r, ir.IntType) and r.bits in (8, 16):
@@ -172,7 +193,7 @@ class TypeShaper:
                 out.append(None)
                 continue
             e = parsed[0]
-            out.append(fold(self.expr(e, self.locals_)) if e is not None else None)
+            out.append(fold(self.values.expr(e, self.local_names)) if e is not None else None)
         return out
 
     def switch_is(self, attrs: ast.Attrs) -> ir.Expr | None:
@@ -190,7 +211,7 @@ class TypeShaper:
             if not parsed or parsed[0] is None:
                 break
             try:
-                v = self.evaluate(parsed[0])
+                v = self.values.evaluate(parsed[0])
             except NotConstant:
                 break
             if isinstance(v, int):
@@ -211,11 +232,15 @@ class TypeShaper:
         if (
             isinstance(spec, ast.NamedType)
             and not pointers
-            and self.symbols.lookup_type(spec.name) is None
+            and self.lookup_type(spec.name) is None
             and spec.name in self.symbols.future_types
         ):
             return ir.TypeRef(spec.name, self.module)  # declared further down
-        t, _floating = self.shape(spec, ast.Declarator(None, pointers), (), "cast", a.name)
+        return self.shape_cast(spec, pointers, a.name)
+
+    def shape_cast(self, spec: ast.TypeSpec, pointers: int, hint: str) -> ir.Type:
+        """The type named in a cast, a sizeof or a type attribute such as [switch_type]."""
+        t, _floating = self.shape(spec, ast.Declarator(None, pointers), (), "cast", hint)
         return t
 
     # shaping -----------------------------------------------------------------------------
@@ -291,7 +316,7 @@ class TypeShaper:
         if (
             string
             and self.charish(base) is None
-            and not isinstance(self.symbols.resolve_deep(base), ir.StringType)
+            and not isinstance(self.resolve_deep(base), ir.StringType)
         ):
             self.sink.warning(
                 "[string] applies only to char or wchar_t pointers and arrays", d.span
@@ -312,7 +337,7 @@ class TypeShaper:
         size, length, first = (s[0] if s else None for s in sizes)
         # Look through the typedefs only where a string or a size is to be applied.
         sized = string or size is not None or length is not None
-        resolved = self.symbols.resolve_deep(base) if sized else base
+        resolved = self.resolve_deep(base) if sized else base
         t = base
         level = False
         if string and not isinstance(resolved, ir.StringType):
@@ -365,9 +390,9 @@ class TypeShaper:
         if dim.size is None:
             return None
         try:
-            v = self.evaluate(dim.size)
+            v = self.values.evaluate(dim.size)
         except NotConstant as exc:
-            self.report_not_constant(exc)
+            self.values.report_not_constant(exc)
             return None
         if not isinstance(v, int) or isinstance(v, bool) or v < 0:
             self.sink.error("array size must be a non-negative integer constant", dim.span)
@@ -383,7 +408,7 @@ class TypeShaper:
                 t = _BASE_TYPES[spec.name] = _base_type(spec.name)
             return t, False
         if isinstance(spec, ast.NamedType):
-            entry = self.symbols.lookup_type(spec.name)
+            entry = self.lookup_type(spec.name)
             if entry is not None:
                 if entry.interface:
                     return ir.UnsupportedType(spec.name, "interface"), False
@@ -401,7 +426,7 @@ class TypeShaper:
             # MIDL's header spells it `SAFEARRAY *`: what LPSAFEARRAY is where oaidl.idl is in
             # reach, else a type only COM interfaces (which generate no calls) may use
             self.base_type(spec.element, (), hint)
-            entry = self.symbols.lookup_type("LPSAFEARRAY")
+            entry = self.lookup_type("LPSAFEARRAY")
             if entry is not None and not entry.interface:
                 return ir.TypeRef("LPSAFEARRAY", entry.module), False
             return ir.UnsupportedType("SAFEARRAY", "SAFEARRAY(...)"), False
@@ -411,11 +436,11 @@ class TypeShaper:
         if isinstance(spec, ast.StructSpec):
             if spec.members is None:
                 return self.tag_ref("struct", spec.tag or "", spec.span), False
-            return self.struct(spec, attrs, hint), False
+            return self.lower_record(spec, attrs, hint), False
         if isinstance(spec, ast.UnionSpec):
             if spec.arms is None:
                 return self.tag_ref("union", spec.tag or "", spec.span), False
-            return self.union(spec, attrs, hint), False
+            return self.lower_record(spec, attrs, hint), False
         if spec.members is None:
             return self.tag_ref("enum", spec.tag or "", spec.span), False
-        return self.enum(spec, attrs, hint), False
+        return self.lower_record(spec, attrs, hint), False

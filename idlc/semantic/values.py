@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from .. import ir
 from ..diagnostics import DiagnosticSink
@@ -10,21 +10,29 @@ from ..syntax import ast
 from .constexpr import NotConstant, Value, expr_names, fold, size_align
 from .symbols import BUILTIN_NAMES, SymbolTable
 
+# The type a cast or sizeof names: its type specifier, its pointer count and a name hint.
+ShapeCast = Callable[[ast.TypeSpec, int, str], ir.Type]
+
 
 class ValueLowerer:
-    """Mixin for FileLowerer: names of constants become their values, casts and sizeof are
-    evaluated, field and parameter names stay names."""
+    """Names of constants become their values, casts and sizeof are evaluated, field and
+    parameter names stay names.
 
-    sink: DiagnosticSink
-    symbols: SymbolTable
+    Handed the symbol table and the sink. It also needs the type lowerer (for the type of a cast
+    or sizeof) and the forward lowerer (for a constant declared further down), which are built
+    on this one: the orchestrator hands their methods in with ``connect``."""
 
-    if TYPE_CHECKING:  # provided by FileLowerer and TypeShaper, after this class in the MRO
+    shape_cast: ShapeCast
+    lower_pending_const: Callable[[str], None]
 
-        def shape(
-            self, spec: ast.TypeSpec, d: ast.Declarator, attrs: ast.Attrs, site: str, hint: str
-        ) -> tuple[ir.Type, bool]: ...
+    def __init__(self, symbols: SymbolTable, sink: DiagnosticSink) -> None:
+        self.symbols = symbols
+        self.sink = sink
 
-        def lower_pending_const(self, name: str) -> None: ...
+    def connect(self, shape_cast: ShapeCast, lower_pending_const: Callable[[str], None]) -> None:
+        """Wire in the lowerers built on this one, before anything is lowered."""
+        self.shape_cast = shape_cast
+        self.lower_pending_const = lower_pending_const
 
     def evaluate(self, e: ast.Expr) -> Value:
         lowered = fold(self.expr(e, None))
@@ -86,10 +94,10 @@ class ValueLowerer:
                 self.expr(e.other, locals_),
             )
         if isinstance(e, ast.CastOp):
-            t, _ = self.shape(e.type, ast.Declarator(None, e.pointers), (), "cast", "cast")
+            t = self.shape_cast(e.type, e.pointers, "cast")
             return fold(ir.Cast(self.symbols.resolve_deep(t), self.expr(e.operand, locals_)))
         if isinstance(e, ast.SizeOfOp):
-            t, _ = self.shape(e.type, ast.Declarator(None, e.pointers), (), "cast", "sizeof")
+            t = self.shape_cast(e.type, e.pointers, "sizeof")
             try:
                 return ir.Literal_(size_align(t, self.symbols.resolve)[0])
             except ValueError:

@@ -16,24 +16,24 @@ _PROPERTY_ATTRS = ("propget", "propput", "propputref")
 
 class InterfaceLowerer:
     """Lowers interfaces, numbering their procedures after their bases'; ``lowered`` holds them
-    in the order they end.
+    in file order.
 
     Handed the symbol table, the sink, the type lowerer (return and parameter types; an
-    interface's pointer_default is set on it while its body is lowered) and ``lower_nested``,
-    the orchestrator's lowering of one item, for what an interface declares besides
-    procedures (typedefs, constants...)."""
+    interface's pointer_default is set on it while its body is lowered) and ``lower_items``,
+    the orchestrator's walk, for what an interface declares besides procedures (typedefs,
+    constants...)."""
 
     def __init__(
         self,
         symbols: SymbolTable,
         sink: DiagnosticSink,
         types: TypeShaper,
-        lower_nested: Callable[[ast.Item], None],
+        lower_items: Callable[[tuple[ast.Item, ...]], None],
     ) -> None:
         self.symbols = symbols
         self.sink = sink
         self.types = types
-        self.lower_nested = lower_nested
+        self.lower_items = lower_items
         self.lowered: list[ir.Interface] = []
 
     def interface(self, item: ast.Interface) -> None:
@@ -88,7 +88,7 @@ class InterfaceLowerer:
                     seen[key] = proc
                     procedures.append(proc)
             else:
-                self.lower_nested(sub)
+                self.lower_items((sub,))
         self.symbols.own.interfaces[item.name] = first + len(procedures)
         self.lowered.append(
             ir.Interface(

@@ -43,15 +43,14 @@ class FileLowerer:
         self.records = RecordLowerer(self.symbols, sink, self.types, self.values)
         self.declarations = DeclarationLowerer(self.symbols, sink, self.types, self.values)
         self.forward = ForwardTypes(self.symbols, sink, self.types, self.declarations)
-        self.interfaces = InterfaceLowerer(self.symbols, sink, self.types, self.lower_item)
+        self.interfaces = InterfaceLowerer(self.symbols, sink, self.types, self.lower_items)
         self.values.connect(self.types.shape_cast, self.forward.lower_pending_const)
         self.types.connect(self.records.lower, self.forward.lower_pending)
 
     def run(self) -> tuple[ir.Module, Symbols]:
         """The module, and what it declares for the files importing it."""
         self.forward.prepass(self.tree.items)
-        for item in self.tree.items:
-            self.lower_item(item)
+        self.lower_items(self.tree.items)
         module = ir.Module(
             self.symbols.module,
             self.source,
@@ -62,20 +61,22 @@ class FileLowerer:
         )
         return module, self.symbols.own
 
-    def lower_item(self, item: ast.Item) -> None:
-        """One item of the file, of a library or module, or of an interface besides its
-        procedures."""
-        if isinstance(item, ast.Typedef):
-            self.declarations.typedef(item)
-        elif isinstance(item, ast.ConstDecl):
-            self.declarations.const(item)
-        elif isinstance(item, ast.Declaration):
-            self.declarations.declaration(item)
-        elif isinstance(item, ast.Interface):
-            self.interfaces.interface(item)
-        elif isinstance(item, ast.Container):
-            self.container(item)
-        # imports, importlib, cpp_quote and pragmas carry nothing for the IR
+    def lower_items(self, items: tuple[ast.Item, ...]) -> None:
+        """Items of the file, of a library or module, or of an interface besides its
+        procedures, in order."""
+        declarations = self.declarations
+        for item in items:
+            if isinstance(item, ast.Typedef):
+                declarations.typedef(item)
+            elif isinstance(item, ast.ConstDecl):
+                declarations.const(item)
+            elif isinstance(item, ast.Declaration):
+                declarations.declaration(item)
+            elif isinstance(item, ast.Interface):
+                self.interfaces.interface(item)
+            elif isinstance(item, ast.Container):
+                self.container(item)
+            # imports, importlib, cpp_quote and pragmas carry nothing for the IR
 
     def container(self, item: ast.Container) -> None:
         """A library or module (its items are lowered), or an interface's forward declaration."""
@@ -87,5 +88,4 @@ class FileLowerer:
         if item.items is None:
             return
         if item.kind in ("library", "module"):
-            for sub in item.items:
-                self.lower_item(sub)
+            self.lower_items(item.items)

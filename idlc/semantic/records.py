@@ -42,12 +42,14 @@ class RecordLowerer:
     def _begin(
         self, kind: str, spec: ast.StructSpec | ast.UnionSpec | ast.EnumSpec, hint: str
     ) -> str:
+        """The name a body is declared under; its tag names it from now on."""
         name = hint if hint else (spec.tag or "anonymous")
         if spec.tag:
             self.symbols.own.tags[f"{kind} {spec.tag}"] = name
         return name
 
     def _finish(self, decl: ir.Decl, tag: str | None) -> ir.Type:
+        """Declare ``decl``, and its tag as an alias of it when the tag is another name."""
         self.symbols.add_decl(decl)
         if tag and tag != decl.name and self.symbols.lookup_type(tag) is None:
             self.symbols.add_decl(ir.Typedef(tag, ir.TypeRef(decl.name, self.module), decl.span))

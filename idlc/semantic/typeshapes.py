@@ -1,4 +1,4 @@
-"""Shaping IR types from a type specifier, a declarator and attributes.
+"""IR types from a type specifier, a declarator and its attributes; the attributes MIDL knows.
 
 Pointer rules (MIDL): a parameter's top-level pointer is ``ref`` unless attributed; other pointers
 take the interface's ``pointer_default`` (``unique`` outside interfaces). A typedef whose top-level
@@ -180,6 +180,8 @@ class TypeShaper:
     # attribute arguments -----------------------------------------------------------------
 
     def attr_exprs(self, attrs: ast.Attrs, name: str) -> list[ir.Expr | None] | None:
+        """The arguments of attribute ``name`` as expressions (None for an empty or ``*`` one);
+        None when the attribute is absent."""
         a = attr(attrs, name)
         if a is None:
             return None
@@ -201,6 +203,7 @@ class TypeShaper:
         return got[0] if got else None
 
     def range(self, attrs: ast.Attrs) -> tuple[int, int] | None:
+        """The two constant bounds of [range], if it has them (else a warning)."""
         a = attr(attrs, "range")
         if a is None:
             return None
@@ -222,6 +225,7 @@ class TypeShaper:
         return values[0], values[1]
 
     def type_arg(self, a: ast.Attribute) -> ir.Type | None:
+        """The type that an attribute such as [switch_type] or [transmit_as] names."""
         if not a.args or not a.args[0].text.strip():
             self.sink.error(f"[{a.name}] needs a type argument", a.span)
             return None

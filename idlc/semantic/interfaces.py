@@ -18,25 +18,25 @@ class InterfaceLowerer:
     """Lowers interfaces, numbering their procedures after their bases'; ``lowered`` holds them
     in file order.
 
-    Handed the symbol table, the sink, the type lowerer (return and parameter types; an
-    interface's pointer_default is set on it while its body is lowered) and ``lower_items``,
-    the orchestrator's walk, for what an interface declares besides procedures (typedefs,
-    constants...)."""
+    Handed the symbol table, the sink and the type lowerer (return and parameter types; an
+    interface's pointer_default is set on it while its body is lowered)."""
 
     def __init__(
         self,
         symbols: SymbolTable,
         sink: DiagnosticSink,
         types: TypeShaper,
-        lower_items: Callable[[tuple[ast.Item, ...]], None],
     ) -> None:
         self.symbols = symbols
         self.sink = sink
         self.types = types
-        self.lower_items = lower_items
         self.lowered: list[ir.Interface] = []
 
-    def interface(self, item: ast.Interface) -> None:
+    def interface(
+        self, item: ast.Interface, lower_items: Callable[[tuple[ast.Item, ...]], None]
+    ) -> None:
+        """Lower interface ``item``; ``lower_items`` (the orchestrator's walk) lowers what it
+        declares besides procedures: typedefs, constants..."""
         check_attrs(item.attrs, self.sink)
         is_object = has_attr(item.attrs, "object")
         is_local = has_attr(item.attrs, "local")
@@ -88,7 +88,7 @@ class InterfaceLowerer:
                     seen[key] = proc
                     procedures.append(proc)
             else:
-                self.lower_items((sub,))
+                lower_items((sub,))
         self.symbols.own.interfaces[item.name] = first + len(procedures)
         self.lowered.append(
             ir.Interface(

@@ -18,11 +18,16 @@ class FileLowerer:
     """Lowers the syntax tree of module ``module`` (read from ``source``) against the symbol
     tables of the files it sees (``visible``), reporting to ``sink``.
 
-    Each construct has its lowerer, handed what it stands on; the imports between their modules
-    run one way: values <- typeshapes <- records, declarations <- forward, interfaces. The ways
-    back are callbacks, wired here before anything is lowered: a cast's type is shaped by the
-    type lowerer, a struct body inside a type is lowered by the record lowerer, and a name used
-    before its declaration is lowered by the forward lowerer."""
+    Each construct has its lowerer, handed what it stands on, so their modules import one way::
+
+        symbols <- values <- typeshapes <- records, declarations, interfaces
+                                           declarations <- forward
+
+    The ways back are callbacks, wired here with ``connect`` before anything is lowered: the
+    value lowerer has the type lowerer shape a cast's type, the type lowerer has the record
+    lowerer lower a struct body and the forward lowerer a name declared further down. ``run``
+    cuts them when done: they make the lowerers a reference cycle, which would outlive the
+    file while the front end pauses the cycle collector."""
 
     def __init__(
         self,
@@ -43,14 +48,18 @@ class FileLowerer:
         self.records = RecordLowerer(self.symbols, sink, self.types, self.values)
         self.declarations = DeclarationLowerer(self.symbols, sink, self.types, self.values)
         self.forward = ForwardTypes(self.symbols, sink, self.types, self.declarations)
-        self.interfaces = InterfaceLowerer(self.symbols, sink, self.types, self.lower_items)
+        self.interfaces = InterfaceLowerer(self.symbols, sink, self.types)
         self.values.connect(self.types.shape_cast, self.forward.lower_pending_const)
         self.types.connect(self.records.lower, self.forward.lower_pending)
 
     def run(self) -> tuple[ir.Module, Symbols]:
         """The module, and what it declares for the files importing it."""
-        self.forward.prepass(self.tree.items)
-        self.lower_items(self.tree.items)
+        try:
+            self.forward.prepass(self.tree.items)
+            self.lower_items(self.tree.items)
+        finally:
+            self.values.disconnect()
+            self.types.disconnect()
         module = ir.Module(
             self.symbols.module,
             self.source,
@@ -73,7 +82,7 @@ class FileLowerer:
             elif isinstance(item, ast.Declaration):
                 declarations.declaration(item)
             elif isinstance(item, ast.Interface):
-                self.interfaces.interface(item)
+                self.interfaces.interface(item, self.lower_items)
             elif isinstance(item, ast.Container):
                 self.container(item)
             # imports, importlib, cpp_quote and pragmas carry nothing for the IR

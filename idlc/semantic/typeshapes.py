@@ -155,6 +155,10 @@ class TypeShaper:
         self.lower_record = lower_record
         self.lower_pending = lower_pending
 
+    def disconnect(self) -> None:
+        """Drop what ``connect`` wired in, once the file is lowered (see ValueLowerer's)."""
+        del self.lower_record, self.lower_pending
+
     def tag_ref(self, kind: str, tag: str, span: ir.Span) -> ir.Type:
         """The type ``struct X`` (``union X``, ``enum X``) names where it has no body."""
         name = self.symbols.lookup_tag(f"{kind} {tag}")

@@ -34,6 +34,11 @@ class ValueLowerer:
         self.shape_cast = shape_cast
         self.lower_pending_const = lower_pending_const
 
+    def disconnect(self) -> None:
+        """Drop what ``connect`` wired in, once the file is lowered: it closes reference cycles,
+        which the front end leaves for the cycle collector it pauses while lowering."""
+        del self.shape_cast, self.lower_pending_const
+
     def evaluate(self, e: ast.Expr) -> Value:
         lowered = fold(self.expr(e, None))
         if isinstance(lowered, ir.Literal_):

@@ -50,7 +50,7 @@ class FileLowerer:
         self.forward = ForwardTypes(self.symbols, sink, self.types, self.declarations)
         self.interfaces = InterfaceLowerer(self.symbols, sink, self.types)
         self.values.connect(self.types.shape_cast, self.forward.lower_pending_const)
-        self.types.connect(self.records.lower, self.forward.lower_pending)
+        self.types.connect(self.records, self.forward.lower_pending)
 
     def run(self) -> tuple[ir.Module, Symbols]:
         """The module, and what it declares for the files importing it."""

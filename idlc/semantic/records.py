@@ -12,7 +12,8 @@ from .values import ValueLowerer
 
 
 class RecordLowerer:
-    """Lowers struct, union and enum bodies to declarations, and gives the type naming each.
+    """Lowers struct, union and enum bodies to declarations, and gives the type naming each
+    (``struct``, ``union`` and ``enum``: a ``RecordBodies`` for the type lowerer).
 
     Handed the symbol table, the sink, the type lowerer (fields and arms, switch types) and the
     value lowerer (case labels, enum values). ``_defined`` maps each body (by the identity of its
@@ -27,17 +28,6 @@ class RecordLowerer:
         self.types = types
         self.values = values
         self._defined: dict[int, ir.Type] = {}
-
-    def lower(
-        self, spec: ast.StructSpec | ast.UnionSpec | ast.EnumSpec, attrs: ast.Attrs, hint: str
-    ) -> ir.Type:
-        """The type naming the body of ``spec``, declared the first time under ``hint`` (else
-        under its tag)."""
-        if isinstance(spec, ast.StructSpec):
-            return self.struct(spec, hint)
-        if isinstance(spec, ast.UnionSpec):
-            return self.union(spec, attrs, hint)
-        return self.enum(spec, attrs, hint)
 
     def _begin(
         self, kind: str, spec: ast.StructSpec | ast.UnionSpec | ast.EnumSpec, hint: str

@@ -3,6 +3,7 @@
 ``Symbols`` is what a file declares, handed on to the files importing it. ``SymbolTable`` holds
 the ``Symbols`` of the file being lowered together with those of the files it sees, answers every
 lookup of a type, tag, constant or interface, and records what the file declares, in order.
+Beneath them all are the types no file declares: C's base types and MIDL's built-in names.
 """
 
 from __future__ import annotations
@@ -17,7 +18,60 @@ from .constexpr import Value
 
 T = TypeVar("T")
 
-# Types every file knows without declaring them.
+_INT_NAMES: dict[str, tuple[str, int, bool]] = {}
+
+
+def _ints() -> dict[str, tuple[str, int, bool]]:
+    if _INT_NAMES:
+        return _INT_NAMES
+    table = {
+        "small": ("small", 8, True),
+        "__int8": ("small", 8, True),
+        "short": ("short", 16, True),
+        "__int16": ("short", 16, True),
+        "long": ("long", 32, True),
+        "int": ("int", 32, True),
+        "__int32": ("int", 32, True),
+        "__int3264": ("__int3264", 32, True),
+        "hyper": ("hyper", 64, True),
+        "__int64": ("hyper", 64, True),
+        "long long": ("hyper", 64, True),
+    }
+    for words, (name, bits, _) in table.items():
+        for sign in ("", "signed ", "unsigned "):
+            for suffix in ("", " int"):
+                if suffix and words in ("int", "__int8", "__int16", "__int32", "__int64"):
+                    continue
+                if suffix and words == "__int3264":
+                    continue
+                signed = sign != "unsigned "
+                canon = name if signed else f"unsigned {name}"
+                _INT_NAMES[f"{sign}{words}{suffix}"] = (canon, bits, signed)
+    _INT_NAMES["unsigned"] = ("unsigned int", 32, False)
+    _INT_NAMES["signed"] = ("int", 32, True)
+    _INT_NAMES["unsigned char"] = ("unsigned char", 8, False)
+    _INT_NAMES["signed char"] = ("signed char", 8, True)
+    return _INT_NAMES
+
+
+def c_base_type(words: str) -> ir.Type:
+    """The IR type of a C base type as written (``unsigned long int``, ``double``)."""
+    if words == "void":
+        return ir.VoidType()
+    if words == "char":
+        return ir.CharType(False)
+    if words in ("float", "double"):
+        return ir.FloatType(words, 32 if words == "float" else 64)
+    name, bits, signed = _ints().get(words, (words, 32, True))
+    return ir.IntType(name, bits, signed)
+
+
+# IR nodes are immutable: one per base type as written serves every declaration using it
+# (filled by the type lowerer, which asks it of every base type).
+BASE_TYPES: dict[str, ir.Type] = {}
+
+
+# Types every file knows by name without declaring them.
 BUILTIN_NAMES: dict[str, ir.Type] = {
     "wchar_t": ir.CharType(wide=True),
     "byte": ir.IntType("byte", 8, False),

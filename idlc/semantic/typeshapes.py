@@ -14,13 +14,14 @@ data.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol
 
 from .. import ir
 from ..diagnostics import DiagnosticSink
 from ..syntax import ast
 from ..syntax.parser import parse_attr_exprs, parse_attr_type
 from .constexpr import NotConstant, fold
-from .symbols import BUILTIN_NAMES, SymbolTable, TypeEntry
+from .symbols import BASE_TYPES, BUILTIN_NAMES, SymbolTable, TypeEntry, c_base_type
 from .values import ValueLowerer
 
 KNOWN_ATTRIBUTES = frozenset(
@@ -42,57 +43,6 @@ KNOWN_ATTRIBUTES = frozenset(
     """.split()  # noqa: SIM905 - a word list reads best as text
 )
 
-_INT_NAMES: dict[str, tuple[str, int, bool]] = {}
-
-
-def _ints() -> dict[str, tuple[str, int, bool]]:
-    if _INT_NAMES:
-        return _INT_NAMES
-    table = {
-        "small": ("small", 8, True),
-        "__int8": ("small", 8, True),
-        "short": ("short", 16, True),
-        "__int16": ("short", 16, True),
-        "long": ("long", 32, True),
-        "int": ("int", 32, True),
-        "__int32": ("int", 32, True),
-        "__int3264": ("__int3264", 32, True),
-        "hyper": ("hyper", 64, True),
-        "__int64": ("hyper", 64, True),
-        "long long": ("hyper", 64, True),
-    }
-    for words, (name, bits, _) in table.items():
-        for sign in ("", "signed ", "unsigned "):
-            for suffix in ("", " int"):
-                if suffix and words in ("int", "__int8", "__int16", "__int32", "__int64"):
-                    continue
-                if suffix and words == "__int3264":
-                    continue
-                signed = sign != "unsigned "
-                canon = name if signed else f"unsigned {name}"
-                _INT_NAMES[f"{sign}{words}{suffix}"] = (canon, bits, signed)
-    _INT_NAMES["unsigned"] = ("unsigned int", 32, False)
-    _INT_NAMES["signed"] = ("int", 32, True)
-    _INT_NAMES["unsigned char"] = ("unsigned char", 8, False)
-    _INT_NAMES["signed char"] = ("signed char", 8, True)
-    return _INT_NAMES
-
-
-def _base_type(words: str) -> ir.Type:
-    """The IR type of a C base type as written (``unsigned long int``, ``double``)."""
-    if words == "void":
-        return ir.VoidType()
-    if words == "char":
-        return ir.CharType(False)
-    if words in ("float", "double"):
-        return ir.FloatType(words, 32 if words == "float" else 64)
-    name, bits, signed = _ints().get(words, (words, 32, True))
-    return ir.IntType(name, bits, signed)
-
-
-# IR nodes are immutable: one per base type as written serves every declaration using it.
-_BASE_TYPES: dict[str, ir.Type] = {}
-
 
 def attr(attrs: ast.Attrs, name: str) -> ast.Attribute | None:
     for a in attrs:  # a loop, not next(genexpr): lowering asks this a third of a million times
@@ -109,8 +59,17 @@ _POINTER_ATTRS = frozenset(("ref", "unique", "ptr"))
 _SIZE_ATTRS = frozenset(("size_is", "max_is", "length_is", "first_is", "last_is"))
 
 
-# Lowers a struct, union or enum body: its specifier, its attributes, the name it is given.
-LowerRecord = Callable[[ast.StructSpec | ast.UnionSpec | ast.EnumSpec, ast.Attrs, str], ir.Type]
+class RecordBodies(Protocol):
+    """What shaping a type asks of the record lowerer (records.py, built on this module): the
+    type naming a struct, union or enum body, declared under ``hint`` the first time."""
+
+    def struct(self, spec: ast.StructSpec, hint: str) -> ir.Type: ...
+
+    def union(self, spec: ast.UnionSpec, attrs: ast.Attrs, hint: str) -> ir.Type: ...
+
+    def enum(self, spec: ast.EnumSpec, attrs: ast.Attrs, hint: str) -> ir.Type: ...
+
+
 # Lowers the typedef declaring a name further down the file; its entry, if there is one.
 LowerPending = Callable[[str, ir.Span], TypeEntry | None]
 
@@ -129,13 +88,13 @@ class TypeShaper:
     Handed the symbol table, the sink and the value lowerer (array sizes, ``size_is`` and its
     kin, ``[range]``). It also needs the record lowerer (a struct, union or enum body used as a
     type) and the forward lowerer (a typedef name declared further down), which are built on
-    this one: the orchestrator hands their methods in with ``connect``.
+    this one: the orchestrator hands them in with ``connect``.
 
     ``pointer_default`` and ``local_names`` are the context of the declaration being lowered:
     whoever lowers an interface, a record, a procedure or a typedef out of turn sets them, and
     puts them back after."""
 
-    lower_record: LowerRecord
+    records: RecordBodies
     lower_pending: LowerPending
 
     def __init__(self, symbols: SymbolTable, sink: DiagnosticSink, values: ValueLowerer) -> None:
@@ -143,27 +102,24 @@ class TypeShaper:
         self.symbols = symbols
         self.sink = sink
         self.values = values
-        # bound once: asked of every declaration
-        self.lookup_type = symbols.lookup_type
-        self.resolve_deep = symbols.resolve_deep
         self.pointer_default: ir.PointerKind = "unique"
         # the fields or parameters an attribute expression may name; None outside them
         self.local_names: set[str] | None = None
 
-    def connect(self, lower_record: LowerRecord, lower_pending: LowerPending) -> None:
+    def connect(self, records: RecordBodies, lower_pending: LowerPending) -> None:
         """Wire in the lowerers built on this one, before anything is lowered."""
-        self.lower_record = lower_record
+        self.records = records
         self.lower_pending = lower_pending
 
     def disconnect(self) -> None:
         """Drop what ``connect`` wired in, once the file is lowered (see ValueLowerer's)."""
-        del self.lower_record, self.lower_pending
+        del self.records, self.lower_pending
 
     def tag_ref(self, kind: str, tag: str, span: ir.Span) -> ir.Type:
         """The type ``struct X`` (``union X``, ``enum X``) names where it has no body."""
         name = self.symbols.lookup_tag(f"{kind} {tag}")
         if name is not None:
-            entry = self.lookup_type(name)
+            entry = self.symbols.lookup_type(name)
             return ir.TypeRef(name, entry.module if entry else self.module)
         if kind in ("struct", "union"):
             return ir.UnsupportedType(f"{kind} {tag}", "incomplete type")
@@ -174,7 +130,7 @@ class TypeShaper:
 
     def charish(self, t: ir.Type) -> bool | None:
         """None if not a character type; else whether it is wide."""
-        r = self.resolve_deep(t)
+        r = self.symbols.resolve_deep(t)
         if isinstance(r, ir.CharType):
             return r.wide
         if isinstance(r, ir.IntType) and r.bits in (8, 16):
@@ -240,7 +196,7 @@ class TypeShaper:
         if (
             isinstance(spec, ast.NamedType)
             and not pointers
-            and self.lookup_type(spec.name) is None
+            and self.symbols.lookup_type(spec.name) is None
             and spec.name in self.symbols.future_types
         ):
             return ir.TypeRef(spec.name, self.module)  # declared further down
@@ -324,7 +280,7 @@ class TypeShaper:
         if (
             string
             and self.charish(base) is None
-            and not isinstance(self.resolve_deep(base), ir.StringType)
+            and not isinstance(self.symbols.resolve_deep(base), ir.StringType)
         ):
             self.sink.warning(
                 "[string] applies only to char or wchar_t pointers and arrays", d.span
@@ -345,7 +301,7 @@ class TypeShaper:
         size, length, first = (s[0] if s else None for s in sizes)
         # Look through the typedefs only where a string or a size is to be applied.
         sized = string or size is not None or length is not None
-        resolved = self.resolve_deep(base) if sized else base
+        resolved = self.symbols.resolve_deep(base) if sized else base
         t = base
         level = False
         if string and not isinstance(resolved, ir.StringType):
@@ -411,12 +367,12 @@ class TypeShaper:
 
     def base_type(self, spec: ast.TypeSpec, attrs: ast.Attrs, hint: str) -> tuple[ir.Type, bool]:
         if isinstance(spec, ast.BaseType):
-            t = _BASE_TYPES.get(spec.name)
+            t = BASE_TYPES.get(spec.name)
             if t is None:
-                t = _BASE_TYPES[spec.name] = _base_type(spec.name)
+                t = BASE_TYPES[spec.name] = c_base_type(spec.name)
             return t, False
         if isinstance(spec, ast.NamedType):
-            entry = self.lookup_type(spec.name)
+            entry = self.symbols.lookup_type(spec.name)
             if entry is not None:
                 if entry.interface:
                     return ir.UnsupportedType(spec.name, "interface"), False
@@ -434,7 +390,7 @@ class TypeShaper:
             # MIDL's header spells it `SAFEARRAY *`: what LPSAFEARRAY is where oaidl.idl is in
             # reach, else a type only COM interfaces (which generate no calls) may use
             self.base_type(spec.element, (), hint)
-            entry = self.lookup_type("LPSAFEARRAY")
+            entry = self.symbols.lookup_type("LPSAFEARRAY")
             if entry is not None and not entry.interface:
                 return ir.TypeRef("LPSAFEARRAY", entry.module), False
             return ir.UnsupportedType("SAFEARRAY", "SAFEARRAY(...)"), False
@@ -444,11 +400,11 @@ class TypeShaper:
         if isinstance(spec, ast.StructSpec):
             if spec.members is None:
                 return self.tag_ref("struct", spec.tag or "", spec.span), False
-            return self.lower_record(spec, attrs, hint), False
+            return self.records.struct(spec, hint), False
         if isinstance(spec, ast.UnionSpec):
             if spec.arms is None:
                 return self.tag_ref("union", spec.tag or "", spec.span), False
-            return self.lower_record(spec, attrs, hint), False
+            return self.records.union(spec, attrs, hint), False
         if spec.members is None:
             return self.tag_ref("enum", spec.tag or "", spec.span), False
-        return self.lower_record(spec, attrs, hint), False
+        return self.records.enum(spec, attrs, hint), False

@@ -40,6 +40,7 @@ class ValueLowerer:
         del self.shape_cast, self.lower_pending_const
 
     def evaluate(self, e: ast.Expr) -> Value:
+        """The value of constant expression ``e``; NotConstant when it has none."""
         lowered = fold(self.expr(e, None))
         if isinstance(lowered, ir.Literal_):
             return lowered.value

@@ -61,7 +61,8 @@ class RecordLowerer:
         saved, types.local_names = types.local_names, names
         out: list[ir.Field] = []
         for m in members:
-            check_attrs(m.attrs, self.sink)
+            if m.attrs:  # most members have none
+                check_attrs(m.attrs, self.sink)
             if m.init is not None:
                 self.sink.warning(
                     f"initialiser of struct member '{m.declarators[0].name}' ignored: "

@@ -26,7 +26,8 @@ from pathlib import Path
 
 from .. import ir
 from ..diagnostics import Diagnostic, DiagnosticSink
-from ..semantic.lower import FileLowerer, Symbols
+from ..semantic.lower import FileLowerer
+from ..semantic.symbols import Symbols
 from ..syntax import ast
 from . import timing
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .. import ir
 from ..diagnostics import Diagnostic, DiagnosticSink
-from ..semantic.lower import Symbols
+from ..semantic.symbols import Symbols
 from ..syntax import ast
 from .cache import gc_paused, lowered, source
 

@@ -1,8 +1,12 @@
 """Stage 3, lower and check: the syntax tree of one file to the IR, with MIDL's semantic rules.
 
-``lower`` walks a file's declarations and hands each construct to its lowerer (``typeshapes``
-for types and attributes, ``records`` for structs, unions and enums, ``values`` for constants
-and attribute expressions, evaluated by ``constexpr``); ``forward`` lowers typedefs used before
-their definition and the [MS-DTYP] names of ``wellknown/``; ``acf`` merges the ACF; ``checks``
-applies the rules that need the whole module.
+``lower`` builds one lowerer per construct, each handed the objects it needs, and walks the
+file's declarations: ``symbols`` is the symbol table (the file's names in front of its imports');
+``values`` lowers constant and attribute expressions, evaluated by ``constexpr``;
+``typeshapes`` shapes types from specifiers, declarators and attributes; ``records`` lowers
+struct, union and enum bodies; ``declarations`` lowers typedefs, constants and bare
+declarations; ``forward`` notes what a file declares further down and lowers it out of turn
+where it is used first, as it does the [MS-DTYP] names of ``wellknown/``; ``interfaces``
+lowers interfaces and their procedures. ``acf`` merges the ACF; ``checks`` applies the rules
+that need the whole module.
 """

@@ -12,15 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from .. import ir
 from ..diagnostics import Diagnostic, DiagnosticSink
 from ..syntax import ast
-from .typeshapes import attr, has_attr
-
-if TYPE_CHECKING:
-    from .lower import Symbols, TypeEntry
+from .declarations import DeclarationLowerer, defined_name
+from .symbols import SymbolTable, TypeEntry
+from .typeshapes import TypeShaper, attr
 
 WELLKNOWN_IDL = Path(__file__).resolve().parent / "wellknown" / "ms-dtyp.idl"
 
@@ -31,7 +29,6 @@ class Pending:
 
     item: ast.Typedef
     pointer_default: ir.PointerKind
-    in_object: bool
     wellknown: bool = False
 
 
@@ -52,7 +49,7 @@ def wellknown_typedefs() -> dict[str, Pending]:
         if isinstance(item, ast.Typedef):
             for d in item.declarators:
                 if d.name:
-                    out.setdefault(d.name, Pending(item, "unique", False, wellknown=True))
+                    out.setdefault(d.name, Pending(item, "unique", wellknown=True))
     return out
 
 
@@ -64,8 +61,6 @@ def _kind_name(spec: ast.StructSpec | ast.UnionSpec | ast.EnumSpec) -> str:
 
 def _entry_to_come(module: str, pending: Pending, name: str) -> TypeEntry:
     """The entry ``name`` will have once its typedef, now being lowered, is done."""
-    from .lower import TypeEntry
-
     d = next(d for d in pending.item.declarators if d.name == name)
     explicit = any(a.name in ("ref", "unique", "ptr") for a in pending.item.attrs)
     floating = d.pointers > 0 and not d.arrays and not explicit
@@ -73,41 +68,34 @@ def _entry_to_come(module: str, pending: Pending, name: str) -> TypeEntry:
 
 
 class ForwardTypes:
-    """Mixin for FileLowerer: the prepass over a file and on-demand lowering of typedefs."""
+    """The pass over a file that notes what it declares, and the lowering out of turn of a
+    typedef or constant used before its declaration.
 
-    module: str
-    own: Symbols
-    sink: DiagnosticSink
-    pointer_default: ir.PointerKind
-    in_object: bool
-    locals_: set[str] | None
-    started: set[int]
-    future_tags: dict[str, str]
-    future_types: set[str]
-    pending: dict[str, Pending]
-    # constants and enum members by name, with what declares them (a typedef's Pending, a
-    # `const` or a bare `enum` declaration), for constants used before they are declared
-    pending_consts: dict[str, Pending | ast.ConstDecl | ast.Declaration]
-    _wellknown_depth: int
+    Handed the symbol table (its ``future_tags`` and ``future_types`` are filled here), the
+    sink, the type lowerer (whose context a typedef lowered out of turn takes from where it is
+    declared) and the declaration lowerer that lowers it."""
 
-    # provided by FileLowerer
-    def lookup_type(self, name: str) -> TypeEntry | None:
-        raise NotImplementedError
-
-    def typedef(self, item: ast.Typedef) -> None:
-        raise NotImplementedError
-
-    def declaration(self, item: ast.Declaration, interface: str | None) -> None:
-        raise NotImplementedError
-
-    def const(self, item: ast.ConstDecl) -> None:
-        raise NotImplementedError
-
-    def defined_name(self, spec: ast.TypeSpec, decls: tuple[ast.Declarator, ...]) -> str | None:
-        raise NotImplementedError
+    def __init__(
+        self,
+        symbols: SymbolTable,
+        sink: DiagnosticSink,
+        types: TypeShaper,
+        declarations: DeclarationLowerer,
+    ) -> None:
+        self.module = symbols.module
+        self.symbols = symbols
+        self.sink = sink
+        self.types = types
+        self.declarations = declarations
+        # the typedefs of this file by declared name, lowered on demand when used before them
+        self.pending: dict[str, Pending] = {}
+        # constants and enum members by name, with what declares them (a typedef's Pending, a
+        # `const` or a bare `enum` declaration), for constants used before they are declared
+        self.pending_consts: dict[str, Pending | ast.ConstDecl | ast.Declaration] = {}
+        self._wellknown_depth = 0  # > 0 while lowering [MS-DTYP]'s definitions
 
     def prepass(
-        self, items: tuple[ast.Item, ...], pd: ir.PointerKind = "unique", obj: bool = False
+        self, items: tuple[ast.Item, ...], pointer_default: ir.PointerKind = "unique"
     ) -> None:
         """Record the tags and typedefs this file defines, for references that precede them.
 
@@ -121,43 +109,44 @@ class ForwardTypes:
                 if isinstance(item, ast.Typedef):
                     for d in item.declarators:
                         if d.name:
-                            self.future_types.add(d.name)
-                            self.pending.setdefault(d.name, Pending(item, pd, obj))
+                            self.symbols.future_types.add(d.name)
+                            self.pending.setdefault(d.name, Pending(item, pointer_default))
                 if isinstance(spec, ast.EnumSpec) and spec.members:
-                    owner = Pending(item, pd, obj) if isinstance(item, ast.Typedef) else item
+                    owner = (
+                        Pending(item, pointer_default) if isinstance(item, ast.Typedef) else item
+                    )
                     for m in spec.members:
                         self.pending_consts.setdefault(m.name, owner)
                 if isinstance(spec, ast.StructSpec | ast.UnionSpec | ast.EnumSpec) and spec.tag:
                     body = spec.arms if isinstance(spec, ast.UnionSpec) else spec.members
                     if body is not None:
                         name = (
-                            self.defined_name(spec, item.declarators)
+                            defined_name(spec, item.declarators)
                             if isinstance(item, ast.Typedef)
                             else spec.tag
                         )
                         kind = _kind_name(spec)
-                        self.future_tags.setdefault(f"{kind} {spec.tag}", name or spec.tag)
+                        self.symbols.future_tags.setdefault(f"{kind} {spec.tag}", name or spec.tag)
             elif isinstance(item, ast.Interface):
-                inner_pd = pd
+                inner = pointer_default
                 a = attr(item.attrs, "pointer_default")
                 if a is not None and a.args and a.args[0].text.strip() in ("ref", "unique", "ptr"):
-                    inner_pd = a.args[0].text.strip()  # type: ignore[assignment]
-                inner_obj = has_attr(item.attrs, "object") or has_attr(item.attrs, "local")
-                self.prepass(item.items, inner_pd, inner_obj)
+                    inner = a.args[0].text.strip()  # type: ignore[assignment]
+                self.prepass(item.items, inner)
             elif isinstance(item, ast.Container):
-                self.prepass(item.items or (), pd, obj)
+                self.prepass(item.items or (), pointer_default)
 
     def lower_pending_const(self, name: str) -> None:
         """Lower the declaration of a constant this file declares further down, if any (a
         type lowered on demand may need constants declared after its first use)."""
         owner = self.pending_consts.pop(name, None)
         if isinstance(owner, Pending):
-            if id(owner.item) not in self.started:
+            if not self.declarations.has_begun(owner.item):
                 self._lower_in_context(owner)
         elif isinstance(owner, ast.Declaration):
-            self.declaration(owner, None)
+            self.declarations.declaration(owner)
         elif owner is not None:
-            self.const(owner)
+            self.declarations.const(owner)
 
     def lower_pending(self, name: str, span: ir.Span) -> TypeEntry | None:
         """Lower the typedef that declares ``name`` further down this file, or [MS-DTYP]'s
@@ -165,7 +154,7 @@ class ForwardTypes:
         pending = self.pending.get(name) or wellknown_typedefs().get(name)
         if pending is None:
             return None
-        if id(pending.item) in self.started:
+        if self.declarations.has_begun(pending.item):
             # its definition is being lowered (a cycle through pointers, as in PROPVARIANT):
             # the name it will be declared under
             return _entry_to_come(self.module, pending, name)
@@ -184,19 +173,16 @@ class ForwardTypes:
                 span,
             )
         self._lower_in_context(pending)
-        return self.lookup_type(name)
+        return self.symbols.lookup_type(name)
 
     def _lower_in_context(self, pending: Pending) -> None:
-        """Lower a typedef in the pointer_default and kind of interface that declares it."""
-        saved = (self.pointer_default, self.in_object, self.locals_)
-        self.pointer_default, self.in_object, self.locals_ = (
-            pending.pointer_default,
-            pending.in_object,
-            None,
-        )
+        """Lower a typedef in the pointer_default of the interface that declares it."""
+        types = self.types
+        saved = (types.pointer_default, types.local_names)
+        types.pointer_default, types.local_names = pending.pointer_default, None
         self._wellknown_depth += pending.wellknown
         try:
-            self.typedef(pending.item)
+            self.declarations.typedef(pending.item)
         finally:
             self._wellknown_depth -= pending.wellknown
-            self.pointer_default, self.in_object, self.locals_ = saved
+            types.pointer_default, types.local_names = saved

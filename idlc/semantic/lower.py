@@ -1,62 +1,34 @@
-"""AST to IR for one IDL file: resolve names, evaluate constants, shape types, number procedures.
-
-Naming choices (see also typeshapes.py):
-- ``typedef struct _P {...} P, *PP;`` gives a Struct named ``P`` (the first plain declarator), a
-  Typedef ``_P`` aliasing it (the tag, when it differs) and a Typedef ``PP``.
-- A struct/union/enum defined inline without a name is named ``<Outer>_<field>`` (or ``_<first
-  declarator>`` in a typedef with only pointer declarators).
-"""
+"""AST to IR for one IDL file: build the lowerers, wire them together, walk the declarations."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TypeVar
 
 from .. import ir
 from ..diagnostics import DiagnosticSink
 from ..syntax import ast
-from .constexpr import NotConstant, Value, normalize
-from .forward import ForwardTypes, Pending
-from .records import RecordShaper
-from .typeshapes import KNOWN_ATTRIBUTES, TypeShaper, attr, has_attr
+from .declarations import DeclarationLowerer
+from .forward import ForwardTypes
+from .interfaces import InterfaceLowerer
+from .records import RecordLowerer
+from .symbols import Symbols, SymbolTable
+from .typeshapes import TypeShaper, check_attrs
 from .values import ValueLowerer
 
-T = TypeVar("T")
 
-_UUID_HEX = "0123456789abcdefABCDEF"
-_PROPERTY_ATTRS = ("propget", "propput", "propputref")
+class FileLowerer:
+    """Lowers the syntax tree of module ``module`` (read from ``source``) against the symbol
+    tables of the files it sees (``visible``), reporting to ``sink``.
 
+    Each construct has its lowerer, handed what it stands on, so their modules import one way::
 
-@dataclass
-class TypeEntry:
-    module: str
-    decl: ir.Decl | None  # None for an interface name
-    span: ir.Span
-    floating: bool = False  # a typedef whose top-level pointer takes its kind where it is used
-    interface: bool = False
+        symbols <- values <- typeshapes <- records, declarations, interfaces
+                                           declarations <- forward
 
+    The ways back are callbacks, wired here with ``connect`` before anything is lowered: the
+    value lowerer has the type lowerer shape a cast's type, the type lowerer has the record
+    lowerer lower a struct body and the forward lowerer a name declared further down. ``run``
+    cuts them when done: they make the lowerers a reference cycle, which would outlive the
+    file while the front end pauses the cycle collector."""
 
-@dataclass
-class Symbols:
-    """What one IDL file declares, for the files importing it."""
-
-    module: str
-    types: dict[str, TypeEntry] = field(default_factory=dict)
-    tags: dict[str, str] = field(default_factory=dict)  # "struct X" -> declaration name
-    consts: dict[str, tuple[Value, ir.Span]] = field(default_factory=dict)
-    interfaces: dict[str, int] = field(default_factory=dict)  # name -> procedures incl. bases
-
-
-def _consts(sym: Symbols) -> dict[str, tuple[Value, ir.Span]]:
-    return sym.consts
-
-
-def _interfaces(sym: Symbols) -> dict[str, int]:
-    return sym.interfaces
-
-
-class FileLowerer(ForwardTypes, ValueLowerer, RecordShaper, TypeShaper):
     def __init__(
         self,
         module: str,
@@ -66,472 +38,63 @@ class FileLowerer(ForwardTypes, ValueLowerer, RecordShaper, TypeShaper):
         visible: list[Symbols],
         sink: DiagnosticSink,
     ) -> None:
-        self.module = module
         self.source = source
         self.tree = tree
         self.imports = imports
-        self.own = Symbols(module)
-        self.visible = visible
         self.sink = sink
-        self.decls: list[ir.Decl] = []
-        self.interfaces: list[ir.Interface] = []
-        self.pointer_default: ir.PointerKind = "unique"
-        self.locals_: set[str] | None = None
-        self.in_object = False
-        # `struct X` may be used before its definition: the names tags will be declared under
-        self.future_tags: dict[str, str] = {}
-        # typedef names declared anywhere in this file (for [wire_marshal] forward references)
-        self.future_types: set[str] = set()
-        # the typedefs of this file by declared name, lowered on demand when used before them
-        self.pending: dict[str, Pending] = {}
-        self.pending_consts: dict[str, Pending | ast.ConstDecl | ast.Declaration] = {}
-        self._wellknown_depth = 0
-        self.started: set[int] = set()
-        self._defined: dict[int, ir.Type] = {}
-
-    # symbol tables ---------------------------------------------------------------------------
-
-    def _lookup(self, table: Callable[[Symbols], dict[str, T]], name: str) -> T | None:
-        """``name`` in this file's ``table``, else in the imported files', latest first."""
-        own = table(self.own)
-        if name in own:
-            return own[name]
-        for sym in reversed(self.visible):
-            found = table(sym)
-            if name in found:
-                return found[name]
-        return None
-
-    def lookup_type(self, name: str) -> TypeEntry | None:
-        """A type declared so far (no forward lowering): ``_lookup`` written out for the types,
-        which are looked up a hundred thousand times over a large program."""
-        found = self.own.types.get(name)
-        if found is not None:
-            return found
-        for sym in reversed(self.visible):
-            found = sym.types.get(name)
-            if found is not None:
-                return found
-        return None
-
-    def lookup_tag(self, key: str) -> str | None:
-        if key in self.own.tags:
-            return self.own.tags[key]
-        if key in self.future_tags:
-            return self.future_tags[key]
-        for sym in reversed(self.visible):
-            if key in sym.tags:
-                return sym.tags[key]
-        return None
-
-    def lookup_const(self, name: str) -> tuple[Value, ir.Span] | None:
-        return self._lookup(_consts, name)
-
-    def lookup_interface(self, name: str) -> int | None:
-        return self._lookup(_interfaces, name)
-
-    def resolve(self, ref: ir.TypeRef) -> ir.Decl | None:
-        entry = self.lookup_type(ref.name)
-        if entry is not None and entry.module == ref.module:
-            return entry.decl
-        for sym in [self.own, *self.visible]:
-            if sym.module == ref.module and ref.name in sym.types:
-                return sym.types[ref.name].decl
-        return None
-
-    def add_decl(self, decl: ir.Decl, floating: bool = False) -> None:
-        """Declare a type (or alias); an identical redefinition is allowed, others are errors."""
-        prev = self.lookup_type(decl.name)
-        if prev is not None:
-            if prev.interface:
-                self.sink.error(f"'{decl.name}' is already declared as an interface", decl.span)
-                return
-            if prev.decl == decl and (prev.module == self.module or isinstance(decl, ir.Typedef)):
-                # (a struct, union or enum is referred to in this module already: declare it)
-                return
-            if prev.decl is not None and _is_self_alias(decl, prev.module, prev.decl.name):
-                return
-            if prev.module != self.module:
-                # MIDL lets a file redefine a type it imports; the local definition wins
-                self.own.types[decl.name] = TypeEntry(self.module, decl, decl.span, floating)
-                self.decls.append(decl)
-                return
-            note = (ir_note("previous definition is here", prev.span),)
-            if self.same_on_the_wire(prev.decl, decl):
-                # `typedef byte BYTE;` then `typedef unsigned char BYTE;`: C accepts the pair
-                # once MIDL's header maps byte to unsigned char; the first definition stays
-                self.sink.warning(
-                    f"redefinition of '{decl.name}' as a different but equivalent type; "
-                    "the first definition is kept",
-                    decl.span,
-                    notes=note,
-                )
-                return
-            self.sink.error(f"redefinition of '{decl.name}'", decl.span, notes=note)
-            return
-        self.own.types[decl.name] = TypeEntry(self.module, decl, decl.span, floating)
-        self.decls.append(decl)
-
-    def same_on_the_wire(self, a: ir.Decl | None, b: ir.Decl) -> bool:
-        """Whether two typedefs name integer types of one width and signedness."""
-        if not isinstance(a, ir.Typedef) or not isinstance(b, ir.Typedef):
-            return False
-        ra, rb = self.resolve_deep(a.type), self.resolve_deep(b.type)
-        if isinstance(ra, ir.IntType) and isinstance(rb, ir.IntType):
-            return (ra.bits, ra.signed) == (rb.bits, rb.signed)
-        return False
-
-    def add_const(self, name: str, value: Value, span: ir.Span) -> bool:
-        prev = self.lookup_const(name)
-        if prev is not None:
-            if prev[0] == value:
-                return False
-            self.sink.error(
-                f"redefinition of constant '{name}'",
-                span,
-                notes=(ir_note("previous definition is here", prev[1]),),
-            )
-            return False
-        self.own.consts[name] = (value, span)
-        return True
-
-    # files -----------------------------------------------------------------------------------
+        self.symbols = SymbolTable(module, visible, sink)
+        self.values = ValueLowerer(self.symbols, sink)
+        self.types = TypeShaper(self.symbols, sink, self.values)
+        self.records = RecordLowerer(self.symbols, sink, self.types, self.values)
+        self.declarations = DeclarationLowerer(self.symbols, sink, self.types, self.values)
+        self.forward = ForwardTypes(self.symbols, sink, self.types, self.declarations)
+        self.interfaces = InterfaceLowerer(self.symbols, sink, self.types)
+        self.values.connect(self.types.shape_cast, self.forward.lower_pending_const)
+        self.types.connect(self.records, self.forward.lower_pending)
 
     def run(self) -> tuple[ir.Module, Symbols]:
-        self.prepass(self.tree.items)
-        self.items(self.tree.items, in_interface=False)
+        """The module, and what it declares for the files importing it."""
+        try:
+            self.forward.prepass(self.tree.items)
+            self.lower_items(self.tree.items)
+        finally:
+            self.values.disconnect()
+            self.types.disconnect()
         module = ir.Module(
-            self.module,
+            self.symbols.module,
             self.source,
             self.imports,
-            tuple(self.decls),
-            tuple(self.interfaces),
+            tuple(self.symbols.decls),
+            tuple(self.interfaces.lowered),
             ir.Span(self.source, 1, 1),
         )
-        return module, self.own
+        return module, self.symbols.own
 
-    def items(self, items: tuple[ast.Item, ...], in_interface: bool) -> None:
+    def lower_items(self, items: tuple[ast.Item, ...]) -> None:
+        """Items of the file, of a library or module, or of an interface besides its
+        procedures, in order."""
+        declarations = self.declarations
         for item in items:
             if isinstance(item, ast.Typedef):
-                self.typedef(item)
+                declarations.typedef(item)
             elif isinstance(item, ast.ConstDecl):
-                self.const(item)
+                declarations.const(item)
             elif isinstance(item, ast.Declaration):
-                self.declaration(item, None)
+                declarations.declaration(item)
             elif isinstance(item, ast.Interface):
-                self.interface(item)
+                self.interfaces.interface(item, self.lower_items)
             elif isinstance(item, ast.Container):
                 self.container(item)
             # imports, importlib, cpp_quote and pragmas carry nothing for the IR
 
     def container(self, item: ast.Container) -> None:
-        self.check_attrs(item.attrs)
+        """A library or module (its items are lowered), or an interface's forward declaration."""
+        check_attrs(item.attrs, self.sink)
         if item.kind == "interface":  # forward declaration
-            if self.lookup_type(item.name) is None:
-                self.own.types[item.name] = TypeEntry(self.module, None, item.span, interface=True)
+            if self.symbols.lookup_type(item.name) is None:
+                self.symbols.declare_interface(item.name, item.span)
             return
         if item.items is None:
             return
-        saved = self.pointer_default
         if item.kind in ("library", "module"):
-            self.items(item.items, in_interface=item.kind == "module")
-        self.pointer_default = saved
-
-    # interfaces ------------------------------------------------------------------------------
-
-    def interface(self, item: ast.Interface) -> None:
-        self.check_attrs(item.attrs)
-        is_object = has_attr(item.attrs, "object")
-        is_local = has_attr(item.attrs, "local")
-        prev = self.lookup_type(item.name)
-        if prev is not None and not prev.interface:
-            self.sink.error(f"'{item.name}' is already declared as a type", item.span)
-        if item.name in self.own.interfaces:
-            self.sink.error(f"redefinition of interface '{item.name}'", item.span)
-        self.own.types[item.name] = TypeEntry(self.module, None, item.span, interface=True)
-        uuid = self.uuid(item)
-        version = self.version(item)
-        saved = self.pointer_default
-        self.in_object = is_object or is_local
-        pd = attr(item.attrs, "pointer_default")
-        if pd is not None and pd.args:
-            kind = pd.args[0].text.strip()
-            if kind in ("ref", "unique", "ptr"):
-                self.pointer_default = kind  # type: ignore[assignment]
-            else:
-                self.sink.error(
-                    f"pointer_default must be ref, unique or ptr, not '{kind}'", pd.args[0].span
-                )
-        first = 0
-        if item.base is not None:
-            base = self.lookup_interface(item.base)
-            if base is None:
-                entry = self.lookup_type(item.base)
-                if entry is None or not entry.interface:
-                    self.sink.error(f"unknown base interface '{item.base}'", item.span)
-            else:
-                first = base
-        procedures: list[ir.Procedure] = []
-        seen: dict[tuple[str, str], ir.Procedure] = {}
-        for sub in item.items:
-            if isinstance(sub, ast.Declaration) and any(
-                d.params is not None and not d.func_pointers for d in sub.declarators
-            ):
-                # a COM property's get and put accessors share its name
-                prop = next((a.name for a in sub.attrs if a.name in _PROPERTY_ATTRS), "")
-                for proc in self.procedures(sub, first + len(procedures)):
-                    key = (proc.name, prop if self.in_object else "")
-                    if key in seen:
-                        self.sink.error(
-                            f"duplicate procedure '{proc.name}' in interface '{item.name}'",
-                            proc.span,
-                            notes=(ir_note("previous declaration is here", seen[key].span),),
-                        )
-                    seen[key] = proc
-                    procedures.append(proc)
-            elif isinstance(sub, ast.Declaration):
-                self.declaration(sub, item.name)
-            else:
-                self.items((sub,), in_interface=True)
-        self.own.interfaces[item.name] = first + len(procedures)
-        self.interfaces.append(
-            ir.Interface(
-                item.name,
-                uuid,
-                version,
-                tuple(procedures),
-                self.pointer_default,
-                is_object,
-                is_local,
-                item.base,
-                tuple(ir.Attribute(a.name, _arg_texts(a), a.span) for a in item.attrs),
-                item.span,
-            )
-        )
-        self.pointer_default = saved
-
-    def is_pointer(self, t: ir.Type) -> bool:
-        r = self.resolve_deep(t)
-        ok = ir.PointerType | ir.ArrayType | ir.StringType | ir.ContextHandleType
-        return isinstance(r, ok | ir.UnsupportedType)
-
-    def uuid(self, item: ast.Interface) -> str | None:
-        a = attr(item.attrs, "uuid")
-        if a is None:
-            return None
-        text = a.args[0].text.strip() if a.args and len(a.args) == 1 else ""
-        if len(text) >= 2 and text[0] == text[-1] == '"':
-            text = text[1:-1]
-        parts = text.split("-")
-        if [len(p) for p in parts] != [8, 4, 4, 4, 12] or any(
-            ch not in _UUID_HEX for p in parts for ch in p
-        ):
-            self.sink.error(
-                f"malformed uuid '{text}': expected xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx",
-                a.args[0].span if a.args else a.span,
-            )
-            return None
-        return text.lower()
-
-    def version(self, item: ast.Interface) -> tuple[int, int]:
-        a = attr(item.attrs, "version")
-        if a is None:
-            return (0, 0)
-        text = a.args[0].text.strip() if a.args and len(a.args) == 1 else ""
-        parts = text.split(".")
-        if 1 <= len(parts) <= 2 and all(p.isdigit() for p in parts):
-            nums = [int(p) for p in parts] + [0]
-            if all(n <= 0xFFFF for n in nums):
-                return nums[0], nums[1]
-        self.sink.error(
-            f"malformed version '{text}': expected MAJOR or MAJOR.MINOR",
-            a.args[0].span if a.args else a.span,
-        )
-        return (0, 0)
-
-    def procedures(self, decl: ast.Declaration, opnum: int) -> list[ir.Procedure]:
-        self.check_attrs(decl.attrs)
-        out: list[ir.Procedure] = []
-        for d in decl.declarators:
-            if d.params is None or d.func_pointers:
-                self.sink.warning(f"declaration of '{d.name}' in an interface ignored", d.span)
-                continue
-            ret_decl = ast.Declarator(None, d.pointers, span=d.span)
-            ret, _ = self.shape(decl.type, ret_decl, decl.attrs, "return", f"{d.name}_return")
-            if isinstance(self.resolve_deep(ret), ir.VoidType):
-                ret = ir.VoidType()  # `VOID F();` with `typedef void VOID;` returns nothing
-            saved, self.locals_ = (
-                self.locals_,
-                {p.declarator.name for p in d.params if p.declarator and p.declarator.name},
-            )
-            params = self.params(d.params, d.name or "", decl.attrs)
-            self.locals_ = saved
-            out.append(
-                ir.Procedure(
-                    d.name or "",
-                    opnum + len(out),
-                    ret,
-                    params,
-                    is_async=has_attr(decl.attrs, "async"),
-                    comm_status=has_attr(decl.attrs, "comm_status"),
-                    fault_status=has_attr(decl.attrs, "fault_status"),
-                    span=d.span,
-                )
-            )
-        return out
-
-    def params(
-        self, params: tuple[ast.Param, ...], proc: str, _: ast.Attrs
-    ) -> tuple[ir.Param, ...]:
-        out: list[ir.Param] = []
-        for i, p in enumerate(params):
-            if p.type is None:
-                self.sink.warning(f"variable arguments in '{proc}' ignored", p.span)
-                continue
-            decl = p.declarator or ast.Declarator(None, span=p.span)
-            is_void = isinstance(p.type, ast.BaseType) and p.type.name == "void"
-            if is_void and not decl.pointers and not decl.arrays and decl.params is None:
-                if len(params) > 1 or decl.name:
-                    self.sink.error("'void' must be the only parameter", p.span)
-                continue
-            self.check_attrs(p.attrs)
-            name = decl.name or f"arg{i}"
-            t, _floating = self.shape(p.type, decl, p.attrs, "param", f"{proc}_{name}")
-            names = [a.name for a in p.attrs]  # asked of 30 000 parameters over the corpus
-            has_in, has_out = "in" in names, "out" in names
-            if has_out and not self.in_object and not self.is_pointer(t):
-                self.sink.error(f"[out] parameter '{name}' is not a pointer", decl.span)
-            direction = (
-                ir.Direction.INOUT
-                if has_in and has_out
-                else ir.Direction.OUT
-                if has_out
-                else ir.Direction.IN
-            )
-            out.append(
-                ir.Param(
-                    name,
-                    direction,
-                    t,
-                    switch_is=self.switch_is(p.attrs) if "switch_is" in names else None,
-                    range=self.range(p.attrs) if "range" in names else None,
-                    comm_status="comm_status" in names,
-                    fault_status="fault_status" in names,
-                    span=decl.span if decl.name else p.span,
-                )
-            )
-        return tuple(out)
-
-    # declarations ----------------------------------------------------------------------------
-
-    def typedef(self, item: ast.Typedef) -> None:
-        if id(item) in self.started:
-            return
-        self.started.add(id(item))
-        self.check_attrs(item.attrs)
-        base_name = self.defined_name(item.type, item.declarators)
-        for d in item.declarators:
-            if d.name is None:
-                continue
-            plain = not d.pointers and not d.arrays and d.params is None
-            if plain and d.name == base_name:
-                # the struct/union/enum itself takes this name
-                self.shape(item.type, d, item.attrs, "typedef", d.name)
-                continue
-            t, floating = self.shape(item.type, d, item.attrs, "typedef", base_name or d.name)
-            self.add_decl(ir.Typedef(d.name, t, d.span), floating)
-
-    def defined_name(self, spec: ast.TypeSpec, decls: tuple[ast.Declarator, ...]) -> str | None:
-        """The IR name of a struct/union/enum defined in a typedef: its first plain declarator."""
-        if not isinstance(spec, ast.StructSpec | ast.UnionSpec | ast.EnumSpec):
-            return None
-        if (spec.members if isinstance(spec, ast.StructSpec | ast.EnumSpec) else spec.arms) is None:
-            return None
-        for d in decls:
-            if d.name and not d.pointers and not d.arrays and d.params is None:
-                return d.name
-        if spec.tag:
-            return spec.tag
-        first = next((d.name for d in decls if d.name), "anonymous")
-        return f"_{first}"
-
-    def const(self, item: ast.ConstDecl) -> None:
-        name = item.declarator.name or ""
-        t, _ = self.shape(item.type, item.declarator, (), "const", name)
-        try:
-            value = self.evaluate(item.value)
-        except NotConstant as exc:
-            self.report_not_constant(exc)
-            return
-        target = t.target if isinstance(t, ir.PointerType) else None
-        if isinstance(target, ir.CharType) or (
-            isinstance(value, str) and not isinstance(t, ir.StringType)
-        ):
-            t = ir.StringType(isinstance(target, ir.CharType) and target.wide)
-        resolved = self.resolve_deep(t)
-        if isinstance(value, int) and not isinstance(value, bool):
-            if isinstance(resolved, ir.IntType):
-                value = normalize(value, resolved)
-            elif isinstance(resolved, ir.BoolType):
-                value = bool(value)
-            elif isinstance(resolved, ir.FloatType):
-                value = float(value)
-        if self.add_const(name, value, item.declarator.span):
-            self.decls.append(ir.Const(name, t, value, item.declarator.span))
-
-    def declaration(self, item: ast.Declaration, interface: str | None) -> None:
-        if id(item) in self.started:
-            return
-        self.started.add(id(item))
-        self.check_attrs(item.attrs)
-        if not item.declarators:
-            spec = item.type
-            body = (
-                spec.members
-                if isinstance(spec, ast.StructSpec | ast.EnumSpec)
-                else spec.arms
-                if isinstance(spec, ast.UnionSpec)
-                else None
-            )
-            if isinstance(spec, ast.EnumSpec) and spec.members is not None and not spec.tag:
-                # `enum { A = 1, B };`: the members are constants
-                t, _ = self.shape(spec, ast.Declarator(None), item.attrs, "typedef", "")
-                decl = self.resolve(t) if isinstance(t, ir.TypeRef) else None
-                if isinstance(decl, ir.Enum_):
-                    self.decls.remove(decl)
-                    del self.own.types[decl.name]
-                    long = ir.IntType("long", 32, True)
-                    self.decls.extend(ir.Const(m.name, long, m.value, m.span) for m in decl.members)
-                return
-            if body is None or not getattr(spec, "tag", None):
-                self.sink.warning("declaration declares nothing", item.span)
-                return
-            self.shape(spec, ast.Declarator(None), item.attrs, "typedef", spec.tag or "")  # type: ignore[union-attr]
-            return
-        for d in item.declarators:
-            if d.params is not None and not d.func_pointers:
-                self.sink.warning(f"procedure '{d.name}' outside an interface ignored", d.span)
-            else:
-                self.sink.warning(f"declaration of '{d.name}' ignored", d.span)
-
-    # attributes ------------------------------------------------------------------------------
-
-    def check_attrs(self, attrs: ast.Attrs) -> None:
-        for a in attrs:
-            if a.name not in KNOWN_ATTRIBUTES:
-                self.sink.warning(f"unknown attribute '{a.name}' ignored", a.span)
-
-
-def _arg_texts(a: ast.Attribute) -> tuple[str, ...]:
-    return tuple(x.text for x in a.args) if a.args else ()
-
-
-def _is_self_alias(decl: ir.Decl, module: str, name: str) -> bool:
-    """``typedef struct S S;`` style: a typedef naming exactly the declaration it aliases."""
-    return isinstance(decl, ir.Typedef) and decl.type == ir.TypeRef(name, module)
-
-
-def ir_note(message: str, span: ir.Span) -> object:
-    from ..diagnostics import Diagnostic
-
-    return Diagnostic("note", message, span)
+            self.lower_items(item.items)

@@ -1,4 +1,4 @@
-"""Shaping IR types from a type specifier, a declarator and attributes.
+"""IR types from a type specifier, a declarator and its attributes; the attributes MIDL knows.
 
 Pointer rules (MIDL): a parameter's top-level pointer is ``ref`` unless attributed; other pointers
 take the interface's ``pointer_default`` (``unique`` outside interfaces). A typedef whose top-level
@@ -13,16 +13,16 @@ data.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import Protocol
 
 from .. import ir
 from ..diagnostics import DiagnosticSink
 from ..syntax import ast
 from ..syntax.parser import parse_attr_exprs, parse_attr_type
-from .constexpr import NotConstant, Value, fold
-
-if TYPE_CHECKING:
-    from .lower import Symbols, TypeEntry
+from .constexpr import NotConstant, fold
+from .symbols import BASE_TYPES, BUILTIN_NAMES, SymbolTable, TypeEntry, c_base_type
+from .values import ValueLowerer
 
 KNOWN_ATTRIBUTES = frozenset(
     """
@@ -43,65 +43,6 @@ KNOWN_ATTRIBUTES = frozenset(
     """.split()  # noqa: SIM905 - a word list reads best as text
 )
 
-_INT_NAMES: dict[str, tuple[str, int, bool]] = {}
-
-
-def _ints() -> dict[str, tuple[str, int, bool]]:
-    if _INT_NAMES:
-        return _INT_NAMES
-    table = {
-        "small": ("small", 8, True),
-        "__int8": ("small", 8, True),
-        "short": ("short", 16, True),
-        "__int16": ("short", 16, True),
-        "long": ("long", 32, True),
-        "int": ("int", 32, True),
-        "__int32": ("int", 32, True),
-        "__int3264": ("__int3264", 32, True),
-        "hyper": ("hyper", 64, True),
-        "__int64": ("hyper", 64, True),
-        "long long": ("hyper", 64, True),
-    }
-    for words, (name, bits, _) in table.items():
-        for sign in ("", "signed ", "unsigned "):
-            for suffix in ("", " int"):
-                if suffix and words in ("int", "__int8", "__int16", "__int32", "__int64"):
-                    continue
-                if suffix and words == "__int3264":
-                    continue
-                signed = sign != "unsigned "
-                canon = name if signed else f"unsigned {name}"
-                _INT_NAMES[f"{sign}{words}{suffix}"] = (canon, bits, signed)
-    _INT_NAMES["unsigned"] = ("unsigned int", 32, False)
-    _INT_NAMES["signed"] = ("int", 32, True)
-    _INT_NAMES["unsigned char"] = ("unsigned char", 8, False)
-    _INT_NAMES["signed char"] = ("signed char", 8, True)
-    return _INT_NAMES
-
-
-def _base_type(words: str) -> ir.Type:
-    """The IR type of a C base type as written (``unsigned long int``, ``double``)."""
-    if words == "void":
-        return ir.VoidType()
-    if words == "char":
-        return ir.CharType(False)
-    if words in ("float", "double"):
-        return ir.FloatType(words, 32 if words == "float" else 64)
-    name, bits, signed = _ints().get(words, (words, 32, True))
-    return ir.IntType(name, bits, signed)
-
-
-# IR nodes are immutable: one per base type as written serves every declaration using it.
-_BASE_TYPES: dict[str, ir.Type] = {}
-
-BUILTIN_NAMES: dict[str, ir.Type] = {
-    "wchar_t": ir.CharType(wide=True),
-    "byte": ir.IntType("byte", 8, False),
-    "boolean": ir.BoolType(),
-    "handle_t": ir.HandleType(),
-    "error_status_t": ir.IntType("error_status_t", 32, False),
-}
-
 
 def attr(attrs: ast.Attrs, name: str) -> ast.Attribute | None:
     for a in attrs:  # a loop, not next(genexpr): lowering asks this a third of a million times
@@ -118,77 +59,78 @@ _POINTER_ATTRS = frozenset(("ref", "unique", "ptr"))
 _SIZE_ATTRS = frozenset(("size_is", "max_is", "length_is", "first_is", "last_is"))
 
 
+class RecordBodies(Protocol):
+    """What shaping a type asks of the record lowerer (records.py, built on this module): the
+    type naming a struct, union or enum body, declared under ``hint`` the first time."""
+
+    def struct(self, spec: ast.StructSpec, hint: str) -> ir.Type: ...
+
+    def union(self, spec: ast.UnionSpec, attrs: ast.Attrs, hint: str) -> ir.Type: ...
+
+    def enum(self, spec: ast.EnumSpec, attrs: ast.Attrs, hint: str) -> ir.Type: ...
+
+
+# Lowers the typedef declaring a name further down the file; its entry, if there is one.
+LowerPending = Callable[[str, ir.Span], TypeEntry | None]
+
+
+def check_attrs(attrs: ast.Attrs, sink: DiagnosticSink) -> None:
+    """Warn about the attributes MIDL does not know."""
+    for a in attrs:
+        if a.name not in KNOWN_ATTRIBUTES:
+            sink.warning(f"unknown attribute '{a.name}' ignored", a.span)
+
+
 class TypeShaper:
-    """Mixin for FileLowerer: everything about types."""
+    """IR types from a type specifier, a declarator and its attributes, and the attribute
+    arguments that shape them.
 
-    module: str
-    own: Symbols
-    sink: DiagnosticSink
-    decls: list[ir.Decl]
-    pointer_default: ir.PointerKind
-    locals_: set[str] | None = None
-    _defined: dict[int, ir.Type]
-    future_types: set[str]
+    Handed the symbol table, the sink and the value lowerer (array sizes, ``size_is`` and its
+    kin, ``[range]``). It also needs the record lowerer (a struct, union or enum body used as a
+    type) and the forward lowerer (a typedef name declared further down), which are built on
+    this one: the orchestrator hands them in with ``connect``.
 
-    # provided by FileLowerer
-    def lookup_type(self, name: str) -> TypeEntry | None:
-        raise NotImplementedError
+    ``pointer_default`` and ``local_names`` are the context of the declaration being lowered:
+    whoever lowers an interface, a record, a procedure or a typedef out of turn sets them, and
+    puts them back after."""
 
-    def lookup_tag(self, key: str) -> str | None:
-        raise NotImplementedError
+    records: RecordBodies
+    lower_pending: LowerPending
 
-    def resolve(self, ref: ir.TypeRef) -> ir.Decl | None:
-        raise NotImplementedError
+    def __init__(self, symbols: SymbolTable, sink: DiagnosticSink, values: ValueLowerer) -> None:
+        self.module = symbols.module
+        self.symbols = symbols
+        self.sink = sink
+        self.values = values
+        self.pointer_default: ir.PointerKind = "unique"
+        # the fields or parameters an attribute expression may name; None outside them
+        self.local_names: set[str] | None = None
 
-    def add_decl(self, decl: ir.Decl, floating: bool = False) -> None:
-        raise NotImplementedError
+    def connect(self, records: RecordBodies, lower_pending: LowerPending) -> None:
+        """Wire in the lowerers built on this one, before anything is lowered."""
+        self.records = records
+        self.lower_pending = lower_pending
 
-    def add_const(self, name: str, value: Value, span: ir.Span) -> bool:
-        raise NotImplementedError
+    def disconnect(self) -> None:
+        """Drop what ``connect`` wired in, once the file is lowered (see ValueLowerer's)."""
+        del self.records, self.lower_pending
 
-    def lower_pending(self, name: str, span: ir.Span) -> TypeEntry | None:
-        raise NotImplementedError
-
-    def expr(self, e: ast.Expr, locals_: set[str] | None) -> ir.Expr:
-        raise NotImplementedError
-
-    def evaluate(self, e: ast.Expr) -> Value:
-        raise NotImplementedError
-
-    def report_not_constant(self, exc: NotConstant) -> None:
-        raise NotImplementedError
-
-    def check_attrs(self, attrs: ast.Attrs) -> None:
-        raise NotImplementedError
-
-    # provided by RecordShaper
     def tag_ref(self, kind: str, tag: str, span: ir.Span) -> ir.Type:
-        raise NotImplementedError
+        """The type ``struct X`` (``union X``, ``enum X``) names where it has no body."""
+        name = self.symbols.lookup_tag(f"{kind} {tag}")
+        if name is not None:
+            entry = self.symbols.lookup_type(name)
+            return ir.TypeRef(name, entry.module if entry else self.module)
+        if kind in ("struct", "union"):
+            return ir.UnsupportedType(f"{kind} {tag}", "incomplete type")
+        self.sink.error(f"unknown {kind} '{tag}'", span)
+        return ir.UnsupportedType(f"{kind} {tag}", "undefined")
 
-    def struct(self, spec: ast.StructSpec, attrs: ast.Attrs, hint: str) -> ir.Type:
-        raise NotImplementedError
-
-    def union(self, spec: ast.UnionSpec, attrs: ast.Attrs, hint: str) -> ir.Type:
-        raise NotImplementedError
-
-    def enum(self, spec: ast.EnumSpec, attrs: ast.Attrs, hint: str) -> ir.Type:
-        raise NotImplementedError
-
-    # resolution --------------------------------------------------------------------------
-
-    def resolve_deep(self, t: ir.Type) -> ir.Type:
-        seen = 0
-        while isinstance(t, ir.TypeRef) and seen < 64:
-            decl = self.resolve(t)
-            if not isinstance(decl, ir.Typedef):
-                break
-            t = decl.type
-            seen += 1
-        return t
+    # character types ---------------------------------------------------------------------
 
     def charish(self, t: ir.Type) -> bool | None:
         """None if not a character type; else whether it is wide."""
-        r = self.resolve_deep(t)
+        r = self.symbols.resolve_deep(t)
         if isinstance(r, ir.CharType):
             return r.wide
         if isinstance(r, ir.IntType) and r.bits in (8, 16):
@@ -198,6 +140,8 @@ class TypeShaper:
     # attribute arguments -----------------------------------------------------------------
 
     def attr_exprs(self, attrs: ast.Attrs, name: str) -> list[ir.Expr | None] | None:
+        """The arguments of attribute ``name`` as expressions (None for an empty or ``*`` one);
+        None when the attribute is absent."""
         a = attr(attrs, name)
         if a is None:
             return None
@@ -211,7 +155,7 @@ class TypeShaper:
                 out.append(None)
                 continue
             e = parsed[0]
-            out.append(fold(self.expr(e, self.locals_)) if e is not None else None)
+            out.append(fold(self.values.expr(e, self.local_names)) if e is not None else None)
         return out
 
     def switch_is(self, attrs: ast.Attrs) -> ir.Expr | None:
@@ -219,6 +163,7 @@ class TypeShaper:
         return got[0] if got else None
 
     def range(self, attrs: ast.Attrs) -> tuple[int, int] | None:
+        """The two constant bounds of [range], if it has them (else a warning)."""
         a = attr(attrs, "range")
         if a is None:
             return None
@@ -229,7 +174,7 @@ class TypeShaper:
             if not parsed or parsed[0] is None:
                 break
             try:
-                v = self.evaluate(parsed[0])
+                v = self.values.evaluate(parsed[0])
             except NotConstant:
                 break
             if isinstance(v, int):
@@ -240,6 +185,7 @@ class TypeShaper:
         return values[0], values[1]
 
     def type_arg(self, a: ast.Attribute) -> ir.Type | None:
+        """The type that an attribute such as [switch_type] or [transmit_as] names."""
         if not a.args or not a.args[0].text.strip():
             self.sink.error(f"[{a.name}] needs a type argument", a.span)
             return None
@@ -250,11 +196,15 @@ class TypeShaper:
         if (
             isinstance(spec, ast.NamedType)
             and not pointers
-            and self.lookup_type(spec.name) is None
-            and spec.name in self.future_types
+            and self.symbols.lookup_type(spec.name) is None
+            and spec.name in self.symbols.future_types
         ):
             return ir.TypeRef(spec.name, self.module)  # declared further down
-        t, _floating = self.shape(spec, ast.Declarator(None, pointers), (), "cast", a.name)
+        return self.shape_cast(spec, pointers, a.name)
+
+    def shape_cast(self, spec: ast.TypeSpec, pointers: int, hint: str) -> ir.Type:
+        """The type named in a cast, a sizeof or a type attribute such as [switch_type]."""
+        t, _floating = self.shape(spec, ast.Declarator(None, pointers), (), "cast", hint)
         return t
 
     # shaping -----------------------------------------------------------------------------
@@ -330,7 +280,7 @@ class TypeShaper:
         if (
             string
             and self.charish(base) is None
-            and not isinstance(self.resolve_deep(base), ir.StringType)
+            and not isinstance(self.symbols.resolve_deep(base), ir.StringType)
         ):
             self.sink.warning(
                 "[string] applies only to char or wchar_t pointers and arrays", d.span
@@ -351,7 +301,7 @@ class TypeShaper:
         size, length, first = (s[0] if s else None for s in sizes)
         # Look through the typedefs only where a string or a size is to be applied.
         sized = string or size is not None or length is not None
-        resolved = self.resolve_deep(base) if sized else base
+        resolved = self.symbols.resolve_deep(base) if sized else base
         t = base
         level = False
         if string and not isinstance(resolved, ir.StringType):
@@ -404,9 +354,9 @@ class TypeShaper:
         if dim.size is None:
             return None
         try:
-            v = self.evaluate(dim.size)
+            v = self.values.evaluate(dim.size)
         except NotConstant as exc:
-            self.report_not_constant(exc)
+            self.values.report_not_constant(exc)
             return None
         if not isinstance(v, int) or isinstance(v, bool) or v < 0:
             self.sink.error("array size must be a non-negative integer constant", dim.span)
@@ -417,12 +367,12 @@ class TypeShaper:
 
     def base_type(self, spec: ast.TypeSpec, attrs: ast.Attrs, hint: str) -> tuple[ir.Type, bool]:
         if isinstance(spec, ast.BaseType):
-            t = _BASE_TYPES.get(spec.name)
+            t = BASE_TYPES.get(spec.name)
             if t is None:
-                t = _BASE_TYPES[spec.name] = _base_type(spec.name)
+                t = BASE_TYPES[spec.name] = c_base_type(spec.name)
             return t, False
         if isinstance(spec, ast.NamedType):
-            entry = self.lookup_type(spec.name)
+            entry = self.symbols.lookup_type(spec.name)
             if entry is not None:
                 if entry.interface:
                     return ir.UnsupportedType(spec.name, "interface"), False
@@ -440,7 +390,7 @@ class TypeShaper:
             # MIDL's header spells it `SAFEARRAY *`: what LPSAFEARRAY is where oaidl.idl is in
             # reach, else a type only COM interfaces (which generate no calls) may use
             self.base_type(spec.element, (), hint)
-            entry = self.lookup_type("LPSAFEARRAY")
+            entry = self.symbols.lookup_type("LPSAFEARRAY")
             if entry is not None and not entry.interface:
                 return ir.TypeRef("LPSAFEARRAY", entry.module), False
             return ir.UnsupportedType("SAFEARRAY", "SAFEARRAY(...)"), False
@@ -450,11 +400,11 @@ class TypeShaper:
         if isinstance(spec, ast.StructSpec):
             if spec.members is None:
                 return self.tag_ref("struct", spec.tag or "", spec.span), False
-            return self.struct(spec, attrs, hint), False
+            return self.records.struct(spec, hint), False
         if isinstance(spec, ast.UnionSpec):
             if spec.arms is None:
                 return self.tag_ref("union", spec.tag or "", spec.span), False
-            return self.union(spec, attrs, hint), False
+            return self.records.union(spec, attrs, hint), False
         if spec.members is None:
             return self.tag_ref("enum", spec.tag or "", spec.span), False
-        return self.enum(spec, attrs, hint), False
+        return self.records.enum(spec, attrs, hint), False

@@ -2,41 +2,45 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from .. import ir
 from ..diagnostics import DiagnosticSink
 from ..syntax import ast
 from .constexpr import NotConstant, Value, expr_names, fold, size_align
-from .typeshapes import BUILTIN_NAMES
+from .symbols import BUILTIN_NAMES, SymbolTable
 
-if TYPE_CHECKING:
-    from .lower import TypeEntry
+# The type a cast or sizeof names: its type specifier, its pointer count and a name hint.
+ShapeCast = Callable[[ast.TypeSpec, int, str], ir.Type]
 
 
 class ValueLowerer:
-    """Mixin for FileLowerer: names of constants become their values, casts and sizeof are
-    evaluated, field and parameter names stay names."""
+    """Names of constants become their values, casts and sizeof are evaluated, field and
+    parameter names stay names.
 
-    sink: DiagnosticSink
+    Handed the symbol table and the sink. It also needs the type lowerer (for the type of a cast
+    or sizeof) and the forward lowerer (for a constant declared further down), which are built
+    on this one: the orchestrator hands their methods in with ``connect``."""
 
-    if TYPE_CHECKING:  # provided by FileLowerer and TypeShaper, after this class in the MRO
+    shape_cast: ShapeCast
+    lower_pending_const: Callable[[str], None]
 
-        def lookup_const(self, name: str) -> tuple[Value, ir.Span] | None: ...
+    def __init__(self, symbols: SymbolTable, sink: DiagnosticSink) -> None:
+        self.symbols = symbols
+        self.sink = sink
 
-        def lookup_type(self, name: str) -> TypeEntry | None: ...
+    def connect(self, shape_cast: ShapeCast, lower_pending_const: Callable[[str], None]) -> None:
+        """Wire in the lowerers built on this one, before anything is lowered."""
+        self.shape_cast = shape_cast
+        self.lower_pending_const = lower_pending_const
 
-        def shape(
-            self, spec: ast.TypeSpec, d: ast.Declarator, attrs: ast.Attrs, site: str, hint: str
-        ) -> tuple[ir.Type, bool]: ...
-
-        def resolve_deep(self, t: ir.Type) -> ir.Type: ...
-
-        def resolve(self, ref: ir.TypeRef) -> ir.Decl | None: ...
-
-        def lower_pending_const(self, name: str) -> None: ...
+    def disconnect(self) -> None:
+        """Drop what ``connect`` wired in, once the file is lowered: it closes reference cycles,
+        which the front end leaves for the cycle collector it pauses while lowering."""
+        del self.shape_cast, self.lower_pending_const
 
     def evaluate(self, e: ast.Expr) -> Value:
+        """The value of constant expression ``e``; NotConstant when it has none."""
         lowered = fold(self.expr(e, None))
         if isinstance(lowered, ir.Literal_):
             return lowered.value
@@ -60,10 +64,10 @@ class ValueLowerer:
         if isinstance(e, ast.Ident):
             if locals_ is not None and e.name in locals_:
                 return ir.Name(e.name)
-            c = self.lookup_const(e.name)
+            c = self.symbols.lookup_const(e.name)
             if c is None:
                 self.lower_pending_const(e.name)
-                c = self.lookup_const(e.name)
+                c = self.symbols.lookup_const(e.name)
             if c is not None:
                 return ir.Literal_(c[0])
             if e.name in ("TRUE", "FALSE", "NULL"):
@@ -81,8 +85,8 @@ class ValueLowerer:
                 e.op in ("-", "+", "*", "&")
                 and isinstance(left, ast.Paren)
                 and isinstance(left.expr, ast.Ident)
-                and self.lookup_const(left.expr.name) is None
-                and (left.expr.name in BUILTIN_NAMES or self.lookup_type(left.expr.name))
+                and self.symbols.lookup_const(left.expr.name) is None
+                and (left.expr.name in BUILTIN_NAMES or self.symbols.lookup_type(left.expr.name))
             ):
                 # `(T) -1`: a cast, not a subtraction
                 operand = ast.UnaryOp(e.op, e.right, e.span)
@@ -96,12 +100,12 @@ class ValueLowerer:
                 self.expr(e.other, locals_),
             )
         if isinstance(e, ast.CastOp):
-            t, _ = self.shape(e.type, ast.Declarator(None, e.pointers), (), "cast", "cast")
-            return fold(ir.Cast(self.resolve_deep(t), self.expr(e.operand, locals_)))
+            t = self.shape_cast(e.type, e.pointers, "cast")
+            return fold(ir.Cast(self.symbols.resolve_deep(t), self.expr(e.operand, locals_)))
         if isinstance(e, ast.SizeOfOp):
-            t, _ = self.shape(e.type, ast.Declarator(None, e.pointers), (), "cast", "sizeof")
+            t = self.shape_cast(e.type, e.pointers, "sizeof")
             try:
-                return ir.Literal_(size_align(t, self.resolve)[0])
+                return ir.Literal_(size_align(t, self.symbols.resolve)[0])
             except ValueError:
                 return ir.SizeOf(t)
         if isinstance(e, ast.MemberOp):

@@ -349,6 +349,16 @@ class Interface(Node):
         return self.uuid is not None and not (self.is_object or self.is_local or self.base)
 
 
+class Serialized(Node):
+    """A type the ACF marks ``[encode]`` and/or ``[decode]`` (MIDL's type serialization): it
+    gets ``<name>_encode`` / ``<name>_decode`` functions of its own, outside any call."""
+
+    name: str  # a Struct, Union, Enum_ or Typedef of the module
+    encode: bool
+    decode: bool
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
+
+
 class Module(Node):
     """Everything one IDL file declares: becomes one Python module."""
 
@@ -358,6 +368,7 @@ class Module(Node):
     decls: tuple[Decl, ...]  # in declaration order, interface-local ones included
     interfaces: tuple[Interface, ...]
     span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
+    serialized: tuple[Serialized, ...] = ()  # in declaration order
 
 
 class Program(Node):

@@ -20,6 +20,9 @@ def dump_module(m: ir.Module) -> list[str]:
         out.extend("  " + line for line in dump_decl(d))
     for i in m.interfaces:
         out.extend("  " + line for line in dump_interface(i))
+    for t in m.serialized:
+        flags = ", ".join(f for f, on in (("encode", t.encode), ("decode", t.decode)) if on)
+        out.append(f"  serialized {t.name} [{flags}]")
     return out
 
 

@@ -1,7 +1,9 @@
-"""ACF files: merge ``[async]``, ``[comm_status]`` and ``[fault_status]`` onto the IR.
+"""ACF files: merge ``[async]``, ``[comm_status]`` and ``[fault_status]`` onto the IR, and
+``[encode]``/``[decode]`` (on a typedef, or on an interface for all the module's types) as the
+module's ``serialized`` types.
 
-Every other ACF attribute (handles, ``encode``/``decode``, ``code``/``nocode``, ``optimize``,
-``represent_as``...) is parsed and accepted; it changes nothing in the generated Python.
+Every other ACF attribute (handles, ``code``/``nocode``, ``optimize``, ``represent_as``...) is
+parsed and accepted; it changes nothing in the generated Python.
 """
 
 from __future__ import annotations
@@ -66,17 +68,21 @@ def merge_acf(module: ir.Module, acf: ast.AcfFile | None, sink: DiagnosticSink) 
     if acf is None:
         return None
     interfaces = list(module.interfaces)
+    serialized = _Serialization(module)
     for item in acf.items:
         if isinstance(item, ast.AcfTypedef):
             _check(item.attrs, sink)
-            known = {d.name for d in module.decls}
-            for name in item.names:
-                if name not in known:
-                    sink.warning(f"ACF type '{name}' is not declared in {module.source}", item.span)
+            _check_types(item, module, sink)
+            serialized.mark(item.names, item.attrs, item.span)
             continue
         if not isinstance(item, ast.AcfInterface):
             continue
         _check(item.attrs, sink)
+        serialized.mark(serialized.all_types, item.attrs, item.span)
+        for inner in item.items:
+            if isinstance(inner, ast.AcfTypedef):
+                _check_types(inner, module, sink)
+                serialized.mark(inner.names, inner.attrs, inner.span)
         index = next((i for i, x in enumerate(interfaces) if x.name == item.name), None)
         if index is None:
             if len(interfaces) == 1:
@@ -92,7 +98,44 @@ def merge_acf(module: ir.Module, acf: ast.AcfFile | None, sink: DiagnosticSink) 
                 )
                 continue
         interfaces[index] = _merge_interface(interfaces[index], item, module.source, sink)
-    return ir.replace(module, interfaces=tuple(interfaces))
+    return ir.replace(module, interfaces=tuple(interfaces), serialized=serialized.result())
+
+
+_TYPE_DECLS = (ir.Struct, ir.Union, ir.Enum_, ir.Typedef)
+
+
+def _check_types(item: ast.AcfTypedef, module: ir.Module, sink: DiagnosticSink) -> None:
+    known = {d.name for d in module.decls}
+    for name in item.names:
+        if name not in known:
+            sink.warning(f"ACF type '{name}' is not declared in {module.source}", item.span)
+
+
+class _Serialization:
+    """The types the ACF marks ``[encode]``/``[decode]``, flags merged, in declaration order."""
+
+    def __init__(self, module: ir.Module) -> None:
+        self.all_types = tuple(d.name for d in module.decls if isinstance(d, _TYPE_DECLS))
+        self._known = frozenset(self.all_types)
+        self._marks: dict[str, ir.Serialized] = {}
+
+    def mark(self, names: tuple[str, ...], attrs: ast.Attrs, span: ir.Span) -> None:
+        encode, decode = _has(attrs, "encode"), _has(attrs, "decode")
+        if not (encode or decode):
+            return
+        for name in names:
+            if name not in self._known:
+                continue  # reported by _check_types
+            old = self._marks.get(name)
+            if old is None:
+                self._marks[name] = ir.Serialized(name, encode, decode, span)
+            else:
+                self._marks[name] = ir.replace(
+                    old, encode=old.encode or encode, decode=old.decode or decode
+                )
+
+    def result(self) -> tuple[ir.Serialized, ...]:
+        return tuple(self._marks[n] for n in self.all_types if n in self._marks)
 
 
 def _merge_interface(

@@ -28,6 +28,46 @@ def enum_table(e: ir.Enum_) -> list[str]:
     return [f'_ndr_E_{e.name} = _ndr.EnumTable({name}, "{e.name}")']
 
 
+def whole_functions(ctx: Context, d: ir.Struct | ir.Union) -> list[str]:
+    """``_ndr_enc_T(v) -> bytes`` and ``_ndr_dec_T(data) -> T``: a value alone, as a stub
+    that holds only it (what type serialization wraps in its header); a non-encapsulated
+    union takes its discriminant ``d`` beside it."""
+    ref = ir.TypeRef(d.name, ctx.m.module)
+    name = ir.py_name(d.name)
+    open_union = isinstance(d, ir.Union) and d.switch_name is None
+    switch = "d" if open_union else None
+    annotation = "Any" if open_union else name
+    _where(ctx, d.name, None, d.span)
+    enc = Encoder(ctx, 8, depth=2)
+    enc.whole(ref, "v", Value({}, Path(d.name), switch))
+    params = ["v: Any", "d: Any"] if open_union else [f"v: {name}"]
+    fallback = f'_enc_{d.name}(v, d, "{d.name}")' if open_union else f'_enc_{d.name}(v, "{d.name}")'
+    out = [
+        *signature("", f"_ndr_enc_{d.name}", params, "bytes"),
+        "    b = _ndr.Buffer()",
+        "    try:",
+        *enc.text(),
+        "    except _ndr.ENCODE_ERRORS as exc:",
+        f'        _ndr.encode_failed(exc, lambda: {fallback}, "{d.name}")',
+        "    return bytes(b)",
+        "",
+        "",
+    ]
+    dec = Decoder(ctx, 8, depth=2)
+    x = dec.whole(ref, Value({}, Path(d.name), switch))
+    dec.write(f"result: {annotation} = {x}", "return result")
+    params = ["data: bytes", "d: object = None"] if open_union else ["data: bytes"]
+    out += [
+        *signature("", f"_ndr_dec_{d.name}", params, annotation),
+        "    r = _ndr.Reader(data)",
+        "    try:",
+        *dec.text(),
+        "    except _ndr.DECODE_ERRORS as exc:",
+        f'        _ndr.decode_failed(exc, "{d.name}")',
+    ]
+    return out
+
+
 def _position(ctx: Context, fields: tuple[ir.Field, ...], i: int) -> Position:
     return LAST if i == len(fields) - 1 else EMBEDDED
 

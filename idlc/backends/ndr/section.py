@@ -9,7 +9,7 @@ from ..python.conversions import Marshaller
 from ..python.procedures import Slot
 from .context import Context
 from .procedures import procedure_functions
-from .records import enum_table, struct_functions, union_functions
+from .records import enum_table, struct_functions, union_functions, whole_functions
 
 
 class ProcSlots(ir.Node):
@@ -40,8 +40,10 @@ def build(m: Marshaller, module: ir.Module, procs: list[ProcSlots]) -> NdrSectio
             tables += enum_table(d)
         elif isinstance(d, ir.Struct):
             functions.append("\n".join(struct_functions(ctx, d)))
+            functions.append("\n".join(whole_functions(ctx, d)))
         elif isinstance(d, ir.Union):
             functions.append("\n".join(union_functions(ctx, d)))
+            functions.append("\n".join(whole_functions(ctx, d)))
     for p in procs:
         lines = procedure_functions(
             ctx, p.iface, p.proc, list(p.ins), list(p.results), p.result_class, p.result_type

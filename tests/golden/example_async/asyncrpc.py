@@ -650,6 +650,27 @@ def _ndr_getd_JOB_REPORT(r: _ndr.Reader, v: JOB_REPORT) -> None:
         v.note = x1
 
 
+def _ndr_enc_JOB_REPORT(v: JOB_REPORT) -> bytes:
+    b = _ndr.Buffer()
+    try:
+        _ndr_put_JOB_REPORT(b, v)
+        _ndr_putd_JOB_REPORT(b, v)
+    except _ndr.ENCODE_ERRORS as exc:
+        _ndr.encode_failed(exc, lambda: _enc_JOB_REPORT(v, "JOB_REPORT"), "JOB_REPORT")
+    return bytes(b)
+
+
+def _ndr_dec_JOB_REPORT(data: bytes) -> JOB_REPORT:
+    r = _ndr.Reader(data)
+    try:
+        x1 = _ndr_get_JOB_REPORT(r)
+        _ndr_getd_JOB_REPORT(r, x1)
+        result: JOB_REPORT = x1
+        return result
+    except _ndr.DECODE_ERRORS as exc:
+        _ndr.decode_failed(exc, "JOB_REPORT")
+
+
 def _ndr_AsyncRPC_NonAsyncFunc_cin(a_pszMessage: str) -> bytes:
     b = _ndr.Buffer()
     try:

@@ -674,6 +674,27 @@ def _ndr_get_DIMENSIONS(r: _ndr.Reader) -> DIMENSIONS:
     return DIMENSIONS(width=t1[0], height=t1[1], weight=t1[2])
 
 
+def _ndr_enc_DIMENSIONS(v: DIMENSIONS) -> bytes:
+    b = _ndr.Buffer()
+    try:
+        b += _NDR_ddf.pack(v.width, v.height, v.weight)
+    except _ndr.ENCODE_ERRORS as exc:
+        _ndr.encode_failed(exc, lambda: _enc_DIMENSIONS(v, "DIMENSIONS"), "DIMENSIONS")
+    return bytes(b)
+
+
+def _ndr_dec_DIMENSIONS(data: bytes) -> DIMENSIONS:
+    r = _ndr.Reader(data)
+    try:
+        buf = r.buf
+        t1 = _NDR_ddf.unpack_from(buf, r.pos)
+        r.pos += 20
+        result: DIMENSIONS = DIMENSIONS(width=t1[0], height=t1[1], weight=t1[2])
+        return result
+    except _ndr.DECODE_ERRORS as exc:
+        _ndr.decode_failed(exc, "DIMENSIONS")
+
+
 def _ndr_put_DETAIL(b: _ndr.Buffer, v: Any, d: Any) -> None:
     b += _NDR_l.pack(_ndr_E_CATEGORY[d])
     if d == 1:
@@ -727,6 +748,27 @@ def _ndr_getd_DETAIL(r: _ndr.Reader, p: Any) -> Any:
             v = x1
         return v
     return v
+
+
+def _ndr_enc_DETAIL(v: Any, d: Any) -> bytes:
+    b = _ndr.Buffer()
+    try:
+        _ndr_put_DETAIL(b, v, d)
+        _ndr_putd_DETAIL(b, v, d)
+    except _ndr.ENCODE_ERRORS as exc:
+        _ndr.encode_failed(exc, lambda: _enc_DETAIL(v, d, "DETAIL"), "DETAIL")
+    return bytes(b)
+
+
+def _ndr_dec_DETAIL(data: bytes, d: object = None) -> Any:
+    r = _ndr.Reader(data)
+    try:
+        x1 = _ndr_get_DETAIL(r, d)
+        x1 = _ndr_getd_DETAIL(r, x1)
+        result: Any = x1
+        return result
+    except _ndr.DECODE_ERRORS as exc:
+        _ndr.decode_failed(exc, "DETAIL")
 
 
 def _ndr_put_ITEM(b: _ndr.Buffer, v: Any) -> None:
@@ -813,6 +855,27 @@ def _ndr_getd_ITEM(r: _ndr.Reader, v: ITEM) -> None:
     _codec.check_count(v.tags, v.tag_count, "ITEM.tags", "size_is")
 
 
+def _ndr_enc_ITEM(v: ITEM) -> bytes:
+    b = _ndr.Buffer()
+    try:
+        _ndr_put_ITEM(b, v)
+        _ndr_putd_ITEM(b, v)
+    except _ndr.ENCODE_ERRORS as exc:
+        _ndr.encode_failed(exc, lambda: _enc_ITEM(v, "ITEM"), "ITEM")
+    return bytes(b)
+
+
+def _ndr_dec_ITEM(data: bytes) -> ITEM:
+    r = _ndr.Reader(data)
+    try:
+        x1 = _ndr_get_ITEM(r)
+        _ndr_getd_ITEM(r, x1)
+        result: ITEM = x1
+        return result
+    except _ndr.DECODE_ERRORS as exc:
+        _ndr.decode_failed(exc, "ITEM")
+
+
 def _ndr_put_QUERY(b: _ndr.Buffer, v: Any) -> None:
     d = v.kind
     u = v.by
@@ -860,6 +923,27 @@ def _ndr_getd_QUERY(r: _ndr.Reader, v: QUERY) -> None:
             x1 = _ndr.get_str(r)
             v.by = x1
         return
+
+
+def _ndr_enc_QUERY(v: QUERY) -> bytes:
+    b = _ndr.Buffer()
+    try:
+        _ndr_put_QUERY(b, v)
+        _ndr_putd_QUERY(b, v)
+    except _ndr.ENCODE_ERRORS as exc:
+        _ndr.encode_failed(exc, lambda: _enc_QUERY(v, "QUERY"), "QUERY")
+    return bytes(b)
+
+
+def _ndr_dec_QUERY(data: bytes) -> QUERY:
+    r = _ndr.Reader(data)
+    try:
+        x1 = _ndr_get_QUERY(r)
+        _ndr_getd_QUERY(r, x1)
+        result: QUERY = x1
+        return result
+    except _ndr.DECODE_ERRORS as exc:
+        _ndr.decode_failed(exc, "QUERY")
 
 
 def _ndr_Inventory_Put_cin(a_item: ITEM) -> bytes:

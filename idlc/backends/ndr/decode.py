@@ -147,7 +147,7 @@ class Decoder(Body):
                 values = []
                 for f in r.fields:
                     x = self.scalars(f.type, EMBEDDED, val)
-                    values.append(f"{ir.py_name(f.name)}={x}")
+                    values.append(x)  # positional: the dataclass's fields, in order
                 return f"{ctx.m.qualify(ctx.ref(t))}({', '.join(values)})"
             start = self.state()
             args = f"r, {val.conformance}" if lay.conformant else "r"

@@ -313,47 +313,60 @@ def put_vwstr(b: Buffer, s: str, capacity: int | None) -> None:
     b += b"\0\0"
 
 
-def _chars(r: Reader, first: int, n: int, size: int) -> bytes:
-    """The ``n`` characters of a string whose offset is ``first``, without the terminator."""
-    if first != 0:
+def _string(r: Reader, o: int, first: int, n: int, size: int, maximum: int) -> bytes:
+    """The characters of a string whose ``n`` units of ``size`` octets start at ``o``,
+    without the terminator; the checks are the ones a hostile peer can fail (hot path: one
+    condition when all is well)."""
+    buf = r.buf
+    e = o + n * size
+    if n > maximum or first or not n or e > len(buf) or buf[e - size : e] != PAD[size]:
+        _string_error(first, n, maximum, e > len(buf))
+    r.pos = e
+    return buf[o : e - size]
+
+
+def _string_error(first: int, n: int, maximum: int, short: bool) -> NoReturn:
+    if n > maximum:
+        raise bound_error(f"a string of {n} characters where at most {maximum} fit")
+    if first:
         raise bad_stub(f"a string with offset {first}")
-    if n == 0:
+    if not n:
         raise bad_stub("a string without its terminator")
-    data = r.take(n * size)
-    if data[-size:] != PAD[size]:
-        raise bad_stub("a string whose last character is not the terminator")
-    return data[:-size]
+    if short:
+        raise bad_stub(f"a string of {n} characters exceeds the data")
+    raise bad_stub("a string whose last character is not the terminator")
 
 
 def get_str(r: Reader) -> str:
     """A conformant-varying char string (the maximum read here)."""
     o = (r.pos + 3) & ~3
     m, first, n = _U32X3.unpack_from(r.buf, o)
-    r.pos = o + 12
-    if n > m:
-        raise bound_error(f"a string of {n} characters with a maximum of {m}")
-    return _chars(r, first, n, 1).decode("latin-1")
+    return _string(r, o + 12, first, n, 1, m).decode("latin-1")
 
 
 def get_wstr(r: Reader) -> str:
     o = (r.pos + 3) & ~3
     m, first, n = _U32X3.unpack_from(r.buf, o)
-    r.pos = o + 12
-    if n > m:
-        raise bound_error(f"a string of {n} characters with a maximum of {m}")
-    return _chars(r, first, n, 2).decode("utf-16-le", "surrogatepass")
+    buf = r.buf
+    e = o + 12 + 2 * n  # inlined _string: the most frequent string of all
+    if n > m or first or not n or e > len(buf) or buf[e - 2 : e] != b"\0\0":
+        _string_error(first, n, m, e > len(buf))
+    r.pos = e
+    return buf[o + 12 : e - 2].decode("utf-16-le", "surrogatepass")
 
 
 def get_vstr(r: Reader, capacity: int) -> str:
     """A varying char string of at most ``capacity`` characters (a fixed array's size, or the
     conformance hoisted to the front of the structure that ends with it)."""
-    first, n = r.varying(capacity, 1)
-    return _chars(r, first, n, 1).decode("latin-1")
+    o = (r.pos + 3) & ~3
+    first, n = _U32X2.unpack_from(r.buf, o)
+    return _string(r, o + 8, first, n, 1, capacity).decode("latin-1")
 
 
 def get_vwstr(r: Reader, capacity: int) -> str:
-    first, n = r.varying(capacity, 2)
-    return _chars(r, first, n, 2).decode("utf-16-le", "surrogatepass")
+    o = (r.pos + 3) & ~3
+    first, n = _U32X2.unpack_from(r.buf, o)
+    return _string(r, o + 8, first, n, 2, capacity).decode("utf-16-le", "surrogatepass")
 
 
 # -- arrays of base types --------------------------------------------------------------------

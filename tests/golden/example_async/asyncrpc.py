@@ -639,9 +639,7 @@ def _ndr_get_JOB_REPORT(r: _ndr.Reader) -> JOB_REPORT:
     buf = r.buf
     t1 = _NDR_LH2xdL.unpack_from(buf, r.pos)
     r.pos += 20
-    return JOB_REPORT(
-        id=t1[0], state=_ndr_E_JOB_STATE[t1[1]], seconds=t1[2], note=t1[3] or _ndr.NULL
-    )
+    return JOB_REPORT(t1[0], _ndr_E_JOB_STATE[t1[1]], t1[2], t1[3] or _ndr.NULL)
 
 
 def _ndr_getd_JOB_REPORT(r: _ndr.Reader, v: JOB_REPORT) -> None:

@@ -671,7 +671,7 @@ def _ndr_get_DIMENSIONS(r: _ndr.Reader) -> DIMENSIONS:
     buf = r.buf
     t1 = _NDR_ddf.unpack_from(buf, r.pos)
     r.pos += 20
-    return DIMENSIONS(width=t1[0], height=t1[1], weight=t1[2])
+    return DIMENSIONS(t1[0], t1[1], t1[2])
 
 
 def _ndr_enc_DIMENSIONS(v: DIMENSIONS) -> bytes:
@@ -689,7 +689,7 @@ def _ndr_dec_DIMENSIONS(data: bytes) -> DIMENSIONS:
         buf = r.buf
         t1 = _NDR_ddf.unpack_from(buf, r.pos)
         r.pos += 20
-        result: DIMENSIONS = DIMENSIONS(width=t1[0], height=t1[1], weight=t1[2])
+        result: DIMENSIONS = DIMENSIONS(t1[0], t1[1], t1[2])
         return result
     except _ndr.DECODE_ERRORS as exc:
         _ndr.decode_failed(exc, "DIMENSIONS")
@@ -820,16 +820,16 @@ def _ndr_get_ITEM(r: _ndr.Reader) -> ITEM:
     if not 0 <= t3[4] <= 8:
         raise _codec.range_error(t3[4], 0, 8, "ITEM.tag_count")
     return ITEM(
-        id=t1[0],
-        name=t1[1] or _ndr.NULL,
-        category=_ndr_E_CATEGORY[t1[2]],
-        detail=x2,
-        size=DIMENSIONS(width=t3[0], height=t3[1], weight=t3[2]),
-        fragile=t3[3],
-        tag_count=t3[4],
-        tags=t3[5] or _ndr.NULL,
-        checksum=t3[6],
-        box=t3[7] or _ndr.NULL,
+        t1[0],
+        t1[1] or _ndr.NULL,
+        _ndr_E_CATEGORY[t1[2]],
+        x2,
+        DIMENSIONS(t3[0], t3[1], t3[2]),
+        t3[3],
+        t3[4],
+        t3[5] or _ndr.NULL,
+        t3[6],
+        t3[7] or _ndr.NULL,
     )
 
 
@@ -851,7 +851,7 @@ def _ndr_getd_ITEM(r: _ndr.Reader, v: ITEM) -> None:
         r.pos = (r.pos + 7) & ~7
         t4 = _NDR_ddf.unpack_from(buf, r.pos)
         r.pos += 20
-        v.box = DIMENSIONS(width=t4[0], height=t4[1], weight=t4[2])
+        v.box = DIMENSIONS(t4[0], t4[1], t4[2])
     _codec.check_count(v.tags, v.tag_count, "ITEM.tags", "size_is")
 
 

@@ -4,6 +4,7 @@ that govern them), drawn from a ``random.Random`` that hypothesis seeds."""
 
 from __future__ import annotations
 
+import importlib
 import random
 from pathlib import Path
 from types import ModuleType
@@ -47,7 +48,10 @@ class Values:
         return self.program.resolve(ref)
 
     def cls(self, ref: ir.TypeRef) -> Any:
-        return getattr(self.module, ir.py_name(ref.name))
+        module = self.module
+        if ref.module != self.program.root:  # declared in an imported file
+            module = importlib.import_module(f"{module.__package__}.{ref.module}")
+        return getattr(module, ir.py_name(ref.name))
 
     def text(self, n: int, wide: bool, fixed: bool = False) -> str:
         # Latin-1 for char strings; wide ones reach beyond the BMP (a surrogate pair) where
@@ -95,6 +99,8 @@ class Values:
         return isinstance(t, ir.IntType) and t.name in ("byte", "unsigned char")
 
     def array(self, t: ir.ArrayType, n: int | None, depth: int) -> Any:
+        if n is None and t.length_is is None and isinstance(t.size_is, ir.Literal_):
+            n = int(t.size_is.value or 0)  # a constant size: [size_is(count, 2)]
         if n is None:
             if t.length_is is not None or (t.size_is is not None and t.fixed_size is None):
                 raise Unsupported("an array whose size is governed from out of scope")

@@ -249,3 +249,30 @@ def test_unsupported_constructs_are_warnings_and_raise_1764(
     assert exc.value.code == 1764
     # the rest of the module is unaffected
     assert module._ndr_dec_HOLDER(module._ndr_enc_HOLDER(module.HOLDER(1, [2]))).data == [2]
+
+
+# -- type serialization headers ([MS-RPCE] 2.2.6) -----------------------------------------
+
+
+def test_type_serialization_version_1(m: ModuleType) -> None:
+    body = m._ndr_enc_PADDED(m.PADDED(a=1, b=2, c="z"))  # 17 octets
+    stream = ndr.serialize(body)
+    assert stream[:16] == bytes.fromhex("01100800cccccccc") + struct.pack("<LL", 24, 0)
+    assert len(stream) == 16 + 24 and stream[16 + 17 :] == bytes(7)
+    assert m._ndr_dec_PADDED(ndr.deserialize(stream)) == m.PADDED(a=1, b=2, c="z")
+
+
+@pytest.mark.parametrize(
+    ("stream", "code"),
+    [
+        (b"\x01\x10\x08\x00", 1783),  # no room for the headers
+        (bytes.fromhex("02100800cccccccc") + bytes(8), 1783),  # version 2 is another format
+        (bytes.fromhex("01000800cccccccc") + bytes(8), 1764),  # big-endian
+        (bytes.fromhex("01100800cccccccc") + struct.pack("<LL", 0xFFFFFFF8, 0), 1783),
+        (bytes.fromhex("01100800cccccccc") + struct.pack("<LL", 3, 0) + bytes(8), 1783),
+    ],
+)
+def test_type_serialization_headers_are_checked(stream: bytes, code: int) -> None:
+    with pytest.raises(idlrt.RpcError) as err:
+        ndr.deserialize(stream)
+    assert err.value.code == code

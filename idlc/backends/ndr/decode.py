@@ -13,10 +13,14 @@ the data that remains before anything is built from them (``Reader.count``, ``va
 
 from __future__ import annotations
 
+import re
+
 from ... import ir
 from .context import Context, Value
-from .emit import Body
+from .emit import Body, bare
 from .model import ARRAY_CODES, EMBEDDED, LAST, SIZES, TOP, Position
+
+_SIMPLE = re.compile(r"[A-Za-z_][\w.]*(\[\d+\])?$")  # a name, an attribute, a run's item
 
 
 class Decoder(Body):
@@ -26,6 +30,9 @@ class Decoder(Body):
         self.tuple: str | None = None
         self.uses_buf = False
         self.base = depth
+        # An enum's expression -> the number it looks up: what sizes and discriminants read
+        # (they compare and compute alike, and stay short).
+        self.raw: dict[str, str] = {}
 
     # -- the run -------------------------------------------------------------------------------
 
@@ -66,7 +73,7 @@ class Decoder(Body):
         if expr.isidentifier():
             return expr
         x = self.fresh(stem)
-        self.write(f"{x} = {expr}")
+        self.write(f"{x} = {bare(expr)}")
         return x
 
     def write(self, *lines: str) -> None:
@@ -106,7 +113,10 @@ class Decoder(Body):
             tup, i = self.take(lay.fmt, lay.align)
             conv = ctx.conversion(t)
             raw = f"{tup}[{i}]"
-            return raw if conv is None else conv.format(raw)
+            if conv is None:
+                return raw
+            self.raw[conv.format(raw)] = raw
+            return conv.format(raw)
         if kind == "ctx":
             assert isinstance(r, ir.ContextHandleType)
             path = val.path.src
@@ -162,7 +172,10 @@ class Decoder(Body):
         if kind in ("union", "eunion"):
             self.align(lay.align)
             x = self.fresh("x")
-            switch = "" if kind == "eunion" else f", {val.switch or 'None'}"
+            given = val.switch
+            if given is not None and not _SIMPLE.match(given):
+                given = self.bind(given, "s")  # a computed discriminant: once, on its own line
+            switch = "" if kind == "eunion" else f", {given or 'None'}"
             self.write(f"{x} = {ctx.fn('get', t)}(r{switch})")
             self.forget()
             return x
@@ -343,17 +356,22 @@ class Decoder(Body):
             if n is not None and n <= 16:
                 tup, i = self.take(f"{n}{fmt}", n * SIZES[fmt], items=n)
                 items = f"{tup}[{i}:{i + n}]"
-                return (
-                    f"list({items})" if conv is None else f"[{conv.format('x')} for x in {items}]"
-                )
+                if conv is None:
+                    return f"list({items})"
+                self.flush()
+                x = self.fresh("x")
+                self.comprehension(x, conv.format("x"), f"for x in {items}")
+                return x
             x = self.fresh("x")
             code = ARRAY_CODES.get(fmt, "B")
             got = f'_ndr.get_array(r, "{code}", {count})'
             if fmt == "?":
                 conv = "({} != 0)"
-            self.write(
-                f"{x} = {got}" if conv is None else f"{x} = [{conv.format('x')} for x in {got}]"
-            )
+            self.flush()
+            if conv is None:
+                self.emit(f"{x} = {got}")
+            else:
+                self.comprehension(x, conv.format("x"), f"for x in {got}")
             self.forget(elay.align)
             return x
         if ctx.is_flat(elem) and elay.size is not None and elay.size % elay.align == 0:
@@ -364,9 +382,9 @@ class Decoder(Body):
             value = sub.scalars(elem, EMBEDDED, val)
             name = self.structs.name(sub.run_format())
             x = self.fresh("x")
-            self.write(
-                f"{x} = [{value} for y in {name}.iter_unpack(r.take({count} * {elay.size}))]"
-            )
+            self.flush()
+            clause = f"for y in {name}.iter_unpack(r.take({count} * {elay.size}))"
+            self.comprehension(x, value, clause)
             self.forget(elay.align)
             return x
         steady = elay.size is not None and elay.size % elay.align == 0

@@ -11,6 +11,7 @@ known is written as ``x`` octets inside the run; padding that is not is computed
 from __future__ import annotations
 
 from ..python.conversions import indent
+from ..python.layout import LINE_LENGTH
 
 REFERENT_BASE = 0x00020000  # idlrt.wire.ndr.REFERENT_BASE: a referent id is this + position
 
@@ -59,6 +60,19 @@ class Body:
     def text(self) -> list[str]:
         self.flush()
         return self.lines
+
+    def comprehension(self, target: str, element: str, clause: str) -> None:
+        """``target = [element clause]``, laid out as the formatter would: on one line if it
+        fits, else the element and its ``for`` clause on lines of their own (the element's
+        own brackets split further by ``layout.relayout`` if need be)."""
+        pad = "    " * self.depth
+        one = f"{target} = [{element} {clause}]"
+        if len(pad + one) <= LINE_LENGTH:
+            self.emit(one)
+        elif len(f"{pad}    {element} {clause}") <= LINE_LENGTH:
+            self.emit(f"{target} = [", f"    {element} {clause}", "]")
+        else:
+            self.emit(f"{target} = [", f"    {element}", f"    {clause}", "]")
 
     # -- alignment -----------------------------------------------------------------------------
 
@@ -119,6 +133,20 @@ class Body:
         self.depth -= 1
 
 
+def bare(expr: str) -> str:
+    """``expr`` without parentheses around all of it (the formatter drops them on the right of
+    an assignment)."""
+    while expr.startswith("(") and expr.endswith(")"):
+        depth = 0
+        for i, ch in enumerate(expr):
+            depth += ch == "("
+            depth -= ch == ")"
+            if depth == 0 and i < len(expr) - 1:
+                return expr  # the first parenthesis closes before the end: (a) + (b)
+        expr = expr[1:-1]
+    return expr
+
+
 def function(head: list[str], body: list[str], doc: str | None = None) -> list[str]:
     """A function: its ``def`` line(s), a docstring if given, the body (``pass`` if empty)."""
     out = list(head)
@@ -128,4 +156,4 @@ def function(head: list[str], body: list[str], doc: str | None = None) -> list[s
     return out
 
 
-__all__ = ["REFERENT_BASE", "Body", "Structs", "function", "indent"]
+__all__ = ["REFERENT_BASE", "Body", "Structs", "bare", "function", "indent"]

@@ -11,10 +11,14 @@ encoder of the same values (``_ndr.encode_failed``).
 
 from __future__ import annotations
 
+import re
+
 from ... import ir
 from .context import Context, Value
-from .emit import REFERENT_BASE, Body
+from .emit import REFERENT_BASE, Body, bare
 from .model import ARRAY_CODES, EMBEDDED, LAST, SIZES, TOP, Position
+
+_SIMPLE = re.compile(r"[A-Za-z_][\w.]*(\[\d+\])?$")  # a name, an attribute, a run's item
 
 
 class Encoder(Body):
@@ -146,8 +150,12 @@ class Encoder(Body):
             if val.switch is None:
                 self.write(ctx.problem("a union without a [switch_is] in scope"))
                 return
+            switch = val.switch
+            if not _SIMPLE.match(switch):  # a computed discriminant: once, on its own line
+                switch = self.fresh("s")
+                self.check(f"{switch} = {bare(val.switch)}")
             self.align(lay.align)
-            self.write(f"{ctx.fn('put', t)}(b, {v}, {val.switch})")
+            self.write(f"{ctx.fn('put', t)}(b, {v}, {switch})")
             self.forget()
         elif kind == "eunion":
             self.align(lay.align)
@@ -179,7 +187,11 @@ class Encoder(Body):
             self.forget()
         elif lay.kind == "union":
             if val.switch is not None:
-                self.write(f"{ctx.fn('putd', t)}(b, {v}, {val.switch})")
+                switch = val.switch
+                if not _SIMPLE.match(switch):
+                    switch = self.fresh("s")
+                    self.write(f"{switch} = {bare(val.switch)}")
+                self.write(f"{ctx.fn('putd', t)}(b, {v}, {switch})")
                 self.forget()
         elif lay.kind == "eunion":
             self.write(f"{ctx.fn('putd', t)}(b, {v})")
@@ -300,15 +312,20 @@ class Encoder(Body):
             conv = None
             r = ctx.model.target(elem)
             if isinstance(r, ir.Enum_):
-                conv = f"[{ctx.enum_table(elem)}[x] for x in {v}]"
+                conv = f"{ctx.enum_table(elem)}[x]"
             elif isinstance(r, ir.CharType):
-                conv = f"[ord(x) for x in {v}]"
+                conv = "ord(x)"
             self.align(elay.align)
             if n is not None and n <= 16 and conv is None:
                 self.put(f"{n}{fmt.replace('?', 'B')}", n * SIZES[fmt], f"*{v}", items=n)
                 return
             code = ARRAY_CODES.get(fmt, "B")
-            self.write(f'_ndr.put_array(b, "{code}", {conv or v})')
+            values = v
+            if conv is not None:
+                self.flush()
+                values = self.fresh("c")
+                self.comprehension(values, conv, f"for x in {v}")
+            self.write(f'_ndr.put_array(b, "{code}", {values})')
             self.forget(elay.align)
             return
         if ctx.is_flat(elem) and elay.size is not None and elay.size % elay.align == 0:
@@ -318,7 +335,9 @@ class Encoder(Body):
             sub.scalars(elem, "x", EMBEDDED, val)
             assert sub.items and not sub.uses_o
             name = self.structs.name(sub.run_format())
-            self.emit(f'b += b"".join([{name}.pack({", ".join(sub.args)}) for x in {v}])')
+            parts = self.fresh("c")
+            self.comprehension(parts, f"{name}.pack({', '.join(sub.args)})", f"for x in {v}")
+            self.emit(f'b += b"".join({parts})')
             self.forget(elay.align)
             return
         e = self.fresh("e")

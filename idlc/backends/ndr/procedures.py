@@ -15,6 +15,8 @@ packing does not; when packing fails, the msgpack encoder of the same values say
 
 from __future__ import annotations
 
+import re
+
 from ... import ir
 from ..python.conversions import Path
 from ..python.declarations import agreement_checks, switch_source
@@ -24,6 +26,8 @@ from .context import Context, Value
 from .decode import Decoder
 from .emit import indent
 from .encode import Encoder
+
+_READER = re.compile(r"[(\s]r[.,)]")  # the Reader in use: r.pos, f(r), f(r, ...)
 
 
 def _where(ctx: Context, proc: ir.Procedure, s: Slot) -> Path:
@@ -65,7 +69,7 @@ def _encoder(
         "    try:",
         *enc.text(),
         "    except _ndr.ENCODE_ERRORS as exc:",
-        f"        _ndr.encode_failed(exc, lambda: {fallback}, {py_str(proc.name)})",
+        f"        _ndr.encode_failed(exc, {py_str(proc.name)}, {fallback})",
         "    return bytes(b)",
     ]
 
@@ -80,7 +84,8 @@ def _decoder(
     for s in slots:
         path = _where(ctx, proc, s)
         x = dec.whole(s.type, Value(scope, path, switch_source(s.switch_is, scope)))
-        exprs[s.idl] = scope[s.idl] = dec.bind(x, "v")
+        exprs[s.idl] = dec.bind(x, "v")
+        scope[s.idl] = dec.raw.get(x, exprs[s.idl])
     dec.flush()
     for s in slots:
         path = Path(f"{proc.name}.{s.idl}")
@@ -91,13 +96,14 @@ def _decoder(
 
 
 def _wrap_decoder(head: list[str], dec: Decoder, proc: ir.Procedure, empty: bool) -> list[str]:
-    if empty:  # nothing to read
-        return [*head, *(line[4:] for line in dec.text())]
+    body = dec.text()
+    if empty or not any(_READER.search(line) for line in body):  # nothing to read
+        return [*head, *(line[4:] for line in body)]
     return [
         *head,
         "    r = _ndr.Reader(data)",
         "    try:",
-        *dec.text(),
+        *body,
         "    except _ndr.DECODE_ERRORS as exc:",
         f"        _ndr.decode_failed(exc, {py_str(proc.name)})",
     ]
@@ -120,7 +126,7 @@ def procedure_functions(
     ctx.side = "client"
     scope = {s.idl: f"a_{s.py}" for s in ins}
     params = [f"a_{s.py}: {ctx.m.py_type(s.type)}" for s in ins]
-    fallback = f"{msgpack}_cin({', '.join(scope[s.idl] for s in ins)})"
+    fallback = ", ".join([f"{msgpack}_cin", *(scope[s.idl] for s in ins)])
     out += [*_encoder(ctx, proc, f"{prefix}_cin", params, ins, scope, fallback), "", ""]
 
     # client: response
@@ -146,7 +152,7 @@ def procedure_functions(
     scope = {s.idl: f"a[{i}]" for i, s in enumerate(ins)}
     scope.update({s.idl: f"r_{s.py}" for s in results})
     params = ["a: tuple[Any, ...]", *(f"r_{s.py}: Any" for s in results)]
-    fallback = f"{msgpack}_sout({', '.join(f'r_{s.py}' for s in results)})"
+    fallback = ", ".join([f"{msgpack}_sout", *(f"r_{s.py}" for s in results)])
     out += _encoder(ctx, proc, f"{prefix}_sout", params, order, scope, fallback)
     if not results:
         body = ['return b""']

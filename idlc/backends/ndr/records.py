@@ -41,14 +41,14 @@ def whole_functions(ctx: Context, d: ir.Struct | ir.Union) -> list[str]:
     enc = Encoder(ctx, 8, depth=2)
     enc.whole(ref, "v", Value({}, Path(d.name), switch))
     params = ["v: Any", "d: Any"] if open_union else [f"v: {name}"]
-    fallback = f'_enc_{d.name}(v, d, "{d.name}")' if open_union else f'_enc_{d.name}(v, "{d.name}")'
+    fallback = f'_enc_{d.name}, v, d, "{d.name}"' if open_union else f'_enc_{d.name}, v, "{d.name}"'
     out = [
         *signature("", f"_ndr_enc_{d.name}", params, "bytes"),
         "    b = _ndr.Buffer()",
         "    try:",
         *enc.text(),
         "    except _ndr.ENCODE_ERRORS as exc:",
-        f'        _ndr.encode_failed(exc, lambda: {fallback}, "{d.name}")',
+        f'        _ndr.encode_failed(exc, "{d.name}", {fallback})',
         "    return bytes(b)",
         "",
         "",
@@ -119,7 +119,8 @@ def struct_functions(ctx: Context, s: ir.Struct) -> list[str]:
         _where(ctx, s.name, f, s.span)
         val = Value(dscope, path.field(f.name), ctx.expr(f.switch_is, dscope), "mc")
         x = dec.scalars(f.type, _position(ctx, fields, i), val)
-        values[f.name] = dscope[f.name] = x
+        values[f.name] = x
+        dscope[f.name] = dec.raw.get(x, x)
     dec.flush()
     for f in fields:
         fpath = path.field(f.name)
@@ -138,7 +139,7 @@ def struct_functions(ctx: Context, s: ir.Struct) -> list[str]:
             dec.deferred(f.type, scope[f.name], _position(ctx, fields, i), val)
         for f in fields:
             dec.write(*agreement_checks(ctx.m, f.type, scope[f.name], scope, path.field(f.name)))
-        head = signature("", f"_ndr_getd_{s.name}", ["r: _ndr.Reader", f"v: {name}"], "None")
+        head = signature("", f"_ndr_getd_{s.name}", ["r: _ndr.Reader", "v: Any"], "None")
         out += ["", "", *function(head, dec.text())]
     else:
         checks = [
@@ -191,6 +192,10 @@ def _arms(u: ir.Union) -> list[tuple[str | None, ir.UnionArm]]:
     return [a for a in arms if a[0] is not None] + [a for a in arms if a[0] is None]
 
 
+def _deferred(ctx: Context, arm: ir.UnionArm) -> bool:
+    return arm.field is not None and ctx.model.of(arm.field.type).deferred
+
+
 def union_functions(ctx: Context, u: ir.Union) -> list[str]:
     ref = ir.TypeRef(u.name, ctx.m.module)
     lay = ctx.model.of(ref)
@@ -238,7 +243,9 @@ def union_functions(ctx: Context, u: ir.Union) -> list[str]:
         enc = Encoder(ctx, 1)
         if encapsulated:
             assert u.switch_name is not None and u.union_name is not None
-            enc.emit(f"d = v.{ir.py_name(u.switch_name)}", f"u = v.{ir.py_name(u.union_name)}")
+            if any(c is not None and _deferred(ctx, a) for c, a in _arms(u)):
+                enc.emit(f"d = v.{ir.py_name(u.switch_name)}")
+            enc.emit(f"u = v.{ir.py_name(u.union_name)}")
         for cond, arm in _arms(u):
             if arm.field is None or not ctx.model.of(arm.field.type).deferred:
                 continue
@@ -300,11 +307,13 @@ def union_functions(ctx: Context, u: ir.Union) -> list[str]:
         dec = Decoder(ctx, 1)
         if encapsulated:
             assert u.switch_name is not None and u.union_name is not None
-            if any(c is not None for c, _ in _arms(u)):
+            if any(c is not None and _deferred(ctx, a) for c, a in _arms(u)):
                 dec.emit(f"d = v.{ir.py_name(u.switch_name)}")
             value = f"v.{ir.py_name(u.union_name)}"
-        else:
+        elif any(c is not None and _deferred(ctx, a) for c, a in _arms(u)):
             dec.emit("d, v = p")
+        else:  # only the default arm has referents: no discriminant to look at
+            dec.emit("v = p[1]")
         for cond, arm in _arms(u):
             if arm.field is None or not ctx.model.of(arm.field.type).deferred:
                 continue
@@ -317,7 +326,7 @@ def union_functions(ctx: Context, u: ir.Union) -> list[str]:
                 dec.write("return" if encapsulated else "return v")
                 dec.close()
         if encapsulated:
-            params, returns = ["r: _ndr.Reader", f"v: {name}"], "None"
+            params, returns = ["r: _ndr.Reader", "v: Any"], "None"
         else:
             dec.emit("return v")
             params, returns = ["r: _ndr.Reader", "p: Any"], "Any"

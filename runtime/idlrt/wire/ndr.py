@@ -45,6 +45,7 @@ __all__ = [
     "bad_stub",
     "bound_error",
     "decode_failed",
+    "deserialize",
     "encode_failed",
     "full_first",
     "full_get",
@@ -64,6 +65,7 @@ __all__ = [
     "put_vstr",
     "put_vwstr",
     "put_wstr",
+    "serialize",
     "unsupported",
     "wlen",
 ]
@@ -250,13 +252,15 @@ def decode_failed(exc: BaseException, what: str) -> NoReturn:
     raise bad_stub(f"{what}: truncated data ({exc})") from None
 
 
-def encode_failed(exc: BaseException, check: Callable[[], object], what: str) -> NoReturn:
-    """Raise the error for values that failed to encode: ``check()`` (the msgpack encoder of
-    the same values, which checks every value and raises ``RpcError`` naming its path) says
-    what was wrong; if it finds nothing, the value cannot be represented in NDR (a float too
-    large for ``float``, a char string beyond Latin-1...): 1783."""
+def encode_failed(
+    exc: BaseException, what: str, check: Callable[..., object], *values: object
+) -> NoReturn:
+    """Raise the error for values that failed to encode: ``check(*values)`` (the msgpack
+    encoder of the same values, which checks every value and raises ``RpcError`` naming its
+    path) says what was wrong; if it finds nothing, the value cannot be represented in NDR (a
+    float too large for ``float``, a char string beyond Latin-1...): 1783."""
     if not isinstance(exc, RecursionError):
-        check()
+        check(*values)
     raise RpcError(RPC_X_BAD_STUB_DATA, f"{what}: cannot be represented in NDR20 ({exc})") from None
 
 
@@ -421,3 +425,37 @@ def get_ctx(r: Reader) -> bytes | None:
     _attributes, wire_id = _CTX.unpack_from(r.buf, o)
     r.pos = o + 20
     return None if wire_id == _NULL_CTX[:16] else bytes(wire_id)
+
+
+# -- type serialization ([MS-RPCE] 2.2.6, version 1): a value outside any call --------------
+# A common header (version 1, little-endian 0x10, its length 8, filler 0xcccccccc), a private
+# header (the length of what follows, padded to 8, and a filler of 0), then the value as a
+# stub that holds only it, padded to 8; the value starts at an 8-aligned offset, as a stub.
+
+_COMMON = struct.Struct("<BBHL")
+_PRIVATE = struct.Struct("<LL")
+HEADER_SIZE: Final = 16
+
+
+def serialize(body: bytes) -> bytes:
+    """The type serialization stream of one top-level value whose NDR octets are ``body``."""
+    gap = -len(body) & 7
+    head = _COMMON.pack(1, 0x10, 8, 0xCCCCCCCC) + _PRIVATE.pack(len(body) + gap, 0)
+    return head + body + PAD[gap]
+
+
+def deserialize(data: bytes | bytearray | memoryview) -> bytes:
+    """The NDR octets of the value in a type serialization stream (its padding included):
+    1783 for a malformed header, 1764 for a big-endian stream (not supported)."""
+    data = bytes(data)
+    if len(data) < HEADER_SIZE:
+        raise bad_stub(f"a serialized type of {len(data)} octets has no headers")
+    version, endianness, length, _filler = _COMMON.unpack_from(data)
+    if version != 1 or length != 8:
+        raise bad_stub(f"type serialization version {version}, header length {length}")
+    if endianness != 0x10:
+        raise RpcError(RPC_S_CANNOT_SUPPORT, "a big-endian serialized type is not supported")
+    size, _filler = _PRIVATE.unpack_from(data, 8)
+    if size & 7 or size > len(data) - HEADER_SIZE:
+        raise bad_stub(f"a serialized type of {size} octets in {len(data) - HEADER_SIZE}")
+    return data[HEADER_SIZE : HEADER_SIZE + size]

@@ -642,7 +642,7 @@ def _ndr_get_JOB_REPORT(r: _ndr.Reader) -> JOB_REPORT:
     return JOB_REPORT(t1[0], _ndr_E_JOB_STATE[t1[1]], t1[2], t1[3] or _ndr.NULL)
 
 
-def _ndr_getd_JOB_REPORT(r: _ndr.Reader, v: JOB_REPORT) -> None:
+def _ndr_getd_JOB_REPORT(r: _ndr.Reader, v: Any) -> None:
     if v.note is not None:
         x1 = _ndr.get_str(r)
         v.note = x1
@@ -654,7 +654,7 @@ def _ndr_enc_JOB_REPORT(v: JOB_REPORT) -> bytes:
         _ndr_put_JOB_REPORT(b, v)
         _ndr_putd_JOB_REPORT(b, v)
     except _ndr.ENCODE_ERRORS as exc:
-        _ndr.encode_failed(exc, lambda: _enc_JOB_REPORT(v, "JOB_REPORT"), "JOB_REPORT")
+        _ndr.encode_failed(exc, "JOB_REPORT", _enc_JOB_REPORT, v, "JOB_REPORT")
     return bytes(b)
 
 
@@ -675,7 +675,7 @@ def _ndr_AsyncRPC_NonAsyncFunc_cin(a_pszMessage: str) -> bytes:
         _ndr.put_str(b, a_pszMessage)
     except _ndr.ENCODE_ERRORS as exc:
         _ndr.encode_failed(
-            exc, lambda: _AsyncRPC_NonAsyncFunc_cin(a_pszMessage), "NonAsyncFunc"
+            exc, "NonAsyncFunc", _AsyncRPC_NonAsyncFunc_cin, a_pszMessage
         )
     return bytes(b)
 
@@ -706,7 +706,7 @@ def _ndr_AsyncRPC_AsyncFunc_cin(a_nDelay: int) -> bytes:
     try:
         b += _NDR_L.pack(a_nDelay)
     except _ndr.ENCODE_ERRORS as exc:
-        _ndr.encode_failed(exc, lambda: _AsyncRPC_AsyncFunc_cin(a_nDelay), "AsyncFunc")
+        _ndr.encode_failed(exc, "AsyncFunc", _AsyncRPC_AsyncFunc_cin, a_nDelay)
     return bytes(b)
 
 
@@ -748,7 +748,7 @@ def _ndr_AsyncRPC_AsyncFunc_sout(
         b += _NDR_l.pack(r_retval)
     except _ndr.ENCODE_ERRORS as exc:
         _ndr.encode_failed(
-            exc, lambda: _AsyncRPC_AsyncFunc_sout(r_retval, r_report), "AsyncFunc"
+            exc, "AsyncFunc", _AsyncRPC_AsyncFunc_sout, r_retval, r_report
         )
     return bytes(b)
 
@@ -763,7 +763,7 @@ def _ndr_AsyncRPC_CheckedDelay_cin(a_nDelay: int, a_total: int) -> bytes:
         b += _NDR_l4xq.pack(a_nDelay, a_total)
     except _ndr.ENCODE_ERRORS as exc:
         _ndr.encode_failed(
-            exc, lambda: _AsyncRPC_CheckedDelay_cin(a_nDelay, a_total), "CheckedDelay"
+            exc, "CheckedDelay", _AsyncRPC_CheckedDelay_cin, a_nDelay, a_total
         )
     return bytes(b)
 
@@ -806,7 +806,7 @@ def _ndr_AsyncRPC_CheckedDelay_sout(
         b += _NDR_qL.pack(r_total, r_retval)
     except _ndr.ENCODE_ERRORS as exc:
         _ndr.encode_failed(
-            exc, lambda: _AsyncRPC_CheckedDelay_sout(r_retval, r_total), "CheckedDelay"
+            exc, "CheckedDelay", _AsyncRPC_CheckedDelay_sout, r_retval, r_total
         )
     return bytes(b)
 
@@ -822,9 +822,7 @@ def _ndr_AsyncRPC_OpenSession_cin(a_owner: str) -> bytes:
     try:
         _ndr.put_str(b, a_owner)
     except _ndr.ENCODE_ERRORS as exc:
-        _ndr.encode_failed(
-            exc, lambda: _AsyncRPC_OpenSession_cin(a_owner), "OpenSession"
-        )
+        _ndr.encode_failed(exc, "OpenSession", _AsyncRPC_OpenSession_cin, a_owner)
     return bytes(b)
 
 
@@ -853,9 +851,7 @@ def _ndr_AsyncRPC_OpenSession_sout(a: tuple[Any, ...], r_session: Any) -> bytes:
             b, _codec.ctx_to_client(r_session, "OpenSession.session", "PJOB_SESSION")
         )
     except _ndr.ENCODE_ERRORS as exc:
-        _ndr.encode_failed(
-            exc, lambda: _AsyncRPC_OpenSession_sout(r_session), "OpenSession"
-        )
+        _ndr.encode_failed(exc, "OpenSession", _AsyncRPC_OpenSession_sout, r_session)
     return bytes(b)
 
 
@@ -871,9 +867,7 @@ def _ndr_AsyncRPC_Submit_cin(
         _ndr.put_ctx(b, _codec.ctx_to_server(a_session, "Submit.session", False))
         b += _NDR_l.pack(a_work)
     except _ndr.ENCODE_ERRORS as exc:
-        _ndr.encode_failed(
-            exc, lambda: _AsyncRPC_Submit_cin(a_session, a_work), "Submit"
-        )
+        _ndr.encode_failed(exc, "Submit", _AsyncRPC_Submit_cin, a_session, a_work)
     return bytes(b)
 
 
@@ -910,7 +904,7 @@ def _ndr_AsyncRPC_Submit_sout(a: tuple[Any, ...], r_retval: Any) -> bytes:
     try:
         b += _NDR_l.pack(r_retval)
     except _ndr.ENCODE_ERRORS as exc:
-        _ndr.encode_failed(exc, lambda: _AsyncRPC_Submit_sout(r_retval), "Submit")
+        _ndr.encode_failed(exc, "Submit", _AsyncRPC_Submit_sout, r_retval)
     return bytes(b)
 
 
@@ -923,9 +917,7 @@ def _ndr_AsyncRPC_CloseSession_cin(a_session: idlrt.ContextHandle | None) -> byt
     try:
         _ndr.put_ctx(b, _codec.ctx_to_server(a_session, "CloseSession.session", True))
     except _ndr.ENCODE_ERRORS as exc:
-        _ndr.encode_failed(
-            exc, lambda: _AsyncRPC_CloseSession_cin(a_session), "CloseSession"
-        )
+        _ndr.encode_failed(exc, "CloseSession", _AsyncRPC_CloseSession_cin, a_session)
     return bytes(b)
 
 
@@ -956,9 +948,7 @@ def _ndr_AsyncRPC_CloseSession_sout(a: tuple[Any, ...], r_session: Any) -> bytes
             b, _codec.ctx_to_client(r_session, "CloseSession.session", "PJOB_SESSION")
         )
     except _ndr.ENCODE_ERRORS as exc:
-        _ndr.encode_failed(
-            exc, lambda: _AsyncRPC_CloseSession_sout(r_session), "CloseSession"
-        )
+        _ndr.encode_failed(exc, "CloseSession", _AsyncRPC_CloseSession_sout, r_session)
     return bytes(b)
 
 

@@ -679,7 +679,7 @@ def _ndr_enc_DIMENSIONS(v: DIMENSIONS) -> bytes:
     try:
         b += _NDR_ddf.pack(v.width, v.height, v.weight)
     except _ndr.ENCODE_ERRORS as exc:
-        _ndr.encode_failed(exc, lambda: _enc_DIMENSIONS(v, "DIMENSIONS"), "DIMENSIONS")
+        _ndr.encode_failed(exc, "DIMENSIONS", _enc_DIMENSIONS, v, "DIMENSIONS")
     return bytes(b)
 
 
@@ -756,7 +756,7 @@ def _ndr_enc_DETAIL(v: Any, d: Any) -> bytes:
         _ndr_put_DETAIL(b, v, d)
         _ndr_putd_DETAIL(b, v, d)
     except _ndr.ENCODE_ERRORS as exc:
-        _ndr.encode_failed(exc, lambda: _enc_DETAIL(v, d, "DETAIL"), "DETAIL")
+        _ndr.encode_failed(exc, "DETAIL", _enc_DETAIL, v, d, "DETAIL")
     return bytes(b)
 
 
@@ -813,7 +813,7 @@ def _ndr_get_ITEM(r: _ndr.Reader) -> ITEM:
     buf = r.buf
     t1 = _NDR_LLl.unpack_from(buf, r.pos)
     r.pos += 12
-    x2 = _ndr_get_DETAIL(r, _ndr_E_CATEGORY[t1[2]])
+    x2 = _ndr_get_DETAIL(r, t1[2])
     r.pos = (r.pos + 7) & ~7
     t3 = _NDR_ddfZxHL4sL.unpack_from(buf, r.pos)
     r.pos += 36
@@ -833,7 +833,7 @@ def _ndr_get_ITEM(r: _ndr.Reader) -> ITEM:
     )
 
 
-def _ndr_getd_ITEM(r: _ndr.Reader, v: ITEM) -> None:
+def _ndr_getd_ITEM(r: _ndr.Reader, v: Any) -> None:
     buf = r.buf
     if v.name is not None:
         x1 = _ndr.get_str(r)
@@ -861,7 +861,7 @@ def _ndr_enc_ITEM(v: ITEM) -> bytes:
         _ndr_put_ITEM(b, v)
         _ndr_putd_ITEM(b, v)
     except _ndr.ENCODE_ERRORS as exc:
-        _ndr.encode_failed(exc, lambda: _enc_ITEM(v, "ITEM"), "ITEM")
+        _ndr.encode_failed(exc, "ITEM", _enc_ITEM, v, "ITEM")
     return bytes(b)
 
 
@@ -916,7 +916,7 @@ def _ndr_get_QUERY(r: _ndr.Reader) -> QUERY:
     return QUERY(kind=d, by=None)
 
 
-def _ndr_getd_QUERY(r: _ndr.Reader, v: QUERY) -> None:
+def _ndr_getd_QUERY(r: _ndr.Reader, v: Any) -> None:
     d = v.kind
     if d == 2:
         if v.by is not None:
@@ -931,7 +931,7 @@ def _ndr_enc_QUERY(v: QUERY) -> bytes:
         _ndr_put_QUERY(b, v)
         _ndr_putd_QUERY(b, v)
     except _ndr.ENCODE_ERRORS as exc:
-        _ndr.encode_failed(exc, lambda: _enc_QUERY(v, "QUERY"), "QUERY")
+        _ndr.encode_failed(exc, "QUERY", _enc_QUERY, v, "QUERY")
     return bytes(b)
 
 
@@ -952,7 +952,7 @@ def _ndr_Inventory_Put_cin(a_item: ITEM) -> bytes:
         _ndr_put_ITEM(b, a_item)
         _ndr_putd_ITEM(b, a_item)
     except _ndr.ENCODE_ERRORS as exc:
-        _ndr.encode_failed(exc, lambda: _Inventory_Put_cin(a_item), "Put")
+        _ndr.encode_failed(exc, "Put", _Inventory_Put_cin, a_item)
     return bytes(b)
 
 
@@ -984,7 +984,7 @@ def _ndr_Inventory_Put_sout(a: tuple[Any, ...], r_retval: Any) -> bytes:
     try:
         b += _NDR_l.pack(r_retval)
     except _ndr.ENCODE_ERRORS as exc:
-        _ndr.encode_failed(exc, lambda: _Inventory_Put_sout(r_retval), "Put")
+        _ndr.encode_failed(exc, "Put", _Inventory_Put_sout, r_retval)
     return bytes(b)
 
 
@@ -998,7 +998,7 @@ def _ndr_Inventory_Find_cin(a_query: QUERY) -> bytes:
         _ndr_put_QUERY(b, a_query)
         _ndr_putd_QUERY(b, a_query)
     except _ndr.ENCODE_ERRORS as exc:
-        _ndr.encode_failed(exc, lambda: _Inventory_Find_cin(a_query), "Find")
+        _ndr.encode_failed(exc, "Find", _Inventory_Find_cin, a_query)
     return bytes(b)
 
 
@@ -1045,7 +1045,7 @@ def _ndr_Inventory_Find_sout(a: tuple[Any, ...], r_retval: Any, r_found: Any) ->
         b += _ndr.PAD[-len(b) & 3]
         b += _NDR_l.pack(r_retval)
     except _ndr.ENCODE_ERRORS as exc:
-        _ndr.encode_failed(exc, lambda: _Inventory_Find_sout(r_retval, r_found), "Find")
+        _ndr.encode_failed(exc, "Find", _Inventory_Find_sout, r_retval, r_found)
     return bytes(b)
 
 
@@ -1060,7 +1060,7 @@ def _ndr_Inventory_Count_cin(a_n: int, a_ids: list[int]) -> bytes:
         b += _NDR_lL.pack(a_n, len(a_ids))
         _ndr.put_array(b, "I", a_ids)
     except _ndr.ENCODE_ERRORS as exc:
-        _ndr.encode_failed(exc, lambda: _Inventory_Count_cin(a_n, a_ids), "Count")
+        _ndr.encode_failed(exc, "Count", _Inventory_Count_cin, a_n, a_ids)
     return bytes(b)
 
 
@@ -1103,9 +1103,7 @@ def _ndr_Inventory_Count_sout(
     try:
         b += _NDR_ll.pack(r_present, r_retval)
     except _ndr.ENCODE_ERRORS as exc:
-        _ndr.encode_failed(
-            exc, lambda: _Inventory_Count_sout(r_retval, r_present), "Count"
-        )
+        _ndr.encode_failed(exc, "Count", _Inventory_Count_sout, r_retval, r_present)
     return bytes(b)
 
 
@@ -1120,7 +1118,7 @@ def _ndr_Inventory_Blob_cin(a_n: int, a_data: bytes) -> bytes:
         b += _NDR_lL.pack(a_n, len(a_data))
         b += a_data
     except _ndr.ENCODE_ERRORS as exc:
-        _ndr.encode_failed(exc, lambda: _Inventory_Blob_cin(a_n, a_data), "Blob")
+        _ndr.encode_failed(exc, "Blob", _Inventory_Blob_cin, a_n, a_data)
     return bytes(b)
 
 
@@ -1167,9 +1165,7 @@ def _ndr_Inventory_Blob_sout(
         b += _ndr.PAD[-len(b) & 3]
         b += _NDR_l.pack(r_retval)
     except _ndr.ENCODE_ERRORS as exc:
-        _ndr.encode_failed(
-            exc, lambda: _Inventory_Blob_sout(r_retval, r_reversed), "Blob"
-        )
+        _ndr.encode_failed(exc, "Blob", _Inventory_Blob_sout, r_retval, r_reversed)
     return bytes(b)
 
 

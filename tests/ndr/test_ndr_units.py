@@ -276,3 +276,25 @@ def test_type_serialization_headers_are_checked(stream: bytes, code: int) -> Non
     with pytest.raises(idlrt.RpcError) as err:
         ndr.deserialize(stream)
     assert err.value.code == code
+
+
+MS_UNION = """
+[uuid(4b7e2f10-9c3d-4e8a-b1f2-0a9d8c7b6e5f), version(1.0), ms_union, pointer_default(unique)]
+interface MsUnion
+{
+    typedef [switch_type(short)] union _U { [case(1)] short small; [case(2)] hyper big; } U;
+    typedef struct _S { short kind; [switch_is(kind)] U u; } S;
+    long Put([in] S *s);
+}
+"""
+
+
+def test_ms_union_aligns_the_arm_to_the_largest(tmp_path: Path) -> None:
+    # [MS-RPCE] 2.2.4.5: with ms_union, the discriminant is aligned to its type and the arm
+    # to the largest alignment of all arms (8 here), so the short arm starts at 8, not 4.
+    (tmp_path / "msunion.idl").write_text(MS_UNION)
+    assert main([str(tmp_path / "msunion.idl"), "-o", str(tmp_path / "gen_msunion")]) == 0
+    module = import_generated(tmp_path / "gen_msunion", "msunion")
+    data = module._ndr_enc_S(module.S(kind=1, u=7))
+    assert data == struct.pack("<hh4xh", 1, 1, 7)
+    assert module._ndr_dec_S(data) == module.S(kind=1, u=7)

@@ -50,6 +50,8 @@ class Context:
         self.span: ir.Span | None = None  # of the member or parameter being written
         self.where = ""  # its name, for the message
         self.used_any = False  # the code names typing.Any
+        module = m.program.module(m.module)
+        self.ms_union = any(a.name == "ms_union" for i in module.interfaces for a in i.attributes)
 
     def problem(self, what: str) -> str:
         """Record that ``what`` cannot be marshalled here; the code that raises 1764."""

@@ -207,6 +207,9 @@ def union_functions(ctx: Context, u: ir.Union) -> list[str]:
     no_arm = f'raise _codec.union_error(d, "{u.name}", "{u.name}")'
     out: list[str] = []
     value = "u" if encapsulated else "v"
+    # [ms_union] ([MS-RPCE] 2.2.4.5, on the interface here: the IR keeps no type attributes):
+    # a non-encapsulated union's arm is aligned to its largest arm, not to its own type.
+    arm_align = lay.group_align if ctx.ms_union and not encapsulated else 1
 
     # put: the discriminant, then the arm
     enc = Encoder(ctx, lay.align if encapsulated else disc.align)
@@ -228,6 +231,7 @@ def union_functions(ctx: Context, u: ir.Union) -> list[str]:
                 f'    raise _codec.type_error({value}, "None (an empty arm)", "{u.name}")',
             )
         else:
+            enc.align(arm_align)
             enc.scalars(arm.field.type, value, EMBEDDED, Value({}, path.field(arm.field.name)))
         if cond is not None:
             enc.write("return")
@@ -284,6 +288,7 @@ def union_functions(ctx: Context, u: ir.Union) -> list[str]:
         if arm.field is None:
             x = "None"
         else:
+            dec.align(arm_align)
             x = dec.scalars(arm.field.type, EMBEDDED, Value({}, path.field(arm.field.name)))
         dec.flush()
         if encapsulated:

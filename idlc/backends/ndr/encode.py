@@ -21,6 +21,9 @@ from .model import ARRAY_CODES, EMBEDDED, LAST, SIZES, TOP, Position
 _SIMPLE = re.compile(r"[A-Za-z_][\w.]*(\[\d+\])?$")  # a name, an attribute, a run's item
 
 
+_Snapshot = tuple[list[str], list[str], int, int, bool, tuple[int, int]]
+
+
 class Encoder(Body):
     def __init__(self, ctx: Context, align: int = 8, depth: int = 1) -> None:
         super().__init__(ctx.structs, align, depth)
@@ -48,6 +51,15 @@ class Encoder(Body):
         self.reset_run()
         self.args = []
         self.uses_o = False
+
+    def snapshot(self) -> _Snapshot:
+        """The open run and the alignment, to take up again in each branch that follows."""
+        return list(self.fmt), list(self.args), self.size, self.items, self.uses_o, self.state()
+
+    def resume(self, snap: _Snapshot) -> None:
+        fmt, args, self.size, self.items, self.uses_o, state = snap
+        self.fmt, self.args = list(fmt), list(args)
+        self.restore(state)
 
     def put(self, fmt: str, size: int, arg: str, items: int = 1) -> None:
         self.fmt.append(fmt)

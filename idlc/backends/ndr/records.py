@@ -218,15 +218,17 @@ def union_functions(ctx: Context, u: ir.Union) -> list[str]:
         enc.emit(f"d = v.{ir.py_name(u.switch_name)}", f"u = v.{ir.py_name(u.union_name)}")
     _where(ctx, u.name, None, u.span)
     enc.scalars(u.switch_type, "d", EMBEDDED, Value({}, path))
-    enc.flush()
-    after = enc.state()
+    # The discriminant joins each arm's first run: one pack for both, branch by branch.
+    after = enc.snapshot()
+    enc.reset_run()
     for cond, arm in _arms(u):
         _where(ctx, u.name, arm.field, arm.span or u.span)
         if cond is not None:
-            enc.open(f"if {cond}:")
-        enc.restore(after)
+            enc.emit(f"if {cond}:")
+            enc.depth += 1
+        enc.resume(after)
         if arm.field is None:
-            enc.write(
+            enc.check(
                 f"if {value} is not None:",
                 f'    raise _codec.type_error({value}, "None (an empty arm)", "{u.name}")',
             )
@@ -235,7 +237,9 @@ def union_functions(ctx: Context, u: ir.Union) -> list[str]:
             enc.scalars(arm.field.type, value, EMBEDDED, Value({}, path.field(arm.field.name)))
         if cond is not None:
             enc.write("return")
-            enc.close()
+            enc.depth -= 1
+        else:
+            enc.flush()
     if not has_default:
         enc.write(no_arm)
     params = (
@@ -279,12 +283,12 @@ def union_functions(ctx: Context, u: ir.Union) -> list[str]:
             "if s is not None and d != s:",
             f'    raise _ndr.bad_stub(f"{u.name}: discriminant {{d}}, but switch_is is {{s}}")',
         )
-    after = dec.state()
+    known = dec.state()
     for cond, arm in _arms(u):
         _where(ctx, u.name, arm.field, arm.span or u.span)
         if cond is not None:
             dec.open(f"if {cond}:")
-        dec.restore(after)
+        dec.restore(known)
         if arm.field is None:
             x = "None"
         else:

@@ -656,6 +656,7 @@ _NDR_ddf = struct.Struct("<ddf")
 _NDR_ddfZxHL4sL = struct.Struct("<ddf?xHL4sL")
 _NDR_ddfBxHL4sL = struct.Struct("<ddfBxHL4sL")
 _NDR_h = struct.Struct("<h")
+_NDR_h2xL = struct.Struct("<h2xL")
 _NDR_l = struct.Struct("<l")
 _NDR_lL = struct.Struct("<lL")
 _NDR_ll = struct.Struct("<ll")
@@ -696,18 +697,19 @@ def _ndr_dec_DIMENSIONS(data: bytes) -> DIMENSIONS:
 
 
 def _ndr_put_DETAIL(b: _ndr.Buffer, v: Any, d: Any) -> None:
-    b += _NDR_l.pack(_ndr_E_CATEGORY[d])
     if d == 1:
         o = len(b)
-        b += _NDR_L.pack(o + 131072 if v is not None else 0)
+        b += _NDR_lL.pack(_ndr_E_CATEGORY[d], o + 131076 if v is not None else 0)
         return
     if d == 2:
+        b += _NDR_l.pack(_ndr_E_CATEGORY[d])
         b += _ndr.PAD[-len(b) & 7]
         b += _NDR_Q.pack(v)
         return
     if d == 3:
         if v is not None:
             raise _codec.type_error(v, "None (an empty arm)", "DETAIL")
+        b += _NDR_l.pack(_ndr_E_CATEGORY[d])
         return
     raise _codec.union_error(d, "DETAIL", "DETAIL")
 
@@ -879,16 +881,16 @@ def _ndr_dec_ITEM(data: bytes) -> ITEM:
 def _ndr_put_QUERY(b: _ndr.Buffer, v: Any) -> None:
     d = v.kind
     u = v.by
-    b += _NDR_h.pack(d)
     if d == 1:
-        b += _NDR_2xL.pack(u)
+        b += _NDR_h2xL.pack(d, u)
         return
     if d == 2:
         o = len(b)
-        b += _NDR_2xL.pack(o + 131074 if u is not None else 0)
+        b += _NDR_h2xL.pack(d, o + 131076 if u is not None else 0)
         return
     if u is not None:
         raise _codec.type_error(u, "None (an empty arm)", "QUERY")
+    b += _NDR_h.pack(d)
 
 
 def _ndr_putd_QUERY(b: _ndr.Buffer, v: Any) -> None:

@@ -184,17 +184,20 @@ def _main(argv: list[str]) -> int:
 def _generate(programs: list, outdir: Path, *, check: bool) -> int:  # type: ignore[type-arg]
     from . import ir
     from .backends.python.render import generate
+    from .diagnostics import DiagnosticSink
     from .pipeline import timing
 
     t = timing.now()
     outputs: dict[str, str] = {}
+    sink = DiagnosticSink()  # what the generators cannot do: warnings
     for program in programs:
         for module in program.modules:
             if module.name in outputs:
                 continue
             closure = _closure(program, module.name)
             sub = ir.Program(tuple(m for m in program.modules if m.name in closure), module.name)
-            outputs[module.name] = generate(sub, version=__version__)
+            outputs[module.name] = generate(sub, version=__version__, sink=sink)
+    sink.write(sys.stderr)
     t = timing.charge("generate", t)
     try:
         stale = _write(outputs, outdir, check=check)

@@ -22,7 +22,7 @@ CALC = HEADER + "interface Calc { long Add([in] long a, [in] long b); }\n"
 def fake_codegen(monkeypatch: pytest.MonkeyPatch) -> None:
     """The CLI is tested apart from the generator: modules become a one-line summary."""
 
-    def generate(program: ir.Program, *, version: str) -> str:
+    def generate(program: ir.Program, *, version: str, sink: object = None) -> str:
         m = program.module(program.root)
         others = sorted(x.name for x in program.modules if x.name != m.name)
         return f"# {m.name} from {m.source} ({version}) imports {others}\n"
@@ -191,7 +191,7 @@ def test_several_inputs_share_imports(tmp_path: Path) -> None:
 def test_internal_errors_exit_2(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    def boom(program: ir.Program, *, version: str) -> str:
+    def boom(program: ir.Program, *, version: str, sink: object = None) -> str:
         raise RuntimeError("kaput")
 
     monkeypatch.setattr(render, "generate", boom)

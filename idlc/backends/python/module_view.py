@@ -14,6 +14,8 @@ import re
 from pathlib import PurePath
 
 from ... import ir
+from ..ndr import section as ndr_section
+from ..ndr.section import NdrSection, ProcSlots
 from .conversions import Marshaller
 from .declarations import (
     AliasView,
@@ -102,6 +104,8 @@ class ModuleView(ir.Node):
     needs_awaitable: bool  # the managers' return types name collections.abc.Awaitable
     needs_idlrt: bool
     needs_codec: bool
+    ndr: NdrSection  # the NDR20 codecs (idlc/backends/ndr), after everything else
+    needs_ndr: bool
 
 
 def build(program: ir.Program, *, version: str) -> ModuleView:
@@ -140,9 +144,14 @@ def build(program: ir.Program, *, version: str) -> ModuleView:
     shared = {n for n in names if names.count(n) > 1}
     interfaces = tuple(_interface(m, i, first and n == 0, shared) for n, i in enumerate(generated))
     has_procs = any(i.procedures for i in interfaces)
+    ndr = ndr_section.build(m, module, _ndr_procedures(m, generated, interfaces))
     needs_namedtuple = any(p.result_class for i in interfaces for p in i.procedures)
     picks_arms = any(isinstance(d, ir.Union) and d.switch_name is None for d in module.decls)
-    typing_names = (("Final", bool(constants)), ("NamedTuple", needs_namedtuple))
+    typing_names = (
+        ("Any", ndr.uses_any),
+        ("Final", bool(constants)),
+        ("NamedTuple", needs_namedtuple),
+    )
     return ModuleView(
         source=PurePath(module.source).name,
         source_path=module.source,
@@ -158,6 +167,8 @@ def build(program: ir.Program, *, version: str) -> ModuleView:
         needs_awaitable=has_procs,
         needs_idlrt=bool(interfaces) or picks_arms or _names_idlrt(aliases, records),
         needs_codec=bool(codecs) or has_procs,
+        ndr=ndr,
+        needs_ndr=bool(ndr.functions or ndr.tables),
     )
 
 
@@ -243,22 +254,51 @@ def _procedure(
     return cached(key, lambda: _make_procedure(m, iface.name, proc, class_prefix))
 
 
-def _make_procedure(
-    m: Marshaller, iface_name: str, proc: ir.Procedure, class_prefix: str
-) -> ProcView:
-    prefix = f"_{iface_name}_{proc.name}"
+def _slots(proc: ir.Procedure) -> tuple[dict[str, str], str, list[Slot], list[Slot]]:
+    """The Python names of a procedure's parameters, of the manager's async handle, and its
+    [in] values and results (the return value first)."""
     # Python names of the parameters, made unique against the ones we add (self, retval, handle).
     taken = {"self", "retval"} if proc.has_retval else {"self"}
     names = {p.name: _unique(p.py_name, taken) for p in proc.params}
     handle_param = _unique("handle", set(taken))
     ins = [Slot(names[p.name], p.name, p.type, p) for p in proc.in_params]
-    outs = proc.out_params
     results: list[Slot] = []
     if proc.has_retval:
         results.append(Slot("retval", "retval", proc.return_type))
     # NamedTuple fields cannot start with "_": such an [out] parameter's field is "x_" for "_x".
-    results += [Slot(_result_field(names[p.name], taken), p.name, p.type, p) for p in outs]
+    results += [
+        Slot(_result_field(names[p.name], taken), p.name, p.type, p) for p in proc.out_params
+    ]
+    return names, handle_param, ins, results
 
+
+def _ndr_procedures(
+    m: Marshaller, generated: tuple[ir.Interface, ...], interfaces: tuple[InterfaceView, ...]
+) -> list[ProcSlots]:
+    """The procedures as the NDR backend needs them: the same names as the msgpack codecs."""
+    out: list[ProcSlots] = []
+    for iface, view in zip(generated, interfaces, strict=True):
+        for proc, pview in zip(iface.procedures, view.procedures, strict=True):
+            _, _, ins, results = _slots(proc)
+            out.append(
+                ProcSlots(
+                    iface.name,
+                    proc,
+                    tuple(ins),
+                    tuple(results),
+                    pview.result_class,
+                    pview.result_type,
+                )
+            )
+    return out
+
+
+def _make_procedure(
+    m: Marshaller, iface_name: str, proc: ir.Procedure, class_prefix: str
+) -> ProcView:
+    prefix = f"_{iface_name}_{proc.name}"
+    names, handle_param, ins, results = _slots(proc)
+    outs = proc.out_params
     result_class = f"{class_prefix}{proc.name}Result" if outs else None
     result_fields = tuple(
         ResultField(s.py, m.py_type(s.type), s.py in TUPLE_METHODS) for s in results

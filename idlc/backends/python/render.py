@@ -8,7 +8,8 @@ from pathlib import Path
 import jinja2
 
 from ...cachedir import cache_dir
-from ...ir import Program
+from ...diagnostics import DiagnosticSink
+from ...ir import Program, Span
 from . import module_view
 from .filters import FILTERS
 from .layout import relayout
@@ -42,21 +43,25 @@ def environment() -> jinja2.Environment:
 # Generated text by the identity of the IR modules it came from: the front end shares one
 # Module object per file across compiles in a process, so a header imported by many files is
 # generated once. The entry holds the modules, so their ids cannot be reused while cached.
-_CACHE: dict[tuple[object, ...], tuple[tuple[object, ...], str]] = {}
+_Warnings = tuple[tuple[Span | None, str], ...]
+_CACHE: dict[tuple[object, ...], tuple[tuple[object, ...], str, _Warnings]] = {}
 _CACHE_SIZE = 512
 
 
-def generate(program: Program, *, version: str) -> str:
-    """The Python source of the module for ``program.root``."""
+def generate(program: Program, *, version: str, sink: DiagnosticSink | None = None) -> str:
+    """The Python source of the module for ``program.root``; what its NDR20 codecs cannot
+    marshal goes to ``sink`` as warnings (the codecs raise RPC_S_CANNOT_SUPPORT there)."""
     key = (program.root, version, *(id(m) for m in program.modules))
     hit = _CACHE.get(key)
-    if hit is not None:
-        return hit[1]
-    view = module_view.build(program, version=version)
-    text = environment().get_template("module.py.j2").render(m=view)
-    # Templates keep blank lines simple; normalise the trailing ones to exactly one newline.
-    source = relayout(text.rstrip("\n")) + "\n"
-    if len(_CACHE) >= _CACHE_SIZE:
-        _CACHE.pop(next(iter(_CACHE)))
-    _CACHE[key] = (program.modules, source)
-    return source
+    if hit is None:
+        view = module_view.build(program, version=version)
+        text = environment().get_template("module.py.j2").render(m=view)
+        # Templates keep blank lines simple; normalise the trailing ones to exactly one newline.
+        source = relayout(text.rstrip("\n")) + "\n"
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))
+        hit = _CACHE[key] = (program.modules, source, view.ndr.warnings)
+    if sink is not None:
+        for span, message in hit[2]:
+            sink.warning(message, span)
+    return hit[1]

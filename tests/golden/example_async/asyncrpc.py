@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import enum
+import struct
 from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import Final, NamedTuple
+from typing import Any, Final, NamedTuple
 
 import idlrt
 from idlrt import codec as _codec
+from idlrt.wire import ndr as _ndr
 
 DEFAULT_ASYNC_DELAY: Final[int] = 200
 APP_ERROR_NEGATIVE_DELAY: Final[int] = 8193
@@ -603,3 +605,374 @@ class AsyncRPCManager(idlrt.Manager):
         raise idlrt.RpcError(
             idlrt.status.RPC_S_CANNOT_SUPPORT, "AsyncRPC.Shutdown is not implemented"
         )
+
+
+# --- NDR20 (transfer syntax 8a885d04-1ceb-11c9-9fe8-08002b104860, version 2) ---
+
+_NDR_4xq = struct.Struct("<4xq")
+_NDR_L = struct.Struct("<L")
+_NDR_LH2xdL = struct.Struct("<LH2xdL")
+_NDR_l = struct.Struct("<l")
+_NDR_l4xq = struct.Struct("<l4xq")
+_NDR_q = struct.Struct("<q")
+_NDR_qL = struct.Struct("<qL")
+
+_ndr_E_JOB_STATE = _ndr.EnumTable(JOB_STATE, "JOB_STATE")
+
+
+def _ndr_put_JOB_REPORT(b: _ndr.Buffer, v: Any) -> None:
+    o = len(b)
+    b += _NDR_LH2xdL.pack(
+        v.id,
+        _ndr_E_JOB_STATE[v.state],
+        v.seconds,
+        o + 131088 if v.note is not None else 0,
+    )
+
+
+def _ndr_putd_JOB_REPORT(b: _ndr.Buffer, v: Any) -> None:
+    if v.note is not None:
+        _ndr.put_str(b, v.note)
+
+
+def _ndr_get_JOB_REPORT(r: _ndr.Reader) -> JOB_REPORT:
+    buf = r.buf
+    t1 = _NDR_LH2xdL.unpack_from(buf, r.pos)
+    r.pos += 20
+    return JOB_REPORT(t1[0], _ndr_E_JOB_STATE[t1[1]], t1[2], t1[3] or _ndr.NULL)
+
+
+def _ndr_getd_JOB_REPORT(r: _ndr.Reader, v: Any) -> None:
+    if v.note is not None:
+        x1 = _ndr.get_str(r)
+        v.note = x1
+
+
+def _ndr_enc_JOB_REPORT(v: JOB_REPORT) -> bytes:
+    b = _ndr.Buffer()
+    try:
+        _ndr_put_JOB_REPORT(b, v)
+        _ndr_putd_JOB_REPORT(b, v)
+    except _ndr.ENCODE_ERRORS as exc:
+        _ndr.encode_failed(exc, "JOB_REPORT", _enc_JOB_REPORT, v, "JOB_REPORT")
+    return bytes(b)
+
+
+def _ndr_dec_JOB_REPORT(data: bytes) -> JOB_REPORT:
+    r = _ndr.Reader(data)
+    try:
+        x1 = _ndr_get_JOB_REPORT(r)
+        _ndr_getd_JOB_REPORT(r, x1)
+        result: JOB_REPORT = x1
+        return result
+    except _ndr.DECODE_ERRORS as exc:
+        _ndr.decode_failed(exc, "JOB_REPORT")
+
+
+def _ndr_AsyncRPC_NonAsyncFunc_cin(a_pszMessage: str) -> bytes:
+    b = _ndr.Buffer()
+    try:
+        _ndr.put_str(b, a_pszMessage)
+    except _ndr.ENCODE_ERRORS as exc:
+        _ndr.encode_failed(
+            exc, "NonAsyncFunc", _AsyncRPC_NonAsyncFunc_cin, a_pszMessage
+        )
+    return bytes(b)
+
+
+def _ndr_AsyncRPC_NonAsyncFunc_cout(data: bytes) -> None:
+    return None
+
+
+def _ndr_AsyncRPC_NonAsyncFunc_sin(data: bytes) -> tuple[Any, ...]:
+    r = _ndr.Reader(data)
+    try:
+        x1 = _ndr.get_str(r)
+        return (x1,)
+    except _ndr.DECODE_ERRORS as exc:
+        _ndr.decode_failed(exc, "NonAsyncFunc")
+
+
+def _ndr_AsyncRPC_NonAsyncFunc_sout(a: tuple[Any, ...]) -> bytes:
+    return b""
+
+
+def _ndr_AsyncRPC_NonAsyncFunc_sres(a: tuple[Any, ...], r: object) -> bytes:
+    return b""
+
+
+def _ndr_AsyncRPC_AsyncFunc_cin(a_nDelay: int) -> bytes:
+    b = _ndr.Buffer()
+    try:
+        b += _NDR_L.pack(a_nDelay)
+    except _ndr.ENCODE_ERRORS as exc:
+        _ndr.encode_failed(exc, "AsyncFunc", _AsyncRPC_AsyncFunc_cin, a_nDelay)
+    return bytes(b)
+
+
+def _ndr_AsyncRPC_AsyncFunc_cout(data: bytes) -> AsyncFuncResult:
+    r = _ndr.Reader(data)
+    try:
+        buf = r.buf
+        x1 = _ndr_get_JOB_REPORT(r)
+        _ndr_getd_JOB_REPORT(r, x1)
+        r.pos = (r.pos + 3) & ~3
+        t2 = _NDR_l.unpack_from(buf, r.pos)
+        r.pos += 4
+        v3 = t2[0]
+        return AsyncFuncResult(retval=v3, report=x1)
+    except _ndr.DECODE_ERRORS as exc:
+        _ndr.decode_failed(exc, "AsyncFunc")
+
+
+def _ndr_AsyncRPC_AsyncFunc_sin(data: bytes) -> tuple[Any, ...]:
+    r = _ndr.Reader(data)
+    try:
+        buf = r.buf
+        t1 = _NDR_L.unpack_from(buf, r.pos)
+        r.pos += 4
+        v2 = t1[0]
+        return (v2,)
+    except _ndr.DECODE_ERRORS as exc:
+        _ndr.decode_failed(exc, "AsyncFunc")
+
+
+def _ndr_AsyncRPC_AsyncFunc_sout(
+    a: tuple[Any, ...], r_retval: Any, r_report: Any
+) -> bytes:
+    b = _ndr.Buffer()
+    try:
+        _ndr_put_JOB_REPORT(b, r_report)
+        _ndr_putd_JOB_REPORT(b, r_report)
+        b += _ndr.PAD[-len(b) & 3]
+        b += _NDR_l.pack(r_retval)
+    except _ndr.ENCODE_ERRORS as exc:
+        _ndr.encode_failed(
+            exc, "AsyncFunc", _AsyncRPC_AsyncFunc_sout, r_retval, r_report
+        )
+    return bytes(b)
+
+
+def _ndr_AsyncRPC_AsyncFunc_sres(a: tuple[Any, ...], r: object) -> bytes:
+    return _ndr_AsyncRPC_AsyncFunc_sout(a, *_codec.result_tuple(r, 2, "AsyncFunc"))
+
+
+def _ndr_AsyncRPC_CheckedDelay_cin(a_nDelay: int, a_total: int) -> bytes:
+    b = _ndr.Buffer()
+    try:
+        b += _NDR_l4xq.pack(a_nDelay, a_total)
+    except _ndr.ENCODE_ERRORS as exc:
+        _ndr.encode_failed(
+            exc, "CheckedDelay", _AsyncRPC_CheckedDelay_cin, a_nDelay, a_total
+        )
+    return bytes(b)
+
+
+def _ndr_AsyncRPC_CheckedDelay_cout(data: bytes) -> CheckedDelayResult:
+    r = _ndr.Reader(data)
+    try:
+        buf = r.buf
+        t1 = _NDR_q.unpack_from(buf, r.pos)
+        r.pos += 8
+        v2 = t1[0]
+        t3 = _NDR_L.unpack_from(buf, r.pos)
+        r.pos += 4
+        v4 = t3[0]
+        return CheckedDelayResult(retval=v4, total=v2)
+    except _ndr.DECODE_ERRORS as exc:
+        _ndr.decode_failed(exc, "CheckedDelay")
+
+
+def _ndr_AsyncRPC_CheckedDelay_sin(data: bytes) -> tuple[Any, ...]:
+    r = _ndr.Reader(data)
+    try:
+        buf = r.buf
+        t1 = _NDR_l.unpack_from(buf, r.pos)
+        r.pos += 4
+        v2 = t1[0]
+        t3 = _NDR_4xq.unpack_from(buf, r.pos)
+        r.pos += 12
+        v4 = t3[0]
+        return (v2, v4)
+    except _ndr.DECODE_ERRORS as exc:
+        _ndr.decode_failed(exc, "CheckedDelay")
+
+
+def _ndr_AsyncRPC_CheckedDelay_sout(
+    a: tuple[Any, ...], r_retval: Any, r_total: Any
+) -> bytes:
+    b = _ndr.Buffer()
+    try:
+        b += _NDR_qL.pack(r_total, r_retval)
+    except _ndr.ENCODE_ERRORS as exc:
+        _ndr.encode_failed(
+            exc, "CheckedDelay", _AsyncRPC_CheckedDelay_sout, r_retval, r_total
+        )
+    return bytes(b)
+
+
+def _ndr_AsyncRPC_CheckedDelay_sres(a: tuple[Any, ...], r: object) -> bytes:
+    return _ndr_AsyncRPC_CheckedDelay_sout(
+        a, *_codec.result_tuple(r, 2, "CheckedDelay")
+    )
+
+
+def _ndr_AsyncRPC_OpenSession_cin(a_owner: str) -> bytes:
+    b = _ndr.Buffer()
+    try:
+        _ndr.put_str(b, a_owner)
+    except _ndr.ENCODE_ERRORS as exc:
+        _ndr.encode_failed(exc, "OpenSession", _AsyncRPC_OpenSession_cin, a_owner)
+    return bytes(b)
+
+
+def _ndr_AsyncRPC_OpenSession_cout(data: bytes) -> OpenSessionResult:
+    r = _ndr.Reader(data)
+    try:
+        x1 = _codec.ctx_from_server(_ndr.get_ctx(r), "OpenSession.session")
+        return OpenSessionResult(session=x1)
+    except _ndr.DECODE_ERRORS as exc:
+        _ndr.decode_failed(exc, "OpenSession")
+
+
+def _ndr_AsyncRPC_OpenSession_sin(data: bytes) -> tuple[Any, ...]:
+    r = _ndr.Reader(data)
+    try:
+        x1 = _ndr.get_str(r)
+        return (x1,)
+    except _ndr.DECODE_ERRORS as exc:
+        _ndr.decode_failed(exc, "OpenSession")
+
+
+def _ndr_AsyncRPC_OpenSession_sout(a: tuple[Any, ...], r_session: Any) -> bytes:
+    b = _ndr.Buffer()
+    try:
+        _ndr.put_ctx(
+            b, _codec.ctx_to_client(r_session, "OpenSession.session", "PJOB_SESSION")
+        )
+    except _ndr.ENCODE_ERRORS as exc:
+        _ndr.encode_failed(exc, "OpenSession", _AsyncRPC_OpenSession_sout, r_session)
+    return bytes(b)
+
+
+def _ndr_AsyncRPC_OpenSession_sres(a: tuple[Any, ...], r: object) -> bytes:
+    return _ndr_AsyncRPC_OpenSession_sout(a, *_codec.result_tuple(r, 1, "OpenSession"))
+
+
+def _ndr_AsyncRPC_Submit_cin(
+    a_session: idlrt.ContextHandle | None, a_work: int
+) -> bytes:
+    b = _ndr.Buffer()
+    try:
+        _ndr.put_ctx(b, _codec.ctx_to_server(a_session, "Submit.session", False))
+        b += _NDR_l.pack(a_work)
+    except _ndr.ENCODE_ERRORS as exc:
+        _ndr.encode_failed(exc, "Submit", _AsyncRPC_Submit_cin, a_session, a_work)
+    return bytes(b)
+
+
+def _ndr_AsyncRPC_Submit_cout(data: bytes) -> int:
+    r = _ndr.Reader(data)
+    try:
+        buf = r.buf
+        t1 = _NDR_l.unpack_from(buf, r.pos)
+        r.pos += 4
+        v2 = t1[0]
+        result: int = v2
+        return result
+    except _ndr.DECODE_ERRORS as exc:
+        _ndr.decode_failed(exc, "Submit")
+
+
+def _ndr_AsyncRPC_Submit_sin(data: bytes) -> tuple[Any, ...]:
+    r = _ndr.Reader(data)
+    try:
+        buf = r.buf
+        x1 = _codec.ctx_from_client(
+            _ndr.get_ctx(r), "Submit.session", "PJOB_SESSION", False
+        )
+        t2 = _NDR_l.unpack_from(buf, r.pos)
+        r.pos += 4
+        v3 = t2[0]
+        return (x1, v3)
+    except _ndr.DECODE_ERRORS as exc:
+        _ndr.decode_failed(exc, "Submit")
+
+
+def _ndr_AsyncRPC_Submit_sout(a: tuple[Any, ...], r_retval: Any) -> bytes:
+    b = _ndr.Buffer()
+    try:
+        b += _NDR_l.pack(r_retval)
+    except _ndr.ENCODE_ERRORS as exc:
+        _ndr.encode_failed(exc, "Submit", _AsyncRPC_Submit_sout, r_retval)
+    return bytes(b)
+
+
+def _ndr_AsyncRPC_Submit_sres(a: tuple[Any, ...], r: object) -> bytes:
+    return _ndr_AsyncRPC_Submit_sout(a, r)
+
+
+def _ndr_AsyncRPC_CloseSession_cin(a_session: idlrt.ContextHandle | None) -> bytes:
+    b = _ndr.Buffer()
+    try:
+        _ndr.put_ctx(b, _codec.ctx_to_server(a_session, "CloseSession.session", True))
+    except _ndr.ENCODE_ERRORS as exc:
+        _ndr.encode_failed(exc, "CloseSession", _AsyncRPC_CloseSession_cin, a_session)
+    return bytes(b)
+
+
+def _ndr_AsyncRPC_CloseSession_cout(data: bytes) -> CloseSessionResult:
+    r = _ndr.Reader(data)
+    try:
+        x1 = _codec.ctx_from_server(_ndr.get_ctx(r), "CloseSession.session")
+        return CloseSessionResult(session=x1)
+    except _ndr.DECODE_ERRORS as exc:
+        _ndr.decode_failed(exc, "CloseSession")
+
+
+def _ndr_AsyncRPC_CloseSession_sin(data: bytes) -> tuple[Any, ...]:
+    r = _ndr.Reader(data)
+    try:
+        x1 = _codec.ctx_from_client(
+            _ndr.get_ctx(r), "CloseSession.session", "PJOB_SESSION", True
+        )
+        return (x1,)
+    except _ndr.DECODE_ERRORS as exc:
+        _ndr.decode_failed(exc, "CloseSession")
+
+
+def _ndr_AsyncRPC_CloseSession_sout(a: tuple[Any, ...], r_session: Any) -> bytes:
+    b = _ndr.Buffer()
+    try:
+        _ndr.put_ctx(
+            b, _codec.ctx_to_client(r_session, "CloseSession.session", "PJOB_SESSION")
+        )
+    except _ndr.ENCODE_ERRORS as exc:
+        _ndr.encode_failed(exc, "CloseSession", _AsyncRPC_CloseSession_sout, r_session)
+    return bytes(b)
+
+
+def _ndr_AsyncRPC_CloseSession_sres(a: tuple[Any, ...], r: object) -> bytes:
+    return _ndr_AsyncRPC_CloseSession_sout(
+        a, *_codec.result_tuple(r, 1, "CloseSession")
+    )
+
+
+def _ndr_AsyncRPC_Shutdown_cin() -> bytes:
+    return b""
+
+
+def _ndr_AsyncRPC_Shutdown_cout(data: bytes) -> None:
+    return None
+
+
+def _ndr_AsyncRPC_Shutdown_sin(data: bytes) -> tuple[Any, ...]:
+    return ()
+
+
+def _ndr_AsyncRPC_Shutdown_sout(a: tuple[Any, ...]) -> bytes:
+    return b""
+
+
+def _ndr_AsyncRPC_Shutdown_sres(a: tuple[Any, ...], r: object) -> bytes:
+    return b""

@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import enum
+import struct
 from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import Final, NamedTuple
+from typing import Any, Final, NamedTuple
 
 import idlrt
 from idlrt import codec as _codec
+from idlrt.wire import ndr as _ndr
 
 MAX_TAGS: Final[int] = 8
 
@@ -642,3 +644,532 @@ class InventoryManager(idlrt.Manager):
         raise idlrt.RpcError(
             idlrt.status.RPC_S_CANNOT_SUPPORT, "Inventory.Blob is not implemented"
         )
+
+
+# --- NDR20 (transfer syntax 8a885d04-1ceb-11c9-9fe8-08002b104860, version 2) ---
+
+_NDR_2xL = struct.Struct("<2xL")
+_NDR_L = struct.Struct("<L")
+_NDR_LLl = struct.Struct("<LLl")
+_NDR_Q = struct.Struct("<Q")
+_NDR_ddf = struct.Struct("<ddf")
+_NDR_ddfZxHL4sL = struct.Struct("<ddf?xHL4sL")
+_NDR_ddfBxHL4sL = struct.Struct("<ddfBxHL4sL")
+_NDR_h = struct.Struct("<h")
+_NDR_h2xL = struct.Struct("<h2xL")
+_NDR_l = struct.Struct("<l")
+_NDR_lL = struct.Struct("<lL")
+_NDR_ll = struct.Struct("<ll")
+
+_ndr_E_CATEGORY = _ndr.EnumTable(CATEGORY, "CATEGORY")
+
+
+def _ndr_put_DIMENSIONS(b: _ndr.Buffer, v: Any) -> None:
+    b += _NDR_ddf.pack(v.width, v.height, v.weight)
+
+
+def _ndr_get_DIMENSIONS(r: _ndr.Reader) -> DIMENSIONS:
+    buf = r.buf
+    t1 = _NDR_ddf.unpack_from(buf, r.pos)
+    r.pos += 20
+    return DIMENSIONS(t1[0], t1[1], t1[2])
+
+
+def _ndr_enc_DIMENSIONS(v: DIMENSIONS) -> bytes:
+    b = _ndr.Buffer()
+    try:
+        b += _NDR_ddf.pack(v.width, v.height, v.weight)
+    except _ndr.ENCODE_ERRORS as exc:
+        _ndr.encode_failed(exc, "DIMENSIONS", _enc_DIMENSIONS, v, "DIMENSIONS")
+    return bytes(b)
+
+
+def _ndr_dec_DIMENSIONS(data: bytes) -> DIMENSIONS:
+    r = _ndr.Reader(data)
+    try:
+        buf = r.buf
+        t1 = _NDR_ddf.unpack_from(buf, r.pos)
+        r.pos += 20
+        result: DIMENSIONS = DIMENSIONS(t1[0], t1[1], t1[2])
+        return result
+    except _ndr.DECODE_ERRORS as exc:
+        _ndr.decode_failed(exc, "DIMENSIONS")
+
+
+def _ndr_put_DETAIL(b: _ndr.Buffer, v: Any, d: Any) -> None:
+    if d == 1:
+        o = len(b)
+        b += _NDR_lL.pack(_ndr_E_CATEGORY[d], o + 131076 if v is not None else 0)
+        return
+    if d == 2:
+        b += _NDR_l.pack(_ndr_E_CATEGORY[d])
+        b += _ndr.PAD[-len(b) & 7]
+        b += _NDR_Q.pack(v)
+        return
+    if d == 3:
+        if v is not None:
+            raise _codec.type_error(v, "None (an empty arm)", "DETAIL")
+        b += _NDR_l.pack(_ndr_E_CATEGORY[d])
+        return
+    raise _codec.union_error(d, "DETAIL", "DETAIL")
+
+
+def _ndr_putd_DETAIL(b: _ndr.Buffer, v: Any, d: Any) -> None:
+    if d == 1:
+        if v is not None:
+            _ndr.put_wstr(b, v)
+        return
+
+
+def _ndr_get_DETAIL(r: _ndr.Reader, s: object) -> Any:
+    buf = r.buf
+    t1 = _NDR_l.unpack_from(buf, r.pos)
+    r.pos += 4
+    d = t1[0]
+    if s is not None and d != s:
+        raise _ndr.bad_stub(f"DETAIL: discriminant {d}, but switch_is is {s}")
+    if d == 1:
+        t2 = _NDR_L.unpack_from(buf, r.pos)
+        r.pos += 4
+        return d, t2[0] or _ndr.NULL
+    if d == 2:
+        r.pos = (r.pos + 7) & ~7
+        t3 = _NDR_Q.unpack_from(buf, r.pos)
+        r.pos += 8
+        return d, t3[0]
+    if d == 3:
+        return d, None
+    raise _codec.union_error(d, "DETAIL", "DETAIL")
+
+
+def _ndr_getd_DETAIL(r: _ndr.Reader, p: Any) -> Any:
+    d, v = p
+    if d == 1:
+        if v is not None:
+            x1 = _ndr.get_wstr(r)
+            v = x1
+        return v
+    return v
+
+
+def _ndr_enc_DETAIL(v: Any, d: Any) -> bytes:
+    b = _ndr.Buffer()
+    try:
+        _ndr_put_DETAIL(b, v, d)
+        _ndr_putd_DETAIL(b, v, d)
+    except _ndr.ENCODE_ERRORS as exc:
+        _ndr.encode_failed(exc, "DETAIL", _enc_DETAIL, v, d, "DETAIL")
+    return bytes(b)
+
+
+def _ndr_dec_DETAIL(data: bytes, d: object = None) -> Any:
+    r = _ndr.Reader(data)
+    try:
+        x1 = _ndr_get_DETAIL(r, d)
+        x1 = _ndr_getd_DETAIL(r, x1)
+        result: Any = x1
+        return result
+    except _ndr.DECODE_ERRORS as exc:
+        _ndr.decode_failed(exc, "DETAIL")
+
+
+def _ndr_put_ITEM(b: _ndr.Buffer, v: Any) -> None:
+    if not 0 <= v.tag_count <= 8:
+        raise _codec.range_error(v.tag_count, 0, 8, "ITEM.tag_count")
+    _codec.check_count(v.tags, v.tag_count, "ITEM.tags", "size_is")
+    o = len(b)
+    b += _NDR_LLl.pack(
+        v.id, o + 131076 if v.name is not None else 0, _ndr_E_CATEGORY[v.category]
+    )
+    _ndr_put_DETAIL(b, v.detail, v.category)
+    b += _ndr.PAD[-len(b) & 7]
+    if len(v.checksum) != 4:
+        raise _ndr.bound_error(f"ITEM.checksum: {len(v.checksum)} octets, not 4")
+    o = len(b)
+    b += _NDR_ddfBxHL4sL.pack(
+        v.size.width,
+        v.size.height,
+        v.size.weight,
+        v.fragile,
+        v.tag_count,
+        o + 131096 if v.tags is not None else 0,
+        v.checksum,
+        o + 131104 if v.box is not None else 0,
+    )
+
+
+def _ndr_putd_ITEM(b: _ndr.Buffer, v: Any) -> None:
+    if v.name is not None:
+        _ndr.put_str(b, v.name)
+    _ndr_putd_DETAIL(b, v.detail, v.category)
+    if v.tags is not None:
+        b += _ndr.PAD[-len(b) & 3]
+        b += _NDR_L.pack(len(v.tags))
+        _ndr.put_array(b, "B", v.tags)
+    if v.box is not None:
+        b += _ndr.PAD[-len(b) & 7]
+        b += _NDR_ddf.pack(v.box.width, v.box.height, v.box.weight)
+
+
+def _ndr_get_ITEM(r: _ndr.Reader) -> ITEM:
+    buf = r.buf
+    t1 = _NDR_LLl.unpack_from(buf, r.pos)
+    r.pos += 12
+    x2 = _ndr_get_DETAIL(r, t1[2])
+    r.pos = (r.pos + 7) & ~7
+    t3 = _NDR_ddfZxHL4sL.unpack_from(buf, r.pos)
+    r.pos += 36
+    if not 0 <= t3[4] <= 8:
+        raise _codec.range_error(t3[4], 0, 8, "ITEM.tag_count")
+    return ITEM(
+        t1[0],
+        t1[1] or _ndr.NULL,
+        _ndr_E_CATEGORY[t1[2]],
+        x2,
+        DIMENSIONS(t3[0], t3[1], t3[2]),
+        t3[3],
+        t3[4],
+        t3[5] or _ndr.NULL,
+        t3[6],
+        t3[7] or _ndr.NULL,
+    )
+
+
+def _ndr_getd_ITEM(r: _ndr.Reader, v: Any) -> None:
+    buf = r.buf
+    if v.name is not None:
+        x1 = _ndr.get_str(r)
+        v.name = x1
+    v.detail = _ndr_getd_DETAIL(r, v.detail)
+    if v.tags is not None:
+        n2 = r.count(1)
+        if n2 != v.tag_count:
+            raise _ndr.bound_error(
+                f"ITEM.tags: {n2} items, but size_is is {v.tag_count}"
+            )
+        x3 = _ndr.get_array(r, "B", n2)
+        v.tags = x3
+    if v.box is not None:
+        r.pos = (r.pos + 7) & ~7
+        t4 = _NDR_ddf.unpack_from(buf, r.pos)
+        r.pos += 20
+        v.box = DIMENSIONS(t4[0], t4[1], t4[2])
+    _codec.check_count(v.tags, v.tag_count, "ITEM.tags", "size_is")
+
+
+def _ndr_enc_ITEM(v: ITEM) -> bytes:
+    b = _ndr.Buffer()
+    try:
+        _ndr_put_ITEM(b, v)
+        _ndr_putd_ITEM(b, v)
+    except _ndr.ENCODE_ERRORS as exc:
+        _ndr.encode_failed(exc, "ITEM", _enc_ITEM, v, "ITEM")
+    return bytes(b)
+
+
+def _ndr_dec_ITEM(data: bytes) -> ITEM:
+    r = _ndr.Reader(data)
+    try:
+        x1 = _ndr_get_ITEM(r)
+        _ndr_getd_ITEM(r, x1)
+        result: ITEM = x1
+        return result
+    except _ndr.DECODE_ERRORS as exc:
+        _ndr.decode_failed(exc, "ITEM")
+
+
+def _ndr_put_QUERY(b: _ndr.Buffer, v: Any) -> None:
+    d = v.kind
+    u = v.by
+    if d == 1:
+        b += _NDR_h2xL.pack(d, u)
+        return
+    if d == 2:
+        o = len(b)
+        b += _NDR_h2xL.pack(d, o + 131076 if u is not None else 0)
+        return
+    if u is not None:
+        raise _codec.type_error(u, "None (an empty arm)", "QUERY")
+    b += _NDR_h.pack(d)
+
+
+def _ndr_putd_QUERY(b: _ndr.Buffer, v: Any) -> None:
+    d = v.kind
+    u = v.by
+    if d == 2:
+        if u is not None:
+            _ndr.put_str(b, u)
+        return
+
+
+def _ndr_get_QUERY(r: _ndr.Reader) -> QUERY:
+    buf = r.buf
+    t1 = _NDR_h.unpack_from(buf, r.pos)
+    r.pos += 2
+    d = t1[0]
+    if d == 1:
+        t2 = _NDR_2xL.unpack_from(buf, r.pos)
+        r.pos += 6
+        return QUERY(kind=d, by=t2[0])
+    if d == 2:
+        t3 = _NDR_2xL.unpack_from(buf, r.pos)
+        r.pos += 6
+        return QUERY(kind=d, by=t3[0] or _ndr.NULL)
+    return QUERY(kind=d, by=None)
+
+
+def _ndr_getd_QUERY(r: _ndr.Reader, v: Any) -> None:
+    d = v.kind
+    if d == 2:
+        if v.by is not None:
+            x1 = _ndr.get_str(r)
+            v.by = x1
+        return
+
+
+def _ndr_enc_QUERY(v: QUERY) -> bytes:
+    b = _ndr.Buffer()
+    try:
+        _ndr_put_QUERY(b, v)
+        _ndr_putd_QUERY(b, v)
+    except _ndr.ENCODE_ERRORS as exc:
+        _ndr.encode_failed(exc, "QUERY", _enc_QUERY, v, "QUERY")
+    return bytes(b)
+
+
+def _ndr_dec_QUERY(data: bytes) -> QUERY:
+    r = _ndr.Reader(data)
+    try:
+        x1 = _ndr_get_QUERY(r)
+        _ndr_getd_QUERY(r, x1)
+        result: QUERY = x1
+        return result
+    except _ndr.DECODE_ERRORS as exc:
+        _ndr.decode_failed(exc, "QUERY")
+
+
+def _ndr_Inventory_Put_cin(a_item: ITEM) -> bytes:
+    b = _ndr.Buffer()
+    try:
+        _ndr_put_ITEM(b, a_item)
+        _ndr_putd_ITEM(b, a_item)
+    except _ndr.ENCODE_ERRORS as exc:
+        _ndr.encode_failed(exc, "Put", _Inventory_Put_cin, a_item)
+    return bytes(b)
+
+
+def _ndr_Inventory_Put_cout(data: bytes) -> int:
+    r = _ndr.Reader(data)
+    try:
+        buf = r.buf
+        t1 = _NDR_l.unpack_from(buf, r.pos)
+        r.pos += 4
+        v2 = t1[0]
+        result: int = v2
+        return result
+    except _ndr.DECODE_ERRORS as exc:
+        _ndr.decode_failed(exc, "Put")
+
+
+def _ndr_Inventory_Put_sin(data: bytes) -> tuple[Any, ...]:
+    r = _ndr.Reader(data)
+    try:
+        x1 = _ndr_get_ITEM(r)
+        _ndr_getd_ITEM(r, x1)
+        return (x1,)
+    except _ndr.DECODE_ERRORS as exc:
+        _ndr.decode_failed(exc, "Put")
+
+
+def _ndr_Inventory_Put_sout(a: tuple[Any, ...], r_retval: Any) -> bytes:
+    b = _ndr.Buffer()
+    try:
+        b += _NDR_l.pack(r_retval)
+    except _ndr.ENCODE_ERRORS as exc:
+        _ndr.encode_failed(exc, "Put", _Inventory_Put_sout, r_retval)
+    return bytes(b)
+
+
+def _ndr_Inventory_Put_sres(a: tuple[Any, ...], r: object) -> bytes:
+    return _ndr_Inventory_Put_sout(a, r)
+
+
+def _ndr_Inventory_Find_cin(a_query: QUERY) -> bytes:
+    b = _ndr.Buffer()
+    try:
+        _ndr_put_QUERY(b, a_query)
+        _ndr_putd_QUERY(b, a_query)
+    except _ndr.ENCODE_ERRORS as exc:
+        _ndr.encode_failed(exc, "Find", _Inventory_Find_cin, a_query)
+    return bytes(b)
+
+
+def _ndr_Inventory_Find_cout(data: bytes) -> FindResult:
+    r = _ndr.Reader(data)
+    try:
+        buf = r.buf
+        t1 = _NDR_L.unpack_from(buf, r.pos)
+        r.pos += 4
+        p2: Any = t1[0] or None
+        if p2 is not None:
+            r.pos = (r.pos + 7) & ~7
+            x3 = _ndr_get_ITEM(r)
+            _ndr_getd_ITEM(r, x3)
+            p2 = x3
+        r.pos = (r.pos + 3) & ~3
+        t4 = _NDR_l.unpack_from(buf, r.pos)
+        r.pos += 4
+        v5 = t4[0]
+        return FindResult(retval=v5, found=p2)
+    except _ndr.DECODE_ERRORS as exc:
+        _ndr.decode_failed(exc, "Find")
+
+
+def _ndr_Inventory_Find_sin(data: bytes) -> tuple[Any, ...]:
+    r = _ndr.Reader(data)
+    try:
+        x1 = _ndr_get_QUERY(r)
+        _ndr_getd_QUERY(r, x1)
+        return (x1,)
+    except _ndr.DECODE_ERRORS as exc:
+        _ndr.decode_failed(exc, "Find")
+
+
+def _ndr_Inventory_Find_sout(a: tuple[Any, ...], r_retval: Any, r_found: Any) -> bytes:
+    b = _ndr.Buffer()
+    try:
+        o = len(b)
+        b += _NDR_L.pack(o + 131072 if r_found is not None else 0)
+        if r_found is not None:
+            b += _ndr.PAD[-len(b) & 7]
+            _ndr_put_ITEM(b, r_found)
+            _ndr_putd_ITEM(b, r_found)
+        b += _ndr.PAD[-len(b) & 3]
+        b += _NDR_l.pack(r_retval)
+    except _ndr.ENCODE_ERRORS as exc:
+        _ndr.encode_failed(exc, "Find", _Inventory_Find_sout, r_retval, r_found)
+    return bytes(b)
+
+
+def _ndr_Inventory_Find_sres(a: tuple[Any, ...], r: object) -> bytes:
+    return _ndr_Inventory_Find_sout(a, *_codec.result_tuple(r, 2, "Find"))
+
+
+def _ndr_Inventory_Count_cin(a_n: int, a_ids: list[int]) -> bytes:
+    b = _ndr.Buffer()
+    try:
+        _codec.check_count(a_ids, a_n, "Count.ids", "size_is")
+        b += _NDR_lL.pack(a_n, len(a_ids))
+        _ndr.put_array(b, "I", a_ids)
+    except _ndr.ENCODE_ERRORS as exc:
+        _ndr.encode_failed(exc, "Count", _Inventory_Count_cin, a_n, a_ids)
+    return bytes(b)
+
+
+def _ndr_Inventory_Count_cout(data: bytes) -> CountResult:
+    r = _ndr.Reader(data)
+    try:
+        buf = r.buf
+        t1 = _NDR_l.unpack_from(buf, r.pos)
+        r.pos += 4
+        v2 = t1[0]
+        t3 = _NDR_l.unpack_from(buf, r.pos)
+        r.pos += 4
+        v4 = t3[0]
+        return CountResult(retval=v4, present=v2)
+    except _ndr.DECODE_ERRORS as exc:
+        _ndr.decode_failed(exc, "Count")
+
+
+def _ndr_Inventory_Count_sin(data: bytes) -> tuple[Any, ...]:
+    r = _ndr.Reader(data)
+    try:
+        buf = r.buf
+        t1 = _NDR_l.unpack_from(buf, r.pos)
+        r.pos += 4
+        v2 = t1[0]
+        n3 = r.count(4)
+        if n3 != v2:
+            raise _ndr.bound_error(f"Count.ids: {n3} items, but size_is is {v2}")
+        x4 = _ndr.get_array(r, "I", n3)
+        _codec.check_count(x4, v2, "Count.ids", "size_is")
+        return (v2, x4)
+    except _ndr.DECODE_ERRORS as exc:
+        _ndr.decode_failed(exc, "Count")
+
+
+def _ndr_Inventory_Count_sout(
+    a: tuple[Any, ...], r_retval: Any, r_present: Any
+) -> bytes:
+    b = _ndr.Buffer()
+    try:
+        b += _NDR_ll.pack(r_present, r_retval)
+    except _ndr.ENCODE_ERRORS as exc:
+        _ndr.encode_failed(exc, "Count", _Inventory_Count_sout, r_retval, r_present)
+    return bytes(b)
+
+
+def _ndr_Inventory_Count_sres(a: tuple[Any, ...], r: object) -> bytes:
+    return _ndr_Inventory_Count_sout(a, *_codec.result_tuple(r, 2, "Count"))
+
+
+def _ndr_Inventory_Blob_cin(a_n: int, a_data: bytes) -> bytes:
+    b = _ndr.Buffer()
+    try:
+        _codec.check_count(a_data, a_n, "Blob.data", "size_is")
+        b += _NDR_lL.pack(a_n, len(a_data))
+        b += a_data
+    except _ndr.ENCODE_ERRORS as exc:
+        _ndr.encode_failed(exc, "Blob", _Inventory_Blob_cin, a_n, a_data)
+    return bytes(b)
+
+
+def _ndr_Inventory_Blob_cout(data: bytes) -> BlobResult:
+    r = _ndr.Reader(data)
+    try:
+        buf = r.buf
+        n1 = r.count(1)
+        x2 = r.take(n1)
+        r.pos = (r.pos + 3) & ~3
+        t3 = _NDR_l.unpack_from(buf, r.pos)
+        r.pos += 4
+        v4 = t3[0]
+        return BlobResult(retval=v4, reversed=x2)
+    except _ndr.DECODE_ERRORS as exc:
+        _ndr.decode_failed(exc, "Blob")
+
+
+def _ndr_Inventory_Blob_sin(data: bytes) -> tuple[Any, ...]:
+    r = _ndr.Reader(data)
+    try:
+        buf = r.buf
+        t1 = _NDR_l.unpack_from(buf, r.pos)
+        r.pos += 4
+        v2 = t1[0]
+        n3 = r.count(1)
+        if n3 != v2:
+            raise _ndr.bound_error(f"Blob.data: {n3} items, but size_is is {v2}")
+        x4 = r.take(n3)
+        _codec.check_count(x4, v2, "Blob.data", "size_is")
+        return (v2, x4)
+    except _ndr.DECODE_ERRORS as exc:
+        _ndr.decode_failed(exc, "Blob")
+
+
+def _ndr_Inventory_Blob_sout(
+    a: tuple[Any, ...], r_retval: Any, r_reversed: Any
+) -> bytes:
+    b = _ndr.Buffer()
+    try:
+        _codec.check_count(r_reversed, a[0], "Blob.reversed", "size_is")
+        b += _NDR_L.pack(len(r_reversed))
+        b += r_reversed
+        b += _ndr.PAD[-len(b) & 3]
+        b += _NDR_l.pack(r_retval)
+    except _ndr.ENCODE_ERRORS as exc:
+        _ndr.encode_failed(exc, "Blob", _Inventory_Blob_sout, r_retval, r_reversed)
+    return bytes(b)
+
+
+def _ndr_Inventory_Blob_sres(a: tuple[Any, ...], r: object) -> bytes:
+    return _ndr_Inventory_Blob_sout(a, *_codec.result_tuple(r, 2, "Blob"))

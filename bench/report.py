@@ -5,6 +5,8 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
+from bench import wire_codecs
+
 # scenario -> (primary metric, unit, higher is better)
 PRIMARY: dict[str, tuple[str, str, bool]] = {
     "S1": ("calls_s", "calls/s", True),
@@ -78,7 +80,11 @@ def ratio(summary: dict[str, Any], loop: str, scenario: str, a: str, b: str) -> 
     return x / y
 
 
-def goals(summary: dict[str, Any], compile_result: dict[str, Any] | None) -> list[dict[str, Any]]:
+def goals(
+    summary: dict[str, Any],
+    compile_result: dict[str, Any] | None,
+    codecs_result: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
     """The issue's goals for idlc, checked against this run's numbers."""
     out: list[dict[str, Any]] = []
 
@@ -137,7 +143,21 @@ def goals(summary: dict[str, Any], compile_result: dict[str, Any] | None) -> lis
             3.0,
             False,
         )
+    if codecs_result:
+        r = wire_codecs.ratios(codecs_result)
+        for request in wire_codecs.REQUESTS:
+            label = n1_label(codecs_result, request)
+            value = r[request]["impacket/ndr"]
+            if codecs_result["impacket"]:
+                check("-", f"N1 {label}: impacket / idlc NDR >= 20", value, 20, True)
+            value = r[request]["ndr/msgpack"]
+            check("-", f"N1 {label}: idlc NDR / idlc msgpack <= 2.5", value, 2.5, False)
     return out
+
+
+def n1_label(c: dict[str, Any], request: str) -> str:
+    """What N1's ``request`` carries."""
+    return f"Submit, {c['count']:,} records" if request == "big" else "Ping, 5 scalars"
 
 
 def _fmt(x: float | None, digits: int = 2) -> str:
@@ -204,6 +224,8 @@ def render(doc: dict[str, Any]) -> str:
                 f"{_fmt(statistics.median(wc)) if wc else 'absent'} |"
             )
             lines += _stage_lines(c)
+    if doc.get("codecs"):
+        lines += ["", *codec_lines(doc["codecs"])]
     lines += ["", "| loop | goal | value | ok |", "|---|---|---|---|"]
     for g in doc["goals"]:
         ok = {True: "yes", False: "NO", None: "n/a"}[g["ok"]]
@@ -231,3 +253,41 @@ def _stage_lines(c: dict[str, Any]) -> list[str]:
             out.append(f"| - {stage} (s) | {_fmt(value)} | |")
         out.append(f"| - the rest: CLI, import resolution, ACFs (s) | {_fmt(inside - staged)} | |")
     return out
+
+
+def codec_lines(c: dict[str, Any]) -> list[str]:
+    """N1's table: microseconds per request (median [min] over the repetitions) of every codec,
+    encode + decode and each direction, and the ratios of the medians."""
+    names = [n for n in wire_codecs.CODECS if n in c["times"]["big"]]
+    titles = {"impacket": "impacket NDR", "ndr": "idlc NDR20", "msgpack": "idlc msgpack"}
+    same = "; impacket's octets = idlc's" if c["impacket"] else ""
+    lines = [
+        f"N1 codecs: us per request, median [min] of {c['reps']}{same}",
+        "",
+        f"| request | {' | '.join(titles[n] for n in names)} | impacket / NDR | NDR / msgpack |",
+        "|---|" + "---|" * (len(names) + 2),
+    ]
+    ratios = wire_codecs.ratios(c)
+    for request in wire_codecs.REQUESTS:
+        if request not in c["times"]:
+            continue
+        sizes = ", ".join(
+            f"{titles[n].split()[1]} {c['bytes'][request][n]:,} B" for n in ("ndr", "msgpack")
+        )
+        label = n1_label(c, request)
+        for key, what in (
+            ("total_us", "encode + decode"),
+            ("encode_us", "encode"),
+            ("decode_us", "decode"),
+        ):
+            cells = []
+            for n in names:
+                values = c["times"][request][n][key]
+                cells.append(f"{_fmt(statistics.median(values))} [{_fmt(min(values))}]")
+            head = f"{label} ({sizes}): {what}" if key == "total_us" else f"- {what}"
+            tail = "| | |"
+            if key == "total_us":
+                r = ratios[request]
+                tail = f"| {_fmt(r['impacket/ndr'])} | {_fmt(r['ndr/msgpack'])} |"
+            lines.append(f"| {head} | {' | '.join(cells)} {tail}")
+    return lines

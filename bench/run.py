@@ -1,4 +1,4 @@
-"""The runner: ``python -m bench [--quick] [--uvloop] [--reps N] [--only S1,S2] ...``.
+"""The runner: ``python -m bench [--quick] [--uvloop] [--reps N] [--only S1,S2,N1] ...``.
 
 For every event loop, repetition and scenario it runs every system in turn (the order rotates
 with the repetition), each in a fresh server process and a fresh client process, then prints
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import compile as s6
-from bench import report
+from bench import report, wire_codecs
 from bench.procs import ROOT, BenchError, ServerProcess, run_client
 from bench.scenarios import Params
 from bench.stubs import generate, have
@@ -50,14 +50,15 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--quick", action="store_true", help="tiny counts, one repetition")
     ap.add_argument("--reps", type=int, help="repetitions (default 3, --quick 1)")
     ap.add_argument("--uvloop", action="store_true", help="also run everything on uvloop")
-    ap.add_argument("--only", default="", help="scenarios, e.g. S1,S2,S6 (default: all)")
+    ap.add_argument("--only", default="", help="scenarios, e.g. S1,S2,S6,N1 (default: all)")
     ap.add_argument("--systems", default="", help="systems, e.g. idlc,raw (default: all)")
     ap.add_argument("--json", type=Path, default=RESULTS / "latest.json", help="where to write")
     ap.add_argument(
         "--profile",
         type=Path,
         metavar="DIR",
-        help="cProfile both processes of each run into DIR/<loop>-<scenario>-<system>/",
+        help="cProfile both processes of each run into DIR/<loop>-<scenario>-<system>/ "
+        "(N1: each codec and request into DIR/N1/)",
     )
     return ap.parse_args(argv)
 
@@ -75,7 +76,7 @@ def machine() -> dict[str, object]:
     import os
 
     versions: dict[str, str] = {}
-    for dist in ("idlc", "idlc-runtime", "msgpack", "grpcio", "protobuf", "uvloop"):
+    for dist in ("idlc", "idlc-runtime", "msgpack", "grpcio", "protobuf", "uvloop", "impacket"):
         try:
             from importlib.metadata import version
 
@@ -183,8 +184,15 @@ def main(argv: list[str] | None = None) -> int:
     if not only or "S6" in only:
         print("S6 compile ...", file=sys.stderr, flush=True)
         compile_result = s6.run(args.quick)
+    codecs_result = None
+    if not only or "N1" in only:
+        print("N1 codecs ...", file=sys.stderr, flush=True)
+        if not have("impacket"):
+            notes.append("N1 without impacket: not installed (pip install '.[bench]')")
+        profile = args.profile / "N1" if args.profile is not None else None
+        codecs_result = wire_codecs.run(args.quick, profile=profile)
     summary = report.summarize(runs)
-    goals = report.goals(summary, compile_result)
+    goals = report.goals(summary, compile_result, codecs_result)
     doc = {
         "machine": machine(),
         "config": {
@@ -199,6 +207,7 @@ def main(argv: list[str] | None = None) -> int:
         "runs": runs,
         "summary": summary,
         "compile": compile_result,
+        "codecs": codecs_result,
         "goals": goals,
     }
     args.json.parent.mkdir(parents=True, exist_ok=True)

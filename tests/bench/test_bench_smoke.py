@@ -32,4 +32,6 @@ def test_quick_suite_runs_every_scenario(tmp_path: Path) -> None:
         for system in ("idlc", "raw"):
             assert f"asyncio/{scenario}/{system}" in doc["summary"], (scenario, system)
     assert doc["compile"]["idlc_start_s"]
+    assert doc["codecs"]["times"]["small"]["ndr"]["total_us"]  # N1 (tests/bench/test_bench_codecs)
     assert "| S1 | idlc |" in proc.stdout
+    assert "N1 codecs" in proc.stdout

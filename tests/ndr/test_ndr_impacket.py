@@ -21,11 +21,10 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from impacket.dcerpc.v5 import dtypes  # a test-only dependency (the test extra)
+from impacket.dcerpc.v5 import ndr as impacket_ndr
 
-impacket_ndr = pytest.importorskip("impacket.dcerpc.v5.ndr")
-dtypes = pytest.importorskip("impacket.dcerpc.v5.dtypes")
-
-from ndr.ndrkit import CONFORMANCE, compile_idl  # noqa: E402
+from ndr.ndrkit import CONFORMANCE, compile_idl
 
 N = impacket_ndr
 LPWSTR, LPSTR = dtypes.LPWSTR, dtypes.LPSTR

@@ -228,6 +228,7 @@ interface NotYet
     typedef struct _HOLDER { long n; [size_is(n)] long *data; } HOLDER;
     long Guess([in] U u, [in] HOLDER *fine);
     long Stream([in] LONGS values);
+    long Unsized([in] long before, [in] byte *blobs[], [in] long after);
 }
 """
 
@@ -247,8 +248,20 @@ def test_unsupported_constructs_are_warnings_and_raise_1764(
     with pytest.raises(idlrt.RpcError) as exc:
         module._ndr_NotYet_Stream_sin(b"")
     assert exc.value.code == 1764
+    with pytest.raises(idlrt.RpcError) as exc:
+        module._ndr_NotYet_Unsized_sin(bytes(16))
+    assert exc.value.code == 1764
     # the rest of the module is unaffected
     assert module._ndr_dec_HOLDER(module._ndr_enc_HOLDER(module.HOLDER(1, [2]))).data == [2]
+    # and no code follows a raise of 1764 in its block: it would never run, and it may name
+    # values that were never made (an unsized array is None)
+    lines = (tmp_path / "gen_notyet" / "notyet.py").read_text().splitlines()
+    for n, line in enumerate(lines):
+        if line.lstrip().startswith("raise _ndr.unsupported("):
+            indent = len(line) - len(line.lstrip())
+            rest = [x for x in lines[n + 1 :] if x.strip() and not x.lstrip().startswith('"')]
+            rest = [x for x in rest if not x.lstrip().startswith(")")]
+            assert len(rest[0]) - len(rest[0].lstrip()) < indent, (n, rest[0])
 
 
 # -- type serialization headers ([MS-RPCE] 2.2.6) -----------------------------------------

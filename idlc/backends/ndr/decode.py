@@ -149,7 +149,7 @@ class Decoder(Body):
             return self.pointer(t, r, pos, val)
         if kind == "struct" and lay.conformant and pos == EMBEDDED:
             self.write(ctx.problem("a conformant structure that is not last"))
-            return "None"
+            return "_ndr.NULL"  # never reached: the problem raises first
         if kind == "struct":
             assert isinstance(r, ir.Struct)
             self.align(lay.align)
@@ -180,7 +180,7 @@ class Decoder(Body):
             self.forget()
             return x
         self.write(ctx.problem(lay.problem or "this type"))
-        return "None"
+        return "_ndr.NULL"  # never reached: the problem raises first
 
     def deferred(self, t: ir.Type, lv: str, pos: Position, val: Value) -> None:
         """Replace the placeholders in ``lv`` (an assignable expression) by the referents."""
@@ -291,7 +291,7 @@ class Decoder(Body):
         count: str
         if a.fixed_size is None and a.size_is is None:
             self.write(ctx.problem("an array without [size_is] or a size"))
-            return "None"
+            return "_ndr.NULL"  # never reached: the problem raises first
         if conformant and pos == TOP:
             self.flush()
             self.forget(4)

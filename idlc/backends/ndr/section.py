@@ -39,16 +39,16 @@ def build(m: Marshaller, module: ir.Module, procs: list[ProcSlots]) -> NdrSectio
         if isinstance(d, ir.Enum_):
             tables += enum_table(d)
         elif isinstance(d, ir.Struct):
-            functions.append(_live(struct_functions(ctx, d)))
-            functions.append(_live(whole_functions(ctx, d)))
+            functions.append("\n".join(struct_functions(ctx, d)))
+            functions.append("\n".join(whole_functions(ctx, d)))
         elif isinstance(d, ir.Union):
-            functions.append(_live(union_functions(ctx, d)))
-            functions.append(_live(whole_functions(ctx, d)))
+            functions.append("\n".join(union_functions(ctx, d)))
+            functions.append("\n".join(whole_functions(ctx, d)))
     for p in procs:
         lines = procedure_functions(
             ctx, p.iface, p.proc, list(p.ins), list(p.results), p.result_class, p.result_type
         )
-        functions.append(_live(lines))
+        functions.append("\n".join(lines))
     seen: set[tuple[ir.Span | None, str]] = set()
     warnings = []
     for w in ctx.problems:
@@ -62,22 +62,3 @@ def build(m: Marshaller, module: ir.Module, procs: list[ProcSlots]) -> NdrSectio
         ctx.used_any,
         tuple(warnings),
     )
-
-
-def _live(lines: list[str]) -> str:
-    """The lines joined, without those that follow a raise of 1764 in the same block: the
-    writers go on past an unsupported construct, and what they write after it would never run
-    (and may name values that were never made)."""
-    out: list[str] = []
-    dead_from: int | None = None  # the indentation of the raise, while its block lasts
-    for line in lines:
-        stripped = line.lstrip()
-        indent = len(line) - len(stripped)
-        if dead_from is not None:
-            if not stripped or indent >= dead_from:
-                continue
-            dead_from = None
-        out.append(line)
-        if stripped.startswith("raise _ndr.unsupported("):
-            dead_from = indent
-    return "\n".join(out)

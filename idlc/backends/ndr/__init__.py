@@ -10,6 +10,7 @@ calls ``idlrt.wire.ndr`` for strings, counts and errors:
 - ``procedures``: a procedure's request and response, for both sides;
 - ``encode`` / ``decode``: the code of one value, each direction;
 - ``context``: what the writers of one module share, and the problems found;
+- ``serialization``: ``<Type>_encode``/``<Type>_decode``, for types the ACF serializes;
 - ``model``: the NDR model of a type (kind, alignment, size, deferred parts);
 - ``emit``: the lines of one function, the alignment known, the run being gathered.
 """

@@ -10,6 +10,7 @@ from ..python.procedures import Slot
 from .context import Context
 from .procedures import procedure_functions
 from .records import enum_table, struct_functions, union_functions, whole_functions
+from .serialization import serialization_functions
 
 
 class ProcSlots(ir.Node):
@@ -44,6 +45,8 @@ def build(m: Marshaller, module: ir.Module, procs: list[ProcSlots]) -> NdrSectio
         elif isinstance(d, ir.Union):
             functions.append("\n".join(union_functions(ctx, d)))
             functions.append("\n".join(whole_functions(ctx, d)))
+    for t in module.serialized:
+        functions.append("\n".join(serialization_functions(ctx, t)))
     for p in procs:
         lines = procedure_functions(
             ctx, p.iface, p.proc, list(p.ins), list(p.results), p.result_class, p.result_type

@@ -120,10 +120,18 @@ class CharType(Node):
 
 
 class StringType(Node):
-    """A ``[string]`` character pointer or array, a Python ``str``."""
+    """A ``[string]`` character pointer or array, a Python ``str``.
+
+    ``pointer`` is true when the string is reached through a pointer level the IR leaves out (a
+    ``[ref]`` pointer, or a floating pointer typedef's own level): its characters are a
+    referent, not inline. Embedded in a structure, a union or an array, NDR then writes a
+    referent id in place and the string after; a top-level one (a parameter) has no pointer on
+    the wire. A ``[unique]``/``[ptr]`` string is ``PointerType(StringType(pointer=False))``:
+    the PointerType is that level."""
 
     wide: bool
     max_length: int | None = None  # a fixed [string] array's capacity, terminator included
+    pointer: bool = False  # reached through an elided [ref] pointer level: a referent
 
 
 class VoidType(Node):
@@ -152,13 +160,22 @@ class PointerType(Node):
 
 
 class ArrayType(Node):
-    """A fixed, conformant and/or varying array (one dimension; nest for more)."""
+    """A fixed, conformant and/or varying array (one dimension; nest for more).
+
+    ``pointer`` is true when the array is reached through a pointer level the IR leaves out (a
+    ``[ref, size_is(n)] long *p``, or ``[size_is(n)]`` applied to a pointer typedef): its
+    elements are a referent, not inline -- unlike ``[size_is(n)] long p[]``, the same array in
+    place. Embedded in a structure, a union or an array, NDR writes a referent id where it
+    stands and the array after; a top-level one (a parameter) has no pointer on the wire. A
+    ``[unique]``/``[ptr]`` array is ``PointerType(ArrayType(pointer=False))``: the PointerType
+    is that level."""
 
     element: Type
     fixed_size: int | None = None  # [N]
     size_is: Expr | None = None  # conformance: size_is or max_is + 1
     length_is: Expr | None = None  # variance
     first_is: Expr | None = None
+    pointer: bool = False  # reached through an elided [ref] pointer level: a referent
 
 
 class ContextHandleType(Node):

@@ -1,4 +1,9 @@
-"""A stable, readable text form of the IR (``--dump-ir``), also used by tests."""
+"""A stable, readable text form of the IR (``--dump-ir``), also used by tests.
+
+A string or array reached through a pointer level the IR leaves out (``pointer=True``) is marked
+with a leading ``*``: ``*array[size_is=n](long)`` is ``[ref, size_is(n)] long *p``, where
+``array[size_is=n](long)`` is ``[size_is(n)] long p[]``.
+"""
 
 from __future__ import annotations
 
@@ -33,7 +38,7 @@ def dump_type(t: ir.Type) -> str:
         return t.name
     if isinstance(t, ir.StringType):
         cap = f"[{t.max_length}]" if t.max_length is not None else ""
-        return f"{'wstring' if t.wide else 'string'}{cap}"
+        return f"{'*' if t.pointer else ''}{'wstring' if t.wide else 'string'}{cap}"
     if isinstance(t, ir.TypeRef):
         return f"{t.module}.{t.name}"
     if isinstance(t, ir.PointerType):
@@ -48,7 +53,8 @@ def dump_type(t: ir.Type) -> str:
             parts.append(f"length_is={dump_expr(t.length_is)}")
         if t.first_is is not None:
             parts.append(f"first_is={dump_expr(t.first_is)}")
-        return f"array[{', '.join(parts)}]({dump_type(t.element)})"
+        mark = "*" if t.pointer else ""
+        return f"{mark}array[{', '.join(parts)}]({dump_type(t.element)})"
     if isinstance(t, ir.ContextHandleType):
         return f"context_handle({t.name})"
     if isinstance(t, ir.PipeType):

@@ -125,6 +125,8 @@ def size_align(t: ir.Type, resolve: Callable[[ir.TypeRef], ir.Decl | None]) -> t
             n = 2 if t.wide else 1
             return n * t.max_length, n
         return 4, 4
+    if isinstance(t, ir.ArrayType) and t.pointer:  # a pointer in C
+        return 4, 4
     if isinstance(t, ir.ArrayType):
         if t.fixed_size is None:
             raise ValueError("conformant array")

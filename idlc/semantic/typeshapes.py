@@ -8,7 +8,11 @@ kind that applies there (``PointerType(TypeRef(T), "unique")`` in a struct of a
 ``StringType``; a conformant pointer (``size_is``...) becomes ``ArrayType``; when such a pointer is
 ``unique``/``ptr`` it is wrapped as ``PointerType(StringType|ArrayType, kind)`` -- i.e. a
 PointerType always means "the value, or None when the kind is not ref", never an extra level of
-data.
+data. When it is ``ref`` (or a floating typedef's own level) the level is left out, and the
+StringType/ArrayType says so with ``pointer=True``: ``[ref, size_is(n)] long *p`` is
+``ArrayType(long, size_is=n, pointer=True)``, a referent, where ``[size_is(n)] long p[]`` is the
+same array in place (``pointer=False``). A wrapped one keeps ``pointer=False``: its PointerType
+is the level. The flag matters only to NDR, and only off the top (a member, an arm, an element).
 """
 
 from __future__ import annotations
@@ -268,10 +272,11 @@ class TypeShaper:
             else:
                 kind = None
             kind = kind or self.pointer_default
+            elided = kind == "ref"  # else the PointerType made below is the level
             if wide is not None:
-                t = ir.StringType(wide)
+                t = ir.StringType(wide, pointer=elided)
             elif size is not None or length is not None:
-                t = ir.ArrayType(t, None, size, length, first)
+                t = ir.ArrayType(t, None, size, length, first, pointer=elided)
             else:
                 t = ir.PointerType(t, kind)  # type: ignore[arg-type]
                 continue
@@ -309,24 +314,28 @@ class TypeShaper:
                 t, level = ir.StringType(bool(self.charish(resolved.target))), True
             elif isinstance(resolved, ir.ArrayType) and self.charish(resolved.element) is not None:
                 wide = bool(self.charish(resolved.element))
-                t = ir.StringType(wide, resolved.fixed_size)
+                t = ir.StringType(wide, resolved.fixed_size, resolved.pointer)
         elif size is not None or length is not None:
             if isinstance(resolved, ir.PointerType):
                 t, level = ir.ArrayType(resolved.target, None, size, length, first), True
             elif isinstance(resolved, ir.ArrayType):
-                t = ir.ArrayType(resolved.element, resolved.fixed_size, size, length, first)
+                t = ir.ArrayType(
+                    resolved.element, resolved.fixed_size, size, length, first, resolved.pointer
+                )
         if not (level or base_floating):
             return t, False
         if explicit is not None:
             kind = explicit
         elif site == "typedef":
-            return t, True
+            return (ir.replace(t, pointer=True) if level else t), True
         elif site in ("param", "const", "cast"):
             kind = "ref"
         else:
             kind = self.pointer_default
         if kind != "ref":
             t = ir.PointerType(t, kind)  # type: ignore[arg-type]
+        elif level:  # the typedef's pointer level, left out: the string or array is its referent
+            t = ir.replace(t, pointer=True)
         return t, False
 
     def sizes(self, attrs: ast.Attrs) -> tuple[list[ir.Expr | None] | None, ...]:

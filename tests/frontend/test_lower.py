@@ -153,17 +153,18 @@ def test_strings(tmp_path: Path) -> None:
         " [out, string] wchar_t **o);",
         tmp_path,
     )
-    assert decl(m, "LPWSTR") == ir.Typedef("LPWSTR", ir.StringType(True))
+    # a pointer level the IR leaves out ([ref], or a floating typedef's): pointer=True
+    assert decl(m, "LPWSTR") == ir.Typedef("LPWSTR", ir.StringType(True, pointer=True))
     s = decl(m, "S")
     assert isinstance(s, ir.Struct)
     assert [f.type for f in s.fields] == [
         ir.PointerType(T("LPWSTR"), "unique"),
         ir.StringType(False, 20),
-        ir.StringType(True),
+        ir.StringType(True, pointer=True),
     ]
     params = m.interfaces[0].procedures[0].params
     assert [x.type for x in params] == [
-        ir.StringType(False),
+        ir.StringType(False, pointer=True),
         T("LPWSTR"),
         ir.PointerType(ir.StringType(False), "unique"),
         ir.PointerType(ir.PointerType(ir.StringType(True), "unique"), "ref"),
@@ -191,7 +192,7 @@ def test_arrays(tmp_path: Path) -> None:
     assert params[1].type == ir.PointerType(
         ir.PointerType(ir.ArrayType(LONG, None, ir.Unary("*", n)), "unique"), "ref"
     )
-    assert params[2].type == ir.ArrayType(ir.IntType("byte", 8, False), None, n)
+    assert params[2].type == ir.ArrayType(ir.IntType("byte", 8, False), None, n, pointer=True)
 
 
 def test_unions(tmp_path: Path) -> None:

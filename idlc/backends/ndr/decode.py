@@ -218,9 +218,10 @@ class Decoder(Body):
 
     @staticmethod
     def pointee(t: ir.Type, r: ir.Type | ir.Decl) -> tuple[ir.Type, str]:
+        """As Encoder.pointee: an array or string with ``pointer=True`` is its own target."""
         if isinstance(r, ir.PointerType):
             return r.target, r.kind
-        return t, "unique"
+        return t, "ref"
 
     def pointer(self, t: ir.Type, r: ir.Type | ir.Decl, pos: Position, val: Value) -> str:
         _, kind = self.pointee(t, r)

@@ -213,11 +213,11 @@ class Encoder(Body):
 
     @staticmethod
     def pointee(t: ir.Type, r: ir.Type | ir.Decl) -> tuple[ir.Type, str]:
-        """A pointer's target and kind; an array or string standing for a pointer (its level
-        left out of the IR) is its own target, taken as [unique]."""
+        """A pointer's target and kind; an array or string standing for a pointer (its [ref]
+        level left out of the IR, ``pointer=True``) is its own target."""
         if isinstance(r, ir.PointerType):
             return r.target, r.kind
-        return t, "unique"
+        return t, "ref"
 
     def pointer(self, t: ir.Type, r: ir.Type | ir.Decl, v: str, pos: Position, val: Value) -> None:
         target, kind = self.pointee(t, r)

@@ -8,10 +8,14 @@ A type's wire form depends on where it stands (C706 14.3):
   representation; a conformant array or string carries its maximum count in front; the
   referents of the pointers it embeds follow it at once.
 - ``EMBEDDED``: a structure member, an array element or a union arm. A pointer there is a
-  referent id, its referent deferred; a conformant array or non-fixed string there can only be
-  a pointer whose [ref] level the IR leaves out, so it is taken as one.
-- ``LAST``: the last member of a structure, where a conformant array or string stays in place
-  and its maximum count is hoisted to the front of the structure (a conformant structure).
+  referent id, its referent deferred; so is an array or string whose [ref] pointer level the IR
+  leaves out (``pointer=True``, C706 14.3.12.3). A conformant array or string in place is not
+  allowed there.
+- ``LAST``: the last member of a structure, where a conformant array or string in place
+  (``pointer=False``) stays in place and its maximum count is hoisted to the front of the
+  structure (a conformant structure); with ``pointer=True`` it is a pointer as above.
+
+At the top, ``pointer=True`` changes nothing: a top-level [ref] pointer has no representation.
 
 ``Layout.size`` is the size of the part written in place (for a pointer, its referent id); a
 structure has no trailing pad in NDR20, so an array of them aligns each element.
@@ -113,11 +117,13 @@ class Model:
         match r:
             case ir.ContextHandleType():
                 return Layout("ctx", 4, 20, False, group_align=4)
+            case ir.StringType(pointer=True) | ir.ArrayType(pointer=True) if pos != TOP:
+                return self._elided(r)
             case ir.StringType(max_length=int()):
                 return Layout("fstring", 4, None, False, group_align=4)
             case ir.StringType():
                 if pos == EMBEDDED:
-                    return self._elided()
+                    return self._bad("a conformant string in place, not last in a structure")
                 return Layout("string", 4, None, False, conformant=pos == LAST, group_align=4)
             case ir.ArrayType():
                 return self._array(r, pos)
@@ -141,10 +147,11 @@ class Model:
     def _bad(problem: str) -> Layout:
         return Layout("bad", 1, None, False, problem=problem, group_align=1)
 
-    @staticmethod
-    def _elided() -> Layout:
-        """An embedded conformant array or string: a pointer whose level the IR left out."""
-        return Layout("pointer", 4, 4, True, group_align=4)
+    def _elided(self, t: ir.StringType | ir.ArrayType) -> Layout:
+        """An embedded array or string reached through a [ref] pointer the IR leaves out: a
+        referent id in place, the array or string (as at the top) deferred."""
+        problem = self.of(t, TOP).problem
+        return Layout("pointer", 4, 4, True, problem=problem, group_align=4)
 
     def _pointer(self, target: ir.Type, kind: str, pos: Position) -> Layout:
         inner = self.of(target, TOP)
@@ -167,7 +174,7 @@ class Model:
         if t.fixed_size is None and t.size_is is None:
             problem = problem or "an array without [size_is] or a size"
         if conformant and pos == EMBEDDED:
-            return self._elided()
+            return self._bad("a conformant array in place, not last in a structure")
         inner = t.element
         while isinstance(r := self.target(inner), ir.ArrayType):
             if r.size_is is not None or r.length_is is not None or r.first_is is not None:

@@ -83,11 +83,7 @@ class Decoder(Body):
     # -- values --------------------------------------------------------------------------------
 
     def top(self, t: ir.Type, pos: Position) -> tuple[ir.Type, ir.Type | ir.Decl]:
-        r = self.ctx.model.target(t)
-        while pos == TOP and isinstance(r, ir.PointerType) and r.kind == "ref":
-            t = r.target
-            r = self.ctx.model.target(t)
-        return t, r
+        return self.ctx.model.top(t, pos)
 
     def whole(self, t: ir.Type, val: Value) -> str:
         """A value at the top, its deferred referents included: an expression."""

@@ -84,13 +84,7 @@ class Encoder(Body):
     # -- values --------------------------------------------------------------------------------
 
     def top(self, t: ir.Type, pos: Position) -> tuple[ir.Type, ir.Type | ir.Decl]:
-        """``t`` and what it resolves to, past the [ref] pointers that have no representation
-        at the top."""
-        r = self.ctx.model.target(t)
-        while pos == TOP and isinstance(r, ir.PointerType) and r.kind == "ref":
-            t = r.target
-            r = self.ctx.model.target(t)
-        return t, r
+        return self.ctx.model.top(t, pos)
 
     def whole(self, t: ir.Type, v: str, val: Value) -> None:
         """A value at the top: a conformant structure's conformance, then the value, then the

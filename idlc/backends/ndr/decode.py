@@ -18,7 +18,7 @@ import re
 from ... import ir
 from .context import Context, Value
 from .emit import Body, bare
-from .model import ARRAY_CODES, EMBEDDED, LAST, SIZES, TOP, Position
+from .model import ARRAY_CODES, EMBEDDED, LAST, SIZES, TOP, Position, pointee
 
 _SIMPLE = re.compile(r"[A-Za-z_][\w.]*(\[\d+\])?$")  # a name, an attribute, a run's item
 
@@ -212,15 +212,8 @@ class Decoder(Body):
 
     # -- pointers ------------------------------------------------------------------------------
 
-    @staticmethod
-    def pointee(t: ir.Type, r: ir.Type | ir.Decl) -> tuple[ir.Type, str]:
-        """As Encoder.pointee: an array or string with ``pointer=True`` is its own target."""
-        if isinstance(r, ir.PointerType):
-            return r.target, r.kind
-        return t, "ref"
-
     def pointer(self, t: ir.Type, r: ir.Type | ir.Decl, pos: Position, val: Value) -> str:
-        _, kind = self.pointee(t, r)
+        _, kind = pointee(t, r)
         self.align(4)
         tup, i = self.take("L", 4)
         if kind == "ref":
@@ -235,7 +228,7 @@ class Decoder(Body):
 
     def referent(self, t: ir.Type, r: ir.Type | ir.Decl, lv: str, val: Value) -> None:
         """The referent of the pointer whose placeholder is in ``lv``."""
-        target, kind = self.pointee(t, r)
+        target, kind = pointee(t, r)
         if kind == "ref":
             self.write(f"if not {lv}:", f"    raise _ndr.null_ref({val.path.src})")
             self.forget()

@@ -16,7 +16,7 @@ import re
 from ... import ir
 from .context import Context, Value
 from .emit import REFERENT_BASE, Body, bare
-from .model import ARRAY_CODES, EMBEDDED, LAST, SIZES, TOP, Position
+from .model import ARRAY_CODES, EMBEDDED, LAST, SIZES, TOP, Position, pointee
 
 _SIMPLE = re.compile(r"[A-Za-z_][\w.]*(\[\d+\])?$")  # a name, an attribute, a run's item
 
@@ -205,16 +205,8 @@ class Encoder(Body):
 
     # -- pointers ------------------------------------------------------------------------------
 
-    @staticmethod
-    def pointee(t: ir.Type, r: ir.Type | ir.Decl) -> tuple[ir.Type, str]:
-        """A pointer's target and kind; an array or string standing for a pointer (its [ref]
-        level left out of the IR, ``pointer=True``) is its own target."""
-        if isinstance(r, ir.PointerType):
-            return r.target, r.kind
-        return t, "ref"
-
     def pointer(self, t: ir.Type, r: ir.Type | ir.Decl, v: str, pos: Position, val: Value) -> None:
-        target, kind = self.pointee(t, r)
+        target, kind = pointee(t, r)
         self.align(4)
         rid = self.referent_id()
         if kind == "ref":
@@ -229,7 +221,7 @@ class Encoder(Body):
             self.referent(t, r, v, val)
 
     def referent(self, t: ir.Type, r: ir.Type | ir.Decl, v: str, val: Value) -> None:
-        target, kind = self.pointee(t, r)
+        target, kind = pointee(t, r)
         if kind == "ref":
             self.flush()
             self.forget()

@@ -273,3 +273,12 @@ class Model:
         if u.switch_name is not None:
             return Layout("eunion", align, None, deferred, group_align=align, problem=problem)
         return Layout("union", disc.align, None, deferred, group_align=align, problem=problem)
+
+
+def pointee(t: ir.Type, r: ir.Type | ir.Decl) -> tuple[ir.Type, str]:
+    """A pointer's target and kind (``r`` is what ``t`` resolves to); an array or string that
+    stands for a pointer (its [ref] level left out of the IR, ``pointer=True``) is its own
+    target."""
+    if isinstance(r, ir.PointerType):
+        return r.target, r.kind
+    return t, "ref"

@@ -27,14 +27,17 @@ UNSIZED = "an array without [size_is] or a size is not supported"
 # go-msrpc writes buffers laid out in place (samr's stored Kerberos credentials) as "BYTE *x[]":
 # not MIDL, and not a wire format; reported, never guessed at.
 IN_PLACE = "a conformant array in place, not last in a structure is not supported"
+# A [ref] pointer to a pointer typedef ([out] PSAMPR_ENUMERATION_BUFFER *Buffer): the typedef's
+# own pointer is not at the top and has a referent id, which the IR cannot place yet.
+POINTER_TYPEDEF = "a pointer to a pointer typedef (such as LPWSTR *) is not supported"
 # file -> (the dtyp include folder its recipe uses, the NDR20 reports expected)
 FILES: dict[str, tuple[str, list[str]]] = {
     "epm": ("aliases", []),
     "samr": (
         "aliases/alt-dtyp",
         [
-            f"samr.idl:{where}: warning: NDR20: {name}: {why}"
-            for where, name, why in (
+            f"samr.idl:{where}: warning: NDR20: {what}: {why}"
+            for where, what, why in (
                 ("20:25", "RAW_CREDENTIALS.RawCredentials", UNSIZED),
                 ("24:26", "CLEARTEXT_CREDENTIALS.CleartextCredentials", UNSIZED),
                 ("32:46", "PACKAGES_CREDENTIALS.Packages", UNSIZED),
@@ -51,16 +54,73 @@ FILES: dict[str, tuple[str, list[str]]] = {
                 ("94:48", "KERB_STORED_CREDENTIAL_NEW.DefaultSalt", IN_PLACE),
                 ("95:25", "KERB_STORED_CREDENTIAL_NEW.KeyValues", UNSIZED),
                 ("133:32", "USER_PROPERTIES.UserPropertiesRaw", IN_PLACE),
+                ("984:43", "SamrQuerySecurityObject.SecurityDescriptor", POINTER_TYPEDEF),
+                ("995:22", "SamrLookupDomainInSamServer.DomainId", POINTER_TYPEDEF),
+                ("1003:39", "SamrEnumerateDomainsInSamServer.Buffer", POINTER_TYPEDEF),
+                ("1023:37", "SamrQueryInformationDomain.Buffer", POINTER_TYPEDEF),
+                ("1050:39", "SamrEnumerateGroupsInDomain.Buffer", POINTER_TYPEDEF),
+                ("1071:39", "SamrEnumerateUsersInDomain.Buffer", POINTER_TYPEDEF),
+                ("1091:39", "SamrEnumerateAliasesInDomain.Buffer", POINTER_TYPEDEF),
+                ("1139:36", "SamrQueryInformationGroup.Buffer", POINTER_TYPEDEF),
+                ("1176:39", "SamrGetMembersInGroup.Members", POINTER_TYPEDEF),
+                ("1202:36", "SamrQueryInformationAlias.Buffer", POINTER_TYPEDEF),
+                ("1262:35", "SamrQueryInformationUser.Buffer", POINTER_TYPEDEF),
+                ("1294:38", "SamrGetGroupsForUser.Groups", POINTER_TYPEDEF),
+                ("1346:37", "SamrQueryInformationDomain2.Buffer", POINTER_TYPEDEF),
+                ("1355:35", "SamrQueryInformationUser2.Buffer", POINTER_TYPEDEF),
+                ("1514:22", "SamrRidToSid.Sid", POINTER_TYPEDEF),
+                ("1533:36", "SamrValidatePassword.OutputArg", POINTER_TYPEDEF),
             )
         ],
     ),
     "lsad": (
         "aliases/alt-dtyp",
-        [f"lsad.idl:70:21: warning: NDR20: LSAPR_OBJECT_ATTRIBUTES.RootDirectory: {UNSIZED}"],
+        [
+            f"lsad.idl:{where}: warning: NDR20: {what}: {why}"
+            for where, what, why in (
+                ("70:21", "LSAPR_OBJECT_ATTRIBUTES.RootDirectory", UNSIZED),
+                ("636:42", "LsarQuerySecurityObject.SecurityDescriptor", POINTER_TYPEDEF),
+                ("665:36", "LsarQueryInformationPolicy.PolicyInformation", POINTER_TYPEDEF),
+                ("746:33", "LsarEnumeratePrivilegesAccount.Privileges", POINTER_TYPEDEF),
+                ("799:37", "LsarQueryInfoTrustedDomain.TrustedDomainInformation", POINTER_TYPEDEF),
+                ("851:32", "LsarLookupPrivilegeName.Name", POINTER_TYPEDEF),
+                ("861:32", "LsarLookupPrivilegeDisplayName.DisplayName", POINTER_TYPEDEF),
+                ("911:38", "LsarQueryTrustedDomainInfo.TrustedDomainInformation", POINTER_TYPEDEF),
+                ("944:39", "LsarRetrievePrivateData.EncryptedData", POINTER_TYPEDEF),
+                ("966:36", "LsarQueryInformationPolicy2.PolicyInformation", POINTER_TYPEDEF),
+                (
+                    "985:37",
+                    "LsarQueryTrustedDomainInfoByName.TrustedDomainInformation",
+                    POINTER_TYPEDEF,
+                ),
+                (
+                    "1028:43",
+                    "LsarQueryDomainInformationPolicy.PolicyDomainInformation",
+                    POINTER_TYPEDEF,
+                ),
+                ("1118:43", "LsarQueryForestTrustInformation.ForestTrustInfo", POINTER_TYPEDEF),
+                ("1129:53", "LsarSetForestTrustInformation.CollisionInfo", POINTER_TYPEDEF),
+                ("1339:45", "LsarQueryForestTrustInformation2.ForestTrustInfo2", POINTER_TYPEDEF),
+                ("1349:53", "LsarSetForestTrustInformation2.CollisionInfo", POINTER_TYPEDEF),
+            )
+        ],
     ),
     "lsat": (
         "aliases/alt-dtyp",
-        [f"lsat.idl:70:21: warning: NDR20: LSAPR_OBJECT_ATTRIBUTES.RootDirectory: {UNSIZED}"],
+        [
+            f"lsat.idl:{where}: warning: NDR20: {what}: {why}"
+            for where, what, why in (
+                ("70:21", "LSAPR_OBJECT_ATTRIBUTES.RootDirectory", UNSIZED),
+                ("274:42", "LsarLookupNames.ReferencedDomains", POINTER_TYPEDEF),
+                ("285:42", "LsarLookupSids.ReferencedDomains", POINTER_TYPEDEF),
+                ("414:35", "LsarGetUserName.UserName", POINTER_TYPEDEF),
+                ("465:42", "LsarLookupSids2.ReferencedDomains", POINTER_TYPEDEF),
+                ("479:42", "LsarLookupNames2.ReferencedDomains", POINTER_TYPEDEF),
+                ("521:42", "LsarLookupNames3.ReferencedDomains", POINTER_TYPEDEF),
+                ("557:42", "LsarLookupSids3.ReferencedDomains", POINTER_TYPEDEF),
+                ("571:42", "LsarLookupNames4.ReferencedDomains", POINTER_TYPEDEF),
+            )
+        ],
     ),
 }
 _MODULES: dict[str, ModuleType] = {}

@@ -103,7 +103,7 @@ class Model:
         r = self.target(t)
         while pos == TOP and isinstance(r, ir.PointerType) and r.kind == "ref":
             inner = self.target(r.target)
-            if isinstance(inner, ir.StringType | ir.ArrayType) and inner.pointer:
+            if _ref_level(inner):
                 break
             t, r = r.target, inner
         return t, r
@@ -171,10 +171,11 @@ class Model:
         pointee = self.target(target)
         if isinstance(pointee, ir.VoidType):
             problem = "an untyped (void) pointer"
-        elif isinstance(pointee, ir.StringType | ir.ArrayType) and pointee.pointer:
-            # A pointer to a pointer typedef (``LPWSTR *p``): the typedef's own pointer is
-            # not at the top, so it has a referent id of its own, which the IR's elided [ref]
-            # level cannot place yet. Reported, never written without it.
+        elif pos == TOP and kind == "ref" and _ref_level(pointee):
+            # A [ref] pointer to a pointer typedef (``LPWSTR *p``, ``PRPC_UNICODE_STRING *p``):
+            # the typedef's own pointer is not at the top, so it has a referent id of its own,
+            # which the IR, lowering it as [ref], cannot place yet. Reported, never written
+            # without it.
             problem = problem or "a pointer to a pointer typedef (such as LPWSTR *)"
         if pos != TOP:
             return Layout("pointer", 4, 4, True, problem=problem, group_align=4)
@@ -282,3 +283,11 @@ def pointee(t: ir.Type, r: ir.Type | ir.Decl) -> tuple[ir.Type, str]:
     if isinstance(r, ir.PointerType):
         return r.target, r.kind
     return t, "ref"
+
+
+def _ref_level(t: ir.Type | ir.Decl) -> bool:
+    """Whether ``t`` is a [ref] pointer level: one the IR writes, or one it leaves out of an
+    array or string (``pointer=True``)."""
+    if isinstance(t, ir.PointerType):
+        return t.kind == "ref"
+    return isinstance(t, ir.StringType | ir.ArrayType) and t.pointer

@@ -4,7 +4,9 @@ Pointer rules (MIDL): a parameter's top-level pointer is ``ref`` unless attribut
 take the interface's ``pointer_default`` (``unique`` outside interfaces). A typedef whose top-level
 pointer has no pointer attribute is *floating*: it is lowered as ``ref`` and each use adds the
 kind that applies there (``PointerType(TypeRef(T), "unique")`` in a struct of a
-``pointer_default(unique)`` interface, nothing for a parameter). A ``[string]`` pointer becomes
+``pointer_default(unique)`` interface, nothing at a parameter's top level, the interface's
+``pointer_default`` below a declarator's pointer or in an array: ``LPWSTR *p``). A ``[string]``
+pointer becomes
 ``StringType``; a conformant pointer (``size_is``...) becomes ``ArrayType``; when such a pointer is
 ``unique``/``ptr`` it is wrapped as ``PointerType(StringType|ArrayType, kind)`` -- i.e. a
 PointerType always means "the value, or None when the kind is not ref", never an extra level of
@@ -252,6 +254,10 @@ class TypeShaper:
         if not levels:
             return self.shape_bare(base, base_floating, explicit, string, sizes, site)
         t = base
+        if base_floating and self.pointer_default != "ref":
+            # The typedef's own pointer is below this declaration's top level: like any pointer
+            # there, it takes the interface's pointer_default (and has a referent id on NDR).
+            t = ir.PointerType(base, self.pointer_default)
         n = len(levels)
         for i in range(n - 1, -1, -1):
             level = levels[i]

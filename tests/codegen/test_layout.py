@@ -10,12 +10,12 @@ import pytest
 
 from idlc.backends.python.layout import (
     LINE_LENGTH,
-    _top_level_split,
     fit_line,
     py_str,
     py_value,
     relayout,
     signature,
+    top_level_split,
     wrap,
 )
 
@@ -115,8 +115,8 @@ def test_formatter_agrees_with_relayout(tmp_path: Path) -> None:
 
 def test_top_level_split_skips_brackets_and_strings() -> None:
     body = 'a, "x, y", f(b, c), "z"'
-    assert _top_level_split(body, ",") == ["a", '"x, y"', "f(b, c)", '"z"']
-    assert _top_level_split('"p", "q"', ",") == ['"p"', '"q"']
+    assert top_level_split(body, ",") == ["a", '"x, y"', "f(b, c)", '"z"']
+    assert top_level_split('"p", "q"', ",") == ['"p"', '"q"']
 
 
 def test_relayout_memo_gives_what_fit_line_gives(monkeypatch: pytest.MonkeyPatch) -> None:

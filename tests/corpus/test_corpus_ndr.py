@@ -14,7 +14,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from impacket.dcerpc.v5 import epm  # test-only (the test extra)
+from impacket.dcerpc.v5 import epm, lsat  # test-only (the test extra)
 from impacket.dcerpc.v5.ndr import NULL
 
 from idlc.cli import main
@@ -27,9 +27,6 @@ UNSIZED = "an array without [size_is] or a size is not supported"
 # go-msrpc writes buffers laid out in place (samr's stored Kerberos credentials) as "BYTE *x[]":
 # not MIDL, and not a wire format; reported, never guessed at.
 IN_PLACE = "a conformant array in place, not last in a structure is not supported"
-# A [ref] pointer to a pointer typedef ([out] PSAMPR_ENUMERATION_BUFFER *Buffer): the typedef's
-# own pointer is not at the top and has a referent id, which the IR cannot place yet.
-POINTER_TYPEDEF = "a pointer to a pointer typedef (such as LPWSTR *) is not supported"
 # file -> (the dtyp include folder its recipe uses, the NDR20 reports expected)
 FILES: dict[str, tuple[str, list[str]]] = {
     "epm": ("aliases", []),
@@ -54,22 +51,6 @@ FILES: dict[str, tuple[str, list[str]]] = {
                 ("94:48", "KERB_STORED_CREDENTIAL_NEW.DefaultSalt", IN_PLACE),
                 ("95:25", "KERB_STORED_CREDENTIAL_NEW.KeyValues", UNSIZED),
                 ("133:32", "USER_PROPERTIES.UserPropertiesRaw", IN_PLACE),
-                ("984:43", "SamrQuerySecurityObject.SecurityDescriptor", POINTER_TYPEDEF),
-                ("995:22", "SamrLookupDomainInSamServer.DomainId", POINTER_TYPEDEF),
-                ("1003:39", "SamrEnumerateDomainsInSamServer.Buffer", POINTER_TYPEDEF),
-                ("1023:37", "SamrQueryInformationDomain.Buffer", POINTER_TYPEDEF),
-                ("1050:39", "SamrEnumerateGroupsInDomain.Buffer", POINTER_TYPEDEF),
-                ("1071:39", "SamrEnumerateUsersInDomain.Buffer", POINTER_TYPEDEF),
-                ("1091:39", "SamrEnumerateAliasesInDomain.Buffer", POINTER_TYPEDEF),
-                ("1139:36", "SamrQueryInformationGroup.Buffer", POINTER_TYPEDEF),
-                ("1176:39", "SamrGetMembersInGroup.Members", POINTER_TYPEDEF),
-                ("1202:36", "SamrQueryInformationAlias.Buffer", POINTER_TYPEDEF),
-                ("1262:35", "SamrQueryInformationUser.Buffer", POINTER_TYPEDEF),
-                ("1294:38", "SamrGetGroupsForUser.Groups", POINTER_TYPEDEF),
-                ("1346:37", "SamrQueryInformationDomain2.Buffer", POINTER_TYPEDEF),
-                ("1355:35", "SamrQueryInformationUser2.Buffer", POINTER_TYPEDEF),
-                ("1514:22", "SamrRidToSid.Sid", POINTER_TYPEDEF),
-                ("1533:36", "SamrValidatePassword.OutputArg", POINTER_TYPEDEF),
             )
         ],
     ),
@@ -77,49 +58,14 @@ FILES: dict[str, tuple[str, list[str]]] = {
         "aliases/alt-dtyp",
         [
             f"lsad.idl:{where}: warning: NDR20: {what}: {why}"
-            for where, what, why in (
-                ("70:21", "LSAPR_OBJECT_ATTRIBUTES.RootDirectory", UNSIZED),
-                ("636:42", "LsarQuerySecurityObject.SecurityDescriptor", POINTER_TYPEDEF),
-                ("665:36", "LsarQueryInformationPolicy.PolicyInformation", POINTER_TYPEDEF),
-                ("746:33", "LsarEnumeratePrivilegesAccount.Privileges", POINTER_TYPEDEF),
-                ("799:37", "LsarQueryInfoTrustedDomain.TrustedDomainInformation", POINTER_TYPEDEF),
-                ("851:32", "LsarLookupPrivilegeName.Name", POINTER_TYPEDEF),
-                ("861:32", "LsarLookupPrivilegeDisplayName.DisplayName", POINTER_TYPEDEF),
-                ("911:38", "LsarQueryTrustedDomainInfo.TrustedDomainInformation", POINTER_TYPEDEF),
-                ("944:39", "LsarRetrievePrivateData.EncryptedData", POINTER_TYPEDEF),
-                ("966:36", "LsarQueryInformationPolicy2.PolicyInformation", POINTER_TYPEDEF),
-                (
-                    "985:37",
-                    "LsarQueryTrustedDomainInfoByName.TrustedDomainInformation",
-                    POINTER_TYPEDEF,
-                ),
-                (
-                    "1028:43",
-                    "LsarQueryDomainInformationPolicy.PolicyDomainInformation",
-                    POINTER_TYPEDEF,
-                ),
-                ("1118:43", "LsarQueryForestTrustInformation.ForestTrustInfo", POINTER_TYPEDEF),
-                ("1129:53", "LsarSetForestTrustInformation.CollisionInfo", POINTER_TYPEDEF),
-                ("1339:45", "LsarQueryForestTrustInformation2.ForestTrustInfo2", POINTER_TYPEDEF),
-                ("1349:53", "LsarSetForestTrustInformation2.CollisionInfo", POINTER_TYPEDEF),
-            )
+            for where, what, why in (("70:21", "LSAPR_OBJECT_ATTRIBUTES.RootDirectory", UNSIZED),)
         ],
     ),
     "lsat": (
         "aliases/alt-dtyp",
         [
             f"lsat.idl:{where}: warning: NDR20: {what}: {why}"
-            for where, what, why in (
-                ("70:21", "LSAPR_OBJECT_ATTRIBUTES.RootDirectory", UNSIZED),
-                ("274:42", "LsarLookupNames.ReferencedDomains", POINTER_TYPEDEF),
-                ("285:42", "LsarLookupSids.ReferencedDomains", POINTER_TYPEDEF),
-                ("414:35", "LsarGetUserName.UserName", POINTER_TYPEDEF),
-                ("465:42", "LsarLookupSids2.ReferencedDomains", POINTER_TYPEDEF),
-                ("479:42", "LsarLookupNames2.ReferencedDomains", POINTER_TYPEDEF),
-                ("521:42", "LsarLookupNames3.ReferencedDomains", POINTER_TYPEDEF),
-                ("557:42", "LsarLookupSids3.ReferencedDomains", POINTER_TYPEDEF),
-                ("571:42", "LsarLookupNames4.ReferencedDomains", POINTER_TYPEDEF),
-            )
+            for where, what, why in (("70:21", "LSAPR_OBJECT_ATTRIBUTES.RootDirectory", UNSIZED),)
         ],
     ),
 }
@@ -189,3 +135,20 @@ def test_ept_map_with_a_tower_is_impackets(root: Path) -> None:
     theirs[gap + 4 : gap + 5] = b"\0"
     ours = m._ndr_epm_ept_map_cin(None, dcetypes.twr_t(len(tower), tower), None, 4)
     assert ours == bytes(theirs), f"\nidlc     {ours.hex()}\nimpacket {theirs.hex()}"
+
+
+def test_lsarpc_pointer_typedef_parameters_are_impackets(root: Path) -> None:
+    # [in, out] PRPC_UNICODE_STRING *UserName: the typedef's own pointer is below the top, so
+    # it takes pointer_default (unique) and a referent id, as impacket's PRPC_UNICODE_STRING has
+    m, _ = generated("lsat", root)
+    dtyp = import_generated(root / "gen_ms_lsat", "ms_dtyp")
+    request = lsat.LsarGetUserName()
+    request["SystemName"] = NULL
+    request["UserName"] = NULL
+    request["DomainName"] = NULL
+    ours = m._ndr_lsarpc_LsarGetUserName_cin(None, None, None)
+    assert ours == request.getData(), f"\nidlc     {ours.hex()}\nimpacket {request.getData().hex()}"
+    name = dtyp.RPC_UNICODE_STRING(Length=4, MaximumLength=6, Buffer=["a", "b"])
+    with_name = m._ndr_lsarpc_LsarGetUserName_cin(None, name, None)
+    assert with_name[4:8] == (0x00020004).to_bytes(4, "little")  # UserName's referent id
+    assert m._ndr_lsarpc_LsarGetUserName_sin(with_name) == (None, name, None)

@@ -172,11 +172,12 @@ class Model:
         if isinstance(pointee, ir.VoidType):
             problem = "an untyped (void) pointer"
         elif pos == TOP and kind == "ref" and _ref_level(pointee):
-            # A [ref] pointer to a pointer typedef (``LPWSTR *p``, ``PRPC_UNICODE_STRING *p``):
-            # the typedef's own pointer is not at the top, so it has a referent id of its own,
-            # which the IR, lowering it as [ref], cannot place yet. Reported, never written
-            # without it.
-            problem = problem or "a pointer to a pointer typedef (such as LPWSTR *)"
+            # A [ref] pointer below a top-level [ref] pointer (``[ref] long **p``, or a pointer
+            # typedef that says [ref]): below the top it has a referent id of its own, which
+            # the model, stripping [ref] levels at the top, cannot place yet. Reported, never
+            # written without it. (A typedef's unattributed pointer there takes
+            # pointer_default, so LPWSTR *p is a unique pointer and is supported.)
+            problem = problem or "a [ref] pointer below a top-level [ref] pointer"
         if pos != TOP:
             return Layout("pointer", 4, 4, True, problem=problem, group_align=4)
         if kind == "ref":  # no representation: the referent stands in its place

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from ... import ir
 from .conversions import Marshaller, Path, const_int, expr_source, indent
-from .layout import signature
+from .layout import signature, top_level_split
 
 
 class ConstView(ir.Node):
@@ -179,7 +179,8 @@ def union_annotation(m: Marshaller, u: ir.Union) -> str:
         if arm.field is None:
             has_none = True
             continue
-        for part in m.py_type(arm.field.type).split(" | "):
+        # split outside brackets: an arm may be list[X | None]
+        for part in top_level_split(m.py_type(arm.field.type), " | "):
             if part == "None":
                 has_none = True
             elif part not in seen:

@@ -49,7 +49,7 @@ def signature(
     if len(lines) == 3 and len(params) == 1:
         lines[1] += ","  # a lone parameter on its own line takes the formatter's trailing comma
     # Splitting the return type scans it: do it only for an over-long last line.
-    arms = _top_level_split(returns, " | ") if len(lines[-1]) > LINE_LENGTH else []
+    arms = top_level_split(returns, " | ") if len(lines[-1]) > LINE_LENGTH else []
     if len(arms) > 1:
         # An over-long union return type is parenthesised, one arm a line if need be.
         lines[-1:] = [f"{indent}) -> (", *_union_lines(indent + INDENT, arms), f"{indent}):"]
@@ -97,7 +97,7 @@ def _closing_split(code: str) -> tuple[str, str, str] | None:
     return code[: start + 1], code[start + 1 : -1], code[-1]
 
 
-def _top_level_split(body: str, sep: str) -> list[str]:
+def top_level_split(body: str, sep: str) -> list[str]:
     """Split ``body`` at ``sep`` outside brackets and strings."""
     if sep not in body:
         return [body.strip()]
@@ -157,17 +157,17 @@ def fit_line(line: str, suffix: str = "") -> list[str]:
             return fit_line(f"{pad}if {split_call[0]}{split_call[1]}{split_call[2]}", ":" + suffix)
         if len(inner + cond) <= LINE_LENGTH:
             return [f"{pad}if (", inner + cond, f"{pad}):"]
-        first, *rest = _top_level_split(cond, " or ")
+        first, *rest = top_level_split(cond, " or ")
         operands = [inner + first, *(f"{inner}or {r}" for r in rest)]
         return [f"{pad}if (", *(ln for o in operands for ln in _chain_lines(o)), f"{pad}):"]
     annotated = _annotation_split(code)
     if annotated is not None:
         # `name: A | B` or `Alias = A | B`: parenthesise the union, one arm a line if need be.
         head, union = annotated
-        arms = _top_level_split(union, " | ")
+        arms = top_level_split(union, " | ")
         return [f"{pad}{head}(", *_union_lines(inner, arms), f"{pad}){suffix}"]
     split = _closing_split(code)
-    targets = _top_level_split(code, " = ")
+    targets = top_level_split(code, " = ")
     if len(targets) == 2 and "," in targets[0] and not any(c in targets[0] for c in "([\"'"):
         # Unpacking: the formatter splits the value's own brackets if their head fits, else
         # parenthesises the value if the targets fit beside it, else explodes the targets.
@@ -175,7 +175,7 @@ def fit_line(line: str, suffix: str = "") -> list[str]:
         if split is None or len(pad + split[0]) > LINE_LENGTH:
             if len(f"{pad}{names} = (") <= LINE_LENGTH and len(inner + value) <= LINE_LENGTH:
                 return [f"{pad}{names} = (", inner + value, f"{pad}){suffix}"]
-            items = _top_level_split(names, ",")
+            items = top_level_split(names, ",")
             return [f"{pad}(", *(f"{inner}{n}," for n in items), f"{pad}) = {value}{suffix}"]
     if split is None or len(pad + split[0]) > LINE_LENGTH:
         # No brackets to split, or their head is too long: wrap the value in parentheses if
@@ -199,7 +199,7 @@ def fit_line(line: str, suffix: str = "") -> list[str]:
     fits = len(inner + body) <= LINE_LENGTH
     if fits and not display and not body.rstrip().endswith(","):
         return [pad + head, inner + body, pad + close + suffix]
-    items = [i for i in _top_level_split(body, ",") if i]
+    items = [i for i in top_level_split(body, ",") if i]
     if len(items) == 1 and not display:
         # One long argument or subscript: laid out on its own, with no trailing comma.
         return [pad + head, *fit_line(inner + items[0]), pad + close + suffix]
@@ -219,7 +219,7 @@ def _chain_lines(line: str) -> list[str]:
     if len(line) <= LINE_LENGTH:
         return [line]
     pad = line[: len(line) - len(line.lstrip())]
-    first, *rest = _top_level_split(line.strip(), " <= ")
+    first, *rest = top_level_split(line.strip(), " <= ")
     return [pad + first, *(f"{pad}<= {r}" for r in rest)]
 
 
@@ -228,11 +228,11 @@ def _annotation_split(code: str) -> tuple[str, str] | None:
     if " | " not in code:
         return None
     for sep in (": ", " = "):
-        parts = _top_level_split(code, sep)
+        parts = top_level_split(code, sep)
         if (
             len(parts) == 2
             and parts[0].isidentifier()
-            and len(_top_level_split(parts[1], " | ")) > 1
+            and len(top_level_split(parts[1], " | ")) > 1
         ):
             return parts[0] + sep, parts[1]
     return None

@@ -410,7 +410,7 @@ def get_bytes(r: Reader, n: int) -> bytes:
     return r.take(n)
 
 
-# -- context handles ([MS-RPCE] 2.2.5.? NDR context handle: attributes + uuid, 20 octets) ---
+# -- context handles (C706 ndr_context_handle: attributes + uuid, 20 octets) -----------------
 
 
 def put_ctx(b: Buffer, wire_id: bytes | None) -> None:

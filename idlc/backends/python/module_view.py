@@ -37,6 +37,7 @@ from .procedures import (
     server_encode,
     server_result,
     status_slot,
+    stub_names,
 )
 
 TUPLE_METHODS = frozenset(dir(tuple))
@@ -306,6 +307,7 @@ def _make_procedure(
     server_fields = tuple((s.py, m.py_type(s.type, server=True)) for s in results)
     result_type = result_class or m.py_type(proc.return_type)
     retvals = 1 if proc.has_retval else 0
+    stubs = stub_names(prefix)
 
     functions = [
         *client_encode(m, prefix, proc, ins),
@@ -353,13 +355,13 @@ def _make_procedure(
         complete_keywords=server_fields[retvals:],
         manager_params=tuple(manager_params),
         manager_result="None" if proc.is_async else _sync_result_type(server_fields),
-        encode_in=f"{prefix}_cin",
-        decode_out=f"{prefix}_cout",
-        decode_in=f"{prefix}_sin",
-        encode_out=f"{prefix}_sout",
+        encode_in=stubs.encode_in,
+        decode_out=stubs.decode_out,
+        decode_in=stubs.decode_in,
+        encode_out=stubs.encode_out,
         # a lone return value: _sres would only forward to _sout, one call more per reply
-        encode_result=f"{prefix}_sout" if len(results) == retvals == 1 else f"{prefix}_sres",
-        status_result=None if status_slot(proc, results) is None else f"{prefix}_cstatus",
+        encode_result=stubs.encode_out if len(results) == retvals == 1 else stubs.encode_result,
+        status_result=None if status_slot(proc, results) is None else stubs.status,
         context_handles=any(m.is_context_handle(p.type) for p in proc.params)
         or m.is_context_handle(proc.return_type),
         context_positions=tuple(context_positions),

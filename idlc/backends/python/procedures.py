@@ -13,10 +13,28 @@ methods and specs of ``_interface.py.j2``), from the names in ``module_view.Proc
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from ... import ir
 from .conversions import Marshaller, Path, indent
 from .declarations import agreement_checks, is_union, scope_name, switch_source, unpack
 from .layout import py_str, signature
+
+
+class StubNames(NamedTuple):
+    """The names of one procedure's marshalling functions, made in one place for the functions
+    themselves and for the ``idlrt.Procedure`` record that names them."""
+
+    encode_in: str  # _X_cin: the client's arguments
+    decode_out: str  # _X_cout: the client reads the reply
+    decode_in: str  # _X_sin: the server reads the request
+    encode_out: str  # _X_sout: the server's results
+    encode_result: str  # _X_sres: a synchronous routine's return, unpacked
+    status: str  # _X_cstatus: [comm_status]/[fault_status] results
+
+
+def stub_names(prefix: str) -> StubNames:
+    return StubNames(*(f"{prefix}_{k}" for k in ("cin", "cout", "sin", "sout", "sres", "cstatus")))
 
 
 class Slot(ir.Node):
@@ -92,7 +110,7 @@ def _decoder(
 
 def client_encode(m: Marshaller, prefix: str, proc: ir.Procedure, ins: list[Slot]) -> list[str]:
     """``_X_cin(args) -> wire``: the client checks its arguments before anything is sent."""
-    return _encoder(m, f"{prefix}_cin", proc, ins, "a_", "client")
+    return _encoder(m, stub_names(prefix).encode_in, proc, ins, "a_", "client")
 
 
 def client_decode(
@@ -110,19 +128,25 @@ def client_decode(
         body.append(f"return {result_class}({fields})")
     elif results:
         body.append(f"return {exprs[0]}")
-    return [*signature("", f"{prefix}_cout", ["w: object"], result_type), *indent(body)]
+    return [
+        *signature("", stub_names(prefix).decode_out, ["w: object"], result_type),
+        *indent(body),
+    ]
 
 
 def server_decode(m: Marshaller, prefix: str, proc: ir.Procedure, ins: list[Slot]) -> list[str]:
     """``_X_sin(wire) -> args``: the server checks the request before the manager sees it."""
     body, exprs = _decoder(m, proc, ins, "p_", "server")
     body.append(f"return ({exprs[0]},)" if len(exprs) == 1 else f"return ({', '.join(exprs)})")
-    return [*signature("", f"{prefix}_sin", ["w: object"], "tuple[object, ...]"), *indent(body)]
+    return [
+        *signature("", stub_names(prefix).decode_in, ["w: object"], "tuple[object, ...]"),
+        *indent(body),
+    ]
 
 
 def server_encode(m: Marshaller, prefix: str, proc: ir.Procedure, results: list[Slot]) -> list[str]:
     """``_X_sout(retval, outs...) -> wire``: checked where the values are produced (rule 7)."""
-    return _encoder(m, f"{prefix}_sout", proc, results, "r_", "server")
+    return _encoder(m, stub_names(prefix).encode_out, proc, results, "r_", "server")
 
 
 def status_slot(proc: ir.Procedure, results: list[Slot]) -> Slot | None:
@@ -161,17 +185,18 @@ def client_status(
         body.append(f"return {result_class}({values})")
     else:
         body.append("return code")
-    head = signature("", f"{prefix}_cstatus", ["code: int", "fault: bool"], result_type)
+    head = signature("", stub_names(prefix).status, ["code: int", "fault: bool"], result_type)
     return ["", "", *head, *indent(body)]
 
 
 def server_result(prefix: str, proc: ir.Procedure, results: list[Slot]) -> list[str]:
     """``_X_sres(result) -> wire``: a synchronous routine's return value, unpacked."""
+    names = stub_names(prefix)
     if not results:
         body = ["return []"]
     elif len(results) == 1 and proc.has_retval:
-        body = [f"return {prefix}_sout(r)"]
+        body = [f"return {names.encode_out}(r)"]
     else:
         n = len(results)
-        body = [f"return {prefix}_sout(*_codec.result_tuple(r, {n}, {py_str(proc.name)}))"]
-    return [*signature("", f"{prefix}_sres", ["r: object"], "list[object]"), *indent(body)]
+        body = [f"return {names.encode_out}(*_codec.result_tuple(r, {n}, {py_str(proc.name)}))"]
+    return [*signature("", names.encode_result, ["r: object"], "list[object]"), *indent(body)]

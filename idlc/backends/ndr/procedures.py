@@ -21,7 +21,7 @@ from ... import ir
 from ..python.conversions import Path
 from ..python.declarations import agreement_checks, switch_source
 from ..python.layout import py_str, signature
-from ..python.procedures import Slot
+from ..python.procedures import Slot, stub_names
 from .context import Context, Value
 from .decode import Decoder
 from .emit import indent
@@ -118,20 +118,20 @@ def procedure_functions(
     result_class: str | None,
     result_type: str,
 ) -> list[str]:
-    msgpack = f"_{iface}_{proc.name}"
-    prefix = f"_ndr_{iface}_{proc.name}"
+    msgpack = stub_names(f"_{iface}_{proc.name}")  # the same values' msgpack functions
+    names = stub_names(f"_ndr_{iface}_{proc.name}")
     out: list[str] = []
 
     # client: request
     ctx.side = "client"
     scope = {s.idl: f"a_{s.py}" for s in ins}
     params = [f"a_{s.py}: {ctx.m.py_type(s.type)}" for s in ins]
-    fallback = ", ".join([f"{msgpack}_cin", *(scope[s.idl] for s in ins)])
-    out += [*_encoder(ctx, proc, f"{prefix}_cin", params, ins, scope, fallback), "", ""]
+    fallback = ", ".join([msgpack.encode_in, *(scope[s.idl] for s in ins)])
+    out += [*_encoder(ctx, proc, names.encode_in, params, ins, scope, fallback), "", ""]
 
     # client: response
     order = _wire_order(results, proc)
-    head, dec, exprs = _decoder(ctx, proc, f"{prefix}_cout", result_type, order)
+    head, dec, exprs = _decoder(ctx, proc, names.decode_out, result_type, order)
     by_idl = dict(zip([s.idl for s in order], exprs, strict=True))
     if result_class:
         fields = ", ".join(f"{s.py}={by_idl[s.idl]}" for s in results)
@@ -144,7 +144,7 @@ def procedure_functions(
 
     # server: request
     ctx.side = "server"
-    head, dec, exprs = _decoder(ctx, proc, f"{prefix}_sin", "tuple[Any, ...]", ins)
+    head, dec, exprs = _decoder(ctx, proc, names.decode_in, "tuple[Any, ...]", ins)
     dec.emit(f"return ({exprs[0]},)" if len(exprs) == 1 else f"return ({', '.join(exprs)})")
     out += [*_wrap_decoder(head, dec, proc, not ins), "", ""]
 
@@ -152,16 +152,16 @@ def procedure_functions(
     scope = {s.idl: f"a[{i}]" for i, s in enumerate(ins)}
     scope.update({s.idl: f"r_{s.py}" for s in results})
     params = ["a: tuple[Any, ...]", *(f"r_{s.py}: Any" for s in results)]
-    fallback = ", ".join([f"{msgpack}_sout", *(f"r_{s.py}" for s in results)])
-    out += _encoder(ctx, proc, f"{prefix}_sout", params, order, scope, fallback)
+    fallback = ", ".join([msgpack.encode_out, *(f"r_{s.py}" for s in results)])
+    out += _encoder(ctx, proc, names.encode_out, params, order, scope, fallback)
     if not results:
         body = ['return b""']
     elif len(results) == 1 and proc.has_retval:
-        body = [f"return {prefix}_sout(a, r)"]
+        body = [f"return {names.encode_out}(a, r)"]
     else:
         n = len(results)
-        body = [f"return {prefix}_sout(a, *_codec.result_tuple(r, {n}, {py_str(proc.name)}))"]
-    head = signature("", f"{prefix}_sres", ["a: tuple[Any, ...]", "r: object"], "bytes")
+        body = [f"return {names.encode_out}(a, *_codec.result_tuple(r, {n}, {py_str(proc.name)}))"]
+    head = signature("", names.encode_result, ["a: tuple[Any, ...]", "r: object"], "bytes")
     out += ["", "", *head, *indent(body)]
     ctx.side = "client"
     ctx.used_any = True

@@ -166,6 +166,23 @@ def test_full_pointers_send_a_referent_once(m: ModuleType) -> None:
     assert m._ndr_NdrConformance_Full_sin(request) == (m.ALIASES(None, None), 301, None)
 
 
+def test_a_full_referent_goes_where_it_is_first_reached(m: ModuleType) -> None:
+    """C706 14.3.12.3 sends a full pointer's referent once. Which occurrence carries it follows
+    the order in which referents are marshalled, as in MIDL's engine (NdrFullPointerQueryPointer
+    runs when a pointer's referent is due): ``p``'s id comes first in the stream, but ``q``'s
+    referent slot, inside ``x``'s deferred referent, is reached before ``p``'s."""
+    shared = 10**12 + 7 - 10**12
+    data = m._ndr_enc_FULLORDER(m.FULLORDER(x=m.FULLINNER(q=shared, r=8), p=shared))
+    ida, idb, idq, idr, first, second = struct.unpack("<6L", data)
+    assert idb == idq and len({ida, idb, idr}) == 3
+    assert (first, second) == (7, 8)  # q's referent, then r's; none left for p
+    value = m._ndr_dec_FULLORDER(data)
+    assert value == m.FULLORDER(x=m.FULLINNER(q=7, r=8), p=7)
+    # the other placement (the shared referent at p's slot, after r's) reads differently
+    swapped = struct.pack("<6L", ida, idb, idq, idr, 8, 7)
+    assert m._ndr_dec_FULLORDER(swapped) == m.FULLORDER(x=m.FULLINNER(q=8, r=7), p=8)
+
+
 def test_client_context_handles(m: ModuleType) -> None:
     handle = m._ndr_NdrConformance_Open_cout(bytes(4) + bytes(range(1, 17))).session
     assert isinstance(handle, idlrt.ContextHandle)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -27,3 +29,9 @@ def import_generated(outdir: Path, module: str) -> ModuleType:
         sys.path.insert(0, parent)
     importlib.invalidate_caches()
     return importlib.import_module(f"{outdir.name}.{module}")
+
+
+def sending(proc: Any, payload: object) -> Any:
+    """``proc`` (an ``idlrt.Procedure``) with its client encoder replaced: a call sends
+    ``payload`` as the msgpack wire's argument list, unchecked, whatever the arguments."""
+    return dataclasses.replace(proc, encode_in=lambda *_: payload)

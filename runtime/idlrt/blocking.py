@@ -145,16 +145,19 @@ class Client:
     ) -> None:
         self.close()
 
-    def _call(self, proc: Procedure[R], args: list[object], timeout: float | None = None) -> R:
+    def _call(
+        self, proc: Procedure[R], args: tuple[object, ...], timeout: float | None = None
+    ) -> R:
         """One call; blocks the calling thread until the reply, or until ``timeout`` seconds
         (default: ``call_timeout``) have passed: then the call is cancelled abortively and
         fails with 1818."""
         conn = self._conn
         _not_on(conn.loop, proc.name)
+        data = conn.encode_args(proc, args)
         call = BlockingCall(proc)
         call_id = next(conn.ids)
         try:
-            conn.loop.call_soon_threadsafe(conn.request, self._ctx, proc, args, call, call_id)
+            conn.loop.call_soon_threadsafe(conn.request, self._ctx, proc, data, call, call_id)
         except RuntimeError:
             raise RpcError(RPC_S_CALL_FAILED_DNE, "the client's event loop is closed") from None
         if timeout is None:
@@ -175,21 +178,22 @@ class Client:
         if call.code:
             code, value, detail = failure_outcome(proc, call.code, call.detail, call.fault)
         else:
-            code, value, detail = decode_reply(proc, call.payload)
+            code, value, detail = decode_reply(proc, call.payload, conn.ndr)
         if code:
             raise RpcError(code, detail)
         return cast(R, value)
 
     def _start(
-        self, proc: Procedure[R], args: list[object], timeout: float | None = None
+        self, proc: Procedure[R], args: tuple[object, ...], timeout: float | None = None
     ) -> AsyncCall[R]:
         """Start an ``[async]`` call; returns at once (``timeout`` as on ``AsyncClient``)."""
         conn = self._conn
         if timeout is None:
             timeout = self.call_timeout
+        data = conn.encode_args(proc, args)
         call = AsyncCall(conn, next(conn.ids), proc)
         try:
-            conn.loop.call_soon_threadsafe(conn.start, self._ctx, proc, args, call, timeout)
+            conn.loop.call_soon_threadsafe(conn.start, self._ctx, proc, data, call, timeout)
         except RuntimeError:
             call.fail(RPC_S_CALL_FAILED_DNE, "the client's event loop is closed")
         return call

@@ -27,18 +27,30 @@ _lock = threading.Lock()  # guards the one transition pending -> done, for every
 
 class CallChannel(Protocol):
     """What a call needs of the connection it was made on (``client.ClientConnection``): the
-    thread of its event loop, and a way to tell the server to cancel."""
+    thread of its event loop, its wire, and a way to tell the server to cancel."""
 
     @property
     def thread_id(self) -> int: ...
 
+    @property
+    def ndr(self) -> bool: ...
+
     def cancel_call(self, call_id: int, abortive: bool) -> None: ...
 
 
-def decode_reply(proc: Procedure[Any], payload: bytes) -> tuple[int, Any, str | None]:
+def decode_result(proc: Procedure[R], payload: bytes, ndr: bool) -> R:
+    """The result in a reply's payload, in NDR20 (``ndr``) or msgpack; raises on bad data."""
+    if ndr:
+        return proc.ndr_decode_out(payload)
+    return proc.decode_out(unpack_payload(payload))
+
+
+def decode_reply(
+    proc: Procedure[Any], payload: bytes, ndr: bool = False
+) -> tuple[int, Any, str | None]:
     """``(0, result, None)`` for a good reply, ``(code, None, detail)`` for a bad one."""
     try:
-        return 0, proc.decode_out(unpack_payload(payload)), None
+        return 0, decode_result(proc, payload, ndr), None
     except RpcError as exc:
         return exc.code, None, exc.detail
     except Exception as exc:  # a decoder that did not expect this data
@@ -176,7 +188,7 @@ class AsyncCall(Generic[R]):
     def resolve(self, payload: bytes) -> None:
         """The RESPONSE payload arrived."""
         if self._code == PENDING:
-            self._set(*decode_reply(self._proc, payload))
+            self._set(*decode_reply(self._proc, payload, self._conn.ndr))
 
     def fail(self, code: int, detail: str | None, fault: bool = False) -> None:
         """The call failed with ``code`` (``fault``: the server sent it)."""

@@ -14,7 +14,7 @@ from types import TracebackType
 from typing import Any, ClassVar, Protocol, Self, TypeVar, cast
 
 from .binding import TCP, Binding
-from .call import AsyncCall, failure_outcome
+from .call import AsyncCall, decode_result, failure_outcome
 from .connection import FramedProtocol, ProtocolError
 from .errors import RpcError
 from .model import Interface, Procedure
@@ -39,7 +39,6 @@ from .wire.msgpack import (
     REQUEST,
     RESPONSE,
     is_uint,
-    unpack_payload,
 )
 
 R = TypeVar("R")
@@ -82,6 +81,8 @@ def _fail(
 class ClientConnection(FramedProtocol):
     """One connection to a server; calls on it are multiplexed by call id."""
 
+    ndr = False  # the msgpack wire (``dceclient.DceClientConnection``: DCE/RPC and NDR20)
+
     def __init__(self, loop: asyncio.AbstractEventLoop, binding: Binding) -> None:
         super().__init__(loop, DEFAULT_MAX_RESPONSE)
         self.binding = binding
@@ -111,6 +112,10 @@ class ClientConnection(FramedProtocol):
         return ctx_id
 
     # -- calls --------------------------------------------------------------------------------
+
+    def encode_args(self, proc: Procedure[Any], args: tuple[object, ...]) -> list[object]:
+        """A call's arguments as the wire carries them (any thread): checked, not yet packed."""
+        return proc.encode_in(*args)
 
     def request(
         self,
@@ -167,7 +172,7 @@ class ClientConnection(FramedProtocol):
         self,
         ctx_id: int,
         proc: Procedure[Any],
-        args: list[object],
+        args: Any,
         call: AsyncCall[Any],
         timeout: float | None,
     ) -> None:
@@ -365,7 +370,7 @@ class AsyncClient:
         await self.close()
 
     async def _call(
-        self, proc: Procedure[R], args: list[object], timeout: float | None = None
+        self, proc: Procedure[R], args: tuple[object, ...], timeout: float | None = None
     ) -> R:
         """One call: send the request, await the reply. Cancelling the awaiting task cancels
         the call abortively (the server is told), as does running out of ``timeout`` seconds
@@ -380,9 +385,10 @@ class AsyncClient:
         if threading.get_ident() != conn.thread_id:  # awaited on another loop: hop over
             coro = self._call(proc, args, timeout)
             return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, conn.loop))
+        data = conn.encode_args(proc, args)
         fut: asyncio.Future[bytes] = conn.loop.create_future()
         call_id = next(conn.ids)
-        conn.request(self._ctx, proc, args, fut, call_id)
+        conn.request(self._ctx, proc, data, fut, call_id)
         timer = None
         if timeout is not None and not fut.done():
             timer = conn.loop.call_later(timeout, conn.expire, call_id, fut, timeout)
@@ -401,7 +407,7 @@ class AsyncClient:
             if timer is not None:
                 timer.cancel()
         try:
-            return proc.decode_out(unpack_payload(payload))
+            return decode_result(proc, payload, conn.ndr)
         except RpcError as exc:
             raise RpcError(exc.code, exc.detail) from None
         except Exception as exc:  # a decoder that did not expect this data
@@ -409,19 +415,20 @@ class AsyncClient:
             raise RpcError(RPC_X_BAD_STUB_DATA, detail) from None
 
     def _start(
-        self, proc: Procedure[R], args: list[object], timeout: float | None = None
+        self, proc: Procedure[R], args: tuple[object, ...], timeout: float | None = None
     ) -> AsyncCall[R]:
         """Start an ``[async]`` call; returns at once. After ``timeout`` seconds (default:
         ``call_timeout``) without an outcome the call is cancelled abortively (1818)."""
         conn = self._conn
         if timeout is None:
             timeout = self.call_timeout
+        data = conn.encode_args(proc, args)
         call = AsyncCall(conn, next(conn.ids), proc)
         if threading.get_ident() == conn.thread_id:
-            conn.start(self._ctx, proc, args, call, timeout)
+            conn.start(self._ctx, proc, data, call, timeout)
         else:
             try:
-                conn.loop.call_soon_threadsafe(conn.start, self._ctx, proc, args, call, timeout)
+                conn.loop.call_soon_threadsafe(conn.start, self._ctx, proc, data, call, timeout)
             except RuntimeError:
                 call.fail(RPC_S_CALL_FAILED_DNE, "the client's event loop is closed")
         return call

@@ -35,7 +35,7 @@ from .status import (
     RPC_S_UNKNOWN_IF,
     RPC_X_BAD_STUB_DATA,
 )
-from .wire.msgpack import FAULT, MAX_CODE, REQUEST, RESPONSE, pack_payload, unpack_payload
+from .wire.msgpack import FAULT, MAX_CODE, REQUEST, RESPONSE, unpack_payload
 
 log = logging.getLogger("idlrt")
 
@@ -67,12 +67,12 @@ def _failure(op: CallSite, exc: Exception) -> Outcome:
     return FAULT, RPC_S_CALL_FAILED, None, None
 
 
-def _encode_result(rec: CallRecord, result: object, packer: Any) -> Outcome:
-    """The reply for a synchronous routine's return value (``packer`` None: any thread)."""
+def _encode_result(rec: CallRecord, result: object, on_loop: bool) -> Outcome:
+    """The reply for a synchronous routine's return value, in the connection's wire."""
     if rec._op.ctx:
-        return _encode_result_scoped(rec, result, packer)
+        return _encode_result_scoped(rec, result, on_loop)
     try:
-        return RESPONSE, pack_payload(rec._op.proc.encode_result(result), packer), None, None
+        return RESPONSE, rec._conn.encode_result(rec, result, on_loop), None, None
     except RpcError as exc:
         log.warning("idlrt: %s returned a value that cannot be sent: %s", rec.procedure, exc)
         return FAULT, exc.code, exc.detail, None
@@ -81,12 +81,12 @@ def _encode_result(rec: CallRecord, result: object, packer: Any) -> Outcome:
         return FAULT, RPC_S_CALL_FAILED, None, None
 
 
-def _encode_result_scoped(rec: CallRecord, result: object, packer: Any) -> Outcome:
+def _encode_result_scoped(rec: CallRecord, result: object, on_loop: bool) -> Outcome:
     """``_encode_result`` for a procedure with context handles: with the call in ``scope``."""
     tls = scope
     tls.call = rec  # for the context-handle encoders
     try:
-        payload = pack_payload(rec._op.proc.encode_result(result), packer)
+        payload = rec._conn.encode_result(rec, result, on_loop)
     except RpcError as exc:
         log.warning("idlrt: %s returned a value that cannot be sent: %s", rec.procedure, exc)
         return FAULT, exc.code, exc.detail, None
@@ -161,7 +161,7 @@ class ServerConnection(ServerSession):
         try:
             data = packer.pack(proc.encode_result(result))
         except Exception:  # encode again the slow way, for its fault and its log message
-            self._finished(rec, *_encode_result(rec, result, packer))
+            self._finished(rec, *_encode_result(rec, result, True))
             return
         if calls.get(call_id) is rec:
             del calls[call_id]
@@ -212,13 +212,15 @@ class ServerConnection(ServerSession):
         if op.ctx:
             tls.call = rec  # for the context-handle decoders
         try:
-            args: Any = proc.decode_in(unpack_payload(payload))
+            args: Any = self.decode_args(proc, payload)
         except Exception as exc:
             self._undecodable(call_id, proc, exc)
             return
         finally:
             if op.ctx:
                 tls.call = None
+        if self.ndr:  # NDR's reply encoders need the [in] values
+            rec._ins = args
         if op.positions:
             if ctx is None:
                 ctx = self.call_context(op, rec)
@@ -277,7 +279,7 @@ class ServerConnection(ServerSession):
                 log.error("idlrt: manager routine %s raised CancelledError", op.proc.name)
                 self._finished(rec, FAULT, RPC_S_CALL_FAILED, None, None)
             else:
-                self._finished(rec, *_encode_result(rec, result, self.packer))
+                self._finished(rec, *_encode_result(rec, result, True))
             return
         try:
             coro = op.fn(*args)
@@ -293,13 +295,13 @@ class ServerConnection(ServerSession):
         except Exception as exc:
             self._finished(rec, *_failure(rec._op, exc))
         else:
-            self._finished(rec, *_encode_result(rec, result, self.packer))
+            self._finished(rec, *_encode_result(rec, result, True))
 
     def _run_in_thread(self, rec: CallRecord, op: Op, args: Any) -> None:
         """Worker thread: run a plain routine, encode its reply, hand it to the loop."""
         token = current_call.set(rec)
         try:
-            outcome = _encode_result(rec, op.fn(*args), None)
+            outcome = _encode_result(rec, op.fn(*args), False)
         except Exception as exc:
             outcome = _failure(op, exc)
         finally:

@@ -24,7 +24,7 @@ from .callcontext import CallContext
 from .ctxhandle import Changes, HandleOwner, scope
 from .errors import RpcError
 from .status import RPC_S_INVALID_ARG, RPC_S_INVALID_ASYNC_HANDLE, RPC_S_NO_CALL_ACTIVE
-from .wire.msgpack import FAULT, MAX_CODE, RESPONSE, pack_payload
+from .wire.msgpack import FAULT, MAX_CODE, RESPONSE
 
 log = logging.getLogger("idlrt")
 
@@ -49,9 +49,6 @@ class ProcedureInfo(Protocol):
     @property
     def name(self) -> str: ...
 
-    @property
-    def encode_result(self) -> Callable[[object], list[object]]: ...
-
 
 class CallSite(Protocol):
     """The procedure of a registered manager that a call runs (``registry.Op``): the procedure,
@@ -66,7 +63,7 @@ class CallSite(Protocol):
 
 class CallOwner(HandleOwner, Protocol):
     """What a record needs of the connection that received its call (the server's
-    ``session.ServerSession``): its event loop and thread, its Packer (loop thread only), and
+    ``session.ServerSession``): its event loop and thread, its wire's reply encoders, and
     where a finished ``[async]`` call goes."""
 
     @property
@@ -75,8 +72,13 @@ class CallOwner(HandleOwner, Protocol):
     @property
     def thread_id(self) -> int: ...
 
-    @property
-    def packer(self) -> Any: ...
+    def encode_out(self, rec: CallRecord, values: Any, on_loop: bool) -> bytes:
+        """The reply payload for a return value and out values (``complete``'s tuple)."""
+        ...
+
+    def encode_result(self, rec: CallRecord, result: object, on_loop: bool) -> bytes:
+        """The reply payload for what a synchronous routine returns."""
+        ...
 
     def handle_finished(
         self,
@@ -106,16 +108,18 @@ class CallRecord:
     """The server's record of one call in progress (synchronous routines use it as is).
 
     ``_state`` holds the flags below; ``_ctx_ids`` maps the path of each context handle the
-    call received to its wire id (None until the call carries one).
+    call received to its wire id (None until the call carries one); ``_ins`` keeps the decoded
+    [in] values where the wire's reply encoder needs them (NDR: they size the [out] arrays).
     """
 
-    __slots__ = ("_call_id", "_conn", "_ctx_ids", "_op", "_state")
+    __slots__ = ("_call_id", "_conn", "_ctx_ids", "_ins", "_op", "_state")
 
     _conn: CallOwner
     _call_id: int
     _op: CallSite
     _state: int
     _ctx_ids: dict[str, bytes | None] | None
+    _ins: tuple[Any, ...]
 
     def __init__(self, conn: CallOwner, call_id: int, op: CallSite) -> None:
         self._conn = conn
@@ -123,6 +127,7 @@ class CallRecord:
         self._op = op
         self._state = 0
         self._ctx_ids = None
+        self._ins = ()
 
     @property
     def cancelled(self) -> bool:
@@ -169,6 +174,7 @@ class AsyncHandle(CallRecord):
         self._op = op
         self._state = 0
         self._ctx_ids = None
+        self._ins = ()
         self._callbacks = None
 
     # -- finishing the call -------------------------------------------------------------------
@@ -181,7 +187,7 @@ class AsyncHandle(CallRecord):
         if kwargs:
             raise TypeError(f"{self._op.proc.name}: complete() takes positional values only")
         value: object = values if len(values) > 1 else (values[0] if values else None)
-        self._reply(self._op.proc.encode_result, value)
+        self._send(True, value)
 
     def abort(self, code: int) -> None:
         """Fail the call with status ``code`` (nonzero; 0 is ``RpcError(87)``); no out values."""
@@ -189,24 +195,30 @@ class AsyncHandle(CallRecord):
             raise RpcError(RPC_S_INVALID_ARG, f"abort code must be in 1..{MAX_CODE}, got {code!r}")
         self._finish(FAULT, code, threading.get_ident() == self._conn.thread_id)
 
-    def _reply(self, encode: Callable[..., list[object]], *values: object) -> None:
-        """Encode ``values`` with ``encode`` and send them as the reply (generated code's entry).
+    def _reply(self, *values: object) -> None:
+        """Send the return value and out ``values`` as the reply (generated code's entry).
 
         Raises ``RpcError(1914)`` if the call is already finished, or the encoder's
         ``RpcError`` (the call then stays open and may still be aborted).
         """
+        self._send(False, values)
+
+    def _send(self, whole: bool, values: Any) -> None:
+        """Encode the reply in the connection's wire, from a synchronous routine's kind of
+        result (``whole``) or from the tuple of return and out values, and send it."""
         if self._state & _DONE:
             raise RpcError(RPC_S_INVALID_ASYNC_HANDLE, f"{self._op.proc.name}: already finished")
         conn = self._conn
         on_loop = threading.get_ident() == conn.thread_id
+        encode = conn.encode_result if whole else conn.encode_out
         if not self._op.ctx:
-            payload = pack_payload(encode(*values), conn.packer if on_loop else None)
+            payload = encode(self, values, on_loop)
             self._finish(RESPONSE, payload, on_loop)
             return
         tls = scope
         tls.call = self  # for the context-handle encoders (codec.ctx_to_client)
         try:
-            payload = pack_payload(encode(*values), conn.packer if on_loop else None)
+            payload = encode(self, values, on_loop)
         except BaseException:
             tls.changes = None  # nothing the failed encoder decided happens (rule 7)
             raise

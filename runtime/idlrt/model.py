@@ -10,19 +10,29 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
+from .errors import RpcError
 from .handle import AsyncHandle
+from .status import RPC_S_CANNOT_SUPPORT
 
 R = TypeVar("R")
 
 
+def _no_ndr(*values: object) -> Any:
+    raise RpcError(RPC_S_CANNOT_SUPPORT, "this procedure has no NDR20 stubs")
+
+
 @dataclass(frozen=True, slots=True)
 class Procedure(Generic[R]):
-    """One procedure of an interface, with its generated wire functions.
+    """One procedure of an interface, with its generated wire functions, for both wires.
 
-    ``decode_out`` (client) turns the wire result list into the Python result; ``decode_in``
-    (server) turns the wire arguments into the manager's arguments; ``encode_result`` (server)
-    turns a synchronous routine's return value into the wire result list. Each raises
-    ``RpcError`` on bad data. ``context_positions`` are the positions, in the manager's
+    The msgpack wire's: ``encode_in`` (client) turns the arguments into the wire argument
+    list; ``decode_out`` (client) turns the wire result list into the Python result;
+    ``decode_in`` (server) turns the wire arguments into the manager's arguments;
+    ``encode_out`` (server) turns the return value and out values into the wire result list,
+    and ``encode_result`` does the same from a synchronous routine's return value. Each raises
+    ``RpcError`` on bad data. The ``ndr_*`` functions do the same in NDR20 octets (the DCE/RPC
+    wire); the server's take the decoded [in] values first, which size the [out] arrays.
+    ``context_positions`` are the positions, in the manager's
     argument list (not counting the async handle), where a ``CallContext`` is inserted for the
     explicit ``handle_t`` parameters. ``context_handles`` must be True when the generated
     functions call the server-side context-handle helpers (``codec.ctx_from_client`` and
@@ -34,8 +44,10 @@ class Procedure(Generic[R]):
     opnum: int
     is_async: bool
     method: str
+    encode_in: Callable[..., list[object]]
     decode_out: Callable[[object], R]
     decode_in: Callable[[object], tuple[object, ...]]
+    encode_out: Callable[..., list[object]]
     encode_result: Callable[[object], list[object]]
     handle_class: type[AsyncHandle] = AsyncHandle
     context_positions: tuple[int, ...] = ()
@@ -43,6 +55,12 @@ class Procedure(Generic[R]):
     # [comm_status]/[fault_status]: the result that carries a failure code instead of raising
     # (``fault``: the server sent it), or RpcError when this kind of failure is not covered.
     status_result: Callable[[int, bool], R] | None = None
+    # NDR20 (a procedure written without them cannot be called over DCE/RPC: 1764)
+    ndr_encode_in: Callable[..., bytes] = _no_ndr
+    ndr_decode_out: Callable[[bytes], R] = _no_ndr
+    ndr_decode_in: Callable[[bytes], tuple[Any, ...]] = _no_ndr
+    ndr_encode_out: Callable[..., bytes] = _no_ndr
+    ndr_encode_result: Callable[[tuple[Any, ...], object], bytes] = _no_ndr
 
 
 @dataclass(frozen=True, slots=True)

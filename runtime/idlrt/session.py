@@ -25,6 +25,7 @@ from .connection import FramedProtocol, ProtocolError
 from .ctxhandle import Changes
 from .ctxtable import ContextTable, TableServer
 from .handle import _CANCELLED, _DISCONNECTED, _GONE, AsyncHandle, CallRecord, CallSite
+from .model import Procedure
 from .registry import Op, Registration
 from .status import (
     RPC_S_ACCESS_DENIED,
@@ -47,6 +48,8 @@ from .wire.msgpack import (
     REQUEST,
     RESPONSE,
     is_uint,
+    pack_payload,
+    unpack_payload,
 )
 
 log = logging.getLogger("idlrt")
@@ -115,6 +118,8 @@ def _peer_credentials(transport: Any) -> PeerCredentials | None:
 class ServerSession(FramedProtocol):
     """One client connection of a ``Server``: its state, its messages other than REQUEST, and
     the end of its calls."""
+
+    ndr = False  # the wire's stubs are NDR20 (the DCE/RPC connection)
 
     def __init__(self, server: ConnectionHost, protseq: str) -> None:
         super().__init__(server.loop, server.max_request)
@@ -253,6 +258,22 @@ class ServerSession(FramedProtocol):
         else:
             assert isinstance(data, int)
             self._fault(call_id, data, detail)
+
+    # -- the wire's stubs (the DCE/RPC connection overrides them) ------------------------------
+
+    def decode_args(self, proc: Procedure[Any], payload: bytes) -> tuple[Any, ...]:
+        """The [in] values of a request's payload."""
+        return proc.decode_in(unpack_payload(payload))
+
+    def encode_out(self, rec: CallRecord, values: Any, on_loop: bool) -> bytes:
+        """The reply payload for a return value and out values (``complete``'s tuple)."""
+        proc: Any = rec._op.proc
+        return pack_payload(proc.encode_out(*values), self.packer if on_loop else None)
+
+    def encode_result(self, rec: CallRecord, result: object, on_loop: bool) -> bytes:
+        """The reply payload for what a synchronous routine returns."""
+        proc: Any = rec._op.proc
+        return pack_payload(proc.encode_result(result), self.packer if on_loop else None)
 
     # -- async handles ------------------------------------------------------------------------
 

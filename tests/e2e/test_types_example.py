@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 import idlrt
-from support import ROOT, compile_package, import_generated
+from support import ROOT, compile_package, import_generated, sending
 
 EXAMPLE = ROOT / "examples" / "types" / "Inventory.idl"
 
@@ -164,7 +164,7 @@ def test_server_refuses_bad_wire_data_with_the_same_codes(inv: ModuleType) -> No
         async with connected(inv, manager) as client:
             for raw, code in cases:
                 with pytest.raises(idlrt.RpcError) as err:
-                    await client._call(inv._Inventory_Put, raw)
+                    await client._call(sending(inv._Inventory_Put, raw), ())
                 assert err.value.code == code, raw
             assert manager.items == {}
             assert await client.Put(item(inv, 1)) == 1  # the connection is still fine

@@ -84,7 +84,7 @@ class SlowHandle(idlrt.AsyncHandle):
     __slots__ = ()
 
     def complete(self, retval: int, *, c: int) -> None:
-        self._reply(_Slow_sout, retval, c)
+        self._reply(retval, c)
 
 
 # Ping
@@ -113,7 +113,7 @@ class PingHandle(idlrt.AsyncHandle):
     __slots__ = ()
 
     def complete(self) -> None:
-        self._reply(_Ping_sout)
+        self._reply()
 
 
 # Who
@@ -173,22 +173,31 @@ def _Echo_cout(w: object) -> str:
 
 
 _P_Add: idlrt.Procedure[int] = idlrt.Procedure(
-    "Add", 0, False, "Add", _Add_cout, _Add_sin, _Add_sres
+    "Add", 0, False, "Add", _Add_cin, _Add_cout, _Add_sin, _Add_sres, _Add_sres
 )
 _P_Slow: idlrt.Procedure[SlowResult] = idlrt.Procedure(
-    "Slow", 1, True, "Slow", _Slow_cout, _Slow_sin, _Slow_sres, SlowHandle
+    "Slow", 1, True, "Slow", _Slow_cin, _Slow_cout, _Slow_sin, _Slow_sout, _Slow_sres, SlowHandle
 )
 _P_Ping: idlrt.Procedure[None] = idlrt.Procedure(
-    "Ping", 2, True, "Ping", _Ping_cout, _Ping_sin, _Ping_sres, PingHandle
+    "Ping", 2, True, "Ping", _Ping_cin, _Ping_cout, _Ping_sin, _Ping_sout, _Ping_sres, PingHandle
 )
 _P_Who: idlrt.Procedure[int] = idlrt.Procedure(
-    "Who", 3, False, "Who", _Who_cout, _Who_sin, _Who_sres, context_positions=(0,)
+    "Who",
+    3,
+    False,
+    "Who",
+    _Who_cin,
+    _Who_cout,
+    _Who_sin,
+    _Who_sres,
+    _Who_sres,
+    context_positions=(0,),
 )
 _P_Fail: idlrt.Procedure[None] = idlrt.Procedure(
-    "Fail", 4, False, "Fail", _Fail_cout, _Fail_sin, _Fail_sres
+    "Fail", 4, False, "Fail", _Fail_cin, _Fail_cout, _Fail_sin, _Fail_sres, _Fail_sres
 )
 _P_Echo: idlrt.Procedure[str] = idlrt.Procedure(
-    "Echo", 5, False, "Echo", _Echo_cout, _Echo_sin, _Echo_sres
+    "Echo", 5, False, "Echo", _Echo_cin, _Echo_cout, _Echo_sin, _Echo_sres, _Echo_sres
 )
 
 CALC = idlrt.Interface(
@@ -222,44 +231,44 @@ class CalcAsyncClient(idlrt.AsyncClient):
     _idl_interface_: ClassVar[idlrt.Interface] = CALC
 
     async def Add(self, a: int, b: int) -> int:
-        return await self._call(_P_Add, _Add_cin(a, b))
+        return await self._call(_P_Add, (a, b))
 
     def Slow(self, ms: int) -> idlrt.AsyncCall[SlowResult]:
-        return self._start(_P_Slow, _Slow_cin(ms))
+        return self._start(_P_Slow, (ms,))
 
     def Ping(self) -> idlrt.AsyncCall[None]:
-        return self._start(_P_Ping, _Ping_cin())
+        return self._start(_P_Ping, ())
 
     async def Who(self, x: int) -> int:
-        return await self._call(_P_Who, _Who_cin(x))
+        return await self._call(_P_Who, (x,))
 
     async def Fail(self, code: int) -> None:
-        return await self._call(_P_Fail, _Fail_cin(code))
+        return await self._call(_P_Fail, (code,))
 
     async def Echo(self, s: str) -> str:
-        return await self._call(_P_Echo, _Echo_cin(s))
+        return await self._call(_P_Echo, (s,))
 
 
 class CalcClient(idlrt.Client):
     _idl_interface_: ClassVar[idlrt.Interface] = CALC
 
     def Add(self, a: int, b: int) -> int:
-        return self._call(_P_Add, _Add_cin(a, b))
+        return self._call(_P_Add, (a, b))
 
     def Slow(self, ms: int) -> idlrt.AsyncCall[SlowResult]:
-        return self._start(_P_Slow, _Slow_cin(ms))
+        return self._start(_P_Slow, (ms,))
 
     def Ping(self) -> idlrt.AsyncCall[None]:
-        return self._start(_P_Ping, _Ping_cin())
+        return self._start(_P_Ping, ())
 
     def Who(self, x: int) -> int:
-        return self._call(_P_Who, _Who_cin(x))
+        return self._call(_P_Who, (x,))
 
     def Fail(self, code: int) -> None:
-        return self._call(_P_Fail, _Fail_cin(code))
+        return self._call(_P_Fail, (code,))
 
     def Echo(self, s: str) -> str:
-        return self._call(_P_Echo, _Echo_cin(s))
+        return self._call(_P_Echo, (s,))
 
 
 def variant(
@@ -270,7 +279,17 @@ def variant(
     for i in range(extra):
         opnum = len(procs)
         procs.append(
-            idlrt.Procedure(f"X{i}", opnum, False, f"X{i}", _Ping_cout, _Ping_sin, _Ping_sres)
+            idlrt.Procedure(
+                f"X{i}",
+                opnum,
+                False,
+                f"X{i}",
+                _Ping_cin,
+                _Ping_cout,
+                _Ping_sin,
+                _Ping_sout,
+                _Ping_sres,
+            )
         )
     iface = idlrt.Interface(name, uuid, version, tuple(procs))
     return type(name, (CalcAsyncClient,), {"_idl_interface_": iface})
@@ -278,7 +297,7 @@ def variant(
 
 def call_extra(client: CalcAsyncClient, opnum: int) -> Any:
     """Call procedure ``opnum`` of a ``variant`` client."""
-    return client._call(client._idl_interface_.procedures[opnum], [])
+    return client._call(client._idl_interface_.procedures[opnum], ())
 
 
 # --- interface Counter: context handles, as generated code calls the codec helpers ---------
@@ -415,7 +434,7 @@ class HoldHandle(idlrt.AsyncHandle):
     __slots__ = ()
 
     def complete(self, retval: int) -> None:
-        self._reply(_Hold_sout, retval)
+        self._reply(retval)
 
 
 # Reset
@@ -449,7 +468,7 @@ class ResetHandle(idlrt.AsyncHandle):
     __slots__ = ()
 
     def complete(self, *, ph: object) -> None:
-        self._reply(_Reset_sout, ph)
+        self._reply(ph)
 
 
 # OpenAsync
@@ -480,7 +499,7 @@ class OpenAsyncHandle(idlrt.AsyncHandle):
     __slots__ = ()
 
     def complete(self, *, ph: object, n: int) -> None:
-        self._reply(_OpenAsync_sout, ph, n)
+        self._reply(ph, n)
 
 
 # OpenAnon
@@ -523,24 +542,63 @@ def _ReadAnon_cout(w: object) -> int:
 
 
 _P_Open: idlrt.Procedure[OpenResult] = idlrt.Procedure(
-    "Open", 0, False, "Open", _Open_cout, _Open_sin, _Open_sres, context_handles=True
+    "Open",
+    0,
+    False,
+    "Open",
+    _Open_cin,
+    _Open_cout,
+    _Open_sin,
+    _Open_sout,
+    _Open_sres,
+    context_handles=True,
 )
 _P_Read: idlrt.Procedure[int] = idlrt.Procedure(
-    "Read", 1, False, "Read", _Read_cout, _Read_sin, _Read_sres, context_handles=True
+    "Read",
+    1,
+    False,
+    "Read",
+    _Read_cin,
+    _Read_cout,
+    _Read_sin,
+    _Read_sres,
+    _Read_sres,
+    context_handles=True,
 )
 _P_Close: idlrt.Procedure[CloseResult] = idlrt.Procedure(
-    "Close", 2, False, "Close", _Close_cout, _Close_sin, _Close_sres, context_handles=True
+    "Close",
+    2,
+    False,
+    "Close",
+    _Close_cin,
+    _Close_cout,
+    _Close_sin,
+    _Close_sout,
+    _Close_sres,
+    context_handles=True,
 )
 _P_Hold: idlrt.Procedure[int] = idlrt.Procedure(
-    "Hold", 3, True, "Hold", _Hold_cout, _Hold_sin, _Hold_sres, HoldHandle, context_handles=True
+    "Hold",
+    3,
+    True,
+    "Hold",
+    _Hold_cin,
+    _Hold_cout,
+    _Hold_sin,
+    _Hold_sout,
+    _Hold_sres,
+    HoldHandle,
+    context_handles=True,
 )
 _P_Reset: idlrt.Procedure[ResetResult] = idlrt.Procedure(
     "Reset",
     4,
     True,
     "Reset",
+    _Reset_cin,
     _Reset_cout,
     _Reset_sin,
+    _Reset_sout,
     _Reset_sres,
     ResetHandle,
     context_handles=True,
@@ -550,8 +608,10 @@ _P_OpenAsync: idlrt.Procedure[OpenAsyncResult] = idlrt.Procedure(
     5,
     True,
     "OpenAsync",
+    _OpenAsync_cin,
     _OpenAsync_cout,
     _OpenAsync_sin,
+    _OpenAsync_sout,
     _OpenAsync_sres,
     OpenAsyncHandle,
     context_handles=True,
@@ -561,8 +621,10 @@ _P_OpenAnon: idlrt.Procedure[OpenAnonResult] = idlrt.Procedure(
     6,
     False,
     "OpenAnon",
+    _OpenAnon_cin,
     _OpenAnon_cout,
     _OpenAnon_sin,
+    _OpenAnon_sres,
     _OpenAnon_sres,
     context_handles=True,
 )
@@ -571,8 +633,10 @@ _P_ReadAnon: idlrt.Procedure[int] = idlrt.Procedure(
     7,
     False,
     "ReadAnon",
+    _ReadAnon_cin,
     _ReadAnon_cout,
     _ReadAnon_sin,
+    _ReadAnon_sres,
     _ReadAnon_sres,
     context_handles=True,
 )
@@ -617,44 +681,44 @@ class CounterAsyncClient(idlrt.AsyncClient):
     _idl_interface_: ClassVar[idlrt.Interface] = COUNTER
 
     async def Open(self, start: int) -> OpenResult:
-        return await self._call(_P_Open, _Open_cin(start))
+        return await self._call(_P_Open, (start,))
 
     async def Read(self, h: idlrt.ContextHandle) -> int:
-        return await self._call(_P_Read, _Read_cin(h))
+        return await self._call(_P_Read, (h,))
 
     async def Close(self, ph: idlrt.ContextHandle | None) -> CloseResult:
-        return await self._call(_P_Close, _Close_cin(ph))
+        return await self._call(_P_Close, (ph,))
 
     def Hold(self, h: idlrt.ContextHandle) -> idlrt.AsyncCall[int]:
-        return self._start(_P_Hold, _Hold_cin(h))
+        return self._start(_P_Hold, (h,))
 
     def Reset(self, ph: idlrt.ContextHandle | None, value: int) -> idlrt.AsyncCall[ResetResult]:
-        return self._start(_P_Reset, _Reset_cin(ph, value))
+        return self._start(_P_Reset, (ph, value))
 
     def OpenAsync(self) -> idlrt.AsyncCall[OpenAsyncResult]:
-        return self._start(_P_OpenAsync, _OpenAsync_cin())
+        return self._start(_P_OpenAsync, ())
 
     async def OpenAnon(self) -> OpenAnonResult:
-        return await self._call(_P_OpenAnon, _OpenAnon_cin())
+        return await self._call(_P_OpenAnon, ())
 
     async def ReadAnon(self, h: idlrt.ContextHandle) -> int:
-        return await self._call(_P_ReadAnon, _ReadAnon_cin(h))
+        return await self._call(_P_ReadAnon, (h,))
 
 
 class CounterClient(idlrt.Client):
     _idl_interface_: ClassVar[idlrt.Interface] = COUNTER
 
     def Open(self, start: int) -> OpenResult:
-        return self._call(_P_Open, _Open_cin(start))
+        return self._call(_P_Open, (start,))
 
     def Read(self, h: idlrt.ContextHandle) -> int:
-        return self._call(_P_Read, _Read_cin(h))
+        return self._call(_P_Read, (h,))
 
     def Close(self, ph: idlrt.ContextHandle | None) -> CloseResult:
-        return self._call(_P_Close, _Close_cin(ph))
+        return self._call(_P_Close, (ph,))
 
     def Hold(self, h: idlrt.ContextHandle) -> idlrt.AsyncCall[int]:
-        return self._start(_P_Hold, _Hold_cin(h))
+        return self._start(_P_Hold, (h,))
 
 
 # --- interface Paint: the values rule 7 and rule 16 refuse (null [ref], enum, size_is) ------
@@ -738,11 +802,11 @@ class MixHandle(idlrt.AsyncHandle):
     __slots__ = ()
 
     def complete(self, *, oc: int, or_: int, m: int, b: list[int]) -> None:
-        self._reply(_Mix_sout, oc, or_, m, b)
+        self._reply(oc, or_, m, b)
 
 
 _P_Mix: idlrt.Procedure[MixResult] = idlrt.Procedure(
-    "Mix", 0, True, "Mix", _Mix_cout, _Mix_sin, _Mix_sres, MixHandle
+    "Mix", 0, True, "Mix", _Mix_cin, _Mix_cout, _Mix_sin, _Mix_sout, _Mix_sres, MixHandle
 )
 PAINT = idlrt.Interface("Paint", PAINT_UUID, (1, 0), (_P_Mix,))
 
@@ -758,4 +822,4 @@ class PaintAsyncClient(idlrt.AsyncClient):
     _idl_interface_: ClassVar[idlrt.Interface] = PAINT
 
     def Mix(self, c: int, r: int, n: int, a: list[int]) -> idlrt.AsyncCall[MixResult]:
-        return self._start(_P_Mix, _Mix_cin(c, r, n, a))
+        return self._start(_P_Mix, (c, r, n, a))

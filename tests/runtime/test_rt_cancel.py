@@ -12,10 +12,8 @@ from calc_stubs import (
     CalcClient,
     CounterAsyncClient,
     SlowResult,
-    _Add_cin,
     _P_Add,
     _P_Slow,
-    _Slow_cin,
 )
 from rt_helpers import CounterImpl, Impl, ServerThread, quiet, run, serving, wait_until
 
@@ -69,12 +67,12 @@ def test_per_call_timeout_and_client_default() -> None:
         async with serving(impl) as (server, binding, _):
             async with await CalcAsyncClient.connect(binding) as c:
                 with pytest.raises(idlrt.RpcError) as err:
-                    await c._call(_P_Add, _Add_cin(0, 2), timeout=0.05)
+                    await c._call(_P_Add, (0, 2), timeout=0.05)
                 assert _code(err) == status.RPC_S_CALL_CANCELLED and "timeout" in str(err.value)
                 assert await asyncio.to_thread(impl.saw["Add"].wait, 5)  # the server was told
-                assert await c._call(_P_Add, _Add_cin(1, 2), timeout=5) == 3  # in time
+                assert await c._call(_P_Add, (1, 2), timeout=5) == 3  # in time
                 # [async]: the AsyncCall ends with 1818, the handle is cancelled.
-                call = c._start(_P_Slow, _Slow_cin(5), timeout=0.05)
+                call = c._start(_P_Slow, (5,), timeout=0.05)
                 handle = await impl.next_handle()
                 with pytest.raises(idlrt.RpcError) as err:
                     await call
@@ -94,9 +92,9 @@ def test_per_call_timeout_and_client_default() -> None:
                 assert _code(err) == status.RPC_S_CALL_CANCELLED
                 handle.abort(status.RPC_S_CALL_CANCELLED)  # quiet
                 with pytest.raises(idlrt.RpcError) as err:  # an explicit value wins
-                    await c._call(_P_Add, _Add_cin(0, 1), timeout=0.2)
+                    await c._call(_P_Add, (0, 1), timeout=0.2)
                 assert _code(err) == status.RPC_S_CALL_CANCELLED
-                fast = c._start(_P_Slow, _Slow_cin(6), timeout=5)
+                fast = c._start(_P_Slow, (6,), timeout=5)
                 handle = await impl.next_handle()
                 await asyncio.sleep(0.1)  # longer than call_timeout: the explicit 5 s applies
                 handle.complete(6, c=6)
@@ -137,7 +135,7 @@ def test_blocking_client_timeouts() -> None:
         assert _code(err) == status.RPC_S_CALL_CANCELLED
         handle.complete(0, c=0)
         c.call_timeout = None
-        assert c._call(_P_Add, _Add_cin(2, 2), timeout=5) == 4
+        assert c._call(_P_Add, (2, 2), timeout=5) == 4
 
 
 def test_call_context_outside_a_call_is_1725() -> None:

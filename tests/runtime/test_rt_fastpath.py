@@ -18,6 +18,7 @@ from test_rt_units import _framed, _Recorder, _Transport
 import idlrt
 from idlrt.connection import BIG_FRAME, FLUSH_AT
 from idlrt.registry import never_suspends
+from support import sending
 
 SEEN: contextvars.ContextVar[int] = contextvars.ContextVar("SEEN", default=0)
 
@@ -206,7 +207,7 @@ def test_fast_dispatch_and_general_dispatch_agree(caplog: pytest.LogCaptureFixtu
                     except idlrt.RpcError as exc:
                         got.append((exc.code, exc.detail))
                 with pytest.raises(idlrt.RpcError) as err:
-                    await c._call(add.proc, [1, 2, 3])  # arguments that do not fit
+                    await c._call(sending(add.proc, [1, 2, 3]), ())  # arguments that do not fit
                 got.append(err.value.code)
                 stats = server.stats()
                 got.append((stats.calls_in_progress, stats.calls_total))

@@ -40,6 +40,12 @@ def names(params: Iterable[tuple[str, str]]) -> str:
     return ", ".join([name for name, _ in params])
 
 
+def args_tuple(params: Iterable[tuple[str, str]]) -> str:
+    """The names of (name, annotation) pairs as a tuple display: ``()``, ``(x,)``, ``(x, y)``."""
+    items = [name for name, _ in params]
+    return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
+
+
 def py_tuple(items: Iterable[str], indent: str, head: str, tail: str) -> str:
     """A tuple display after ``head``: ``()``, ``(x,)`` or the items one a line (a magic trailing
     comma when ``tail`` follows), as the formatter writes it."""
@@ -54,6 +60,7 @@ def py_tuple(items: Iterable[str], indent: str, head: str, tail: str) -> str:
 FILTERS: dict[str, Callable[..., str]] = {
     "signature": method_signature,
     "names": names,
+    "args_tuple": args_tuple,
     "py_str": py_str,
     "py_tuple": py_tuple,
     "py_value": py_value,

@@ -30,6 +30,7 @@ from .declarations import (
 from .memo import cached, dependencies
 from .procedures import (
     Slot,
+    StubNames,
     client_decode,
     client_encode,
     client_status,
@@ -76,6 +77,7 @@ class ProcView(ir.Node):
     encode_out: str
     encode_result: str
     status_result: str | None
+    ndr: StubNames  # the NDR20 functions (idlc/backends/ndr/procedures.py)
     context_handles: bool  # the server tracks context handles per call
     context_positions: tuple[int, ...]  # the manager arguments that are call contexts
     functions: str  # the marshalling functions, module level: code text (procedures.py)
@@ -107,6 +109,7 @@ class ModuleView(ir.Node):
     needs_codec: bool
     ndr: NdrSection  # the NDR20 codecs (idlc/backends/ndr), after everything else
     needs_ndr: bool
+    ndr_after_imports: bool  # the NDR section is the first thing after the imports
 
 
 def build(program: ir.Program, *, version: str) -> ModuleView:
@@ -140,7 +143,9 @@ def build(program: ir.Program, *, version: str) -> ModuleView:
             codecs.append("\n".join(functions))
     aliases = _definition_order(aliases)
     generated = tuple(i for i in module.interfaces if i.generated)
-    first = not (constants or enums or records or aliases or codecs)
+    # the NDR section, with any procedure's codecs, comes before the interfaces
+    ndr_first = not (constants or enums or records or aliases or codecs)
+    first = ndr_first and not any(i.procedures for i in generated)
     names = [p.name for i in generated for p in i.procedures]
     shared = {n for n in names if names.count(n) > 1}
     interfaces = tuple(_interface(m, i, first and n == 0, shared) for n, i in enumerate(generated))
@@ -170,6 +175,7 @@ def build(program: ir.Program, *, version: str) -> ModuleView:
         needs_codec=bool(codecs) or has_procs,
         ndr=ndr,
         needs_ndr=bool(ndr.functions or ndr.tables),
+        ndr_after_imports=ndr_first,
     )
 
 
@@ -362,6 +368,7 @@ def _make_procedure(
         # a lone return value: _sres would only forward to _sout, one call more per reply
         encode_result=stubs.encode_out if len(results) == retvals == 1 else stubs.encode_result,
         status_result=None if status_slot(proc, results) is None else stubs.status,
+        ndr=stub_names(f"_ndr{prefix}"),
         context_handles=any(m.is_context_handle(p.type) for p in proc.params)
         or m.is_context_handle(proc.return_type),
         context_positions=tuple(context_positions),

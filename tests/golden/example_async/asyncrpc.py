@@ -80,533 +80,6 @@ def _dec_JOB_REPORT(w: object, path: str) -> JOB_REPORT:
     )
 
 
-# --- interface AsyncRPC ---
-
-
-class AsyncFuncResult(NamedTuple):
-    retval: int
-    report: JOB_REPORT
-
-
-class CheckedDelayResult(NamedTuple):
-    retval: int
-    total: int
-
-
-class OpenSessionResult(NamedTuple):
-    session: idlrt.ContextHandle | None
-
-
-class CloseSessionResult(NamedTuple):
-    session: idlrt.ContextHandle | None
-
-
-def _AsyncRPC_NonAsyncFunc_cin(a_pszMessage: str) -> list[object]:
-    if not isinstance(a_pszMessage, str):
-        raise _codec.type_error(a_pszMessage, "str", "NonAsyncFunc.pszMessage")
-    return [a_pszMessage]
-
-
-def _AsyncRPC_NonAsyncFunc_cout(w: object) -> None:
-    _codec.fields(w, 0, "NonAsyncFunc")
-
-
-def _AsyncRPC_NonAsyncFunc_sin(w: object) -> tuple[object, ...]:
-    (p_pszMessage,) = _codec.fields(w, 1, "NonAsyncFunc")
-    if not isinstance(p_pszMessage, str):
-        raise _codec.type_error(p_pszMessage, "str", "NonAsyncFunc.pszMessage")
-    return (p_pszMessage,)
-
-
-def _AsyncRPC_NonAsyncFunc_sout() -> list[object]:
-    return []
-
-
-def _AsyncRPC_NonAsyncFunc_sres(r: object) -> list[object]:
-    return []
-
-
-_AsyncRPC_NonAsyncFunc = idlrt.Procedure(
-    name="NonAsyncFunc",
-    opnum=0,
-    is_async=False,
-    method="NonAsyncFunc",
-    decode_out=_AsyncRPC_NonAsyncFunc_cout,
-    decode_in=_AsyncRPC_NonAsyncFunc_sin,
-    encode_result=_AsyncRPC_NonAsyncFunc_sres,
-    context_positions=(0,),
-)
-
-
-def _AsyncRPC_AsyncFunc_cin(a_nDelay: int) -> list[object]:
-    if not isinstance(a_nDelay, int) or not 0 <= a_nDelay <= 4294967295:
-        raise _codec.int_error(a_nDelay, "unsigned long", "AsyncFunc.nDelay")
-    return [a_nDelay]
-
-
-def _AsyncRPC_AsyncFunc_cout(w: object) -> AsyncFuncResult:
-    r_retval, r_report = _codec.fields(w, 2, "AsyncFunc")
-    if not isinstance(r_retval, int) or not -2147483648 <= r_retval <= 2147483647:
-        raise _codec.int_error(r_retval, "long", "AsyncFunc.retval")
-    if r_report is None:
-        raise _codec.null_ref("AsyncFunc.report")
-    return AsyncFuncResult(
-        retval=r_retval, report=_dec_JOB_REPORT(r_report, "AsyncFunc.report")
-    )
-
-
-def _AsyncRPC_AsyncFunc_sin(w: object) -> tuple[object, ...]:
-    (p_nDelay,) = _codec.fields(w, 1, "AsyncFunc")
-    if not isinstance(p_nDelay, int) or not 0 <= p_nDelay <= 4294967295:
-        raise _codec.int_error(p_nDelay, "unsigned long", "AsyncFunc.nDelay")
-    return (p_nDelay,)
-
-
-def _AsyncRPC_AsyncFunc_sout(r_retval: object, r_report: object) -> list[object]:
-    if not isinstance(r_retval, int) or not -2147483648 <= r_retval <= 2147483647:
-        raise _codec.int_error(r_retval, "long", "AsyncFunc.retval")
-    if r_report is None:
-        raise _codec.null_ref("AsyncFunc.report")
-    return [r_retval, _enc_JOB_REPORT(r_report, "AsyncFunc.report")]
-
-
-def _AsyncRPC_AsyncFunc_sres(r: object) -> list[object]:
-    return _AsyncRPC_AsyncFunc_sout(*_codec.result_tuple(r, 2, "AsyncFunc"))
-
-
-class AsyncFuncHandle(idlrt.AsyncHandle):
-    """The server's handle of one AsyncFunc call: complete() or abort() it."""
-
-    __slots__ = ()
-
-    def complete(self, retval: int, *, report: JOB_REPORT) -> None:
-        self._reply(_AsyncRPC_AsyncFunc_sout, retval, report)
-
-
-_AsyncRPC_AsyncFunc = idlrt.Procedure(
-    name="AsyncFunc",
-    opnum=1,
-    is_async=True,
-    method="AsyncFunc",
-    decode_out=_AsyncRPC_AsyncFunc_cout,
-    decode_in=_AsyncRPC_AsyncFunc_sin,
-    encode_result=_AsyncRPC_AsyncFunc_sres,
-    handle_class=AsyncFuncHandle,
-    context_positions=(0,),
-)
-
-
-def _AsyncRPC_CheckedDelay_cin(a_nDelay: int, a_total: int) -> list[object]:
-    if not isinstance(a_nDelay, int) or not -2147483648 <= a_nDelay <= 2147483647:
-        raise _codec.int_error(a_nDelay, "long", "CheckedDelay.nDelay")
-    if a_total is None:
-        raise _codec.null_ref("CheckedDelay.total")
-    if (
-        not isinstance(a_total, int)
-        or not -9223372036854775808 <= a_total <= 9223372036854775807
-    ):
-        raise _codec.int_error(a_total, "hyper", "CheckedDelay.total")
-    return [a_nDelay, a_total]
-
-
-def _AsyncRPC_CheckedDelay_cout(w: object) -> CheckedDelayResult:
-    r_retval, r_total = _codec.fields(w, 2, "CheckedDelay")
-    if not isinstance(r_retval, int) or not 0 <= r_retval <= 4294967295:
-        raise _codec.int_error(r_retval, "error_status_t", "CheckedDelay.retval")
-    if r_total is None:
-        raise _codec.null_ref("CheckedDelay.total")
-    if (
-        not isinstance(r_total, int)
-        or not -9223372036854775808 <= r_total <= 9223372036854775807
-    ):
-        raise _codec.int_error(r_total, "hyper", "CheckedDelay.total")
-    return CheckedDelayResult(retval=r_retval, total=r_total)
-
-
-def _AsyncRPC_CheckedDelay_sin(w: object) -> tuple[object, ...]:
-    p_nDelay, p_total = _codec.fields(w, 2, "CheckedDelay")
-    if not isinstance(p_nDelay, int) or not -2147483648 <= p_nDelay <= 2147483647:
-        raise _codec.int_error(p_nDelay, "long", "CheckedDelay.nDelay")
-    if p_total is None:
-        raise _codec.null_ref("CheckedDelay.total")
-    if (
-        not isinstance(p_total, int)
-        or not -9223372036854775808 <= p_total <= 9223372036854775807
-    ):
-        raise _codec.int_error(p_total, "hyper", "CheckedDelay.total")
-    return (p_nDelay, p_total)
-
-
-def _AsyncRPC_CheckedDelay_sout(r_retval: object, r_total: object) -> list[object]:
-    if not isinstance(r_retval, int) or not 0 <= r_retval <= 4294967295:
-        raise _codec.int_error(r_retval, "error_status_t", "CheckedDelay.retval")
-    if r_total is None:
-        raise _codec.null_ref("CheckedDelay.total")
-    if (
-        not isinstance(r_total, int)
-        or not -9223372036854775808 <= r_total <= 9223372036854775807
-    ):
-        raise _codec.int_error(r_total, "hyper", "CheckedDelay.total")
-    return [r_retval, r_total]
-
-
-def _AsyncRPC_CheckedDelay_sres(r: object) -> list[object]:
-    return _AsyncRPC_CheckedDelay_sout(*_codec.result_tuple(r, 2, "CheckedDelay"))
-
-
-class CheckedDelayHandle(idlrt.AsyncHandle):
-    """The server's handle of one CheckedDelay call: complete() or abort() it."""
-
-    __slots__ = ()
-
-    def complete(self, retval: int, *, total: int) -> None:
-        self._reply(_AsyncRPC_CheckedDelay_sout, retval, total)
-
-
-_AsyncRPC_CheckedDelay = idlrt.Procedure(
-    name="CheckedDelay",
-    opnum=2,
-    is_async=True,
-    method="CheckedDelay",
-    decode_out=_AsyncRPC_CheckedDelay_cout,
-    decode_in=_AsyncRPC_CheckedDelay_sin,
-    encode_result=_AsyncRPC_CheckedDelay_sres,
-    handle_class=CheckedDelayHandle,
-)
-
-
-def _AsyncRPC_OpenSession_cin(a_owner: str) -> list[object]:
-    if not isinstance(a_owner, str):
-        raise _codec.type_error(a_owner, "str", "OpenSession.owner")
-    return [a_owner]
-
-
-def _AsyncRPC_OpenSession_cout(w: object) -> OpenSessionResult:
-    (r_session,) = _codec.fields(w, 1, "OpenSession")
-    return OpenSessionResult(
-        session=_codec.ctx_from_server(r_session, "OpenSession.session")
-    )
-
-
-def _AsyncRPC_OpenSession_sin(w: object) -> tuple[object, ...]:
-    (p_owner,) = _codec.fields(w, 1, "OpenSession")
-    if not isinstance(p_owner, str):
-        raise _codec.type_error(p_owner, "str", "OpenSession.owner")
-    return (p_owner,)
-
-
-def _AsyncRPC_OpenSession_sout(r_session: object) -> list[object]:
-    return [_codec.ctx_to_client(r_session, "OpenSession.session", "PJOB_SESSION")]
-
-
-def _AsyncRPC_OpenSession_sres(r: object) -> list[object]:
-    return _AsyncRPC_OpenSession_sout(*_codec.result_tuple(r, 1, "OpenSession"))
-
-
-_AsyncRPC_OpenSession = idlrt.Procedure(
-    name="OpenSession",
-    opnum=3,
-    is_async=False,
-    method="OpenSession",
-    decode_out=_AsyncRPC_OpenSession_cout,
-    decode_in=_AsyncRPC_OpenSession_sin,
-    encode_result=_AsyncRPC_OpenSession_sres,
-    context_handles=True,
-)
-
-
-def _AsyncRPC_Submit_cin(
-    a_session: idlrt.ContextHandle | None, a_work: int
-) -> list[object]:
-    if not isinstance(a_work, int) or not -2147483648 <= a_work <= 2147483647:
-        raise _codec.int_error(a_work, "long", "Submit.work")
-    return [_codec.ctx_to_server(a_session, "Submit.session", False), a_work]
-
-
-def _AsyncRPC_Submit_cout(w: object) -> int:
-    (r_retval,) = _codec.fields(w, 1, "Submit")
-    if not isinstance(r_retval, int) or not -2147483648 <= r_retval <= 2147483647:
-        raise _codec.int_error(r_retval, "long", "Submit.retval")
-    return r_retval
-
-
-def _AsyncRPC_Submit_sin(w: object) -> tuple[object, ...]:
-    p_session, p_work = _codec.fields(w, 2, "Submit")
-    if not isinstance(p_work, int) or not -2147483648 <= p_work <= 2147483647:
-        raise _codec.int_error(p_work, "long", "Submit.work")
-    return (
-        _codec.ctx_from_client(p_session, "Submit.session", "PJOB_SESSION", False),
-        p_work,
-    )
-
-
-def _AsyncRPC_Submit_sout(r_retval: object) -> list[object]:
-    if not isinstance(r_retval, int) or not -2147483648 <= r_retval <= 2147483647:
-        raise _codec.int_error(r_retval, "long", "Submit.retval")
-    return [r_retval]
-
-
-def _AsyncRPC_Submit_sres(r: object) -> list[object]:
-    return _AsyncRPC_Submit_sout(r)
-
-
-_AsyncRPC_Submit = idlrt.Procedure(
-    name="Submit",
-    opnum=4,
-    is_async=False,
-    method="Submit",
-    decode_out=_AsyncRPC_Submit_cout,
-    decode_in=_AsyncRPC_Submit_sin,
-    encode_result=_AsyncRPC_Submit_sout,
-    context_handles=True,
-)
-
-
-def _AsyncRPC_CloseSession_cin(a_session: idlrt.ContextHandle | None) -> list[object]:
-    return [_codec.ctx_to_server(a_session, "CloseSession.session", True)]
-
-
-def _AsyncRPC_CloseSession_cout(w: object) -> CloseSessionResult:
-    (r_session,) = _codec.fields(w, 1, "CloseSession")
-    return CloseSessionResult(
-        session=_codec.ctx_from_server(r_session, "CloseSession.session")
-    )
-
-
-def _AsyncRPC_CloseSession_sin(w: object) -> tuple[object, ...]:
-    (p_session,) = _codec.fields(w, 1, "CloseSession")
-    return (
-        _codec.ctx_from_client(p_session, "CloseSession.session", "PJOB_SESSION", True),
-    )
-
-
-def _AsyncRPC_CloseSession_sout(r_session: object) -> list[object]:
-    return [_codec.ctx_to_client(r_session, "CloseSession.session", "PJOB_SESSION")]
-
-
-def _AsyncRPC_CloseSession_sres(r: object) -> list[object]:
-    return _AsyncRPC_CloseSession_sout(*_codec.result_tuple(r, 1, "CloseSession"))
-
-
-_AsyncRPC_CloseSession = idlrt.Procedure(
-    name="CloseSession",
-    opnum=5,
-    is_async=False,
-    method="CloseSession",
-    decode_out=_AsyncRPC_CloseSession_cout,
-    decode_in=_AsyncRPC_CloseSession_sin,
-    encode_result=_AsyncRPC_CloseSession_sres,
-    context_handles=True,
-)
-
-
-def _AsyncRPC_Shutdown_cin() -> list[object]:
-    return []
-
-
-def _AsyncRPC_Shutdown_cout(w: object) -> None:
-    _codec.fields(w, 0, "Shutdown")
-
-
-def _AsyncRPC_Shutdown_sin(w: object) -> tuple[object, ...]:
-    _codec.fields(w, 0, "Shutdown")
-    return ()
-
-
-def _AsyncRPC_Shutdown_sout() -> list[object]:
-    return []
-
-
-def _AsyncRPC_Shutdown_sres(r: object) -> list[object]:
-    return []
-
-
-_AsyncRPC_Shutdown = idlrt.Procedure(
-    name="Shutdown",
-    opnum=6,
-    is_async=False,
-    method="Shutdown",
-    decode_out=_AsyncRPC_Shutdown_cout,
-    decode_in=_AsyncRPC_Shutdown_sin,
-    encode_result=_AsyncRPC_Shutdown_sres,
-    context_positions=(0,),
-)
-
-
-_AsyncRPC_INTERFACE = idlrt.Interface(
-    name="AsyncRPC",
-    uuid="5d2b8f10-3c4e-4a7b-9e21-6f0c8a1d4b37",
-    version=(1, 0),
-    procedures=(
-        _AsyncRPC_NonAsyncFunc,
-        _AsyncRPC_AsyncFunc,
-        _AsyncRPC_CheckedDelay,
-        _AsyncRPC_OpenSession,
-        _AsyncRPC_Submit,
-        _AsyncRPC_CloseSession,
-        _AsyncRPC_Shutdown,
-    ),
-)
-
-
-class AsyncRPCClient(idlrt.Client):
-    """Blocking client of interface AsyncRPC."""
-
-    _idl_interface_ = _AsyncRPC_INTERFACE
-
-    def NonAsyncFunc(self, pszMessage: str, *, timeout: float | None = None) -> None:
-        return self._call(
-            _AsyncRPC_NonAsyncFunc, _AsyncRPC_NonAsyncFunc_cin(pszMessage), timeout
-        )
-
-    def AsyncFunc(
-        self, nDelay: int, *, timeout: float | None = None
-    ) -> idlrt.AsyncCall[AsyncFuncResult]:
-        return self._start(
-            _AsyncRPC_AsyncFunc, _AsyncRPC_AsyncFunc_cin(nDelay), timeout
-        )
-
-    def CheckedDelay(
-        self, nDelay: int, total: int, *, timeout: float | None = None
-    ) -> idlrt.AsyncCall[CheckedDelayResult]:
-        return self._start(
-            _AsyncRPC_CheckedDelay, _AsyncRPC_CheckedDelay_cin(nDelay, total), timeout
-        )
-
-    def OpenSession(
-        self, owner: str, *, timeout: float | None = None
-    ) -> OpenSessionResult:
-        return self._call(
-            _AsyncRPC_OpenSession, _AsyncRPC_OpenSession_cin(owner), timeout
-        )
-
-    def Submit(
-        self,
-        session: idlrt.ContextHandle | None,
-        work: int,
-        *,
-        timeout: float | None = None,
-    ) -> int:
-        return self._call(
-            _AsyncRPC_Submit, _AsyncRPC_Submit_cin(session, work), timeout
-        )
-
-    def CloseSession(
-        self, session: idlrt.ContextHandle | None, *, timeout: float | None = None
-    ) -> CloseSessionResult:
-        return self._call(
-            _AsyncRPC_CloseSession, _AsyncRPC_CloseSession_cin(session), timeout
-        )
-
-    def Shutdown(self, *, timeout: float | None = None) -> None:
-        return self._call(_AsyncRPC_Shutdown, _AsyncRPC_Shutdown_cin(), timeout)
-
-
-class AsyncRPCAsyncClient(idlrt.AsyncClient):
-    """asyncio client of interface AsyncRPC."""
-
-    _idl_interface_ = _AsyncRPC_INTERFACE
-
-    async def NonAsyncFunc(
-        self, pszMessage: str, *, timeout: float | None = None
-    ) -> None:
-        return await self._call(
-            _AsyncRPC_NonAsyncFunc, _AsyncRPC_NonAsyncFunc_cin(pszMessage), timeout
-        )
-
-    def AsyncFunc(
-        self, nDelay: int, *, timeout: float | None = None
-    ) -> idlrt.AsyncCall[AsyncFuncResult]:
-        return self._start(
-            _AsyncRPC_AsyncFunc, _AsyncRPC_AsyncFunc_cin(nDelay), timeout
-        )
-
-    def CheckedDelay(
-        self, nDelay: int, total: int, *, timeout: float | None = None
-    ) -> idlrt.AsyncCall[CheckedDelayResult]:
-        return self._start(
-            _AsyncRPC_CheckedDelay, _AsyncRPC_CheckedDelay_cin(nDelay, total), timeout
-        )
-
-    async def OpenSession(
-        self, owner: str, *, timeout: float | None = None
-    ) -> OpenSessionResult:
-        return await self._call(
-            _AsyncRPC_OpenSession, _AsyncRPC_OpenSession_cin(owner), timeout
-        )
-
-    async def Submit(
-        self,
-        session: idlrt.ContextHandle | None,
-        work: int,
-        *,
-        timeout: float | None = None,
-    ) -> int:
-        return await self._call(
-            _AsyncRPC_Submit, _AsyncRPC_Submit_cin(session, work), timeout
-        )
-
-    async def CloseSession(
-        self, session: idlrt.ContextHandle | None, *, timeout: float | None = None
-    ) -> CloseSessionResult:
-        return await self._call(
-            _AsyncRPC_CloseSession, _AsyncRPC_CloseSession_cin(session), timeout
-        )
-
-    async def Shutdown(self, *, timeout: float | None = None) -> None:
-        return await self._call(_AsyncRPC_Shutdown, _AsyncRPC_Shutdown_cin(), timeout)
-
-
-class AsyncRPCManager(idlrt.Manager):
-    """Manager routines of interface AsyncRPC: subclass and override."""
-
-    _idl_interface_ = _AsyncRPC_INTERFACE
-
-    def NonAsyncFunc(
-        self, hBinding: idlrt.CallContext, pszMessage: str
-    ) -> Awaitable[None] | None:
-        raise idlrt.RpcError(
-            idlrt.status.RPC_S_CANNOT_SUPPORT,
-            "AsyncRPC.NonAsyncFunc is not implemented",
-        )
-
-    def AsyncFunc(
-        self, handle: AsyncFuncHandle, hBinding: idlrt.CallContext, nDelay: int
-    ) -> Awaitable[None] | None:
-        raise idlrt.RpcError(
-            idlrt.status.RPC_S_CANNOT_SUPPORT, "AsyncRPC.AsyncFunc is not implemented"
-        )
-
-    def CheckedDelay(
-        self, handle: CheckedDelayHandle, nDelay: int, total: int
-    ) -> Awaitable[None] | None:
-        raise idlrt.RpcError(
-            idlrt.status.RPC_S_CANNOT_SUPPORT,
-            "AsyncRPC.CheckedDelay is not implemented",
-        )
-
-    def OpenSession(self, owner: str) -> tuple[object] | Awaitable[tuple[object]]:
-        raise idlrt.RpcError(
-            idlrt.status.RPC_S_CANNOT_SUPPORT, "AsyncRPC.OpenSession is not implemented"
-        )
-
-    def Submit(self, session: object, work: int) -> int | Awaitable[int]:
-        raise idlrt.RpcError(
-            idlrt.status.RPC_S_CANNOT_SUPPORT, "AsyncRPC.Submit is not implemented"
-        )
-
-    def CloseSession(self, session: object) -> tuple[object] | Awaitable[tuple[object]]:
-        raise idlrt.RpcError(
-            idlrt.status.RPC_S_CANNOT_SUPPORT,
-            "AsyncRPC.CloseSession is not implemented",
-        )
-
-    def Shutdown(self, hBinding: idlrt.CallContext) -> Awaitable[None] | None:
-        raise idlrt.RpcError(
-            idlrt.status.RPC_S_CANNOT_SUPPORT, "AsyncRPC.Shutdown is not implemented"
-        )
-
-
 # --- NDR20 (transfer syntax 8a885d04-1ceb-11c9-9fe8-08002b104860, version 2) ---
 
 _NDR_4xq = struct.Struct("<4xq")
@@ -976,3 +449,555 @@ def _ndr_AsyncRPC_Shutdown_sout(a: tuple[Any, ...]) -> bytes:
 
 def _ndr_AsyncRPC_Shutdown_sres(a: tuple[Any, ...], r: object) -> bytes:
     return b""
+
+
+# --- interface AsyncRPC ---
+
+
+class AsyncFuncResult(NamedTuple):
+    retval: int
+    report: JOB_REPORT
+
+
+class CheckedDelayResult(NamedTuple):
+    retval: int
+    total: int
+
+
+class OpenSessionResult(NamedTuple):
+    session: idlrt.ContextHandle | None
+
+
+class CloseSessionResult(NamedTuple):
+    session: idlrt.ContextHandle | None
+
+
+def _AsyncRPC_NonAsyncFunc_cin(a_pszMessage: str) -> list[object]:
+    if not isinstance(a_pszMessage, str):
+        raise _codec.type_error(a_pszMessage, "str", "NonAsyncFunc.pszMessage")
+    return [a_pszMessage]
+
+
+def _AsyncRPC_NonAsyncFunc_cout(w: object) -> None:
+    _codec.fields(w, 0, "NonAsyncFunc")
+
+
+def _AsyncRPC_NonAsyncFunc_sin(w: object) -> tuple[object, ...]:
+    (p_pszMessage,) = _codec.fields(w, 1, "NonAsyncFunc")
+    if not isinstance(p_pszMessage, str):
+        raise _codec.type_error(p_pszMessage, "str", "NonAsyncFunc.pszMessage")
+    return (p_pszMessage,)
+
+
+def _AsyncRPC_NonAsyncFunc_sout() -> list[object]:
+    return []
+
+
+def _AsyncRPC_NonAsyncFunc_sres(r: object) -> list[object]:
+    return []
+
+
+_AsyncRPC_NonAsyncFunc = idlrt.Procedure(
+    name="NonAsyncFunc",
+    opnum=0,
+    is_async=False,
+    method="NonAsyncFunc",
+    encode_in=_AsyncRPC_NonAsyncFunc_cin,
+    decode_out=_AsyncRPC_NonAsyncFunc_cout,
+    decode_in=_AsyncRPC_NonAsyncFunc_sin,
+    encode_out=_AsyncRPC_NonAsyncFunc_sout,
+    encode_result=_AsyncRPC_NonAsyncFunc_sres,
+    ndr_encode_in=_ndr_AsyncRPC_NonAsyncFunc_cin,
+    ndr_decode_out=_ndr_AsyncRPC_NonAsyncFunc_cout,
+    ndr_decode_in=_ndr_AsyncRPC_NonAsyncFunc_sin,
+    ndr_encode_out=_ndr_AsyncRPC_NonAsyncFunc_sout,
+    ndr_encode_result=_ndr_AsyncRPC_NonAsyncFunc_sres,
+    context_positions=(0,),
+)
+
+
+def _AsyncRPC_AsyncFunc_cin(a_nDelay: int) -> list[object]:
+    if not isinstance(a_nDelay, int) or not 0 <= a_nDelay <= 4294967295:
+        raise _codec.int_error(a_nDelay, "unsigned long", "AsyncFunc.nDelay")
+    return [a_nDelay]
+
+
+def _AsyncRPC_AsyncFunc_cout(w: object) -> AsyncFuncResult:
+    r_retval, r_report = _codec.fields(w, 2, "AsyncFunc")
+    if not isinstance(r_retval, int) or not -2147483648 <= r_retval <= 2147483647:
+        raise _codec.int_error(r_retval, "long", "AsyncFunc.retval")
+    if r_report is None:
+        raise _codec.null_ref("AsyncFunc.report")
+    return AsyncFuncResult(
+        retval=r_retval, report=_dec_JOB_REPORT(r_report, "AsyncFunc.report")
+    )
+
+
+def _AsyncRPC_AsyncFunc_sin(w: object) -> tuple[object, ...]:
+    (p_nDelay,) = _codec.fields(w, 1, "AsyncFunc")
+    if not isinstance(p_nDelay, int) or not 0 <= p_nDelay <= 4294967295:
+        raise _codec.int_error(p_nDelay, "unsigned long", "AsyncFunc.nDelay")
+    return (p_nDelay,)
+
+
+def _AsyncRPC_AsyncFunc_sout(r_retval: object, r_report: object) -> list[object]:
+    if not isinstance(r_retval, int) or not -2147483648 <= r_retval <= 2147483647:
+        raise _codec.int_error(r_retval, "long", "AsyncFunc.retval")
+    if r_report is None:
+        raise _codec.null_ref("AsyncFunc.report")
+    return [r_retval, _enc_JOB_REPORT(r_report, "AsyncFunc.report")]
+
+
+def _AsyncRPC_AsyncFunc_sres(r: object) -> list[object]:
+    return _AsyncRPC_AsyncFunc_sout(*_codec.result_tuple(r, 2, "AsyncFunc"))
+
+
+class AsyncFuncHandle(idlrt.AsyncHandle):
+    """The server's handle of one AsyncFunc call: complete() or abort() it."""
+
+    __slots__ = ()
+
+    def complete(self, retval: int, *, report: JOB_REPORT) -> None:
+        self._reply(retval, report)
+
+
+_AsyncRPC_AsyncFunc = idlrt.Procedure(
+    name="AsyncFunc",
+    opnum=1,
+    is_async=True,
+    method="AsyncFunc",
+    encode_in=_AsyncRPC_AsyncFunc_cin,
+    decode_out=_AsyncRPC_AsyncFunc_cout,
+    decode_in=_AsyncRPC_AsyncFunc_sin,
+    encode_out=_AsyncRPC_AsyncFunc_sout,
+    encode_result=_AsyncRPC_AsyncFunc_sres,
+    ndr_encode_in=_ndr_AsyncRPC_AsyncFunc_cin,
+    ndr_decode_out=_ndr_AsyncRPC_AsyncFunc_cout,
+    ndr_decode_in=_ndr_AsyncRPC_AsyncFunc_sin,
+    ndr_encode_out=_ndr_AsyncRPC_AsyncFunc_sout,
+    ndr_encode_result=_ndr_AsyncRPC_AsyncFunc_sres,
+    handle_class=AsyncFuncHandle,
+    context_positions=(0,),
+)
+
+
+def _AsyncRPC_CheckedDelay_cin(a_nDelay: int, a_total: int) -> list[object]:
+    if not isinstance(a_nDelay, int) or not -2147483648 <= a_nDelay <= 2147483647:
+        raise _codec.int_error(a_nDelay, "long", "CheckedDelay.nDelay")
+    if a_total is None:
+        raise _codec.null_ref("CheckedDelay.total")
+    if (
+        not isinstance(a_total, int)
+        or not -9223372036854775808 <= a_total <= 9223372036854775807
+    ):
+        raise _codec.int_error(a_total, "hyper", "CheckedDelay.total")
+    return [a_nDelay, a_total]
+
+
+def _AsyncRPC_CheckedDelay_cout(w: object) -> CheckedDelayResult:
+    r_retval, r_total = _codec.fields(w, 2, "CheckedDelay")
+    if not isinstance(r_retval, int) or not 0 <= r_retval <= 4294967295:
+        raise _codec.int_error(r_retval, "error_status_t", "CheckedDelay.retval")
+    if r_total is None:
+        raise _codec.null_ref("CheckedDelay.total")
+    if (
+        not isinstance(r_total, int)
+        or not -9223372036854775808 <= r_total <= 9223372036854775807
+    ):
+        raise _codec.int_error(r_total, "hyper", "CheckedDelay.total")
+    return CheckedDelayResult(retval=r_retval, total=r_total)
+
+
+def _AsyncRPC_CheckedDelay_sin(w: object) -> tuple[object, ...]:
+    p_nDelay, p_total = _codec.fields(w, 2, "CheckedDelay")
+    if not isinstance(p_nDelay, int) or not -2147483648 <= p_nDelay <= 2147483647:
+        raise _codec.int_error(p_nDelay, "long", "CheckedDelay.nDelay")
+    if p_total is None:
+        raise _codec.null_ref("CheckedDelay.total")
+    if (
+        not isinstance(p_total, int)
+        or not -9223372036854775808 <= p_total <= 9223372036854775807
+    ):
+        raise _codec.int_error(p_total, "hyper", "CheckedDelay.total")
+    return (p_nDelay, p_total)
+
+
+def _AsyncRPC_CheckedDelay_sout(r_retval: object, r_total: object) -> list[object]:
+    if not isinstance(r_retval, int) or not 0 <= r_retval <= 4294967295:
+        raise _codec.int_error(r_retval, "error_status_t", "CheckedDelay.retval")
+    if r_total is None:
+        raise _codec.null_ref("CheckedDelay.total")
+    if (
+        not isinstance(r_total, int)
+        or not -9223372036854775808 <= r_total <= 9223372036854775807
+    ):
+        raise _codec.int_error(r_total, "hyper", "CheckedDelay.total")
+    return [r_retval, r_total]
+
+
+def _AsyncRPC_CheckedDelay_sres(r: object) -> list[object]:
+    return _AsyncRPC_CheckedDelay_sout(*_codec.result_tuple(r, 2, "CheckedDelay"))
+
+
+class CheckedDelayHandle(idlrt.AsyncHandle):
+    """The server's handle of one CheckedDelay call: complete() or abort() it."""
+
+    __slots__ = ()
+
+    def complete(self, retval: int, *, total: int) -> None:
+        self._reply(retval, total)
+
+
+_AsyncRPC_CheckedDelay = idlrt.Procedure(
+    name="CheckedDelay",
+    opnum=2,
+    is_async=True,
+    method="CheckedDelay",
+    encode_in=_AsyncRPC_CheckedDelay_cin,
+    decode_out=_AsyncRPC_CheckedDelay_cout,
+    decode_in=_AsyncRPC_CheckedDelay_sin,
+    encode_out=_AsyncRPC_CheckedDelay_sout,
+    encode_result=_AsyncRPC_CheckedDelay_sres,
+    ndr_encode_in=_ndr_AsyncRPC_CheckedDelay_cin,
+    ndr_decode_out=_ndr_AsyncRPC_CheckedDelay_cout,
+    ndr_decode_in=_ndr_AsyncRPC_CheckedDelay_sin,
+    ndr_encode_out=_ndr_AsyncRPC_CheckedDelay_sout,
+    ndr_encode_result=_ndr_AsyncRPC_CheckedDelay_sres,
+    handle_class=CheckedDelayHandle,
+)
+
+
+def _AsyncRPC_OpenSession_cin(a_owner: str) -> list[object]:
+    if not isinstance(a_owner, str):
+        raise _codec.type_error(a_owner, "str", "OpenSession.owner")
+    return [a_owner]
+
+
+def _AsyncRPC_OpenSession_cout(w: object) -> OpenSessionResult:
+    (r_session,) = _codec.fields(w, 1, "OpenSession")
+    return OpenSessionResult(
+        session=_codec.ctx_from_server(r_session, "OpenSession.session")
+    )
+
+
+def _AsyncRPC_OpenSession_sin(w: object) -> tuple[object, ...]:
+    (p_owner,) = _codec.fields(w, 1, "OpenSession")
+    if not isinstance(p_owner, str):
+        raise _codec.type_error(p_owner, "str", "OpenSession.owner")
+    return (p_owner,)
+
+
+def _AsyncRPC_OpenSession_sout(r_session: object) -> list[object]:
+    return [_codec.ctx_to_client(r_session, "OpenSession.session", "PJOB_SESSION")]
+
+
+def _AsyncRPC_OpenSession_sres(r: object) -> list[object]:
+    return _AsyncRPC_OpenSession_sout(*_codec.result_tuple(r, 1, "OpenSession"))
+
+
+_AsyncRPC_OpenSession = idlrt.Procedure(
+    name="OpenSession",
+    opnum=3,
+    is_async=False,
+    method="OpenSession",
+    encode_in=_AsyncRPC_OpenSession_cin,
+    decode_out=_AsyncRPC_OpenSession_cout,
+    decode_in=_AsyncRPC_OpenSession_sin,
+    encode_out=_AsyncRPC_OpenSession_sout,
+    encode_result=_AsyncRPC_OpenSession_sres,
+    ndr_encode_in=_ndr_AsyncRPC_OpenSession_cin,
+    ndr_decode_out=_ndr_AsyncRPC_OpenSession_cout,
+    ndr_decode_in=_ndr_AsyncRPC_OpenSession_sin,
+    ndr_encode_out=_ndr_AsyncRPC_OpenSession_sout,
+    ndr_encode_result=_ndr_AsyncRPC_OpenSession_sres,
+    context_handles=True,
+)
+
+
+def _AsyncRPC_Submit_cin(
+    a_session: idlrt.ContextHandle | None, a_work: int
+) -> list[object]:
+    if not isinstance(a_work, int) or not -2147483648 <= a_work <= 2147483647:
+        raise _codec.int_error(a_work, "long", "Submit.work")
+    return [_codec.ctx_to_server(a_session, "Submit.session", False), a_work]
+
+
+def _AsyncRPC_Submit_cout(w: object) -> int:
+    (r_retval,) = _codec.fields(w, 1, "Submit")
+    if not isinstance(r_retval, int) or not -2147483648 <= r_retval <= 2147483647:
+        raise _codec.int_error(r_retval, "long", "Submit.retval")
+    return r_retval
+
+
+def _AsyncRPC_Submit_sin(w: object) -> tuple[object, ...]:
+    p_session, p_work = _codec.fields(w, 2, "Submit")
+    if not isinstance(p_work, int) or not -2147483648 <= p_work <= 2147483647:
+        raise _codec.int_error(p_work, "long", "Submit.work")
+    return (
+        _codec.ctx_from_client(p_session, "Submit.session", "PJOB_SESSION", False),
+        p_work,
+    )
+
+
+def _AsyncRPC_Submit_sout(r_retval: object) -> list[object]:
+    if not isinstance(r_retval, int) or not -2147483648 <= r_retval <= 2147483647:
+        raise _codec.int_error(r_retval, "long", "Submit.retval")
+    return [r_retval]
+
+
+def _AsyncRPC_Submit_sres(r: object) -> list[object]:
+    return _AsyncRPC_Submit_sout(r)
+
+
+_AsyncRPC_Submit = idlrt.Procedure(
+    name="Submit",
+    opnum=4,
+    is_async=False,
+    method="Submit",
+    encode_in=_AsyncRPC_Submit_cin,
+    decode_out=_AsyncRPC_Submit_cout,
+    decode_in=_AsyncRPC_Submit_sin,
+    encode_out=_AsyncRPC_Submit_sout,
+    encode_result=_AsyncRPC_Submit_sout,
+    ndr_encode_in=_ndr_AsyncRPC_Submit_cin,
+    ndr_decode_out=_ndr_AsyncRPC_Submit_cout,
+    ndr_decode_in=_ndr_AsyncRPC_Submit_sin,
+    ndr_encode_out=_ndr_AsyncRPC_Submit_sout,
+    ndr_encode_result=_ndr_AsyncRPC_Submit_sres,
+    context_handles=True,
+)
+
+
+def _AsyncRPC_CloseSession_cin(a_session: idlrt.ContextHandle | None) -> list[object]:
+    return [_codec.ctx_to_server(a_session, "CloseSession.session", True)]
+
+
+def _AsyncRPC_CloseSession_cout(w: object) -> CloseSessionResult:
+    (r_session,) = _codec.fields(w, 1, "CloseSession")
+    return CloseSessionResult(
+        session=_codec.ctx_from_server(r_session, "CloseSession.session")
+    )
+
+
+def _AsyncRPC_CloseSession_sin(w: object) -> tuple[object, ...]:
+    (p_session,) = _codec.fields(w, 1, "CloseSession")
+    return (
+        _codec.ctx_from_client(p_session, "CloseSession.session", "PJOB_SESSION", True),
+    )
+
+
+def _AsyncRPC_CloseSession_sout(r_session: object) -> list[object]:
+    return [_codec.ctx_to_client(r_session, "CloseSession.session", "PJOB_SESSION")]
+
+
+def _AsyncRPC_CloseSession_sres(r: object) -> list[object]:
+    return _AsyncRPC_CloseSession_sout(*_codec.result_tuple(r, 1, "CloseSession"))
+
+
+_AsyncRPC_CloseSession = idlrt.Procedure(
+    name="CloseSession",
+    opnum=5,
+    is_async=False,
+    method="CloseSession",
+    encode_in=_AsyncRPC_CloseSession_cin,
+    decode_out=_AsyncRPC_CloseSession_cout,
+    decode_in=_AsyncRPC_CloseSession_sin,
+    encode_out=_AsyncRPC_CloseSession_sout,
+    encode_result=_AsyncRPC_CloseSession_sres,
+    ndr_encode_in=_ndr_AsyncRPC_CloseSession_cin,
+    ndr_decode_out=_ndr_AsyncRPC_CloseSession_cout,
+    ndr_decode_in=_ndr_AsyncRPC_CloseSession_sin,
+    ndr_encode_out=_ndr_AsyncRPC_CloseSession_sout,
+    ndr_encode_result=_ndr_AsyncRPC_CloseSession_sres,
+    context_handles=True,
+)
+
+
+def _AsyncRPC_Shutdown_cin() -> list[object]:
+    return []
+
+
+def _AsyncRPC_Shutdown_cout(w: object) -> None:
+    _codec.fields(w, 0, "Shutdown")
+
+
+def _AsyncRPC_Shutdown_sin(w: object) -> tuple[object, ...]:
+    _codec.fields(w, 0, "Shutdown")
+    return ()
+
+
+def _AsyncRPC_Shutdown_sout() -> list[object]:
+    return []
+
+
+def _AsyncRPC_Shutdown_sres(r: object) -> list[object]:
+    return []
+
+
+_AsyncRPC_Shutdown = idlrt.Procedure(
+    name="Shutdown",
+    opnum=6,
+    is_async=False,
+    method="Shutdown",
+    encode_in=_AsyncRPC_Shutdown_cin,
+    decode_out=_AsyncRPC_Shutdown_cout,
+    decode_in=_AsyncRPC_Shutdown_sin,
+    encode_out=_AsyncRPC_Shutdown_sout,
+    encode_result=_AsyncRPC_Shutdown_sres,
+    ndr_encode_in=_ndr_AsyncRPC_Shutdown_cin,
+    ndr_decode_out=_ndr_AsyncRPC_Shutdown_cout,
+    ndr_decode_in=_ndr_AsyncRPC_Shutdown_sin,
+    ndr_encode_out=_ndr_AsyncRPC_Shutdown_sout,
+    ndr_encode_result=_ndr_AsyncRPC_Shutdown_sres,
+    context_positions=(0,),
+)
+
+
+_AsyncRPC_INTERFACE = idlrt.Interface(
+    name="AsyncRPC",
+    uuid="5d2b8f10-3c4e-4a7b-9e21-6f0c8a1d4b37",
+    version=(1, 0),
+    procedures=(
+        _AsyncRPC_NonAsyncFunc,
+        _AsyncRPC_AsyncFunc,
+        _AsyncRPC_CheckedDelay,
+        _AsyncRPC_OpenSession,
+        _AsyncRPC_Submit,
+        _AsyncRPC_CloseSession,
+        _AsyncRPC_Shutdown,
+    ),
+)
+
+
+class AsyncRPCClient(idlrt.Client):
+    """Blocking client of interface AsyncRPC."""
+
+    _idl_interface_ = _AsyncRPC_INTERFACE
+
+    def NonAsyncFunc(self, pszMessage: str, *, timeout: float | None = None) -> None:
+        return self._call(_AsyncRPC_NonAsyncFunc, (pszMessage,), timeout)
+
+    def AsyncFunc(
+        self, nDelay: int, *, timeout: float | None = None
+    ) -> idlrt.AsyncCall[AsyncFuncResult]:
+        return self._start(_AsyncRPC_AsyncFunc, (nDelay,), timeout)
+
+    def CheckedDelay(
+        self, nDelay: int, total: int, *, timeout: float | None = None
+    ) -> idlrt.AsyncCall[CheckedDelayResult]:
+        return self._start(_AsyncRPC_CheckedDelay, (nDelay, total), timeout)
+
+    def OpenSession(
+        self, owner: str, *, timeout: float | None = None
+    ) -> OpenSessionResult:
+        return self._call(_AsyncRPC_OpenSession, (owner,), timeout)
+
+    def Submit(
+        self,
+        session: idlrt.ContextHandle | None,
+        work: int,
+        *,
+        timeout: float | None = None,
+    ) -> int:
+        return self._call(_AsyncRPC_Submit, (session, work), timeout)
+
+    def CloseSession(
+        self, session: idlrt.ContextHandle | None, *, timeout: float | None = None
+    ) -> CloseSessionResult:
+        return self._call(_AsyncRPC_CloseSession, (session,), timeout)
+
+    def Shutdown(self, *, timeout: float | None = None) -> None:
+        return self._call(_AsyncRPC_Shutdown, (), timeout)
+
+
+class AsyncRPCAsyncClient(idlrt.AsyncClient):
+    """asyncio client of interface AsyncRPC."""
+
+    _idl_interface_ = _AsyncRPC_INTERFACE
+
+    async def NonAsyncFunc(
+        self, pszMessage: str, *, timeout: float | None = None
+    ) -> None:
+        return await self._call(_AsyncRPC_NonAsyncFunc, (pszMessage,), timeout)
+
+    def AsyncFunc(
+        self, nDelay: int, *, timeout: float | None = None
+    ) -> idlrt.AsyncCall[AsyncFuncResult]:
+        return self._start(_AsyncRPC_AsyncFunc, (nDelay,), timeout)
+
+    def CheckedDelay(
+        self, nDelay: int, total: int, *, timeout: float | None = None
+    ) -> idlrt.AsyncCall[CheckedDelayResult]:
+        return self._start(_AsyncRPC_CheckedDelay, (nDelay, total), timeout)
+
+    async def OpenSession(
+        self, owner: str, *, timeout: float | None = None
+    ) -> OpenSessionResult:
+        return await self._call(_AsyncRPC_OpenSession, (owner,), timeout)
+
+    async def Submit(
+        self,
+        session: idlrt.ContextHandle | None,
+        work: int,
+        *,
+        timeout: float | None = None,
+    ) -> int:
+        return await self._call(_AsyncRPC_Submit, (session, work), timeout)
+
+    async def CloseSession(
+        self, session: idlrt.ContextHandle | None, *, timeout: float | None = None
+    ) -> CloseSessionResult:
+        return await self._call(_AsyncRPC_CloseSession, (session,), timeout)
+
+    async def Shutdown(self, *, timeout: float | None = None) -> None:
+        return await self._call(_AsyncRPC_Shutdown, (), timeout)
+
+
+class AsyncRPCManager(idlrt.Manager):
+    """Manager routines of interface AsyncRPC: subclass and override."""
+
+    _idl_interface_ = _AsyncRPC_INTERFACE
+
+    def NonAsyncFunc(
+        self, hBinding: idlrt.CallContext, pszMessage: str
+    ) -> Awaitable[None] | None:
+        raise idlrt.RpcError(
+            idlrt.status.RPC_S_CANNOT_SUPPORT,
+            "AsyncRPC.NonAsyncFunc is not implemented",
+        )
+
+    def AsyncFunc(
+        self, handle: AsyncFuncHandle, hBinding: idlrt.CallContext, nDelay: int
+    ) -> Awaitable[None] | None:
+        raise idlrt.RpcError(
+            idlrt.status.RPC_S_CANNOT_SUPPORT, "AsyncRPC.AsyncFunc is not implemented"
+        )
+
+    def CheckedDelay(
+        self, handle: CheckedDelayHandle, nDelay: int, total: int
+    ) -> Awaitable[None] | None:
+        raise idlrt.RpcError(
+            idlrt.status.RPC_S_CANNOT_SUPPORT,
+            "AsyncRPC.CheckedDelay is not implemented",
+        )
+
+    def OpenSession(self, owner: str) -> tuple[object] | Awaitable[tuple[object]]:
+        raise idlrt.RpcError(
+            idlrt.status.RPC_S_CANNOT_SUPPORT, "AsyncRPC.OpenSession is not implemented"
+        )
+
+    def Submit(self, session: object, work: int) -> int | Awaitable[int]:
+        raise idlrt.RpcError(
+            idlrt.status.RPC_S_CANNOT_SUPPORT, "AsyncRPC.Submit is not implemented"
+        )
+
+    def CloseSession(self, session: object) -> tuple[object] | Awaitable[tuple[object]]:
+        raise idlrt.RpcError(
+            idlrt.status.RPC_S_CANNOT_SUPPORT,
+            "AsyncRPC.CloseSession is not implemented",
+        )
+
+    def Shutdown(self, hBinding: idlrt.CallContext) -> Awaitable[None] | None:
+        raise idlrt.RpcError(
+            idlrt.status.RPC_S_CANNOT_SUPPORT, "AsyncRPC.Shutdown is not implemented"
+        )

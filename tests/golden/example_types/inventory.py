@@ -335,317 +335,6 @@ def _dec_QUERY(w: object, path: str) -> QUERY:
     return QUERY(kind=k, by=u)
 
 
-# --- interface Inventory ---
-
-
-class FindResult(NamedTuple):
-    retval: int
-    found: ITEM | None
-
-
-class CountResult(NamedTuple):
-    retval: int
-    present: int
-
-
-class BlobResult(NamedTuple):
-    retval: int
-    reversed: bytes
-
-
-def _Inventory_Put_cin(a_item: ITEM) -> list[object]:
-    if a_item is None:
-        raise _codec.null_ref("Put.item")
-    return [_enc_ITEM(a_item, "Put.item")]
-
-
-def _Inventory_Put_cout(w: object) -> int:
-    (r_retval,) = _codec.fields(w, 1, "Put")
-    if not isinstance(r_retval, int) or not -2147483648 <= r_retval <= 2147483647:
-        raise _codec.int_error(r_retval, "long", "Put.retval")
-    return r_retval
-
-
-def _Inventory_Put_sin(w: object) -> tuple[object, ...]:
-    (p_item,) = _codec.fields(w, 1, "Put")
-    if p_item is None:
-        raise _codec.null_ref("Put.item")
-    return (_dec_ITEM(p_item, "Put.item"),)
-
-
-def _Inventory_Put_sout(r_retval: object) -> list[object]:
-    if not isinstance(r_retval, int) or not -2147483648 <= r_retval <= 2147483647:
-        raise _codec.int_error(r_retval, "long", "Put.retval")
-    return [r_retval]
-
-
-def _Inventory_Put_sres(r: object) -> list[object]:
-    return _Inventory_Put_sout(r)
-
-
-_Inventory_Put = idlrt.Procedure(
-    name="Put",
-    opnum=0,
-    is_async=False,
-    method="Put",
-    decode_out=_Inventory_Put_cout,
-    decode_in=_Inventory_Put_sin,
-    encode_result=_Inventory_Put_sout,
-)
-
-
-def _Inventory_Find_cin(a_query: QUERY) -> list[object]:
-    if a_query is None:
-        raise _codec.null_ref("Find.query")
-    return [_enc_QUERY(a_query, "Find.query")]
-
-
-def _Inventory_Find_cout(w: object) -> FindResult:
-    r_retval, r_found = _codec.fields(w, 2, "Find")
-    if not isinstance(r_retval, int) or not -2147483648 <= r_retval <= 2147483647:
-        raise _codec.int_error(r_retval, "long", "Find.retval")
-    _t1: ITEM | None
-    if r_found is None:
-        _t1 = None
-    else:
-        _t1 = _dec_ITEM(r_found, "Find.found")
-    return FindResult(retval=r_retval, found=_t1)
-
-
-def _Inventory_Find_sin(w: object) -> tuple[object, ...]:
-    (p_query,) = _codec.fields(w, 1, "Find")
-    if p_query is None:
-        raise _codec.null_ref("Find.query")
-    return (_dec_QUERY(p_query, "Find.query"),)
-
-
-def _Inventory_Find_sout(r_retval: object, r_found: object) -> list[object]:
-    if not isinstance(r_retval, int) or not -2147483648 <= r_retval <= 2147483647:
-        raise _codec.int_error(r_retval, "long", "Find.retval")
-    _t1: object = None
-    if r_found is not None:
-        _t1 = _enc_ITEM(r_found, "Find.found")
-    return [r_retval, _t1]
-
-
-def _Inventory_Find_sres(r: object) -> list[object]:
-    return _Inventory_Find_sout(*_codec.result_tuple(r, 2, "Find"))
-
-
-_Inventory_Find = idlrt.Procedure(
-    name="Find",
-    opnum=1,
-    is_async=False,
-    method="Find",
-    decode_out=_Inventory_Find_cout,
-    decode_in=_Inventory_Find_sin,
-    encode_result=_Inventory_Find_sres,
-)
-
-
-def _Inventory_Count_cin(a_n: int, a_ids: list[int]) -> list[object]:
-    if not isinstance(a_n, int) or not -2147483648 <= a_n <= 2147483647:
-        raise _codec.int_error(a_n, "long", "Count.n")
-    if not isinstance(a_ids, (list, tuple)):
-        raise _codec.type_error(a_ids, "list", "Count.ids")
-    _t3: list[object] = []
-    for _i1, _e2 in enumerate(a_ids):
-        if not isinstance(_e2, int) or not 0 <= _e2 <= 4294967295:
-            raise _codec.int_error(_e2, "unsigned long", f"Count.ids[{_i1}]")
-        _t3.append(_e2)
-    _codec.check_count(a_ids, a_n, "Count.ids", "size_is")
-    return [a_n, _t3]
-
-
-def _Inventory_Count_cout(w: object) -> CountResult:
-    r_retval, r_present = _codec.fields(w, 2, "Count")
-    if not isinstance(r_retval, int) or not -2147483648 <= r_retval <= 2147483647:
-        raise _codec.int_error(r_retval, "long", "Count.retval")
-    if r_present is None:
-        raise _codec.null_ref("Count.present")
-    if not isinstance(r_present, int) or not -2147483648 <= r_present <= 2147483647:
-        raise _codec.int_error(r_present, "long", "Count.present")
-    return CountResult(retval=r_retval, present=r_present)
-
-
-def _Inventory_Count_sin(w: object) -> tuple[object, ...]:
-    p_n, p_ids = _codec.fields(w, 2, "Count")
-    if not isinstance(p_n, int) or not -2147483648 <= p_n <= 2147483647:
-        raise _codec.int_error(p_n, "long", "Count.n")
-    if not isinstance(p_ids, list):
-        raise _codec.type_error(p_ids, "list", "Count.ids")
-    _t3: list[int] = []
-    for _i1, _e2 in enumerate(p_ids):
-        if not isinstance(_e2, int) or not 0 <= _e2 <= 4294967295:
-            raise _codec.int_error(_e2, "unsigned long", f"Count.ids[{_i1}]")
-        _t3.append(_e2)
-    _codec.check_count(_t3, p_n, "Count.ids", "size_is")
-    return (p_n, _t3)
-
-
-def _Inventory_Count_sout(r_retval: object, r_present: object) -> list[object]:
-    if not isinstance(r_retval, int) or not -2147483648 <= r_retval <= 2147483647:
-        raise _codec.int_error(r_retval, "long", "Count.retval")
-    if r_present is None:
-        raise _codec.null_ref("Count.present")
-    if not isinstance(r_present, int) or not -2147483648 <= r_present <= 2147483647:
-        raise _codec.int_error(r_present, "long", "Count.present")
-    return [r_retval, r_present]
-
-
-def _Inventory_Count_sres(r: object) -> list[object]:
-    return _Inventory_Count_sout(*_codec.result_tuple(r, 2, "Count"))
-
-
-_Inventory_Count = idlrt.Procedure(
-    name="Count",
-    opnum=2,
-    is_async=False,
-    method="Count",
-    decode_out=_Inventory_Count_cout,
-    decode_in=_Inventory_Count_sin,
-    encode_result=_Inventory_Count_sres,
-)
-
-
-def _Inventory_Blob_cin(a_n: int, a_data: bytes) -> list[object]:
-    if not isinstance(a_n, int) or not -2147483648 <= a_n <= 2147483647:
-        raise _codec.int_error(a_n, "long", "Blob.n")
-    if not isinstance(a_data, (bytes, bytearray)):
-        raise _codec.type_error(a_data, "bytes", "Blob.data")
-    _codec.check_count(a_data, a_n, "Blob.data", "size_is")
-    return [a_n, bytes(a_data)]
-
-
-def _Inventory_Blob_cout(w: object) -> BlobResult:
-    r_retval, r_reversed = _codec.fields(w, 2, "Blob")
-    if not isinstance(r_retval, int) or not -2147483648 <= r_retval <= 2147483647:
-        raise _codec.int_error(r_retval, "long", "Blob.retval")
-    if not isinstance(r_reversed, bytes):
-        raise _codec.type_error(r_reversed, "bytes", "Blob.reversed")
-    return BlobResult(retval=r_retval, reversed=r_reversed)
-
-
-def _Inventory_Blob_sin(w: object) -> tuple[object, ...]:
-    p_n, p_data = _codec.fields(w, 2, "Blob")
-    if not isinstance(p_n, int) or not -2147483648 <= p_n <= 2147483647:
-        raise _codec.int_error(p_n, "long", "Blob.n")
-    if not isinstance(p_data, bytes):
-        raise _codec.type_error(p_data, "bytes", "Blob.data")
-    _codec.check_count(p_data, p_n, "Blob.data", "size_is")
-    return (p_n, p_data)
-
-
-def _Inventory_Blob_sout(r_retval: object, r_reversed: object) -> list[object]:
-    if not isinstance(r_retval, int) or not -2147483648 <= r_retval <= 2147483647:
-        raise _codec.int_error(r_retval, "long", "Blob.retval")
-    if not isinstance(r_reversed, (bytes, bytearray)):
-        raise _codec.type_error(r_reversed, "bytes", "Blob.reversed")
-    return [r_retval, bytes(r_reversed)]
-
-
-def _Inventory_Blob_sres(r: object) -> list[object]:
-    return _Inventory_Blob_sout(*_codec.result_tuple(r, 2, "Blob"))
-
-
-_Inventory_Blob = idlrt.Procedure(
-    name="Blob",
-    opnum=3,
-    is_async=False,
-    method="Blob",
-    decode_out=_Inventory_Blob_cout,
-    decode_in=_Inventory_Blob_sin,
-    encode_result=_Inventory_Blob_sres,
-)
-
-
-_Inventory_INTERFACE = idlrt.Interface(
-    name="Inventory",
-    uuid="0b7c4f2e-9a31-4d6e-8f15-3c2a7e90d418",
-    version=(1, 2),
-    procedures=(
-        _Inventory_Put,
-        _Inventory_Find,
-        _Inventory_Count,
-        _Inventory_Blob,
-    ),
-)
-
-
-class InventoryClient(idlrt.Client):
-    """Blocking client of interface Inventory."""
-
-    _idl_interface_ = _Inventory_INTERFACE
-
-    def Put(self, item: ITEM, *, timeout: float | None = None) -> int:
-        return self._call(_Inventory_Put, _Inventory_Put_cin(item), timeout)
-
-    def Find(self, query: QUERY, *, timeout: float | None = None) -> FindResult:
-        return self._call(_Inventory_Find, _Inventory_Find_cin(query), timeout)
-
-    def Count(
-        self, n: int, ids: list[int], *, timeout: float | None = None
-    ) -> CountResult:
-        return self._call(_Inventory_Count, _Inventory_Count_cin(n, ids), timeout)
-
-    def Blob(self, n: int, data: bytes, *, timeout: float | None = None) -> BlobResult:
-        return self._call(_Inventory_Blob, _Inventory_Blob_cin(n, data), timeout)
-
-
-class InventoryAsyncClient(idlrt.AsyncClient):
-    """asyncio client of interface Inventory."""
-
-    _idl_interface_ = _Inventory_INTERFACE
-
-    async def Put(self, item: ITEM, *, timeout: float | None = None) -> int:
-        return await self._call(_Inventory_Put, _Inventory_Put_cin(item), timeout)
-
-    async def Find(self, query: QUERY, *, timeout: float | None = None) -> FindResult:
-        return await self._call(_Inventory_Find, _Inventory_Find_cin(query), timeout)
-
-    async def Count(
-        self, n: int, ids: list[int], *, timeout: float | None = None
-    ) -> CountResult:
-        return await self._call(_Inventory_Count, _Inventory_Count_cin(n, ids), timeout)
-
-    async def Blob(
-        self, n: int, data: bytes, *, timeout: float | None = None
-    ) -> BlobResult:
-        return await self._call(_Inventory_Blob, _Inventory_Blob_cin(n, data), timeout)
-
-
-class InventoryManager(idlrt.Manager):
-    """Manager routines of interface Inventory: subclass and override."""
-
-    _idl_interface_ = _Inventory_INTERFACE
-
-    def Put(self, item: ITEM) -> int | Awaitable[int]:
-        raise idlrt.RpcError(
-            idlrt.status.RPC_S_CANNOT_SUPPORT, "Inventory.Put is not implemented"
-        )
-
-    def Find(
-        self, query: QUERY
-    ) -> tuple[int, ITEM | None] | Awaitable[tuple[int, ITEM | None]]:
-        raise idlrt.RpcError(
-            idlrt.status.RPC_S_CANNOT_SUPPORT, "Inventory.Find is not implemented"
-        )
-
-    def Count(
-        self, n: int, ids: list[int]
-    ) -> tuple[int, int] | Awaitable[tuple[int, int]]:
-        raise idlrt.RpcError(
-            idlrt.status.RPC_S_CANNOT_SUPPORT, "Inventory.Count is not implemented"
-        )
-
-    def Blob(
-        self, n: int, data: bytes
-    ) -> tuple[int, bytes] | Awaitable[tuple[int, bytes]]:
-        raise idlrt.RpcError(
-            idlrt.status.RPC_S_CANNOT_SUPPORT, "Inventory.Blob is not implemented"
-        )
-
-
 # --- NDR20 (transfer syntax 8a885d04-1ceb-11c9-9fe8-08002b104860, version 2) ---
 
 _NDR_2xL = struct.Struct("<2xL")
@@ -1173,3 +862,342 @@ def _ndr_Inventory_Blob_sout(
 
 def _ndr_Inventory_Blob_sres(a: tuple[Any, ...], r: object) -> bytes:
     return _ndr_Inventory_Blob_sout(a, *_codec.result_tuple(r, 2, "Blob"))
+
+
+# --- interface Inventory ---
+
+
+class FindResult(NamedTuple):
+    retval: int
+    found: ITEM | None
+
+
+class CountResult(NamedTuple):
+    retval: int
+    present: int
+
+
+class BlobResult(NamedTuple):
+    retval: int
+    reversed: bytes
+
+
+def _Inventory_Put_cin(a_item: ITEM) -> list[object]:
+    if a_item is None:
+        raise _codec.null_ref("Put.item")
+    return [_enc_ITEM(a_item, "Put.item")]
+
+
+def _Inventory_Put_cout(w: object) -> int:
+    (r_retval,) = _codec.fields(w, 1, "Put")
+    if not isinstance(r_retval, int) or not -2147483648 <= r_retval <= 2147483647:
+        raise _codec.int_error(r_retval, "long", "Put.retval")
+    return r_retval
+
+
+def _Inventory_Put_sin(w: object) -> tuple[object, ...]:
+    (p_item,) = _codec.fields(w, 1, "Put")
+    if p_item is None:
+        raise _codec.null_ref("Put.item")
+    return (_dec_ITEM(p_item, "Put.item"),)
+
+
+def _Inventory_Put_sout(r_retval: object) -> list[object]:
+    if not isinstance(r_retval, int) or not -2147483648 <= r_retval <= 2147483647:
+        raise _codec.int_error(r_retval, "long", "Put.retval")
+    return [r_retval]
+
+
+def _Inventory_Put_sres(r: object) -> list[object]:
+    return _Inventory_Put_sout(r)
+
+
+_Inventory_Put = idlrt.Procedure(
+    name="Put",
+    opnum=0,
+    is_async=False,
+    method="Put",
+    encode_in=_Inventory_Put_cin,
+    decode_out=_Inventory_Put_cout,
+    decode_in=_Inventory_Put_sin,
+    encode_out=_Inventory_Put_sout,
+    encode_result=_Inventory_Put_sout,
+    ndr_encode_in=_ndr_Inventory_Put_cin,
+    ndr_decode_out=_ndr_Inventory_Put_cout,
+    ndr_decode_in=_ndr_Inventory_Put_sin,
+    ndr_encode_out=_ndr_Inventory_Put_sout,
+    ndr_encode_result=_ndr_Inventory_Put_sres,
+)
+
+
+def _Inventory_Find_cin(a_query: QUERY) -> list[object]:
+    if a_query is None:
+        raise _codec.null_ref("Find.query")
+    return [_enc_QUERY(a_query, "Find.query")]
+
+
+def _Inventory_Find_cout(w: object) -> FindResult:
+    r_retval, r_found = _codec.fields(w, 2, "Find")
+    if not isinstance(r_retval, int) or not -2147483648 <= r_retval <= 2147483647:
+        raise _codec.int_error(r_retval, "long", "Find.retval")
+    _t1: ITEM | None
+    if r_found is None:
+        _t1 = None
+    else:
+        _t1 = _dec_ITEM(r_found, "Find.found")
+    return FindResult(retval=r_retval, found=_t1)
+
+
+def _Inventory_Find_sin(w: object) -> tuple[object, ...]:
+    (p_query,) = _codec.fields(w, 1, "Find")
+    if p_query is None:
+        raise _codec.null_ref("Find.query")
+    return (_dec_QUERY(p_query, "Find.query"),)
+
+
+def _Inventory_Find_sout(r_retval: object, r_found: object) -> list[object]:
+    if not isinstance(r_retval, int) or not -2147483648 <= r_retval <= 2147483647:
+        raise _codec.int_error(r_retval, "long", "Find.retval")
+    _t1: object = None
+    if r_found is not None:
+        _t1 = _enc_ITEM(r_found, "Find.found")
+    return [r_retval, _t1]
+
+
+def _Inventory_Find_sres(r: object) -> list[object]:
+    return _Inventory_Find_sout(*_codec.result_tuple(r, 2, "Find"))
+
+
+_Inventory_Find = idlrt.Procedure(
+    name="Find",
+    opnum=1,
+    is_async=False,
+    method="Find",
+    encode_in=_Inventory_Find_cin,
+    decode_out=_Inventory_Find_cout,
+    decode_in=_Inventory_Find_sin,
+    encode_out=_Inventory_Find_sout,
+    encode_result=_Inventory_Find_sres,
+    ndr_encode_in=_ndr_Inventory_Find_cin,
+    ndr_decode_out=_ndr_Inventory_Find_cout,
+    ndr_decode_in=_ndr_Inventory_Find_sin,
+    ndr_encode_out=_ndr_Inventory_Find_sout,
+    ndr_encode_result=_ndr_Inventory_Find_sres,
+)
+
+
+def _Inventory_Count_cin(a_n: int, a_ids: list[int]) -> list[object]:
+    if not isinstance(a_n, int) or not -2147483648 <= a_n <= 2147483647:
+        raise _codec.int_error(a_n, "long", "Count.n")
+    if not isinstance(a_ids, (list, tuple)):
+        raise _codec.type_error(a_ids, "list", "Count.ids")
+    _t3: list[object] = []
+    for _i1, _e2 in enumerate(a_ids):
+        if not isinstance(_e2, int) or not 0 <= _e2 <= 4294967295:
+            raise _codec.int_error(_e2, "unsigned long", f"Count.ids[{_i1}]")
+        _t3.append(_e2)
+    _codec.check_count(a_ids, a_n, "Count.ids", "size_is")
+    return [a_n, _t3]
+
+
+def _Inventory_Count_cout(w: object) -> CountResult:
+    r_retval, r_present = _codec.fields(w, 2, "Count")
+    if not isinstance(r_retval, int) or not -2147483648 <= r_retval <= 2147483647:
+        raise _codec.int_error(r_retval, "long", "Count.retval")
+    if r_present is None:
+        raise _codec.null_ref("Count.present")
+    if not isinstance(r_present, int) or not -2147483648 <= r_present <= 2147483647:
+        raise _codec.int_error(r_present, "long", "Count.present")
+    return CountResult(retval=r_retval, present=r_present)
+
+
+def _Inventory_Count_sin(w: object) -> tuple[object, ...]:
+    p_n, p_ids = _codec.fields(w, 2, "Count")
+    if not isinstance(p_n, int) or not -2147483648 <= p_n <= 2147483647:
+        raise _codec.int_error(p_n, "long", "Count.n")
+    if not isinstance(p_ids, list):
+        raise _codec.type_error(p_ids, "list", "Count.ids")
+    _t3: list[int] = []
+    for _i1, _e2 in enumerate(p_ids):
+        if not isinstance(_e2, int) or not 0 <= _e2 <= 4294967295:
+            raise _codec.int_error(_e2, "unsigned long", f"Count.ids[{_i1}]")
+        _t3.append(_e2)
+    _codec.check_count(_t3, p_n, "Count.ids", "size_is")
+    return (p_n, _t3)
+
+
+def _Inventory_Count_sout(r_retval: object, r_present: object) -> list[object]:
+    if not isinstance(r_retval, int) or not -2147483648 <= r_retval <= 2147483647:
+        raise _codec.int_error(r_retval, "long", "Count.retval")
+    if r_present is None:
+        raise _codec.null_ref("Count.present")
+    if not isinstance(r_present, int) or not -2147483648 <= r_present <= 2147483647:
+        raise _codec.int_error(r_present, "long", "Count.present")
+    return [r_retval, r_present]
+
+
+def _Inventory_Count_sres(r: object) -> list[object]:
+    return _Inventory_Count_sout(*_codec.result_tuple(r, 2, "Count"))
+
+
+_Inventory_Count = idlrt.Procedure(
+    name="Count",
+    opnum=2,
+    is_async=False,
+    method="Count",
+    encode_in=_Inventory_Count_cin,
+    decode_out=_Inventory_Count_cout,
+    decode_in=_Inventory_Count_sin,
+    encode_out=_Inventory_Count_sout,
+    encode_result=_Inventory_Count_sres,
+    ndr_encode_in=_ndr_Inventory_Count_cin,
+    ndr_decode_out=_ndr_Inventory_Count_cout,
+    ndr_decode_in=_ndr_Inventory_Count_sin,
+    ndr_encode_out=_ndr_Inventory_Count_sout,
+    ndr_encode_result=_ndr_Inventory_Count_sres,
+)
+
+
+def _Inventory_Blob_cin(a_n: int, a_data: bytes) -> list[object]:
+    if not isinstance(a_n, int) or not -2147483648 <= a_n <= 2147483647:
+        raise _codec.int_error(a_n, "long", "Blob.n")
+    if not isinstance(a_data, (bytes, bytearray)):
+        raise _codec.type_error(a_data, "bytes", "Blob.data")
+    _codec.check_count(a_data, a_n, "Blob.data", "size_is")
+    return [a_n, bytes(a_data)]
+
+
+def _Inventory_Blob_cout(w: object) -> BlobResult:
+    r_retval, r_reversed = _codec.fields(w, 2, "Blob")
+    if not isinstance(r_retval, int) or not -2147483648 <= r_retval <= 2147483647:
+        raise _codec.int_error(r_retval, "long", "Blob.retval")
+    if not isinstance(r_reversed, bytes):
+        raise _codec.type_error(r_reversed, "bytes", "Blob.reversed")
+    return BlobResult(retval=r_retval, reversed=r_reversed)
+
+
+def _Inventory_Blob_sin(w: object) -> tuple[object, ...]:
+    p_n, p_data = _codec.fields(w, 2, "Blob")
+    if not isinstance(p_n, int) or not -2147483648 <= p_n <= 2147483647:
+        raise _codec.int_error(p_n, "long", "Blob.n")
+    if not isinstance(p_data, bytes):
+        raise _codec.type_error(p_data, "bytes", "Blob.data")
+    _codec.check_count(p_data, p_n, "Blob.data", "size_is")
+    return (p_n, p_data)
+
+
+def _Inventory_Blob_sout(r_retval: object, r_reversed: object) -> list[object]:
+    if not isinstance(r_retval, int) or not -2147483648 <= r_retval <= 2147483647:
+        raise _codec.int_error(r_retval, "long", "Blob.retval")
+    if not isinstance(r_reversed, (bytes, bytearray)):
+        raise _codec.type_error(r_reversed, "bytes", "Blob.reversed")
+    return [r_retval, bytes(r_reversed)]
+
+
+def _Inventory_Blob_sres(r: object) -> list[object]:
+    return _Inventory_Blob_sout(*_codec.result_tuple(r, 2, "Blob"))
+
+
+_Inventory_Blob = idlrt.Procedure(
+    name="Blob",
+    opnum=3,
+    is_async=False,
+    method="Blob",
+    encode_in=_Inventory_Blob_cin,
+    decode_out=_Inventory_Blob_cout,
+    decode_in=_Inventory_Blob_sin,
+    encode_out=_Inventory_Blob_sout,
+    encode_result=_Inventory_Blob_sres,
+    ndr_encode_in=_ndr_Inventory_Blob_cin,
+    ndr_decode_out=_ndr_Inventory_Blob_cout,
+    ndr_decode_in=_ndr_Inventory_Blob_sin,
+    ndr_encode_out=_ndr_Inventory_Blob_sout,
+    ndr_encode_result=_ndr_Inventory_Blob_sres,
+)
+
+
+_Inventory_INTERFACE = idlrt.Interface(
+    name="Inventory",
+    uuid="0b7c4f2e-9a31-4d6e-8f15-3c2a7e90d418",
+    version=(1, 2),
+    procedures=(
+        _Inventory_Put,
+        _Inventory_Find,
+        _Inventory_Count,
+        _Inventory_Blob,
+    ),
+)
+
+
+class InventoryClient(idlrt.Client):
+    """Blocking client of interface Inventory."""
+
+    _idl_interface_ = _Inventory_INTERFACE
+
+    def Put(self, item: ITEM, *, timeout: float | None = None) -> int:
+        return self._call(_Inventory_Put, (item,), timeout)
+
+    def Find(self, query: QUERY, *, timeout: float | None = None) -> FindResult:
+        return self._call(_Inventory_Find, (query,), timeout)
+
+    def Count(
+        self, n: int, ids: list[int], *, timeout: float | None = None
+    ) -> CountResult:
+        return self._call(_Inventory_Count, (n, ids), timeout)
+
+    def Blob(self, n: int, data: bytes, *, timeout: float | None = None) -> BlobResult:
+        return self._call(_Inventory_Blob, (n, data), timeout)
+
+
+class InventoryAsyncClient(idlrt.AsyncClient):
+    """asyncio client of interface Inventory."""
+
+    _idl_interface_ = _Inventory_INTERFACE
+
+    async def Put(self, item: ITEM, *, timeout: float | None = None) -> int:
+        return await self._call(_Inventory_Put, (item,), timeout)
+
+    async def Find(self, query: QUERY, *, timeout: float | None = None) -> FindResult:
+        return await self._call(_Inventory_Find, (query,), timeout)
+
+    async def Count(
+        self, n: int, ids: list[int], *, timeout: float | None = None
+    ) -> CountResult:
+        return await self._call(_Inventory_Count, (n, ids), timeout)
+
+    async def Blob(
+        self, n: int, data: bytes, *, timeout: float | None = None
+    ) -> BlobResult:
+        return await self._call(_Inventory_Blob, (n, data), timeout)
+
+
+class InventoryManager(idlrt.Manager):
+    """Manager routines of interface Inventory: subclass and override."""
+
+    _idl_interface_ = _Inventory_INTERFACE
+
+    def Put(self, item: ITEM) -> int | Awaitable[int]:
+        raise idlrt.RpcError(
+            idlrt.status.RPC_S_CANNOT_SUPPORT, "Inventory.Put is not implemented"
+        )
+
+    def Find(
+        self, query: QUERY
+    ) -> tuple[int, ITEM | None] | Awaitable[tuple[int, ITEM | None]]:
+        raise idlrt.RpcError(
+            idlrt.status.RPC_S_CANNOT_SUPPORT, "Inventory.Find is not implemented"
+        )
+
+    def Count(
+        self, n: int, ids: list[int]
+    ) -> tuple[int, int] | Awaitable[tuple[int, int]]:
+        raise idlrt.RpcError(
+            idlrt.status.RPC_S_CANNOT_SUPPORT, "Inventory.Count is not implemented"
+        )
+
+    def Blob(
+        self, n: int, data: bytes
+    ) -> tuple[int, bytes] | Awaitable[tuple[int, bytes]]:
+        raise idlrt.RpcError(
+            idlrt.status.RPC_S_CANNOT_SUPPORT, "Inventory.Blob is not implemented"
+        )

@@ -45,6 +45,8 @@ RUNTIME_LAYERS = {
     "idlrt.wire": 2,
     "idlrt.ctxhandle": 2,
     "idlrt.codec": 2,
+    "idlrt.ntlmcred": 2,
+    "idlrt.ntlm": 2,
     # 3: connection and transport
     "idlrt.binding": 3,
     "idlrt.connection": 3,

@@ -11,6 +11,8 @@ record them are the runtime's own."""
 from __future__ import annotations
 
 import contextlib
+import socket
+import struct
 import uuid
 from collections.abc import Iterator
 from types import SimpleNamespace
@@ -18,6 +20,7 @@ from typing import Any
 
 from impacket.dcerpc.v5 import epm  # test-only (the test extra)
 from impacket.dcerpc.v5.ndr import NULL
+from impacket.uuid import uuidtup_to_bin
 
 from idlrt.ctxhandle import scope
 from idlrt.epm import ept
@@ -177,3 +180,33 @@ def impacket_lookup_reply(
     reply.fields["entries"].fields["MaximumCount"] = max_ents
     reply["status"] = status
     return reply, gaps
+
+
+def impacket_tcp_tower(iface: str, version: str, host: str, port: int) -> bytes:
+    """The tower impacket's own floor classes build (as its hept_map does for ncacn_ip_tcp)."""
+    ident = uuidtup_to_bin((iface, version))
+    syntax = uuidtup_to_bin(("8a885d04-1ceb-11c9-9fe8-08002b104860", "2.0"))
+    interface = epm.EPMRPCInterface()
+    interface["InterfaceUUID"] = ident[:16]
+    interface["MajorVersion"] = struct.unpack("<H", ident[16:18])[0]
+    interface["MinorVersion"] = struct.unpack("<H", ident[18:])[0]
+    data_rep = epm.EPMRPCDataRepresentation()
+    data_rep["DataRepUuid"] = syntax[:16]
+    data_rep["MajorVersion"] = 2
+    data_rep["MinorVersion"] = 0
+    protocol = epm.EPMProtocolIdentifier()
+    protocol["ProtIdentifier"] = epm.FLOOR_RPCV5_IDENTIFIER
+    port_floor = epm.EPMPortAddr()
+    port_floor["IpPort"] = port
+    host_floor = epm.EPMHostAddr()
+    host_floor["Ip4addr"] = socket.inet_aton(host)
+    tower = epm.EPMTower()
+    tower["NumberOfFloors"] = 5
+    tower["Floors"] = (
+        interface.getData()
+        + data_rep.getData()
+        + protocol.getData()
+        + port_floor.getData()
+        + host_floor.getData()
+    )
+    return tower.getData()

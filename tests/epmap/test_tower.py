@@ -4,50 +4,18 @@ refused; hostile octets raise 1783 and nothing else."""
 
 from __future__ import annotations
 
-import socket
-import struct
 import uuid
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from impacket.dcerpc.v5 import epm  # test-only (the test extra)
-from impacket.uuid import uuidtup_to_bin
 
 import idlrt
+from epmap.eptkit import impacket_tcp_tower
 from idlrt.wire import tower as tw
 
 IFACE = uuid.UUID("12345678-1234-abcd-ef00-0123456789ab")
-
-
-def impacket_tcp_tower(iface: str, version: str, host: str, port: int) -> bytes:
-    """The tower impacket's own floor classes build (as its hept_map does for ncacn_ip_tcp)."""
-    ident = uuidtup_to_bin((iface, version))
-    syntax = uuidtup_to_bin(("8a885d04-1ceb-11c9-9fe8-08002b104860", "2.0"))
-    interface = epm.EPMRPCInterface()
-    interface["InterfaceUUID"] = ident[:16]
-    interface["MajorVersion"] = struct.unpack("<H", ident[16:18])[0]
-    interface["MinorVersion"] = struct.unpack("<H", ident[18:])[0]
-    data_rep = epm.EPMRPCDataRepresentation()
-    data_rep["DataRepUuid"] = syntax[:16]
-    data_rep["MajorVersion"] = 2
-    data_rep["MinorVersion"] = 0
-    protocol = epm.EPMProtocolIdentifier()
-    protocol["ProtIdentifier"] = epm.FLOOR_RPCV5_IDENTIFIER
-    port_floor = epm.EPMPortAddr()
-    port_floor["IpPort"] = port
-    host_floor = epm.EPMHostAddr()
-    host_floor["Ip4addr"] = socket.inet_aton(host)
-    tower = epm.EPMTower()
-    tower["NumberOfFloors"] = 5
-    tower["Floors"] = (
-        interface.getData()
-        + data_rep.getData()
-        + protocol.getData()
-        + port_floor.getData()
-        + host_floor.getData()
-    )
-    return tower.getData()
 
 
 def test_a_tcp_tower_octet_by_octet() -> None:

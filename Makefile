@@ -30,6 +30,8 @@ lint: examples/async/gen/asyncrpc.py examples/types/gen/inventory.py
 	$(BIN)/ruff format --check idlc runtime tests examples bench
 	$(BIN)/ruff check --isolated $(GOLDEN)/example_*
 	$(BIN)/ruff format --isolated --check $(GOLDEN)/example_*
+	$(BIN)/ruff check --isolated runtime/idlrt/epm/ept.py
+	$(BIN)/ruff format --isolated --check runtime/idlrt/epm/ept.py
 	$(BIN)/mypy --strict idlc runtime/idlrt bench $(GOLDEN)/example_*/*.py
 	$(BIN)/mypy --strict examples/async/server.py examples/async/client.py examples/async/demo.py
 	$(BIN)/mypy --strict examples/types/server.py examples/types/client.py

@@ -22,6 +22,7 @@ what it needs as a ``typing.Protocol`` that the upper layer satisfies.
 This package (the public API, ``__all__``) sits on top of them all.
 """
 
+from . import client as _client
 from . import codec, status
 from .binding import Binding
 from .blocking import Client
@@ -29,14 +30,24 @@ from .call import AsyncCall
 from .callcontext import CallContext, PeerCredentials
 from .client import AsyncClient
 from .ctxhandle import ContextHandle
+from .dceclient import DceClientConnection
 from .errors import RpcError
 from .handle import AsyncHandle, call_context
 from .model import Interface, Manager, Procedure
+from .ntlm import Accounts, NtlmAuth
 from .server import ConnectionStats, Server, ServerStats
+
+# The client's DCE/RPC connections live beside it (layer 5), the endpoint mapper above: both
+# are plugged in here. The mapper's generated stubs use the names above, so it comes last.
+_client.dce_connection = DceClientConnection
+from . import epm as _epm  # noqa: E402
+
+_epm.install()
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Accounts",
     "AsyncCall",
     "AsyncClient",
     "AsyncHandle",
@@ -47,6 +58,7 @@ __all__ = [
     "ContextHandle",
     "Interface",
     "Manager",
+    "NtlmAuth",
     "PeerCredentials",
     "Procedure",
     "RpcError",

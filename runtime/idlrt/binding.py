@@ -15,11 +15,13 @@ TCP = "ncacn_ip_tcp"
 LOCAL = "ncalrpc"
 
 # HOST: a name, an IPv4 address, an IPv6 address bare (``::1``) or in brackets (``[::1]``);
-# may be empty.
+# may be empty. Then the endpoint and options in brackets, ``[PORT,wire=dcerpc]``; without a
+# port (``HOST``, ``HOST[]``, ``HOST[,wire=dcerpc]``) a client asks the endpoint mapper.
 _TCP_RE = re.compile(
-    r"(\[[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*(?:%[A-Za-z0-9_.-]+)?\]|[A-Za-z0-9._:%-]*)"
-    r"\[(?:endpoint=)?([0-9]{1,5})\]"
+    r"(\[[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*(?:%[A-Za-z0-9_.-]+)?\]|[A-Za-z0-9._:%-]*?)"
+    r"(?:\[(?:endpoint=)?([0-9]{0,5})((?:,[A-Za-z_]+=[A-Za-z0-9_.-]*)*)\])?"
 )
+WIRES = ("msgpack", "dcerpc")
 _LOCAL_RE = re.compile(r"\[(?:endpoint=)?([^\]\x00]+)\]")
 
 
@@ -37,6 +39,8 @@ class Binding:
     host: str = ""
     port: int = 0
     path: str = ""
+    has_port: bool = True  # False: a TCP binding without endpoint (ask the endpoint mapper)
+    wire: str | None = None  # the ``wire=`` option: "msgpack" or "dcerpc"
 
     @classmethod
     def parse(cls, text: str) -> Binding:
@@ -47,8 +51,11 @@ class Binding:
         key = protseq.lower()
         if sep and key == TCP:
             m = _TCP_RE.fullmatch(rest)
-            if m is not None and int(m.group(2)) <= 0xFFFF:
-                return cls(TCP, host=m.group(1).strip("[]"), port=int(m.group(2)))
+            if m is not None and int(m.group(2) or 0) <= 0xFFFF:
+                wire = _wire_option(text, m.group(3) or "")
+                port = m.group(2)
+                host = m.group(1).strip("[]")
+                return cls(TCP, host, int(port or 0), has_port=bool(port), wire=wire)
         elif sep and key == LOCAL:
             m = _LOCAL_RE.fullmatch(rest)
             if m is not None:
@@ -62,7 +69,7 @@ class Binding:
 
     def with_port(self, port: int) -> Binding:
         """The same TCP binding with another port."""
-        return Binding(self.protseq, host=self.host, port=port, path=self.path)
+        return Binding(self.protseq, self.host, port, self.path, True, self.wire)
 
     @property
     def connect_host(self) -> str:
@@ -71,5 +78,20 @@ class Binding:
 
     def __str__(self) -> str:
         if self.protseq == TCP:
-            return f"{TCP}:{self.host}[{self.port}]"
+            port = str(self.port) if self.has_port else ""
+            option = f",wire={self.wire}" if self.wire else ""
+            return f"{TCP}:{self.host}[{port}{option}]"
         return f"{LOCAL}:[{self.path}]"
+
+
+def _wire_option(text: str, options: str) -> str | None:
+    """The ``wire=`` option of ``,key=value`` pairs; 1700 for any other key or value."""
+    wire = None
+    for item in options.split(",")[1:]:
+        key, _, value = item.partition("=")
+        if key.lower() != "wire" or value.lower() not in WIRES:
+            raise RpcError(
+                RPC_S_INVALID_STRING_BINDING, f"{text!r}: unknown option {item!r} (wire=dcerpc)"
+            )
+        wire = value.lower()
+    return wire

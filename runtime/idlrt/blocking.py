@@ -14,6 +14,7 @@ import contextlib
 import os
 import ssl as _ssl
 import threading
+import uuid
 from types import TracebackType
 from typing import Any, ClassVar, Self, TypeVar, cast
 
@@ -108,14 +109,19 @@ class Client:
         ssl: _ssl.SSLContext | None = None,
         server_hostname: str | None = None,
         call_timeout: float | None = None,
+        wire: str | None = None,
+        auth: Any = None,
+        object_uuid: str | None = None,
     ) -> Self:
         """Connect to ``binding`` and bind the class's interface (blocks); the keywords are
         those of ``AsyncClient.connect``."""
         b = Binding.parse(binding)
         loop = shared_loop()
         _not_on(loop, "connect")
+        obj = None if object_uuid is None else uuid.UUID(object_uuid)
         fut = asyncio.run_coroutine_threadsafe(
-            open_connection(b, cls._idl_interface_, timeout, ssl, server_hostname), loop
+            open_connection(b, cls._idl_interface_, timeout, ssl, server_hostname, wire, auth, obj),
+            loop,
         )
         conn, ctx_id = fut.result()
         return cls(conn, ctx_id, call_timeout)

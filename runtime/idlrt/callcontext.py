@@ -34,7 +34,9 @@ class CallContext:
     certificate as ``ssl.SSLSocket.getpeercert()`` gives it (TLS with a verified client
     certificate only, else None). ``test_cancel()`` tells whether the client cancelled the call
     (MS ``RpcServerTestCancel``); a routine without a ``handle_t`` parameter reaches its
-    context through ``idlrt.call_context()``.
+    context through ``idlrt.call_context()``. On the DCE/RPC wire, ``auth_user``,
+    ``auth_domain`` and ``auth_level`` say who the client authenticated as (NTLM) and how the
+    association is protected.
     """
 
     protseq: str
@@ -47,6 +49,11 @@ class CallContext:
     procedure: str
     peer_certificate: dict[str, Any] | None = None
     _record: CancelFlag | None = field(default=None, repr=False, compare=False)
+    wire: str = "msgpack"  # or "dcerpc"
+    auth_user: str | None = None  # who authenticated (NTLM), None if nobody did
+    auth_domain: str | None = None
+    auth_level: int = 0  # the DCE authentication level: 0 none, 2 connect, 5 integrity, 6 privacy
+    object_uuid: str | None = None  # the object UUID a DCE/RPC request named, if any
 
     def test_cancel(self) -> bool:
         """Whether the client cancelled this call, or went away (False outside a call)."""

@@ -10,10 +10,12 @@ import contextlib
 import itertools
 import ssl as _ssl
 import threading
+import uuid
+from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any, ClassVar, Protocol, Self, TypeVar, cast
 
-from .binding import TCP, Binding
+from .binding import TCP, WIRES, Binding
 from .call import AsyncCall, decode_result, failure_outcome
 from .connection import FramedProtocol, ProtocolError
 from .errors import RpcError
@@ -83,8 +85,10 @@ class ClientConnection(FramedProtocol):
 
     ndr = False  # the msgpack wire (``dceclient.DceClientConnection``: DCE/RPC and NDR20)
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, binding: Binding) -> None:
-        super().__init__(loop, DEFAULT_MAX_RESPONSE)
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, binding: Binding, framed: bool = True
+    ) -> None:
+        super().__init__(loop, DEFAULT_MAX_RESPONSE, framed)
         self.binding = binding
         self.ids = itertools.count(1)  # next() is atomic: call ids may be taken in any thread
         # call id -> the future an AsyncClient call awaits (it gets the reply's payload), or
@@ -269,25 +273,57 @@ class ClientConnection(FramedProtocol):
         await asyncio.shield(self._lost)
 
 
+# Connections of the DCE/RPC wire, and the endpoint mapper's port lookup for a binding
+# without port: set by the ``idlrt`` package (``dceclient`` and ``epm`` sit beside or above).
+DceFactory = Callable[[asyncio.AbstractEventLoop, Binding, Any, Any], ClientConnection]
+dce_connection: DceFactory | None = None
+EndpointResolver = Callable[[Binding, Interface], Awaitable[int]]
+resolve_endpoint: EndpointResolver | None = None
+
+
+def choose_wire(binding: Binding, wire: str | None, auth: object) -> str:
+    """The wire a client speaks: ``wire``, else the binding's option, else DCE/RPC when it
+    authenticates or asks the endpoint mapper, else msgpack."""
+    chosen = wire or binding.wire
+    if chosen is None:
+        chosen = "dcerpc" if auth is not None or not binding.has_port else "msgpack"
+    if chosen not in WIRES:
+        raise ValueError(f"wire must be one of {', '.join(WIRES)}, not {chosen!r}")
+    if chosen == "msgpack" and auth is not None:
+        raise ValueError("auth= is for the DCE/RPC wire (wire='dcerpc')")
+    return chosen
+
+
 async def open_connection(
     binding: Binding,
     iface: Interface,
     timeout: float | None,
     ssl: _ssl.SSLContext | None = None,
     server_hostname: str | None = None,
+    wire: str | None = None,
+    auth: Any = None,
+    object_uuid: Any = None,
 ) -> tuple[ClientConnection, int]:
     """Connect to ``binding`` and bind ``iface``: RpcError 1722 if unreachable, 1717 if refused,
-    1825 RPC_S_SEC_PKG_ERROR if the TLS handshake fails."""
+    1825 RPC_S_SEC_PKG_ERROR if the TLS handshake fails. ``wire``, ``auth`` and
+    ``object_uuid``: as ``AsyncClient.connect`` says."""
     loop = asyncio.get_running_loop()
     if ssl is not None and binding.protseq != TCP:
         raise ValueError(f"{binding}: TLS is for ncacn_ip_tcp only")
+    chosen = choose_wire(binding, wire, auth)
 
     def factory() -> ClientConnection:
+        if chosen == "dcerpc":
+            assert dce_connection is not None
+            return dce_connection(loop, binding, auth, object_uuid)
         return ClientConnection(loop, binding)
 
     conn: ClientConnection | None = None
     try:
         async with asyncio.timeout(timeout):
+            if binding.protseq == TCP and not binding.has_port:
+                assert resolve_endpoint is not None
+                binding = binding.with_port(await resolve_endpoint(binding, iface))
             if binding.protseq == TCP:
                 host = binding.connect_host
                 tls: dict[str, Any] = {}
@@ -338,15 +374,25 @@ class AsyncClient:
         ssl: _ssl.SSLContext | None = None,
         server_hostname: str | None = None,
         call_timeout: float | None = None,
+        wire: str | None = None,
+        auth: Any = None,
+        object_uuid: str | None = None,
     ) -> Self:
         """Connect to ``binding`` and bind the class's interface.
 
         ``timeout`` bounds connecting and binding (1722 when it runs out). ``ssl``: speak TLS
         (TCP only) with this client-side context, checking the server's name against
-        ``server_hostname`` (default: the binding's host).
+        ``server_hostname`` (default: the binding's host). ``wire``: "msgpack" (the default)
+        or "dcerpc" (also the binding option ``[PORT,wire=dcerpc]``). ``auth``: an
+        ``idlrt.NtlmAuth``, which implies DCE/RPC. A TCP binding without port asks the
+        endpoint mapper at the host's port 135, over DCE/RPC. ``object_uuid``: the object
+        every DCE/RPC request names.
         """
         b = Binding.parse(binding)
-        conn, ctx_id = await open_connection(b, cls._idl_interface_, timeout, ssl, server_hostname)
+        obj = None if object_uuid is None else uuid.UUID(object_uuid)
+        conn, ctx_id = await open_connection(
+            b, cls._idl_interface_, timeout, ssl, server_hostname, wire, auth, obj
+        )
         return cls(conn, ctx_id, call_timeout)
 
     @property

@@ -51,13 +51,16 @@ class ProtocolError(Exception):
 class FramedProtocol(asyncio.Protocol):
     """Reads headers and payloads, writes coalesced frames. Loop-thread only, unless noted."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, max_payload: int) -> None:
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, max_payload: int, framed: bool = True
+    ) -> None:
+        """``framed`` False: a subclass reads another wire (DCE/RPC) and needs no Unpacker."""
         self.loop = loop
         self.thread_id = threading.get_ident()  # protocols are built on their loop's thread
         self.packer = new_packer()
         self.transport: asyncio.Transport | None = None
         self.closed = False
-        self._unpacker = new_unpacker(max_payload)
+        self._unpacker: Any = new_unpacker(max_payload) if framed else None
         self._max_payload = max_payload
         self._fed = 0  # bytes fed to the Unpacker so far (its tell() counts bytes consumed)
         self._payload_header: list[Any] | None = None  # a header waiting for its payload

@@ -14,13 +14,14 @@ import socket
 import ssl as _ssl
 import stat
 import sys
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self
 
 from .binding import TCP, Binding
+from .dceserver import Accounts, DceServerConnection
 from .dispatch import ServerConnection
 from .errors import RpcError
 from .model import Interface
@@ -75,13 +76,56 @@ class ConnectionStats:
     context_handles: int  # context handles open on this connection
 
 
+class FirstOctet(asyncio.Protocol):
+    """A connection whose wire is not known yet: its first octet tells (5, the DCE/RPC version,
+    cannot start a msgpack array), and the protocol of that wire takes the transport over."""
+
+    def __init__(self, server: Server, protseq: str) -> None:
+        self.server = server
+        self.protseq = protseq
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        self.server._sniffing.add(self)
+        if self.server.stopping:
+            transport.close()
+
+    def data_received(self, data: bytes) -> None:
+        transport = self.transport
+        assert transport is not None
+        self.server._sniffing.discard(self)
+        proto: ServerSession
+        if data[:1] == b"\x05":
+            proto = DceServerConnection(self.server, self.protseq)
+        else:
+            proto = ServerConnection(self.server, self.protseq)
+        transport.set_protocol(proto)
+        proto.connection_made(transport)
+        proto.data_received(data)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.server._sniffing.discard(self)
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()
+
+
 class Server:
     """An RPC server: ``register`` managers, ``await listen(binding)``, ``await stop()``.
+
+    Each listening endpoint speaks both wires: idlrt's msgpack framing and DCE/RPC (NDR20),
+    told apart by a connection's first octet.
 
     Plain ``def`` routines of non-``[async]`` procedures run in a thread pool (``executor``,
     default: a ``ThreadPoolExecutor`` the server owns); ``async def`` routines and the routines
     of ``[async]`` procedures run on the event loop of the first ``listen()``.
     """
+
+    # interface UUID -> a factory of the manager that serves it unless the application does:
+    # the endpoint mapper (set by the ``idlrt`` package, which sits above this module)
+    builtin_managers: dict[str, Callable[[Server], object]] = {}
 
     def __init__(
         self,
@@ -89,11 +133,19 @@ class Server:
         max_calls: int = 10000,
         max_request: int = DEFAULT_MAX_REQUEST,
         executor: Executor | None = None,
+        accounts: Accounts | None = None,
+        min_auth_level: int = 0,
     ) -> None:
+        """``accounts`` (an ``idlrt.Accounts``): the users that may authenticate with NTLM on
+        the DCE/RPC wire; None refuses authenticated binds. ``min_auth_level``: calls on an
+        association authenticated below this DCE level (2 connect, 5 integrity, 6 privacy;
+        0 for none) are refused with 5, the msgpack wire's included when it is over 0."""
         if max_calls < 1 or max_request < 1:
             raise ValueError("max_calls and max_request must be positive")
         self.max_calls = max_calls
         self.max_request = max_request
+        self.accounts = accounts
+        self.min_auth_level = min_auth_level
         self.in_progress = 0
         self.calls_total = 0
         self.context_handles = 0
@@ -105,6 +157,8 @@ class Server:
         self._listeners: list[asyncio.Server] = []
         self._unix_paths: list[str] = []
         self._connections: set[ServerSession] = set()
+        self._sniffing: set[FirstOctet] = set()  # accepted, wire not yet known
+        self.endpoints: list[tuple[str, int]] = []  # (host, port) of each TCP listener
         self._tasks: set[asyncio.Task[Any]] = set()
         self._idle: asyncio.Event | None = None  # set when in_progress drops to 0 (in stop())
         self._no_connections: asyncio.Event | None = None
@@ -137,9 +191,18 @@ class Server:
         reg.ops = tuple(ops)
         self._registry[key] = reg
 
+    def registrations(self) -> list[Registration]:
+        """What the server serves, in the order it was registered."""
+        return list(self._registry.values())
+
     def lookup(self, uuid: str, major: int, minor: int) -> Registration | None:
-        """The registration that serves ``uuid`` ``major.minor`` (SEMANTICS rule 15), or None."""
+        """The registration that serves ``uuid`` ``major.minor`` (SEMANTICS rule 15), or None.
+
+        The endpoint mapper's interface is served on demand (``builtin_managers``)."""
         reg = self._registry.get((uuid, major))
+        if reg is None and uuid in self.builtin_managers:
+            self.register(self.builtin_managers[uuid](self))
+            reg = self._registry.get((uuid, major))
         if reg is None or reg.interface.version[1] < minor:
             return None
         return reg
@@ -170,13 +233,16 @@ class Server:
         if self.stopping:
             raise RpcError(RPC_S_NOT_LISTENING, "the server is stopped")
 
-        def factory() -> ServerConnection:
-            return ServerConnection(self, b.protseq)
+        def factory() -> FirstOctet:
+            return FirstOctet(self, b.protseq)
 
         try:
             if b.protseq == TCP:
                 servers, port = await self._listen_tcp(loop, factory, b, ssl)
                 self._listeners.extend(servers)
+                for listener in servers:
+                    for sock in listener.sockets:
+                        self.endpoints.append((str(sock.getsockname()[0]), port))
                 return str(b.with_port(port))
             _check_unix_path_free(b.path)
             listener = await loop.create_unix_server(factory, b.path)
@@ -259,6 +325,8 @@ class Server:
             self._idle = asyncio.Event()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._idle.wait(), grace)
+        for sniffer in list(self._sniffing):
+            sniffer.close()
         if self._connections:
             self._no_connections = asyncio.Event()
             for conn in list(self._connections):

@@ -121,8 +121,8 @@ class ServerSession(FramedProtocol):
 
     ndr = False  # the wire's stubs are NDR20 (the DCE/RPC connection)
 
-    def __init__(self, server: ConnectionHost, protseq: str) -> None:
-        super().__init__(server.loop, server.max_request)
+    def __init__(self, server: ConnectionHost, protseq: str, framed: bool = True) -> None:
+        super().__init__(server.loop, server.max_request, framed)
         self.server = server
         self.protseq = protseq
         self._contexts: dict[int, Registration] = {}
@@ -229,7 +229,10 @@ class ServerSession(FramedProtocol):
         call_id = h[1]
         if not is_uint(call_id, MAX_ID):
             raise ProtocolError(f"bad CANCEL call id {call_id!r}")
-        abortive = h[2] is True
+        self.cancel_call(call_id, h[2] is True)
+
+    def cancel_call(self, call_id: int, abortive: bool) -> None:
+        """The client asked to cancel call ``call_id`` (rules 8-10)."""
         calls = self._calls
         rec = calls.get(call_id)
         if rec is None:
@@ -347,7 +350,12 @@ class ServerSession(FramedProtocol):
             op.proc.name,
             self._certificate,
             rec,
+            *self.wire_details(rec),
         )
+
+    def wire_details(self, rec: CallRecord | None) -> tuple[Any, ...]:
+        """The ``CallContext`` fields that the wire decides, from ``wire`` on."""
+        return ()
 
     @property
     def peer(self) -> object:

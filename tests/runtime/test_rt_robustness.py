@@ -21,9 +21,9 @@ def test_malformed_binding_is_1700() -> None:
     for text in (
         "",
         "ncacn_ip_tcp",
-        "ncacn_ip_tcp:localhost",
-        "ncacn_ip_tcp:localhost[]",
         "ncacn_ip_tcp:localhost[99999]",
+        "ncacn_ip_tcp:localhost[1,wire=grpc]",
+        "ncacn_ip_tcp:localhost[1,colour=red]",
         "ncacn_ip_tcp:local host[1]",
         "ncacn_np:host[\\pipe\\x]",
         "ncalrpc:",

@@ -242,893 +242,6 @@ def _dec_ept_entry_t(w: object, path: str) -> ept_entry_t:
     )
 
 
-# --- interface ept ---
-
-
-class ept_insertResult(NamedTuple):
-    status: int
-
-
-class ept_deleteResult(NamedTuple):
-    status: int
-
-
-class ept_lookupResult(NamedTuple):
-    entry_handle: idlrt.ContextHandle | None
-    num_ents: int
-    entries: list[ept_entry_t]
-    status: int
-
-
-class ept_mapResult(NamedTuple):
-    entry_handle: idlrt.ContextHandle | None
-    num_towers: int
-    towers: list[twr_p_t]
-    status: int
-
-
-class ept_lookup_handle_freeResult(NamedTuple):
-    entry_handle: idlrt.ContextHandle | None
-    status: int
-
-
-class ept_inq_objectResult(NamedTuple):
-    ept_object: uuid_t
-    status: int
-
-
-class ept_mgmt_deleteResult(NamedTuple):
-    status: int
-
-
-def _ept_ept_insert_cin(
-    a_num_ents: int, a_entries: list[ept_entry_t], a_replace: int
-) -> list[object]:
-    if not isinstance(a_num_ents, int) or not 0 <= a_num_ents <= 4294967295:
-        raise _codec.int_error(a_num_ents, "unsigned long", "ept_insert.num_ents")
-    if not isinstance(a_entries, (list, tuple)):
-        raise _codec.type_error(a_entries, "list", "ept_insert.entries")
-    _t3: list[object] = []
-    for _i1, _e2 in enumerate(a_entries):
-        _t3.append(_enc_ept_entry_t(_e2, f"ept_insert.entries[{_i1}]"))
-    if not isinstance(a_replace, int) or not 0 <= a_replace <= 4294967295:
-        raise _codec.int_error(a_replace, "unsigned long", "ept_insert.replace")
-    _codec.check_count(a_entries, a_num_ents, "ept_insert.entries", "size_is")
-    return [a_num_ents, _t3, a_replace]
-
-
-def _ept_ept_insert_cout(w: object) -> ept_insertResult:
-    (r_status,) = _codec.fields(w, 1, "ept_insert")
-    if r_status is None:
-        raise _codec.null_ref("ept_insert.status")
-    if not isinstance(r_status, int) or not 0 <= r_status <= 4294967295:
-        raise _codec.int_error(r_status, "error_status_t", "ept_insert.status")
-    return ept_insertResult(status=r_status)
-
-
-def _ept_ept_insert_sin(w: object) -> tuple[object, ...]:
-    p_num_ents, p_entries, p_replace = _codec.fields(w, 3, "ept_insert")
-    if not isinstance(p_num_ents, int) or not 0 <= p_num_ents <= 4294967295:
-        raise _codec.int_error(p_num_ents, "unsigned long", "ept_insert.num_ents")
-    if not isinstance(p_entries, list):
-        raise _codec.type_error(p_entries, "list", "ept_insert.entries")
-    _t3: list[ept_entry_t] = []
-    for _i1, _e2 in enumerate(p_entries):
-        _t3.append(_dec_ept_entry_t(_e2, f"ept_insert.entries[{_i1}]"))
-    if not isinstance(p_replace, int) or not 0 <= p_replace <= 4294967295:
-        raise _codec.int_error(p_replace, "unsigned long", "ept_insert.replace")
-    _codec.check_count(_t3, p_num_ents, "ept_insert.entries", "size_is")
-    return (p_num_ents, _t3, p_replace)
-
-
-def _ept_ept_insert_sout(r_status: object) -> list[object]:
-    if r_status is None:
-        raise _codec.null_ref("ept_insert.status")
-    if not isinstance(r_status, int) or not 0 <= r_status <= 4294967295:
-        raise _codec.int_error(r_status, "error_status_t", "ept_insert.status")
-    return [r_status]
-
-
-def _ept_ept_insert_sres(r: object) -> list[object]:
-    return _ept_ept_insert_sout(*_codec.result_tuple(r, 1, "ept_insert"))
-
-
-_ept_ept_insert = idlrt.Procedure(
-    name="ept_insert",
-    opnum=0,
-    is_async=False,
-    method="ept_insert",
-    decode_out=_ept_ept_insert_cout,
-    decode_in=_ept_ept_insert_sin,
-    encode_result=_ept_ept_insert_sres,
-    context_positions=(0,),
-)
-
-
-def _ept_ept_delete_cin(a_num_ents: int, a_entries: list[ept_entry_t]) -> list[object]:
-    if not isinstance(a_num_ents, int) or not 0 <= a_num_ents <= 4294967295:
-        raise _codec.int_error(a_num_ents, "unsigned long", "ept_delete.num_ents")
-    if not isinstance(a_entries, (list, tuple)):
-        raise _codec.type_error(a_entries, "list", "ept_delete.entries")
-    _t3: list[object] = []
-    for _i1, _e2 in enumerate(a_entries):
-        _t3.append(_enc_ept_entry_t(_e2, f"ept_delete.entries[{_i1}]"))
-    _codec.check_count(a_entries, a_num_ents, "ept_delete.entries", "size_is")
-    return [a_num_ents, _t3]
-
-
-def _ept_ept_delete_cout(w: object) -> ept_deleteResult:
-    (r_status,) = _codec.fields(w, 1, "ept_delete")
-    if r_status is None:
-        raise _codec.null_ref("ept_delete.status")
-    if not isinstance(r_status, int) or not 0 <= r_status <= 4294967295:
-        raise _codec.int_error(r_status, "error_status_t", "ept_delete.status")
-    return ept_deleteResult(status=r_status)
-
-
-def _ept_ept_delete_sin(w: object) -> tuple[object, ...]:
-    p_num_ents, p_entries = _codec.fields(w, 2, "ept_delete")
-    if not isinstance(p_num_ents, int) or not 0 <= p_num_ents <= 4294967295:
-        raise _codec.int_error(p_num_ents, "unsigned long", "ept_delete.num_ents")
-    if not isinstance(p_entries, list):
-        raise _codec.type_error(p_entries, "list", "ept_delete.entries")
-    _t3: list[ept_entry_t] = []
-    for _i1, _e2 in enumerate(p_entries):
-        _t3.append(_dec_ept_entry_t(_e2, f"ept_delete.entries[{_i1}]"))
-    _codec.check_count(_t3, p_num_ents, "ept_delete.entries", "size_is")
-    return (p_num_ents, _t3)
-
-
-def _ept_ept_delete_sout(r_status: object) -> list[object]:
-    if r_status is None:
-        raise _codec.null_ref("ept_delete.status")
-    if not isinstance(r_status, int) or not 0 <= r_status <= 4294967295:
-        raise _codec.int_error(r_status, "error_status_t", "ept_delete.status")
-    return [r_status]
-
-
-def _ept_ept_delete_sres(r: object) -> list[object]:
-    return _ept_ept_delete_sout(*_codec.result_tuple(r, 1, "ept_delete"))
-
-
-_ept_ept_delete = idlrt.Procedure(
-    name="ept_delete",
-    opnum=1,
-    is_async=False,
-    method="ept_delete",
-    decode_out=_ept_ept_delete_cout,
-    decode_in=_ept_ept_delete_sin,
-    encode_result=_ept_ept_delete_sres,
-    context_positions=(0,),
-)
-
-
-def _ept_ept_lookup_cin(
-    a_inquiry_type: int,
-    a_object: uuid_p_t,
-    a_interface_id: rpc_if_id_p_t,
-    a_vers_option: int,
-    a_entry_handle: idlrt.ContextHandle | None,
-    a_max_ents: int,
-) -> list[object]:
-    if not isinstance(a_inquiry_type, int) or not 0 <= a_inquiry_type <= 4294967295:
-        raise _codec.int_error(
-            a_inquiry_type, "unsigned long", "ept_lookup.inquiry_type"
-        )
-    _t1: object = None
-    if a_object is not None:
-        _t1 = _enc_uuid_t(a_object, "ept_lookup.object")
-    _t2: object = None
-    if a_interface_id is not None:
-        _t2 = _enc_rpc_if_id_t(a_interface_id, "ept_lookup.interface_id")
-    if not isinstance(a_vers_option, int) or not 0 <= a_vers_option <= 4294967295:
-        raise _codec.int_error(a_vers_option, "unsigned long", "ept_lookup.vers_option")
-    if not isinstance(a_max_ents, int) or not 0 <= a_max_ents <= 4294967295:
-        raise _codec.int_error(a_max_ents, "unsigned long", "ept_lookup.max_ents")
-    if not 0 <= a_max_ents <= 500:
-        raise _codec.range_error(a_max_ents, 0, 500, "ept_lookup.max_ents")
-    return [
-        a_inquiry_type,
-        _t1,
-        _t2,
-        a_vers_option,
-        _codec.ctx_to_server(a_entry_handle, "ept_lookup.entry_handle", True),
-        a_max_ents,
-    ]
-
-
-def _ept_ept_lookup_cout(w: object) -> ept_lookupResult:
-    r_entry_handle, r_num_ents, r_entries, r_status = _codec.fields(w, 4, "ept_lookup")
-    if r_num_ents is None:
-        raise _codec.null_ref("ept_lookup.num_ents")
-    if not isinstance(r_num_ents, int) or not 0 <= r_num_ents <= 4294967295:
-        raise _codec.int_error(r_num_ents, "unsigned long", "ept_lookup.num_ents")
-    if not isinstance(r_entries, list):
-        raise _codec.type_error(r_entries, "list", "ept_lookup.entries")
-    _t3: list[ept_entry_t] = []
-    for _i1, _e2 in enumerate(r_entries):
-        _t3.append(_dec_ept_entry_t(_e2, f"ept_lookup.entries[{_i1}]"))
-    if r_status is None:
-        raise _codec.null_ref("ept_lookup.status")
-    if not isinstance(r_status, int) or not 0 <= r_status <= 4294967295:
-        raise _codec.int_error(r_status, "error_status_t", "ept_lookup.status")
-    _codec.check_count(_t3, r_num_ents, "ept_lookup.entries", "length_is")
-    return ept_lookupResult(
-        entry_handle=_codec.ctx_from_server(r_entry_handle, "ept_lookup.entry_handle"),
-        num_ents=r_num_ents,
-        entries=_t3,
-        status=r_status,
-    )
-
-
-def _ept_ept_lookup_sin(w: object) -> tuple[object, ...]:
-    (
-        p_inquiry_type,
-        p_object,
-        p_interface_id,
-        p_vers_option,
-        p_entry_handle,
-        p_max_ents,
-    ) = _codec.fields(w, 6, "ept_lookup")
-    if not isinstance(p_inquiry_type, int) or not 0 <= p_inquiry_type <= 4294967295:
-        raise _codec.int_error(
-            p_inquiry_type, "unsigned long", "ept_lookup.inquiry_type"
-        )
-    _t1: uuid_t | None
-    if p_object is None:
-        _t1 = None
-    else:
-        _t1 = _dec_uuid_t(p_object, "ept_lookup.object")
-    _t2: rpc_if_id_t | None
-    if p_interface_id is None:
-        _t2 = None
-    else:
-        _t2 = _dec_rpc_if_id_t(p_interface_id, "ept_lookup.interface_id")
-    if not isinstance(p_vers_option, int) or not 0 <= p_vers_option <= 4294967295:
-        raise _codec.int_error(p_vers_option, "unsigned long", "ept_lookup.vers_option")
-    if not isinstance(p_max_ents, int) or not 0 <= p_max_ents <= 4294967295:
-        raise _codec.int_error(p_max_ents, "unsigned long", "ept_lookup.max_ents")
-    if not 0 <= p_max_ents <= 500:
-        raise _codec.range_error(p_max_ents, 0, 500, "ept_lookup.max_ents")
-    return (
-        p_inquiry_type,
-        _t1,
-        _t2,
-        p_vers_option,
-        _codec.ctx_from_client(
-            p_entry_handle, "ept_lookup.entry_handle", "ept_lookup_handle_t", True
-        ),
-        p_max_ents,
-    )
-
-
-def _ept_ept_lookup_sout(
-    r_entry_handle: object, r_num_ents: object, r_entries: object, r_status: object
-) -> list[object]:
-    if r_num_ents is None:
-        raise _codec.null_ref("ept_lookup.num_ents")
-    if not isinstance(r_num_ents, int) or not 0 <= r_num_ents <= 4294967295:
-        raise _codec.int_error(r_num_ents, "unsigned long", "ept_lookup.num_ents")
-    if not isinstance(r_entries, (list, tuple)):
-        raise _codec.type_error(r_entries, "list", "ept_lookup.entries")
-    _t3: list[object] = []
-    for _i1, _e2 in enumerate(r_entries):
-        _t3.append(_enc_ept_entry_t(_e2, f"ept_lookup.entries[{_i1}]"))
-    if r_status is None:
-        raise _codec.null_ref("ept_lookup.status")
-    if not isinstance(r_status, int) or not 0 <= r_status <= 4294967295:
-        raise _codec.int_error(r_status, "error_status_t", "ept_lookup.status")
-    _codec.check_count(r_entries, r_num_ents, "ept_lookup.entries", "length_is")
-    return [
-        _codec.ctx_to_client(
-            r_entry_handle, "ept_lookup.entry_handle", "ept_lookup_handle_t"
-        ),
-        r_num_ents,
-        _t3,
-        r_status,
-    ]
-
-
-def _ept_ept_lookup_sres(r: object) -> list[object]:
-    return _ept_ept_lookup_sout(*_codec.result_tuple(r, 4, "ept_lookup"))
-
-
-_ept_ept_lookup = idlrt.Procedure(
-    name="ept_lookup",
-    opnum=2,
-    is_async=False,
-    method="ept_lookup",
-    decode_out=_ept_ept_lookup_cout,
-    decode_in=_ept_ept_lookup_sin,
-    encode_result=_ept_ept_lookup_sres,
-    context_handles=True,
-    context_positions=(0,),
-)
-
-
-def _ept_ept_map_cin(
-    a_object: uuid_p_t,
-    a_map_tower: twr_p_t,
-    a_entry_handle: idlrt.ContextHandle | None,
-    a_max_towers: int,
-) -> list[object]:
-    _t1: object = None
-    if a_object is not None:
-        _t1 = _enc_uuid_t(a_object, "ept_map.object")
-    _t2: object = None
-    if a_map_tower is not None:
-        _t2 = _enc_twr_t(a_map_tower, "ept_map.map_tower")
-    if not isinstance(a_max_towers, int) or not 0 <= a_max_towers <= 4294967295:
-        raise _codec.int_error(a_max_towers, "unsigned long", "ept_map.max_towers")
-    if not 0 <= a_max_towers <= 500:
-        raise _codec.range_error(a_max_towers, 0, 500, "ept_map.max_towers")
-    return [
-        _t1,
-        _t2,
-        _codec.ctx_to_server(a_entry_handle, "ept_map.entry_handle", True),
-        a_max_towers,
-    ]
-
-
-def _ept_ept_map_cout(w: object) -> ept_mapResult:
-    r_entry_handle, r_num_towers, r_towers, r_status = _codec.fields(w, 4, "ept_map")
-    if r_num_towers is None:
-        raise _codec.null_ref("ept_map.num_towers")
-    if not isinstance(r_num_towers, int) or not 0 <= r_num_towers <= 4294967295:
-        raise _codec.int_error(r_num_towers, "unsigned long", "ept_map.num_towers")
-    if not isinstance(r_towers, list):
-        raise _codec.type_error(r_towers, "list", "ept_map.towers")
-    _t3: list[twr_p_t] = []
-    for _i1, _e2 in enumerate(r_towers):
-        _t4: twr_t | None
-        if _e2 is None:
-            _t4 = None
-        else:
-            _t4 = _dec_twr_t(_e2, f"ept_map.towers[{_i1}]")
-        _t3.append(_t4)
-    if r_status is None:
-        raise _codec.null_ref("ept_map.status")
-    if not isinstance(r_status, int) or not 0 <= r_status <= 4294967295:
-        raise _codec.int_error(r_status, "error_status_t", "ept_map.status")
-    _codec.check_count(_t3, r_num_towers, "ept_map.towers", "length_is")
-    return ept_mapResult(
-        entry_handle=_codec.ctx_from_server(r_entry_handle, "ept_map.entry_handle"),
-        num_towers=r_num_towers,
-        towers=_t3,
-        status=r_status,
-    )
-
-
-def _ept_ept_map_sin(w: object) -> tuple[object, ...]:
-    p_object, p_map_tower, p_entry_handle, p_max_towers = _codec.fields(w, 4, "ept_map")
-    _t1: uuid_t | None
-    if p_object is None:
-        _t1 = None
-    else:
-        _t1 = _dec_uuid_t(p_object, "ept_map.object")
-    _t2: twr_t | None
-    if p_map_tower is None:
-        _t2 = None
-    else:
-        _t2 = _dec_twr_t(p_map_tower, "ept_map.map_tower")
-    if not isinstance(p_max_towers, int) or not 0 <= p_max_towers <= 4294967295:
-        raise _codec.int_error(p_max_towers, "unsigned long", "ept_map.max_towers")
-    if not 0 <= p_max_towers <= 500:
-        raise _codec.range_error(p_max_towers, 0, 500, "ept_map.max_towers")
-    return (
-        _t1,
-        _t2,
-        _codec.ctx_from_client(
-            p_entry_handle, "ept_map.entry_handle", "ept_lookup_handle_t", True
-        ),
-        p_max_towers,
-    )
-
-
-def _ept_ept_map_sout(
-    r_entry_handle: object, r_num_towers: object, r_towers: object, r_status: object
-) -> list[object]:
-    if r_num_towers is None:
-        raise _codec.null_ref("ept_map.num_towers")
-    if not isinstance(r_num_towers, int) or not 0 <= r_num_towers <= 4294967295:
-        raise _codec.int_error(r_num_towers, "unsigned long", "ept_map.num_towers")
-    if not isinstance(r_towers, (list, tuple)):
-        raise _codec.type_error(r_towers, "list", "ept_map.towers")
-    _t3: list[object] = []
-    for _i1, _e2 in enumerate(r_towers):
-        _t4: object = None
-        if _e2 is not None:
-            _t4 = _enc_twr_t(_e2, f"ept_map.towers[{_i1}]")
-        _t3.append(_t4)
-    if r_status is None:
-        raise _codec.null_ref("ept_map.status")
-    if not isinstance(r_status, int) or not 0 <= r_status <= 4294967295:
-        raise _codec.int_error(r_status, "error_status_t", "ept_map.status")
-    _codec.check_count(r_towers, r_num_towers, "ept_map.towers", "length_is")
-    return [
-        _codec.ctx_to_client(
-            r_entry_handle, "ept_map.entry_handle", "ept_lookup_handle_t"
-        ),
-        r_num_towers,
-        _t3,
-        r_status,
-    ]
-
-
-def _ept_ept_map_sres(r: object) -> list[object]:
-    return _ept_ept_map_sout(*_codec.result_tuple(r, 4, "ept_map"))
-
-
-_ept_ept_map = idlrt.Procedure(
-    name="ept_map",
-    opnum=3,
-    is_async=False,
-    method="ept_map",
-    decode_out=_ept_ept_map_cout,
-    decode_in=_ept_ept_map_sin,
-    encode_result=_ept_ept_map_sres,
-    context_handles=True,
-    context_positions=(0,),
-)
-
-
-def _ept_ept_lookup_handle_free_cin(
-    a_entry_handle: idlrt.ContextHandle | None,
-) -> list[object]:
-    return [
-        _codec.ctx_to_server(
-            a_entry_handle, "ept_lookup_handle_free.entry_handle", True
-        ),
-    ]
-
-
-def _ept_ept_lookup_handle_free_cout(w: object) -> ept_lookup_handle_freeResult:
-    r_entry_handle, r_status = _codec.fields(w, 2, "ept_lookup_handle_free")
-    if r_status is None:
-        raise _codec.null_ref("ept_lookup_handle_free.status")
-    if not isinstance(r_status, int) or not 0 <= r_status <= 4294967295:
-        raise _codec.int_error(
-            r_status, "error_status_t", "ept_lookup_handle_free.status"
-        )
-    return ept_lookup_handle_freeResult(
-        entry_handle=_codec.ctx_from_server(
-            r_entry_handle, "ept_lookup_handle_free.entry_handle"
-        ),
-        status=r_status,
-    )
-
-
-def _ept_ept_lookup_handle_free_sin(w: object) -> tuple[object, ...]:
-    (p_entry_handle,) = _codec.fields(w, 1, "ept_lookup_handle_free")
-    return (
-        _codec.ctx_from_client(
-            p_entry_handle,
-            "ept_lookup_handle_free.entry_handle",
-            "ept_lookup_handle_t",
-            True,
-        ),
-    )
-
-
-def _ept_ept_lookup_handle_free_sout(
-    r_entry_handle: object, r_status: object
-) -> list[object]:
-    if r_status is None:
-        raise _codec.null_ref("ept_lookup_handle_free.status")
-    if not isinstance(r_status, int) or not 0 <= r_status <= 4294967295:
-        raise _codec.int_error(
-            r_status, "error_status_t", "ept_lookup_handle_free.status"
-        )
-    return [
-        _codec.ctx_to_client(
-            r_entry_handle, "ept_lookup_handle_free.entry_handle", "ept_lookup_handle_t"
-        ),
-        r_status,
-    ]
-
-
-def _ept_ept_lookup_handle_free_sres(r: object) -> list[object]:
-    return _ept_ept_lookup_handle_free_sout(
-        *_codec.result_tuple(r, 2, "ept_lookup_handle_free")
-    )
-
-
-_ept_ept_lookup_handle_free = idlrt.Procedure(
-    name="ept_lookup_handle_free",
-    opnum=4,
-    is_async=False,
-    method="ept_lookup_handle_free",
-    decode_out=_ept_ept_lookup_handle_free_cout,
-    decode_in=_ept_ept_lookup_handle_free_sin,
-    encode_result=_ept_ept_lookup_handle_free_sres,
-    context_handles=True,
-    context_positions=(0,),
-)
-
-
-def _ept_ept_inq_object_cin() -> list[object]:
-    return []
-
-
-def _ept_ept_inq_object_cout(w: object) -> ept_inq_objectResult:
-    r_ept_object, r_status = _codec.fields(w, 2, "ept_inq_object")
-    if r_ept_object is None:
-        raise _codec.null_ref("ept_inq_object.ept_object")
-    if r_status is None:
-        raise _codec.null_ref("ept_inq_object.status")
-    if not isinstance(r_status, int) or not 0 <= r_status <= 4294967295:
-        raise _codec.int_error(r_status, "error_status_t", "ept_inq_object.status")
-    return ept_inq_objectResult(
-        ept_object=_dec_uuid_t(r_ept_object, "ept_inq_object.ept_object"),
-        status=r_status,
-    )
-
-
-def _ept_ept_inq_object_sin(w: object) -> tuple[object, ...]:
-    _codec.fields(w, 0, "ept_inq_object")
-    return ()
-
-
-def _ept_ept_inq_object_sout(r_ept_object: object, r_status: object) -> list[object]:
-    if r_ept_object is None:
-        raise _codec.null_ref("ept_inq_object.ept_object")
-    if r_status is None:
-        raise _codec.null_ref("ept_inq_object.status")
-    if not isinstance(r_status, int) or not 0 <= r_status <= 4294967295:
-        raise _codec.int_error(r_status, "error_status_t", "ept_inq_object.status")
-    return [_enc_uuid_t(r_ept_object, "ept_inq_object.ept_object"), r_status]
-
-
-def _ept_ept_inq_object_sres(r: object) -> list[object]:
-    return _ept_ept_inq_object_sout(*_codec.result_tuple(r, 2, "ept_inq_object"))
-
-
-_ept_ept_inq_object = idlrt.Procedure(
-    name="ept_inq_object",
-    opnum=5,
-    is_async=False,
-    method="ept_inq_object",
-    decode_out=_ept_ept_inq_object_cout,
-    decode_in=_ept_ept_inq_object_sin,
-    encode_result=_ept_ept_inq_object_sres,
-    context_positions=(0,),
-)
-
-
-def _ept_ept_mgmt_delete_cin(
-    a_object_speced: int, a_object: uuid_p_t, a_tower: twr_p_t
-) -> list[object]:
-    if not isinstance(a_object_speced, int) or not 0 <= a_object_speced <= 4294967295:
-        raise _codec.int_error(
-            a_object_speced, "unsigned long", "ept_mgmt_delete.object_speced"
-        )
-    _t1: object = None
-    if a_object is not None:
-        _t1 = _enc_uuid_t(a_object, "ept_mgmt_delete.object")
-    _t2: object = None
-    if a_tower is not None:
-        _t2 = _enc_twr_t(a_tower, "ept_mgmt_delete.tower")
-    return [a_object_speced, _t1, _t2]
-
-
-def _ept_ept_mgmt_delete_cout(w: object) -> ept_mgmt_deleteResult:
-    (r_status,) = _codec.fields(w, 1, "ept_mgmt_delete")
-    if r_status is None:
-        raise _codec.null_ref("ept_mgmt_delete.status")
-    if not isinstance(r_status, int) or not 0 <= r_status <= 4294967295:
-        raise _codec.int_error(r_status, "error_status_t", "ept_mgmt_delete.status")
-    return ept_mgmt_deleteResult(status=r_status)
-
-
-def _ept_ept_mgmt_delete_sin(w: object) -> tuple[object, ...]:
-    p_object_speced, p_object, p_tower = _codec.fields(w, 3, "ept_mgmt_delete")
-    if not isinstance(p_object_speced, int) or not 0 <= p_object_speced <= 4294967295:
-        raise _codec.int_error(
-            p_object_speced, "unsigned long", "ept_mgmt_delete.object_speced"
-        )
-    _t1: uuid_t | None
-    if p_object is None:
-        _t1 = None
-    else:
-        _t1 = _dec_uuid_t(p_object, "ept_mgmt_delete.object")
-    _t2: twr_t | None
-    if p_tower is None:
-        _t2 = None
-    else:
-        _t2 = _dec_twr_t(p_tower, "ept_mgmt_delete.tower")
-    return (p_object_speced, _t1, _t2)
-
-
-def _ept_ept_mgmt_delete_sout(r_status: object) -> list[object]:
-    if r_status is None:
-        raise _codec.null_ref("ept_mgmt_delete.status")
-    if not isinstance(r_status, int) or not 0 <= r_status <= 4294967295:
-        raise _codec.int_error(r_status, "error_status_t", "ept_mgmt_delete.status")
-    return [r_status]
-
-
-def _ept_ept_mgmt_delete_sres(r: object) -> list[object]:
-    return _ept_ept_mgmt_delete_sout(*_codec.result_tuple(r, 1, "ept_mgmt_delete"))
-
-
-_ept_ept_mgmt_delete = idlrt.Procedure(
-    name="ept_mgmt_delete",
-    opnum=6,
-    is_async=False,
-    method="ept_mgmt_delete",
-    decode_out=_ept_ept_mgmt_delete_cout,
-    decode_in=_ept_ept_mgmt_delete_sin,
-    encode_result=_ept_ept_mgmt_delete_sres,
-    context_positions=(0,),
-)
-
-
-_ept_INTERFACE = idlrt.Interface(
-    name="ept",
-    uuid="e1af8308-5d1f-11c9-91a4-08002b14a0fa",
-    version=(3, 0),
-    procedures=(
-        _ept_ept_insert,
-        _ept_ept_delete,
-        _ept_ept_lookup,
-        _ept_ept_map,
-        _ept_ept_lookup_handle_free,
-        _ept_ept_inq_object,
-        _ept_ept_mgmt_delete,
-    ),
-)
-
-
-class eptClient(idlrt.Client):
-    """Blocking client of interface ept."""
-
-    _idl_interface_ = _ept_INTERFACE
-
-    def ept_insert(
-        self,
-        num_ents: int,
-        entries: list[ept_entry_t],
-        replace: int,
-        *,
-        timeout: float | None = None,
-    ) -> ept_insertResult:
-        return self._call(
-            _ept_ept_insert, _ept_ept_insert_cin(num_ents, entries, replace), timeout
-        )
-
-    def ept_delete(
-        self, num_ents: int, entries: list[ept_entry_t], *, timeout: float | None = None
-    ) -> ept_deleteResult:
-        return self._call(
-            _ept_ept_delete, _ept_ept_delete_cin(num_ents, entries), timeout
-        )
-
-    def ept_lookup(
-        self,
-        inquiry_type: int,
-        object: uuid_p_t,
-        interface_id: rpc_if_id_p_t,
-        vers_option: int,
-        entry_handle: idlrt.ContextHandle | None,
-        max_ents: int,
-        *,
-        timeout: float | None = None,
-    ) -> ept_lookupResult:
-        return self._call(
-            _ept_ept_lookup,
-            _ept_ept_lookup_cin(
-                inquiry_type, object, interface_id, vers_option, entry_handle, max_ents
-            ),
-            timeout,
-        )
-
-    def ept_map(
-        self,
-        object: uuid_p_t,
-        map_tower: twr_p_t,
-        entry_handle: idlrt.ContextHandle | None,
-        max_towers: int,
-        *,
-        timeout: float | None = None,
-    ) -> ept_mapResult:
-        return self._call(
-            _ept_ept_map,
-            _ept_ept_map_cin(object, map_tower, entry_handle, max_towers),
-            timeout,
-        )
-
-    def ept_lookup_handle_free(
-        self, entry_handle: idlrt.ContextHandle | None, *, timeout: float | None = None
-    ) -> ept_lookup_handle_freeResult:
-        return self._call(
-            _ept_ept_lookup_handle_free,
-            _ept_ept_lookup_handle_free_cin(entry_handle),
-            timeout,
-        )
-
-    def ept_inq_object(self, *, timeout: float | None = None) -> ept_inq_objectResult:
-        return self._call(_ept_ept_inq_object, _ept_ept_inq_object_cin(), timeout)
-
-    def ept_mgmt_delete(
-        self,
-        object_speced: int,
-        object: uuid_p_t,
-        tower: twr_p_t,
-        *,
-        timeout: float | None = None,
-    ) -> ept_mgmt_deleteResult:
-        return self._call(
-            _ept_ept_mgmt_delete,
-            _ept_ept_mgmt_delete_cin(object_speced, object, tower),
-            timeout,
-        )
-
-
-class eptAsyncClient(idlrt.AsyncClient):
-    """asyncio client of interface ept."""
-
-    _idl_interface_ = _ept_INTERFACE
-
-    async def ept_insert(
-        self,
-        num_ents: int,
-        entries: list[ept_entry_t],
-        replace: int,
-        *,
-        timeout: float | None = None,
-    ) -> ept_insertResult:
-        return await self._call(
-            _ept_ept_insert, _ept_ept_insert_cin(num_ents, entries, replace), timeout
-        )
-
-    async def ept_delete(
-        self, num_ents: int, entries: list[ept_entry_t], *, timeout: float | None = None
-    ) -> ept_deleteResult:
-        return await self._call(
-            _ept_ept_delete, _ept_ept_delete_cin(num_ents, entries), timeout
-        )
-
-    async def ept_lookup(
-        self,
-        inquiry_type: int,
-        object: uuid_p_t,
-        interface_id: rpc_if_id_p_t,
-        vers_option: int,
-        entry_handle: idlrt.ContextHandle | None,
-        max_ents: int,
-        *,
-        timeout: float | None = None,
-    ) -> ept_lookupResult:
-        return await self._call(
-            _ept_ept_lookup,
-            _ept_ept_lookup_cin(
-                inquiry_type, object, interface_id, vers_option, entry_handle, max_ents
-            ),
-            timeout,
-        )
-
-    async def ept_map(
-        self,
-        object: uuid_p_t,
-        map_tower: twr_p_t,
-        entry_handle: idlrt.ContextHandle | None,
-        max_towers: int,
-        *,
-        timeout: float | None = None,
-    ) -> ept_mapResult:
-        return await self._call(
-            _ept_ept_map,
-            _ept_ept_map_cin(object, map_tower, entry_handle, max_towers),
-            timeout,
-        )
-
-    async def ept_lookup_handle_free(
-        self, entry_handle: idlrt.ContextHandle | None, *, timeout: float | None = None
-    ) -> ept_lookup_handle_freeResult:
-        return await self._call(
-            _ept_ept_lookup_handle_free,
-            _ept_ept_lookup_handle_free_cin(entry_handle),
-            timeout,
-        )
-
-    async def ept_inq_object(
-        self, *, timeout: float | None = None
-    ) -> ept_inq_objectResult:
-        return await self._call(_ept_ept_inq_object, _ept_ept_inq_object_cin(), timeout)
-
-    async def ept_mgmt_delete(
-        self,
-        object_speced: int,
-        object: uuid_p_t,
-        tower: twr_p_t,
-        *,
-        timeout: float | None = None,
-    ) -> ept_mgmt_deleteResult:
-        return await self._call(
-            _ept_ept_mgmt_delete,
-            _ept_ept_mgmt_delete_cin(object_speced, object, tower),
-            timeout,
-        )
-
-
-class eptManager(idlrt.Manager):
-    """Manager routines of interface ept: subclass and override."""
-
-    _idl_interface_ = _ept_INTERFACE
-
-    def ept_insert(
-        self,
-        h: idlrt.CallContext,
-        num_ents: int,
-        entries: list[ept_entry_t],
-        replace: int,
-    ) -> tuple[int] | Awaitable[tuple[int]]:
-        raise idlrt.RpcError(
-            idlrt.status.RPC_S_CANNOT_SUPPORT, "ept.ept_insert is not implemented"
-        )
-
-    def ept_delete(
-        self, h: idlrt.CallContext, num_ents: int, entries: list[ept_entry_t]
-    ) -> tuple[int] | Awaitable[tuple[int]]:
-        raise idlrt.RpcError(
-            idlrt.status.RPC_S_CANNOT_SUPPORT, "ept.ept_delete is not implemented"
-        )
-
-    def ept_lookup(
-        self,
-        h: idlrt.CallContext,
-        inquiry_type: int,
-        object: uuid_p_t,
-        interface_id: rpc_if_id_p_t,
-        vers_option: int,
-        entry_handle: object,
-        max_ents: int,
-    ) -> (
-        tuple[object, int, list[ept_entry_t], int]
-        | Awaitable[tuple[object, int, list[ept_entry_t], int]]
-    ):
-        raise idlrt.RpcError(
-            idlrt.status.RPC_S_CANNOT_SUPPORT, "ept.ept_lookup is not implemented"
-        )
-
-    def ept_map(
-        self,
-        h: idlrt.CallContext,
-        object: uuid_p_t,
-        map_tower: twr_p_t,
-        entry_handle: object,
-        max_towers: int,
-    ) -> (
-        tuple[object, int, list[twr_p_t], int]
-        | Awaitable[tuple[object, int, list[twr_p_t], int]]
-    ):
-        raise idlrt.RpcError(
-            idlrt.status.RPC_S_CANNOT_SUPPORT, "ept.ept_map is not implemented"
-        )
-
-    def ept_lookup_handle_free(
-        self, h: idlrt.CallContext, entry_handle: object
-    ) -> tuple[object, int] | Awaitable[tuple[object, int]]:
-        raise idlrt.RpcError(
-            idlrt.status.RPC_S_CANNOT_SUPPORT,
-            "ept.ept_lookup_handle_free is not implemented",
-        )
-
-    def ept_inq_object(
-        self, h: idlrt.CallContext
-    ) -> tuple[uuid_t, int] | Awaitable[tuple[uuid_t, int]]:
-        raise idlrt.RpcError(
-            idlrt.status.RPC_S_CANNOT_SUPPORT, "ept.ept_inq_object is not implemented"
-        )
-
-    def ept_mgmt_delete(
-        self, h: idlrt.CallContext, object_speced: int, object: uuid_p_t, tower: twr_p_t
-    ) -> tuple[int] | Awaitable[tuple[int]]:
-        raise idlrt.RpcError(
-            idlrt.status.RPC_S_CANNOT_SUPPORT, "ept.ept_mgmt_delete is not implemented"
-        )
-
-
 # --- NDR20 (transfer syntax 8a885d04-1ceb-11c9-9fe8-08002b104860, version 2) ---
 
 _NDR_L = struct.Struct("<L")
@@ -2122,3 +1235,909 @@ def _ndr_ept_ept_mgmt_delete_sres(a: tuple[Any, ...], r: object) -> bytes:
     return _ndr_ept_ept_mgmt_delete_sout(
         a, *_codec.result_tuple(r, 1, "ept_mgmt_delete")
     )
+
+
+# --- interface ept ---
+
+
+class ept_insertResult(NamedTuple):
+    status: int
+
+
+class ept_deleteResult(NamedTuple):
+    status: int
+
+
+class ept_lookupResult(NamedTuple):
+    entry_handle: idlrt.ContextHandle | None
+    num_ents: int
+    entries: list[ept_entry_t]
+    status: int
+
+
+class ept_mapResult(NamedTuple):
+    entry_handle: idlrt.ContextHandle | None
+    num_towers: int
+    towers: list[twr_p_t]
+    status: int
+
+
+class ept_lookup_handle_freeResult(NamedTuple):
+    entry_handle: idlrt.ContextHandle | None
+    status: int
+
+
+class ept_inq_objectResult(NamedTuple):
+    ept_object: uuid_t
+    status: int
+
+
+class ept_mgmt_deleteResult(NamedTuple):
+    status: int
+
+
+def _ept_ept_insert_cin(
+    a_num_ents: int, a_entries: list[ept_entry_t], a_replace: int
+) -> list[object]:
+    if not isinstance(a_num_ents, int) or not 0 <= a_num_ents <= 4294967295:
+        raise _codec.int_error(a_num_ents, "unsigned long", "ept_insert.num_ents")
+    if not isinstance(a_entries, (list, tuple)):
+        raise _codec.type_error(a_entries, "list", "ept_insert.entries")
+    _t3: list[object] = []
+    for _i1, _e2 in enumerate(a_entries):
+        _t3.append(_enc_ept_entry_t(_e2, f"ept_insert.entries[{_i1}]"))
+    if not isinstance(a_replace, int) or not 0 <= a_replace <= 4294967295:
+        raise _codec.int_error(a_replace, "unsigned long", "ept_insert.replace")
+    _codec.check_count(a_entries, a_num_ents, "ept_insert.entries", "size_is")
+    return [a_num_ents, _t3, a_replace]
+
+
+def _ept_ept_insert_cout(w: object) -> ept_insertResult:
+    (r_status,) = _codec.fields(w, 1, "ept_insert")
+    if r_status is None:
+        raise _codec.null_ref("ept_insert.status")
+    if not isinstance(r_status, int) or not 0 <= r_status <= 4294967295:
+        raise _codec.int_error(r_status, "error_status_t", "ept_insert.status")
+    return ept_insertResult(status=r_status)
+
+
+def _ept_ept_insert_sin(w: object) -> tuple[object, ...]:
+    p_num_ents, p_entries, p_replace = _codec.fields(w, 3, "ept_insert")
+    if not isinstance(p_num_ents, int) or not 0 <= p_num_ents <= 4294967295:
+        raise _codec.int_error(p_num_ents, "unsigned long", "ept_insert.num_ents")
+    if not isinstance(p_entries, list):
+        raise _codec.type_error(p_entries, "list", "ept_insert.entries")
+    _t3: list[ept_entry_t] = []
+    for _i1, _e2 in enumerate(p_entries):
+        _t3.append(_dec_ept_entry_t(_e2, f"ept_insert.entries[{_i1}]"))
+    if not isinstance(p_replace, int) or not 0 <= p_replace <= 4294967295:
+        raise _codec.int_error(p_replace, "unsigned long", "ept_insert.replace")
+    _codec.check_count(_t3, p_num_ents, "ept_insert.entries", "size_is")
+    return (p_num_ents, _t3, p_replace)
+
+
+def _ept_ept_insert_sout(r_status: object) -> list[object]:
+    if r_status is None:
+        raise _codec.null_ref("ept_insert.status")
+    if not isinstance(r_status, int) or not 0 <= r_status <= 4294967295:
+        raise _codec.int_error(r_status, "error_status_t", "ept_insert.status")
+    return [r_status]
+
+
+def _ept_ept_insert_sres(r: object) -> list[object]:
+    return _ept_ept_insert_sout(*_codec.result_tuple(r, 1, "ept_insert"))
+
+
+_ept_ept_insert = idlrt.Procedure(
+    name="ept_insert",
+    opnum=0,
+    is_async=False,
+    method="ept_insert",
+    encode_in=_ept_ept_insert_cin,
+    decode_out=_ept_ept_insert_cout,
+    decode_in=_ept_ept_insert_sin,
+    encode_out=_ept_ept_insert_sout,
+    encode_result=_ept_ept_insert_sres,
+    ndr_encode_in=_ndr_ept_ept_insert_cin,
+    ndr_decode_out=_ndr_ept_ept_insert_cout,
+    ndr_decode_in=_ndr_ept_ept_insert_sin,
+    ndr_encode_out=_ndr_ept_ept_insert_sout,
+    ndr_encode_result=_ndr_ept_ept_insert_sres,
+    context_positions=(0,),
+)
+
+
+def _ept_ept_delete_cin(a_num_ents: int, a_entries: list[ept_entry_t]) -> list[object]:
+    if not isinstance(a_num_ents, int) or not 0 <= a_num_ents <= 4294967295:
+        raise _codec.int_error(a_num_ents, "unsigned long", "ept_delete.num_ents")
+    if not isinstance(a_entries, (list, tuple)):
+        raise _codec.type_error(a_entries, "list", "ept_delete.entries")
+    _t3: list[object] = []
+    for _i1, _e2 in enumerate(a_entries):
+        _t3.append(_enc_ept_entry_t(_e2, f"ept_delete.entries[{_i1}]"))
+    _codec.check_count(a_entries, a_num_ents, "ept_delete.entries", "size_is")
+    return [a_num_ents, _t3]
+
+
+def _ept_ept_delete_cout(w: object) -> ept_deleteResult:
+    (r_status,) = _codec.fields(w, 1, "ept_delete")
+    if r_status is None:
+        raise _codec.null_ref("ept_delete.status")
+    if not isinstance(r_status, int) or not 0 <= r_status <= 4294967295:
+        raise _codec.int_error(r_status, "error_status_t", "ept_delete.status")
+    return ept_deleteResult(status=r_status)
+
+
+def _ept_ept_delete_sin(w: object) -> tuple[object, ...]:
+    p_num_ents, p_entries = _codec.fields(w, 2, "ept_delete")
+    if not isinstance(p_num_ents, int) or not 0 <= p_num_ents <= 4294967295:
+        raise _codec.int_error(p_num_ents, "unsigned long", "ept_delete.num_ents")
+    if not isinstance(p_entries, list):
+        raise _codec.type_error(p_entries, "list", "ept_delete.entries")
+    _t3: list[ept_entry_t] = []
+    for _i1, _e2 in enumerate(p_entries):
+        _t3.append(_dec_ept_entry_t(_e2, f"ept_delete.entries[{_i1}]"))
+    _codec.check_count(_t3, p_num_ents, "ept_delete.entries", "size_is")
+    return (p_num_ents, _t3)
+
+
+def _ept_ept_delete_sout(r_status: object) -> list[object]:
+    if r_status is None:
+        raise _codec.null_ref("ept_delete.status")
+    if not isinstance(r_status, int) or not 0 <= r_status <= 4294967295:
+        raise _codec.int_error(r_status, "error_status_t", "ept_delete.status")
+    return [r_status]
+
+
+def _ept_ept_delete_sres(r: object) -> list[object]:
+    return _ept_ept_delete_sout(*_codec.result_tuple(r, 1, "ept_delete"))
+
+
+_ept_ept_delete = idlrt.Procedure(
+    name="ept_delete",
+    opnum=1,
+    is_async=False,
+    method="ept_delete",
+    encode_in=_ept_ept_delete_cin,
+    decode_out=_ept_ept_delete_cout,
+    decode_in=_ept_ept_delete_sin,
+    encode_out=_ept_ept_delete_sout,
+    encode_result=_ept_ept_delete_sres,
+    ndr_encode_in=_ndr_ept_ept_delete_cin,
+    ndr_decode_out=_ndr_ept_ept_delete_cout,
+    ndr_decode_in=_ndr_ept_ept_delete_sin,
+    ndr_encode_out=_ndr_ept_ept_delete_sout,
+    ndr_encode_result=_ndr_ept_ept_delete_sres,
+    context_positions=(0,),
+)
+
+
+def _ept_ept_lookup_cin(
+    a_inquiry_type: int,
+    a_object: uuid_p_t,
+    a_interface_id: rpc_if_id_p_t,
+    a_vers_option: int,
+    a_entry_handle: idlrt.ContextHandle | None,
+    a_max_ents: int,
+) -> list[object]:
+    if not isinstance(a_inquiry_type, int) or not 0 <= a_inquiry_type <= 4294967295:
+        raise _codec.int_error(
+            a_inquiry_type, "unsigned long", "ept_lookup.inquiry_type"
+        )
+    _t1: object = None
+    if a_object is not None:
+        _t1 = _enc_uuid_t(a_object, "ept_lookup.object")
+    _t2: object = None
+    if a_interface_id is not None:
+        _t2 = _enc_rpc_if_id_t(a_interface_id, "ept_lookup.interface_id")
+    if not isinstance(a_vers_option, int) or not 0 <= a_vers_option <= 4294967295:
+        raise _codec.int_error(a_vers_option, "unsigned long", "ept_lookup.vers_option")
+    if not isinstance(a_max_ents, int) or not 0 <= a_max_ents <= 4294967295:
+        raise _codec.int_error(a_max_ents, "unsigned long", "ept_lookup.max_ents")
+    if not 0 <= a_max_ents <= 500:
+        raise _codec.range_error(a_max_ents, 0, 500, "ept_lookup.max_ents")
+    return [
+        a_inquiry_type,
+        _t1,
+        _t2,
+        a_vers_option,
+        _codec.ctx_to_server(a_entry_handle, "ept_lookup.entry_handle", True),
+        a_max_ents,
+    ]
+
+
+def _ept_ept_lookup_cout(w: object) -> ept_lookupResult:
+    r_entry_handle, r_num_ents, r_entries, r_status = _codec.fields(w, 4, "ept_lookup")
+    if r_num_ents is None:
+        raise _codec.null_ref("ept_lookup.num_ents")
+    if not isinstance(r_num_ents, int) or not 0 <= r_num_ents <= 4294967295:
+        raise _codec.int_error(r_num_ents, "unsigned long", "ept_lookup.num_ents")
+    if not isinstance(r_entries, list):
+        raise _codec.type_error(r_entries, "list", "ept_lookup.entries")
+    _t3: list[ept_entry_t] = []
+    for _i1, _e2 in enumerate(r_entries):
+        _t3.append(_dec_ept_entry_t(_e2, f"ept_lookup.entries[{_i1}]"))
+    if r_status is None:
+        raise _codec.null_ref("ept_lookup.status")
+    if not isinstance(r_status, int) or not 0 <= r_status <= 4294967295:
+        raise _codec.int_error(r_status, "error_status_t", "ept_lookup.status")
+    _codec.check_count(_t3, r_num_ents, "ept_lookup.entries", "length_is")
+    return ept_lookupResult(
+        entry_handle=_codec.ctx_from_server(r_entry_handle, "ept_lookup.entry_handle"),
+        num_ents=r_num_ents,
+        entries=_t3,
+        status=r_status,
+    )
+
+
+def _ept_ept_lookup_sin(w: object) -> tuple[object, ...]:
+    (
+        p_inquiry_type,
+        p_object,
+        p_interface_id,
+        p_vers_option,
+        p_entry_handle,
+        p_max_ents,
+    ) = _codec.fields(w, 6, "ept_lookup")
+    if not isinstance(p_inquiry_type, int) or not 0 <= p_inquiry_type <= 4294967295:
+        raise _codec.int_error(
+            p_inquiry_type, "unsigned long", "ept_lookup.inquiry_type"
+        )
+    _t1: uuid_t | None
+    if p_object is None:
+        _t1 = None
+    else:
+        _t1 = _dec_uuid_t(p_object, "ept_lookup.object")
+    _t2: rpc_if_id_t | None
+    if p_interface_id is None:
+        _t2 = None
+    else:
+        _t2 = _dec_rpc_if_id_t(p_interface_id, "ept_lookup.interface_id")
+    if not isinstance(p_vers_option, int) or not 0 <= p_vers_option <= 4294967295:
+        raise _codec.int_error(p_vers_option, "unsigned long", "ept_lookup.vers_option")
+    if not isinstance(p_max_ents, int) or not 0 <= p_max_ents <= 4294967295:
+        raise _codec.int_error(p_max_ents, "unsigned long", "ept_lookup.max_ents")
+    if not 0 <= p_max_ents <= 500:
+        raise _codec.range_error(p_max_ents, 0, 500, "ept_lookup.max_ents")
+    return (
+        p_inquiry_type,
+        _t1,
+        _t2,
+        p_vers_option,
+        _codec.ctx_from_client(
+            p_entry_handle, "ept_lookup.entry_handle", "ept_lookup_handle_t", True
+        ),
+        p_max_ents,
+    )
+
+
+def _ept_ept_lookup_sout(
+    r_entry_handle: object, r_num_ents: object, r_entries: object, r_status: object
+) -> list[object]:
+    if r_num_ents is None:
+        raise _codec.null_ref("ept_lookup.num_ents")
+    if not isinstance(r_num_ents, int) or not 0 <= r_num_ents <= 4294967295:
+        raise _codec.int_error(r_num_ents, "unsigned long", "ept_lookup.num_ents")
+    if not isinstance(r_entries, (list, tuple)):
+        raise _codec.type_error(r_entries, "list", "ept_lookup.entries")
+    _t3: list[object] = []
+    for _i1, _e2 in enumerate(r_entries):
+        _t3.append(_enc_ept_entry_t(_e2, f"ept_lookup.entries[{_i1}]"))
+    if r_status is None:
+        raise _codec.null_ref("ept_lookup.status")
+    if not isinstance(r_status, int) or not 0 <= r_status <= 4294967295:
+        raise _codec.int_error(r_status, "error_status_t", "ept_lookup.status")
+    _codec.check_count(r_entries, r_num_ents, "ept_lookup.entries", "length_is")
+    return [
+        _codec.ctx_to_client(
+            r_entry_handle, "ept_lookup.entry_handle", "ept_lookup_handle_t"
+        ),
+        r_num_ents,
+        _t3,
+        r_status,
+    ]
+
+
+def _ept_ept_lookup_sres(r: object) -> list[object]:
+    return _ept_ept_lookup_sout(*_codec.result_tuple(r, 4, "ept_lookup"))
+
+
+_ept_ept_lookup = idlrt.Procedure(
+    name="ept_lookup",
+    opnum=2,
+    is_async=False,
+    method="ept_lookup",
+    encode_in=_ept_ept_lookup_cin,
+    decode_out=_ept_ept_lookup_cout,
+    decode_in=_ept_ept_lookup_sin,
+    encode_out=_ept_ept_lookup_sout,
+    encode_result=_ept_ept_lookup_sres,
+    ndr_encode_in=_ndr_ept_ept_lookup_cin,
+    ndr_decode_out=_ndr_ept_ept_lookup_cout,
+    ndr_decode_in=_ndr_ept_ept_lookup_sin,
+    ndr_encode_out=_ndr_ept_ept_lookup_sout,
+    ndr_encode_result=_ndr_ept_ept_lookup_sres,
+    context_handles=True,
+    context_positions=(0,),
+)
+
+
+def _ept_ept_map_cin(
+    a_object: uuid_p_t,
+    a_map_tower: twr_p_t,
+    a_entry_handle: idlrt.ContextHandle | None,
+    a_max_towers: int,
+) -> list[object]:
+    _t1: object = None
+    if a_object is not None:
+        _t1 = _enc_uuid_t(a_object, "ept_map.object")
+    _t2: object = None
+    if a_map_tower is not None:
+        _t2 = _enc_twr_t(a_map_tower, "ept_map.map_tower")
+    if not isinstance(a_max_towers, int) or not 0 <= a_max_towers <= 4294967295:
+        raise _codec.int_error(a_max_towers, "unsigned long", "ept_map.max_towers")
+    if not 0 <= a_max_towers <= 500:
+        raise _codec.range_error(a_max_towers, 0, 500, "ept_map.max_towers")
+    return [
+        _t1,
+        _t2,
+        _codec.ctx_to_server(a_entry_handle, "ept_map.entry_handle", True),
+        a_max_towers,
+    ]
+
+
+def _ept_ept_map_cout(w: object) -> ept_mapResult:
+    r_entry_handle, r_num_towers, r_towers, r_status = _codec.fields(w, 4, "ept_map")
+    if r_num_towers is None:
+        raise _codec.null_ref("ept_map.num_towers")
+    if not isinstance(r_num_towers, int) or not 0 <= r_num_towers <= 4294967295:
+        raise _codec.int_error(r_num_towers, "unsigned long", "ept_map.num_towers")
+    if not isinstance(r_towers, list):
+        raise _codec.type_error(r_towers, "list", "ept_map.towers")
+    _t3: list[twr_p_t] = []
+    for _i1, _e2 in enumerate(r_towers):
+        _t4: twr_t | None
+        if _e2 is None:
+            _t4 = None
+        else:
+            _t4 = _dec_twr_t(_e2, f"ept_map.towers[{_i1}]")
+        _t3.append(_t4)
+    if r_status is None:
+        raise _codec.null_ref("ept_map.status")
+    if not isinstance(r_status, int) or not 0 <= r_status <= 4294967295:
+        raise _codec.int_error(r_status, "error_status_t", "ept_map.status")
+    _codec.check_count(_t3, r_num_towers, "ept_map.towers", "length_is")
+    return ept_mapResult(
+        entry_handle=_codec.ctx_from_server(r_entry_handle, "ept_map.entry_handle"),
+        num_towers=r_num_towers,
+        towers=_t3,
+        status=r_status,
+    )
+
+
+def _ept_ept_map_sin(w: object) -> tuple[object, ...]:
+    p_object, p_map_tower, p_entry_handle, p_max_towers = _codec.fields(w, 4, "ept_map")
+    _t1: uuid_t | None
+    if p_object is None:
+        _t1 = None
+    else:
+        _t1 = _dec_uuid_t(p_object, "ept_map.object")
+    _t2: twr_t | None
+    if p_map_tower is None:
+        _t2 = None
+    else:
+        _t2 = _dec_twr_t(p_map_tower, "ept_map.map_tower")
+    if not isinstance(p_max_towers, int) or not 0 <= p_max_towers <= 4294967295:
+        raise _codec.int_error(p_max_towers, "unsigned long", "ept_map.max_towers")
+    if not 0 <= p_max_towers <= 500:
+        raise _codec.range_error(p_max_towers, 0, 500, "ept_map.max_towers")
+    return (
+        _t1,
+        _t2,
+        _codec.ctx_from_client(
+            p_entry_handle, "ept_map.entry_handle", "ept_lookup_handle_t", True
+        ),
+        p_max_towers,
+    )
+
+
+def _ept_ept_map_sout(
+    r_entry_handle: object, r_num_towers: object, r_towers: object, r_status: object
+) -> list[object]:
+    if r_num_towers is None:
+        raise _codec.null_ref("ept_map.num_towers")
+    if not isinstance(r_num_towers, int) or not 0 <= r_num_towers <= 4294967295:
+        raise _codec.int_error(r_num_towers, "unsigned long", "ept_map.num_towers")
+    if not isinstance(r_towers, (list, tuple)):
+        raise _codec.type_error(r_towers, "list", "ept_map.towers")
+    _t3: list[object] = []
+    for _i1, _e2 in enumerate(r_towers):
+        _t4: object = None
+        if _e2 is not None:
+            _t4 = _enc_twr_t(_e2, f"ept_map.towers[{_i1}]")
+        _t3.append(_t4)
+    if r_status is None:
+        raise _codec.null_ref("ept_map.status")
+    if not isinstance(r_status, int) or not 0 <= r_status <= 4294967295:
+        raise _codec.int_error(r_status, "error_status_t", "ept_map.status")
+    _codec.check_count(r_towers, r_num_towers, "ept_map.towers", "length_is")
+    return [
+        _codec.ctx_to_client(
+            r_entry_handle, "ept_map.entry_handle", "ept_lookup_handle_t"
+        ),
+        r_num_towers,
+        _t3,
+        r_status,
+    ]
+
+
+def _ept_ept_map_sres(r: object) -> list[object]:
+    return _ept_ept_map_sout(*_codec.result_tuple(r, 4, "ept_map"))
+
+
+_ept_ept_map = idlrt.Procedure(
+    name="ept_map",
+    opnum=3,
+    is_async=False,
+    method="ept_map",
+    encode_in=_ept_ept_map_cin,
+    decode_out=_ept_ept_map_cout,
+    decode_in=_ept_ept_map_sin,
+    encode_out=_ept_ept_map_sout,
+    encode_result=_ept_ept_map_sres,
+    ndr_encode_in=_ndr_ept_ept_map_cin,
+    ndr_decode_out=_ndr_ept_ept_map_cout,
+    ndr_decode_in=_ndr_ept_ept_map_sin,
+    ndr_encode_out=_ndr_ept_ept_map_sout,
+    ndr_encode_result=_ndr_ept_ept_map_sres,
+    context_handles=True,
+    context_positions=(0,),
+)
+
+
+def _ept_ept_lookup_handle_free_cin(
+    a_entry_handle: idlrt.ContextHandle | None,
+) -> list[object]:
+    return [
+        _codec.ctx_to_server(
+            a_entry_handle, "ept_lookup_handle_free.entry_handle", True
+        ),
+    ]
+
+
+def _ept_ept_lookup_handle_free_cout(w: object) -> ept_lookup_handle_freeResult:
+    r_entry_handle, r_status = _codec.fields(w, 2, "ept_lookup_handle_free")
+    if r_status is None:
+        raise _codec.null_ref("ept_lookup_handle_free.status")
+    if not isinstance(r_status, int) or not 0 <= r_status <= 4294967295:
+        raise _codec.int_error(
+            r_status, "error_status_t", "ept_lookup_handle_free.status"
+        )
+    return ept_lookup_handle_freeResult(
+        entry_handle=_codec.ctx_from_server(
+            r_entry_handle, "ept_lookup_handle_free.entry_handle"
+        ),
+        status=r_status,
+    )
+
+
+def _ept_ept_lookup_handle_free_sin(w: object) -> tuple[object, ...]:
+    (p_entry_handle,) = _codec.fields(w, 1, "ept_lookup_handle_free")
+    return (
+        _codec.ctx_from_client(
+            p_entry_handle,
+            "ept_lookup_handle_free.entry_handle",
+            "ept_lookup_handle_t",
+            True,
+        ),
+    )
+
+
+def _ept_ept_lookup_handle_free_sout(
+    r_entry_handle: object, r_status: object
+) -> list[object]:
+    if r_status is None:
+        raise _codec.null_ref("ept_lookup_handle_free.status")
+    if not isinstance(r_status, int) or not 0 <= r_status <= 4294967295:
+        raise _codec.int_error(
+            r_status, "error_status_t", "ept_lookup_handle_free.status"
+        )
+    return [
+        _codec.ctx_to_client(
+            r_entry_handle, "ept_lookup_handle_free.entry_handle", "ept_lookup_handle_t"
+        ),
+        r_status,
+    ]
+
+
+def _ept_ept_lookup_handle_free_sres(r: object) -> list[object]:
+    return _ept_ept_lookup_handle_free_sout(
+        *_codec.result_tuple(r, 2, "ept_lookup_handle_free")
+    )
+
+
+_ept_ept_lookup_handle_free = idlrt.Procedure(
+    name="ept_lookup_handle_free",
+    opnum=4,
+    is_async=False,
+    method="ept_lookup_handle_free",
+    encode_in=_ept_ept_lookup_handle_free_cin,
+    decode_out=_ept_ept_lookup_handle_free_cout,
+    decode_in=_ept_ept_lookup_handle_free_sin,
+    encode_out=_ept_ept_lookup_handle_free_sout,
+    encode_result=_ept_ept_lookup_handle_free_sres,
+    ndr_encode_in=_ndr_ept_ept_lookup_handle_free_cin,
+    ndr_decode_out=_ndr_ept_ept_lookup_handle_free_cout,
+    ndr_decode_in=_ndr_ept_ept_lookup_handle_free_sin,
+    ndr_encode_out=_ndr_ept_ept_lookup_handle_free_sout,
+    ndr_encode_result=_ndr_ept_ept_lookup_handle_free_sres,
+    context_handles=True,
+    context_positions=(0,),
+)
+
+
+def _ept_ept_inq_object_cin() -> list[object]:
+    return []
+
+
+def _ept_ept_inq_object_cout(w: object) -> ept_inq_objectResult:
+    r_ept_object, r_status = _codec.fields(w, 2, "ept_inq_object")
+    if r_ept_object is None:
+        raise _codec.null_ref("ept_inq_object.ept_object")
+    if r_status is None:
+        raise _codec.null_ref("ept_inq_object.status")
+    if not isinstance(r_status, int) or not 0 <= r_status <= 4294967295:
+        raise _codec.int_error(r_status, "error_status_t", "ept_inq_object.status")
+    return ept_inq_objectResult(
+        ept_object=_dec_uuid_t(r_ept_object, "ept_inq_object.ept_object"),
+        status=r_status,
+    )
+
+
+def _ept_ept_inq_object_sin(w: object) -> tuple[object, ...]:
+    _codec.fields(w, 0, "ept_inq_object")
+    return ()
+
+
+def _ept_ept_inq_object_sout(r_ept_object: object, r_status: object) -> list[object]:
+    if r_ept_object is None:
+        raise _codec.null_ref("ept_inq_object.ept_object")
+    if r_status is None:
+        raise _codec.null_ref("ept_inq_object.status")
+    if not isinstance(r_status, int) or not 0 <= r_status <= 4294967295:
+        raise _codec.int_error(r_status, "error_status_t", "ept_inq_object.status")
+    return [_enc_uuid_t(r_ept_object, "ept_inq_object.ept_object"), r_status]
+
+
+def _ept_ept_inq_object_sres(r: object) -> list[object]:
+    return _ept_ept_inq_object_sout(*_codec.result_tuple(r, 2, "ept_inq_object"))
+
+
+_ept_ept_inq_object = idlrt.Procedure(
+    name="ept_inq_object",
+    opnum=5,
+    is_async=False,
+    method="ept_inq_object",
+    encode_in=_ept_ept_inq_object_cin,
+    decode_out=_ept_ept_inq_object_cout,
+    decode_in=_ept_ept_inq_object_sin,
+    encode_out=_ept_ept_inq_object_sout,
+    encode_result=_ept_ept_inq_object_sres,
+    ndr_encode_in=_ndr_ept_ept_inq_object_cin,
+    ndr_decode_out=_ndr_ept_ept_inq_object_cout,
+    ndr_decode_in=_ndr_ept_ept_inq_object_sin,
+    ndr_encode_out=_ndr_ept_ept_inq_object_sout,
+    ndr_encode_result=_ndr_ept_ept_inq_object_sres,
+    context_positions=(0,),
+)
+
+
+def _ept_ept_mgmt_delete_cin(
+    a_object_speced: int, a_object: uuid_p_t, a_tower: twr_p_t
+) -> list[object]:
+    if not isinstance(a_object_speced, int) or not 0 <= a_object_speced <= 4294967295:
+        raise _codec.int_error(
+            a_object_speced, "unsigned long", "ept_mgmt_delete.object_speced"
+        )
+    _t1: object = None
+    if a_object is not None:
+        _t1 = _enc_uuid_t(a_object, "ept_mgmt_delete.object")
+    _t2: object = None
+    if a_tower is not None:
+        _t2 = _enc_twr_t(a_tower, "ept_mgmt_delete.tower")
+    return [a_object_speced, _t1, _t2]
+
+
+def _ept_ept_mgmt_delete_cout(w: object) -> ept_mgmt_deleteResult:
+    (r_status,) = _codec.fields(w, 1, "ept_mgmt_delete")
+    if r_status is None:
+        raise _codec.null_ref("ept_mgmt_delete.status")
+    if not isinstance(r_status, int) or not 0 <= r_status <= 4294967295:
+        raise _codec.int_error(r_status, "error_status_t", "ept_mgmt_delete.status")
+    return ept_mgmt_deleteResult(status=r_status)
+
+
+def _ept_ept_mgmt_delete_sin(w: object) -> tuple[object, ...]:
+    p_object_speced, p_object, p_tower = _codec.fields(w, 3, "ept_mgmt_delete")
+    if not isinstance(p_object_speced, int) or not 0 <= p_object_speced <= 4294967295:
+        raise _codec.int_error(
+            p_object_speced, "unsigned long", "ept_mgmt_delete.object_speced"
+        )
+    _t1: uuid_t | None
+    if p_object is None:
+        _t1 = None
+    else:
+        _t1 = _dec_uuid_t(p_object, "ept_mgmt_delete.object")
+    _t2: twr_t | None
+    if p_tower is None:
+        _t2 = None
+    else:
+        _t2 = _dec_twr_t(p_tower, "ept_mgmt_delete.tower")
+    return (p_object_speced, _t1, _t2)
+
+
+def _ept_ept_mgmt_delete_sout(r_status: object) -> list[object]:
+    if r_status is None:
+        raise _codec.null_ref("ept_mgmt_delete.status")
+    if not isinstance(r_status, int) or not 0 <= r_status <= 4294967295:
+        raise _codec.int_error(r_status, "error_status_t", "ept_mgmt_delete.status")
+    return [r_status]
+
+
+def _ept_ept_mgmt_delete_sres(r: object) -> list[object]:
+    return _ept_ept_mgmt_delete_sout(*_codec.result_tuple(r, 1, "ept_mgmt_delete"))
+
+
+_ept_ept_mgmt_delete = idlrt.Procedure(
+    name="ept_mgmt_delete",
+    opnum=6,
+    is_async=False,
+    method="ept_mgmt_delete",
+    encode_in=_ept_ept_mgmt_delete_cin,
+    decode_out=_ept_ept_mgmt_delete_cout,
+    decode_in=_ept_ept_mgmt_delete_sin,
+    encode_out=_ept_ept_mgmt_delete_sout,
+    encode_result=_ept_ept_mgmt_delete_sres,
+    ndr_encode_in=_ndr_ept_ept_mgmt_delete_cin,
+    ndr_decode_out=_ndr_ept_ept_mgmt_delete_cout,
+    ndr_decode_in=_ndr_ept_ept_mgmt_delete_sin,
+    ndr_encode_out=_ndr_ept_ept_mgmt_delete_sout,
+    ndr_encode_result=_ndr_ept_ept_mgmt_delete_sres,
+    context_positions=(0,),
+)
+
+
+_ept_INTERFACE = idlrt.Interface(
+    name="ept",
+    uuid="e1af8308-5d1f-11c9-91a4-08002b14a0fa",
+    version=(3, 0),
+    procedures=(
+        _ept_ept_insert,
+        _ept_ept_delete,
+        _ept_ept_lookup,
+        _ept_ept_map,
+        _ept_ept_lookup_handle_free,
+        _ept_ept_inq_object,
+        _ept_ept_mgmt_delete,
+    ),
+)
+
+
+class eptClient(idlrt.Client):
+    """Blocking client of interface ept."""
+
+    _idl_interface_ = _ept_INTERFACE
+
+    def ept_insert(
+        self,
+        num_ents: int,
+        entries: list[ept_entry_t],
+        replace: int,
+        *,
+        timeout: float | None = None,
+    ) -> ept_insertResult:
+        return self._call(_ept_ept_insert, (num_ents, entries, replace), timeout)
+
+    def ept_delete(
+        self, num_ents: int, entries: list[ept_entry_t], *, timeout: float | None = None
+    ) -> ept_deleteResult:
+        return self._call(_ept_ept_delete, (num_ents, entries), timeout)
+
+    def ept_lookup(
+        self,
+        inquiry_type: int,
+        object: uuid_p_t,
+        interface_id: rpc_if_id_p_t,
+        vers_option: int,
+        entry_handle: idlrt.ContextHandle | None,
+        max_ents: int,
+        *,
+        timeout: float | None = None,
+    ) -> ept_lookupResult:
+        return self._call(
+            _ept_ept_lookup,
+            (inquiry_type, object, interface_id, vers_option, entry_handle, max_ents),
+            timeout,
+        )
+
+    def ept_map(
+        self,
+        object: uuid_p_t,
+        map_tower: twr_p_t,
+        entry_handle: idlrt.ContextHandle | None,
+        max_towers: int,
+        *,
+        timeout: float | None = None,
+    ) -> ept_mapResult:
+        return self._call(
+            _ept_ept_map, (object, map_tower, entry_handle, max_towers), timeout
+        )
+
+    def ept_lookup_handle_free(
+        self, entry_handle: idlrt.ContextHandle | None, *, timeout: float | None = None
+    ) -> ept_lookup_handle_freeResult:
+        return self._call(_ept_ept_lookup_handle_free, (entry_handle,), timeout)
+
+    def ept_inq_object(self, *, timeout: float | None = None) -> ept_inq_objectResult:
+        return self._call(_ept_ept_inq_object, (), timeout)
+
+    def ept_mgmt_delete(
+        self,
+        object_speced: int,
+        object: uuid_p_t,
+        tower: twr_p_t,
+        *,
+        timeout: float | None = None,
+    ) -> ept_mgmt_deleteResult:
+        return self._call(_ept_ept_mgmt_delete, (object_speced, object, tower), timeout)
+
+
+class eptAsyncClient(idlrt.AsyncClient):
+    """asyncio client of interface ept."""
+
+    _idl_interface_ = _ept_INTERFACE
+
+    async def ept_insert(
+        self,
+        num_ents: int,
+        entries: list[ept_entry_t],
+        replace: int,
+        *,
+        timeout: float | None = None,
+    ) -> ept_insertResult:
+        return await self._call(_ept_ept_insert, (num_ents, entries, replace), timeout)
+
+    async def ept_delete(
+        self, num_ents: int, entries: list[ept_entry_t], *, timeout: float | None = None
+    ) -> ept_deleteResult:
+        return await self._call(_ept_ept_delete, (num_ents, entries), timeout)
+
+    async def ept_lookup(
+        self,
+        inquiry_type: int,
+        object: uuid_p_t,
+        interface_id: rpc_if_id_p_t,
+        vers_option: int,
+        entry_handle: idlrt.ContextHandle | None,
+        max_ents: int,
+        *,
+        timeout: float | None = None,
+    ) -> ept_lookupResult:
+        return await self._call(
+            _ept_ept_lookup,
+            (inquiry_type, object, interface_id, vers_option, entry_handle, max_ents),
+            timeout,
+        )
+
+    async def ept_map(
+        self,
+        object: uuid_p_t,
+        map_tower: twr_p_t,
+        entry_handle: idlrt.ContextHandle | None,
+        max_towers: int,
+        *,
+        timeout: float | None = None,
+    ) -> ept_mapResult:
+        return await self._call(
+            _ept_ept_map, (object, map_tower, entry_handle, max_towers), timeout
+        )
+
+    async def ept_lookup_handle_free(
+        self, entry_handle: idlrt.ContextHandle | None, *, timeout: float | None = None
+    ) -> ept_lookup_handle_freeResult:
+        return await self._call(_ept_ept_lookup_handle_free, (entry_handle,), timeout)
+
+    async def ept_inq_object(
+        self, *, timeout: float | None = None
+    ) -> ept_inq_objectResult:
+        return await self._call(_ept_ept_inq_object, (), timeout)
+
+    async def ept_mgmt_delete(
+        self,
+        object_speced: int,
+        object: uuid_p_t,
+        tower: twr_p_t,
+        *,
+        timeout: float | None = None,
+    ) -> ept_mgmt_deleteResult:
+        return await self._call(
+            _ept_ept_mgmt_delete, (object_speced, object, tower), timeout
+        )
+
+
+class eptManager(idlrt.Manager):
+    """Manager routines of interface ept: subclass and override."""
+
+    _idl_interface_ = _ept_INTERFACE
+
+    def ept_insert(
+        self,
+        h: idlrt.CallContext,
+        num_ents: int,
+        entries: list[ept_entry_t],
+        replace: int,
+    ) -> tuple[int] | Awaitable[tuple[int]]:
+        raise idlrt.RpcError(
+            idlrt.status.RPC_S_CANNOT_SUPPORT, "ept.ept_insert is not implemented"
+        )
+
+    def ept_delete(
+        self, h: idlrt.CallContext, num_ents: int, entries: list[ept_entry_t]
+    ) -> tuple[int] | Awaitable[tuple[int]]:
+        raise idlrt.RpcError(
+            idlrt.status.RPC_S_CANNOT_SUPPORT, "ept.ept_delete is not implemented"
+        )
+
+    def ept_lookup(
+        self,
+        h: idlrt.CallContext,
+        inquiry_type: int,
+        object: uuid_p_t,
+        interface_id: rpc_if_id_p_t,
+        vers_option: int,
+        entry_handle: object,
+        max_ents: int,
+    ) -> (
+        tuple[object, int, list[ept_entry_t], int]
+        | Awaitable[tuple[object, int, list[ept_entry_t], int]]
+    ):
+        raise idlrt.RpcError(
+            idlrt.status.RPC_S_CANNOT_SUPPORT, "ept.ept_lookup is not implemented"
+        )
+
+    def ept_map(
+        self,
+        h: idlrt.CallContext,
+        object: uuid_p_t,
+        map_tower: twr_p_t,
+        entry_handle: object,
+        max_towers: int,
+    ) -> (
+        tuple[object, int, list[twr_p_t], int]
+        | Awaitable[tuple[object, int, list[twr_p_t], int]]
+    ):
+        raise idlrt.RpcError(
+            idlrt.status.RPC_S_CANNOT_SUPPORT, "ept.ept_map is not implemented"
+        )
+
+    def ept_lookup_handle_free(
+        self, h: idlrt.CallContext, entry_handle: object
+    ) -> tuple[object, int] | Awaitable[tuple[object, int]]:
+        raise idlrt.RpcError(
+            idlrt.status.RPC_S_CANNOT_SUPPORT,
+            "ept.ept_lookup_handle_free is not implemented",
+        )
+
+    def ept_inq_object(
+        self, h: idlrt.CallContext
+    ) -> tuple[uuid_t, int] | Awaitable[tuple[uuid_t, int]]:
+        raise idlrt.RpcError(
+            idlrt.status.RPC_S_CANNOT_SUPPORT, "ept.ept_inq_object is not implemented"
+        )
+
+    def ept_mgmt_delete(
+        self, h: idlrt.CallContext, object_speced: int, object: uuid_p_t, tower: twr_p_t
+    ) -> tuple[int] | Awaitable[tuple[int]]:
+        raise idlrt.RpcError(
+            idlrt.status.RPC_S_CANNOT_SUPPORT, "ept.ept_mgmt_delete is not implemented"
+        )

@@ -31,6 +31,7 @@ from typing import Any, Final, NamedTuple
 
 from ..callcontext import CallContext
 from ..errors import RpcError
+from ..server import Server
 from ..status import RPC_X_SS_CONTEXT_MISMATCH
 from ..wire import tower as tw
 from . import ept
@@ -241,3 +242,21 @@ class EndpointMapper(ept.eptManager):
 
     def ept_lookup_handle_free(self, h: CallContext, entry_handle: object) -> tuple[object, int]:
         return None, 0  # None closes the handle (a null one stays null)
+
+
+def server_mapper(server: Server) -> EndpointMapper:
+    """The mapper a ``Server`` serves unless the application registers its own: every
+    interface registered there, at each IPv4 TCP endpoint it listens on."""
+
+    def endpoints() -> list[Endpoint]:
+        out = []
+        for reg in server.registrations():
+            iface = reg.interface
+            if iface.uuid == ept._ept_INTERFACE.uuid:
+                continue
+            for host, port in server.endpoints:
+                row = Endpoint(iface.uuid, iface.version, "ncacn_ip_tcp", host, port, iface.name)
+                out.append(row)
+        return out
+
+    return EndpointMapper(endpoints)

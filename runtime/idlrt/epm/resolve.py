@@ -9,17 +9,30 @@ at port 135, and returns the reply's stub data; a fault raises ``RpcError`` ther
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Final
 
+from ..binding import Binding
+from ..client import CallFailed
+from ..dceclient import DceClientConnection
 from ..errors import RpcError
-from ..status import EPT_S_NOT_REGISTERED
+from ..model import Interface
+from ..status import EPT_S_NOT_REGISTERED, RPC_S_SERVER_UNAVAILABLE
 from ..wire import tower as tw
 from . import ept
 
-__all__ = ["EPT_LOOKUP_HANDLE_FREE", "EPT_MAP", "MAX_TOWERS", "EptCall", "resolve_port"]
+__all__ = [
+    "EPT_LOOKUP_HANDLE_FREE",
+    "EPT_MAP",
+    "EPT_UUID",
+    "MAX_TOWERS",
+    "EptCall",
+    "map_endpoint",
+    "resolve_port",
+]
 
 EptCall = Callable[[int, bytes], Awaitable[bytes]]
 EPT_MAP: Final = 3
@@ -65,3 +78,35 @@ async def resolve_port(
         ):
             return found.port
     raise RpcError(EPT_S_NOT_REGISTERED, f"{where}: the endpoint mapper gave no TCP endpoint")
+
+
+EPT_UUID: Final = "e1af8308-5d1f-11c9-91a4-08002b14a0fa"  # ept.idl's uuid
+MAPPER_PORT: Final = 135
+
+
+async def map_endpoint(binding: Binding, iface: Interface) -> int:
+    """The port of ``iface`` at ``binding``'s host, from the endpoint mapper at port 135 (a
+    DCE/RPC association of its own, closed after the lookup); 1722 if the mapper cannot be
+    reached, 1753 if it knows no TCP endpoint for ``iface``."""
+    loop = asyncio.get_running_loop()
+    where = binding.with_port(MAPPER_PORT)
+    try:
+        _, conn = await loop.create_connection(
+            lambda: DceClientConnection(loop, where), binding.connect_host, MAPPER_PORT
+        )
+    except OSError as exc:
+        raise RpcError(RPC_S_SERVER_UNAVAILABLE, f"{where}: {exc.strerror or exc}") from None
+    try:
+        ctx_id = await conn.bind(ept._ept_INTERFACE)
+
+        async def ept_call(opnum: int, stub: bytes) -> bytes:
+            fut: asyncio.Future[bytes] = loop.create_future()
+            conn.request(ctx_id, ept._ept_INTERFACE.procedures[opnum], stub, fut, next(conn.ids))
+            try:
+                return await fut
+            except CallFailed as exc:
+                raise RpcError(exc.code, exc.detail) from None
+
+        return await resolve_port(ept_call, iface.uuid, iface.version)
+    finally:
+        await conn.aclose()

@@ -1,0 +1,273 @@
+"""``DceClientConnection``: the client's end of a connection-oriented DCE/RPC association
+(C706 chapter 12, [MS-RPCE] 3.3), with NDR20 stubs. It keeps the ``ClientConnection``
+interface that clients, ``AsyncCall`` and the blocking client use: calls multiplexed by call
+id, timeouts, cancel (co_cancel non-abortively, orphaned abortively), 1726 for every call in
+progress when the connection drops.
+
+Layer 5 (client): imports layers 1-4, ``client`` and ``dcestream``; the NTLM context comes in
+through ``dcestream.SecurityContext``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any, Protocol
+
+from .binding import Binding
+from .client import ClientConnection, PendingCall, _fail
+from .connection import ProtocolError
+from .dcestream import SecurityContext, Stream, check_pdu
+from .errors import RpcError
+from .model import Interface, Procedure
+from .status import (
+    RPC_S_ACCESS_DENIED,
+    RPC_S_CALL_FAILED_DNE,
+    RPC_S_PROTOCOL_ERROR,
+    RPC_S_SERVER_UNAVAILABLE,
+    RPC_S_UNKNOWN_IF,
+    RPC_S_UNSUPPORTED_TRANS_SYN,
+    RPC_X_BAD_STUB_DATA,
+)
+from .wire import dcerpc as pdu
+from .wire.msgpack import DEFAULT_MAX_RESPONSE
+
+MAX_FRAG = 0xFFF8  # the fragment size we offer: the most a 16-bit frag_length allows, 8-aligned
+
+
+class ClientAuth(Protocol):
+    """A client's credentials (``ntlm.NtlmAuth``)."""
+
+    @property
+    def auth_level(self) -> int: ...
+
+    def client_context(self) -> SecurityContext: ...
+
+
+class DceClientConnection(ClientConnection):
+    """One DCE/RPC association to a server; calls on it are multiplexed by call id."""
+
+    ndr = True
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        binding: Binding,
+        auth: ClientAuth | None = None,
+        object_uuid: uuid.UUID | None = None,
+    ) -> None:
+        super().__init__(loop, binding, framed=False)
+        self.stream = Stream(MAX_FRAG)
+        self.auth = auth
+        self.object_uuid = object_uuid
+        self._dce_binds: dict[int, asyncio.Future[tuple[Any, Any]]] = {}
+        self._bound = False  # the first bind went out: later interfaces use alter_context
+        self._partial: dict[int, bytearray] = {}  # response fragments, by call id
+
+    # -- binding ------------------------------------------------------------------------------
+
+    async def bind(self, iface: Interface) -> int:
+        """Add ``iface`` as a presentation context (bind, then alter_context); its id.
+
+        The first bind also asks for bind-time features ([MS-RPCE] 3.3.1.5.3) and, with
+        ``auth``, runs the NTLM handshake (bind, bind_ack, auth3).
+        """
+        if self.closed:
+            raise RpcError(RPC_S_SERVER_UNAVAILABLE, f"{self.binding}: connection closed")
+        ctx_id = self._next_ctx
+        abstract = uuid.UUID(iface.uuid)
+        contexts = [pdu.ContextElem(ctx_id, abstract, iface.version, ((pdu.NDR20, 2),))]
+        first = not self._bound
+        self._bound = True
+        if first:
+            offer = pdu.btfn_syntax(pdu.BTFN_KEEP_CONNECTION_ON_ORPHAN)
+            contexts.append(pdu.ContextElem(ctx_id + 1, abstract, iface.version, ((offer, 1),)))
+        self._next_ctx += len(contexts)
+        call_id = next(self.ids)
+        ptype = pdu.BIND if first else pdu.ALTER_CONTEXT
+        flags = pdu.WHOLE | pdu.PFC_CONC_MPX
+        body = pdu.bind_body(MAX_FRAG, MAX_FRAG, 0, contexts)
+        security = None
+        if first and self.auth is not None:
+            security = self.auth.client_context()
+            self.stream.security = security
+            token = security.step(None) or b""
+            flags |= pdu.PFC_SUPPORT_HEADER_SIGN
+            level = self.auth.auth_level
+            message = self.stream.with_verifier(ptype, flags, call_id, body, token, level)
+        else:
+            message = pdu.pdu(ptype, flags, call_id, body)
+        fut: asyncio.Future[tuple[Any, Any]] = self.loop.create_future()
+        self._dce_binds[call_id] = fut
+        self.send(message)
+        ack, verifier = await fut
+        where = f"{self.binding}: {iface.name} {iface.uuid} v{iface.version[0]}.{iface.version[1]}"
+        if isinstance(ack, int):
+            raise RpcError(ack, where)
+        if first:
+            self.stream.max_xmit = max(pdu.MIN_FRAG, min(ack.max_recv_frag, MAX_FRAG))
+        if not ack.results:
+            raise RpcError(RPC_S_PROTOCOL_ERROR, f"{where}: the server answered no context")
+        result = ack.results[0]
+        if result.result != pdu.ACCEPTANCE:
+            code = (
+                RPC_S_UNSUPPORTED_TRANS_SYN
+                if result.reason == pdu.TRANSFER_SYNTAXES_NOT_SUPPORTED
+                else RPC_S_UNKNOWN_IF
+            )
+            raise RpcError(code, where)
+        if security is not None:
+            challenge = verifier.value if verifier is not None else None
+            if not challenge:
+                raise RpcError(RPC_S_ACCESS_DENIED, f"{where}: the server sent no challenge")
+            token = security.step(challenge) or b""
+            assert self.auth is not None
+            level = self.auth.auth_level
+            self.send(
+                self.stream.with_verifier(pdu.AUTH3, pdu.WHOLE, call_id, bytes(4), token, level)
+            )
+        return ctx_id
+
+    # -- calls --------------------------------------------------------------------------------
+
+    def encode_args(self, proc: Procedure[Any], args: tuple[object, ...]) -> Any:
+        """A call's arguments in NDR20 (any thread)."""
+        return proc.ndr_encode_in(*args)
+
+    def request(
+        self,
+        ctx_id: int,
+        proc: Procedure[Any],
+        args: Any,
+        call: PendingCall | asyncio.Future[Any],
+        call_id: int,
+    ) -> None:
+        """Send a request, in as many fragments as it takes (loop thread)."""
+        if call.done() if isinstance(call, asyncio.Future) else not call.is_pending():
+            return  # cancelled (abortively) before it could be sent
+        if self.closed or self.transport is None:
+            _fail(call, RPC_S_CALL_FAILED_DNE, f"{self.binding}: not connected", False)
+            return
+        stub: bytes = args
+        head = pdu.request_head(len(stub), ctx_id, proc.opnum)
+        flags = 0
+        if self.object_uuid is not None:
+            flags = pdu.PFC_OBJECT_UUID
+            head += self.object_uuid.bytes_le
+        try:
+            frags = self.stream.fragments(pdu.REQUEST, flags, call_id, head, stub)
+        except RpcError as exc:
+            _fail(call, exc.code, exc.detail, False)
+            return
+        self._calls[call_id] = call
+        for f in frags:
+            self.send(f)
+
+    def _cancel(self, call_id: int, abortive: bool) -> None:
+        if abortive:
+            self._calls.pop(call_id, None)
+            self._partial.pop(call_id, None)
+        ptype = pdu.ORPHANED if abortive else pdu.CO_CANCEL
+        self.send(pdu.pdu(ptype, pdu.WHOLE, call_id))
+
+    # -- incoming -----------------------------------------------------------------------------
+
+    def data_received(self, data: bytes) -> None:
+        if self.closed:
+            return
+        self._receiving = True
+        self._batch = 0
+        try:
+            for message in self.stream.feed(data):
+                self._on_pdu(message)
+                if self.closed:
+                    break
+        except (pdu.PduError, ProtocolError) as exc:
+            self.protocol_error(str(exc))
+        except RpcError as exc:  # a PDU that fails its signature: nothing on it can be trusted
+            self.protocol_error(f"{exc.name}: {exc.detail}")
+        finally:
+            self._receiving = False
+        if self._wbuf:
+            self._flush()
+
+    def _on_pdu(self, message: bytearray) -> None:
+        h = check_pdu(message)
+        ptype = h.ptype
+        if ptype == pdu.RESPONSE:
+            self._on_response(message, h)
+        elif ptype == pdu.FAULT:
+            code = pdu.status_of_fault(pdu.read_fault(message))
+            fut = self._dce_binds.pop(h.call_id, None)
+            if fut is not None:
+                if not fut.done():
+                    fut.set_result((code or RPC_S_PROTOCOL_ERROR, None))
+                return
+            self._partial.pop(h.call_id, None)
+            call = self._calls.pop(h.call_id, None)
+            if call is not None:
+                self._batch += 1
+                _fail(call, code or RPC_S_PROTOCOL_ERROR, None, True)
+        elif ptype in (pdu.BIND_ACK, pdu.ALTER_CONTEXT_RESP, pdu.BIND_NAK):
+            fut = self._dce_binds.pop(h.call_id, None)
+            if fut is None:
+                raise ProtocolError(f"unexpected {pdu.PTYPE_NAMES[ptype]}")
+            if ptype == pdu.BIND_NAK:
+                reason = pdu.read_bind_nak(message)
+                code = RPC_S_ACCESS_DENIED if reason in (8, 9) else RPC_S_UNKNOWN_IF
+                answer: tuple[Any, Any] = (code, None)
+            else:
+                verifier = pdu.read_verifier(message, h)
+                end = verifier.body_end if verifier is not None else h.frag_length
+                answer = (pdu.read_bind_ack(message, end), verifier)
+            if not fut.done():
+                fut.set_result(answer)
+        elif ptype == pdu.SHUTDOWN:
+            self.close()  # [MS-RPCE] 3.3.2.4.1.1: the server wants the connection closed
+        else:
+            raise ProtocolError(f"unexpected {pdu.PTYPE_NAMES.get(ptype, ptype)} from a server")
+
+    def _on_response(self, message: bytearray, h: pdu.Header) -> None:
+        call_id = h.call_id
+        stub = self.stream.open(message, h, pdu.RESPONSE_HEADER)
+        flags = h.flags
+        if flags & pdu.PFC_FIRST_FRAG:
+            if flags & pdu.PFC_LAST_FRAG:
+                self._deliver(call_id, bytes(stub))
+                return
+            if call_id not in self._calls:
+                return  # cancelled abortively: its fragments are dropped
+            self._partial[call_id] = stub
+            return
+        parts = self._partial.get(call_id)
+        if parts is None:
+            return  # the rest of a call that is gone
+        if len(parts) + len(stub) > DEFAULT_MAX_RESPONSE:
+            del self._partial[call_id]
+            call = self._calls.pop(call_id, None)
+            if call is not None:
+                _fail(call, RPC_X_BAD_STUB_DATA, "a reply over the client's limit", False)
+            return
+        parts += stub
+        if flags & pdu.PFC_LAST_FRAG:
+            del self._partial[call_id]
+            self._deliver(call_id, bytes(parts))
+
+    def _deliver(self, call_id: int, stub: bytes) -> None:
+        call = self._calls.pop(call_id, None)
+        if call is None:
+            return
+        self._batch += 1
+        if isinstance(call, asyncio.Future):
+            if not call.done():
+                call.set_result(stub)
+        else:
+            call.resolve(stub)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        super().connection_lost(exc)
+        self._partial.clear()
+        binds, self._dce_binds = self._dce_binds, {}
+        for fut in binds.values():
+            if not fut.done():
+                fut.set_result((RPC_S_SERVER_UNAVAILABLE, None))

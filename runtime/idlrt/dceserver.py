@@ -1,0 +1,355 @@
+"""``DceServerConnection``: the server's end of a connection-oriented DCE/RPC association
+(C706 chapter 12, [MS-RPCE] 3.3), with NDR20 stubs. Everything after a request is whole is
+``dispatch.ServerConnection``'s (the routine's way of running, async handles, cancel,
+disconnect and rundown), so both wires keep the same call semantics; this class reads and
+writes PDUs: bind and alter_context with bind-time feature negotiation, NTLM (bind, bind_ack,
+auth3), request fragments, co_cancel and orphaned, and replies and faults in fragments.
+
+Layer 5 (server): imports layers 1-4, ``dispatch`` and ``dcestream``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from typing import Any, Protocol
+
+from .connection import ProtocolError
+from .dcestream import SecurityContext, Stream, check_pdu
+from .dispatch import Outcome, ServerConnection
+from .errors import RpcError
+from .handle import CallRecord
+from .model import Procedure
+from .session import MAX_CONTEXTS, ConnectionHost
+from .status import (
+    RPC_S_ACCESS_DENIED,
+    RPC_S_PROCNUM_OUT_OF_RANGE,
+    RPC_S_SERVER_TOO_BUSY,
+    RPC_S_SERVER_UNAVAILABLE,
+    RPC_S_UNKNOWN_IF,
+    RPC_X_BAD_STUB_DATA,
+)
+from .wire import dcerpc as pdu
+from .wire.dcerpc import Header
+
+log = logging.getLogger("idlrt")
+
+MAX_FRAG = 0xFFF8  # the largest fragment we take and send (16-bit frag_length, 8-aligned)
+FEATURES = pdu.BTFN_KEEP_CONNECTION_ON_ORPHAN  # what bind-time negotiation may grant
+_ = Outcome  # the dispatcher's outcome type, for readers of _send_outcome below
+
+
+class Accounts(Protocol):
+    """The users a server accepts (``ntlm.Accounts``)."""
+
+    def server_context(self, auth_level: int) -> SecurityContext: ...
+
+
+class DceHost(ConnectionHost, Protocol):
+    """What a DCE/RPC connection needs of its server beyond a msgpack one's."""
+
+    @property
+    def accounts(self) -> Accounts | None: ...
+
+    @property
+    def min_auth_level(self) -> int: ...
+
+
+class DceServerConnection(ServerConnection):
+    """One client association of a ``Server`` on the DCE/RPC wire."""
+
+    ndr = True
+    server: DceHost
+
+    def __init__(self, server: DceHost, protseq: str) -> None:
+        super().__init__(server, protseq, framed=False)
+        self.stream = Stream(MAX_FRAG)
+        self._bound = False
+        self._features = 0
+        self._auth_failed = False
+        # request fragments of calls not yet whole: call id -> [ctx id, opnum, object, stub]
+        self._partial: dict[int, list[Any]] = {}
+        self._partial_size = 0
+        self._call_ctx: dict[int, int] = {}  # call id -> presentation context, for the reply
+        self._objects: dict[int, str] = {}  # call id -> the object UUID its request named
+
+    # -- input --------------------------------------------------------------------------------
+
+    def data_received(self, data: bytes) -> None:
+        if self.closed:
+            return
+        self._receiving = True
+        try:
+            for message in self.stream.feed(data):
+                self._on_pdu(message)
+                if self.closed:
+                    break
+        except (pdu.PduError, ProtocolError) as exc:
+            self.protocol_error(str(exc))
+        except Exception:  # a bug of ours must not reach the event loop
+            log.exception("idlrt: internal error on connection %s", self.describe_peer())
+            self.abort()
+        finally:
+            self._receiving = False
+        if self._wbuf:
+            self._flush()
+
+    def _on_pdu(self, message: bytearray) -> None:
+        h = check_pdu(message)
+        ptype = h.ptype
+        if ptype == pdu.REQUEST:
+            self._on_request(message, h)
+        elif ptype == pdu.BIND or ptype == pdu.ALTER_CONTEXT:
+            self._on_bind_pdu(message, h)
+        elif ptype == pdu.AUTH3:
+            self._on_auth3(message, h)
+        elif ptype == pdu.CO_CANCEL:
+            self.cancel_call(h.call_id, False)
+        elif ptype == pdu.ORPHANED:
+            self._drop_partial(h.call_id)
+            self.cancel_call(h.call_id, True)
+        else:
+            name = pdu.PTYPE_NAMES.get(ptype, str(ptype))
+            raise ProtocolError(f"unexpected {name} PDU from a client")
+
+    # -- bind, alter_context, auth3 -----------------------------------------------------------
+
+    def _on_bind_pdu(self, message: bytearray, h: Header) -> None:
+        first = h.ptype == pdu.BIND
+        if first and self._bound:
+            self._nak(h.call_id, pdu.NAK_NOT_SPECIFIED)  # one bind per association
+            return
+        verifier = pdu.read_verifier(message, h)
+        end = verifier.body_end if verifier is not None else h.frag_length
+        room = MAX_CONTEXTS - len(self._contexts)
+        try:
+            bind = pdu.read_bind(message, end, min(room, 255))
+        except pdu.PduError as exc:
+            if "presentation contexts" in str(exc):
+                self._nak(h.call_id, pdu.NAK_LOCAL_LIMIT_EXCEEDED)
+                return
+            raise
+        token = None
+        if first and verifier is not None:
+            token = self._accept_auth(verifier)
+            if token is None:
+                self._nak(h.call_id, pdu.NAK_AUTHENTICATION_TYPE_NOT_RECOGNIZED)
+                return
+        results = [self._present(c) for c in bind.contexts]
+        flags = pdu.WHOLE | (h.flags & pdu.PFC_CONC_MPX)
+        if first:
+            self._bound = True
+            self.stream.max_xmit = max(pdu.MIN_FRAG, min(bind.max_recv_frag, MAX_FRAG))
+            group = bind.assoc_group_id or int.from_bytes(os.urandom(4), "little") | 1
+            if token is not None:
+                flags |= h.flags & pdu.PFC_SUPPORT_HEADER_SIGN
+            body = pdu.bind_ack_body(
+                self.stream.max_xmit, MAX_FRAG, group, self._secondary_address(), results
+            )
+            if token is not None:
+                sec = self.stream.security
+                assert sec is not None
+                self.send(
+                    self.stream.with_verifier(
+                        pdu.BIND_ACK, flags, h.call_id, body, token, sec.auth_level
+                    )
+                )
+                return
+            self.send(pdu.pdu(pdu.BIND_ACK, flags, h.call_id, body))
+            return
+        body = pdu.bind_ack_body(self.stream.max_xmit, MAX_FRAG, bind.assoc_group_id, "", results)
+        self.send(pdu.pdu(pdu.ALTER_CONTEXT_RESP, flags, h.call_id, body))
+
+    def _present(self, c: pdu.ContextElem) -> pdu.ContextResult:
+        """Accept or reject one presentation context; bind-time feature negotiation too."""
+        for syntax, _version in c.transfers:
+            bits = pdu.btfn_bits(syntax)
+            if bits is not None:
+                self._features = bits & FEATURES
+                return pdu.ContextResult(pdu.NEGOTIATE_ACK, self._features, *pdu.no_syntax())
+        reg = self.server.lookup(str(c.abstract), c.version[0], c.version[1])
+        if reg is None:
+            reason = pdu.ABSTRACT_SYNTAX_NOT_SUPPORTED
+            return pdu.ContextResult(pdu.PROVIDER_REJECTION, reason, *pdu.no_syntax())
+        if (pdu.NDR20, pdu.NDR20_VERSION) not in c.transfers:
+            reason = pdu.TRANSFER_SYNTAXES_NOT_SUPPORTED
+            return pdu.ContextResult(pdu.PROVIDER_REJECTION, reason, *pdu.no_syntax())
+        self._contexts[c.context_id] = reg
+        return pdu.ContextResult(pdu.ACCEPTANCE, 0, pdu.NDR20, pdu.NDR20_VERSION)
+
+    def _accept_auth(self, verifier: pdu.Verifier) -> bytes | None:
+        """The first leg of the server's handshake: the token for bind_ack, or None when the
+        server has no accounts or does not know the authentication type or level."""
+        accounts = self.server.accounts
+        if accounts is None or verifier.auth_type != 10:  # RPC_C_AUTHN_WINNT
+            return None
+        try:
+            sec = accounts.server_context(verifier.auth_level)
+            token = sec.step(verifier.value)
+        except (RpcError, ValueError) as exc:
+            log.info("idlrt: %s: bind refused: %s", self.describe_peer(), exc)
+            return None
+        self.stream.security = sec
+        self.stream.auth_context_id = verifier.context_id
+        return token or b""
+
+    def _on_auth3(self, message: bytearray, h: Header) -> None:
+        sec = self.stream.security
+        verifier = pdu.read_verifier(message, h)
+        if sec is None or sec.complete or verifier is None:
+            raise ProtocolError("auth3 outside an NTLM handshake")
+        try:
+            sec.step(verifier.value)
+        except RpcError as exc:  # a wrong password: every request of the association gets 5
+            log.info("idlrt: %s: authentication failed: %s", self.describe_peer(), exc.detail)
+            self._auth_failed = True
+
+    def _nak(self, call_id: int, reason: int) -> None:
+        self.send(pdu.pdu(pdu.BIND_NAK, pdu.WHOLE, call_id, pdu.bind_nak_body(reason)))
+
+    def _secondary_address(self) -> str:
+        transport = self.transport
+        name = transport.get_extra_info("sockname") if transport is not None else None
+        if isinstance(name, tuple) and len(name) >= 2:
+            return str(name[1])
+        return ""
+
+    # -- requests -----------------------------------------------------------------------------
+
+    def _on_request(self, message: bytearray, h: Header) -> None:
+        call_id = h.call_id
+        verifier_end = h.frag_length
+        if h.auth_length:
+            v = pdu.read_verifier(message, h)
+            assert v is not None
+            verifier_end = v.body_end
+        req = pdu.read_request(message, h, verifier_end)
+        sec = self.stream.security
+        if self._auth_failed or (sec is not None and not sec.complete):
+            self._fault(call_id, RPC_S_ACCESS_DENIED, "not authenticated")
+            return
+        level = 0 if sec is None else sec.auth_level
+        if level < self.server.min_auth_level:
+            self._fault(call_id, RPC_S_ACCESS_DENIED, f"authentication level {level} too low")
+            return
+        try:
+            stub = self.stream.open(message, h, req.stub_start)
+        except RpcError as exc:  # a signature that fails: fault it, then trust nothing more
+            self._fault(call_id, exc.code, exc.detail)
+            self.close()
+            return
+        flags = h.flags
+        if flags & pdu.PFC_FIRST_FRAG:
+            if call_id in self._partial:
+                self._drop_partial(call_id)
+            if flags & pdu.PFC_LAST_FRAG:
+                self._start(call_id, req.context_id, req.opnum, req.object, bytes(stub))
+                return
+            self._partial[call_id] = [req.context_id, req.opnum, req.object, stub]
+            self._grow(call_id, len(stub))
+            return
+        entry = self._partial.get(call_id)
+        if entry is None:
+            return  # the rest of a request already refused, or never begun
+        entry[3] += stub
+        if not self._grow(call_id, len(stub)):
+            return
+        if flags & pdu.PFC_LAST_FRAG:
+            del self._partial[call_id]
+            self._partial_size -= len(entry[3])
+            self._start(call_id, entry[0], entry[1], entry[2], bytes(entry[3]))
+
+    def _grow(self, call_id: int, n: int) -> bool:
+        """Count ``n`` more buffered octets; over the server's request limit, the call fails
+        with 5 and its other fragments are dropped (False)."""
+        self._partial_size += n
+        limit = self.server.max_request
+        if self._partial_size <= limit:
+            return True
+        self._drop_partial(call_id)
+        self._partial[call_id] = None  # type: ignore[assignment]  # refused: ignore the rest
+        self._fault(call_id, RPC_S_ACCESS_DENIED, f"a request over the limit of {limit} octets")
+        return False
+
+    def _drop_partial(self, call_id: int) -> None:
+        entry = self._partial.pop(call_id, None)
+        if entry is not None:
+            self._partial_size -= len(entry[3])
+
+    def _start(
+        self, call_id: int, ctx_id: int, opnum: int, obj: uuid.UUID | None, stub: bytes
+    ) -> None:
+        """A whole request: check it in docs/protocol.md's order, then dispatch it."""
+        self._partial.pop(call_id, None)
+        server = self.server
+        if call_id in self._calls:
+            self._fault(call_id, RPC_X_BAD_STUB_DATA, f"call id {call_id} is already in progress")
+            return
+        if server.stopping:
+            self._fault(call_id, RPC_S_SERVER_UNAVAILABLE, "the server is stopping")
+            return
+        if server.in_progress >= server.max_calls:
+            self._fault(call_id, RPC_S_SERVER_TOO_BUSY)
+            return
+        reg = self._contexts.get(ctx_id)
+        if reg is None:
+            self._fault(call_id, RPC_S_UNKNOWN_IF, f"context {ctx_id} is not bound")
+            return
+        ops = reg.ops
+        if opnum >= len(ops):
+            self._fault(call_id, RPC_S_PROCNUM_OUT_OF_RANGE, f"{reg.interface.name}: opnum {opnum}")
+            return
+        self._call_ctx[call_id] = ctx_id
+        if obj is not None:
+            self._objects[call_id] = str(obj)
+        self._dispatch(ops[opnum], reg, call_id, stub)
+
+    # -- the wire's stubs and replies ---------------------------------------------------------
+
+    def decode_args(self, proc: Procedure[Any], payload: bytes) -> tuple[Any, ...]:
+        return proc.ndr_decode_in(payload)
+
+    def encode_out(self, rec: CallRecord, values: Any, on_loop: bool) -> bytes:
+        proc: Any = rec._op.proc
+        return proc.ndr_encode_out(rec._ins, *values)  # type: ignore[no-any-return]
+
+    def encode_result(self, rec: CallRecord, result: object, on_loop: bool) -> bytes:
+        proc: Any = rec._op.proc
+        return proc.ndr_encode_result(rec._ins, result)  # type: ignore[no-any-return]
+
+    def _fault(self, call_id: object, code: int, detail: str | None = None) -> None:
+        assert isinstance(call_id, int)
+        ctx_id = self._call_ctx.pop(call_id, 0)
+        self._objects.pop(call_id, None)
+        body = pdu.fault_body(pdu.fault_of_status(code), ctx_id)
+        self.send(pdu.pdu(pdu.FAULT, pdu.WHOLE, call_id, body))
+
+    def _send_outcome(self, call_id: int, kind: int, data: bytes | int, detail: str | None) -> None:
+        if isinstance(data, int):
+            self._fault(call_id, data, detail)
+            return
+        ctx_id = self._call_ctx.pop(call_id, 0)
+        self._objects.pop(call_id, None)
+        head = pdu.response_head(len(data), ctx_id)
+        for fragment in self.stream.fragments(pdu.RESPONSE, 0, call_id, head, data):
+            self.send(fragment)
+
+    def cancel_call(self, call_id: int, abortive: bool) -> None:
+        if abortive:  # no reply will be sent: forget what it would have needed
+            self._call_ctx.pop(call_id, None)
+            self._objects.pop(call_id, None)
+        super().cancel_call(call_id, abortive)
+
+    def wire_details(self, rec: CallRecord | None) -> tuple[Any, ...]:
+        sec = self.stream.security
+        obj = None if rec is None else self._objects.get(rec._call_id)
+        if sec is None or not sec.complete:
+            return ("dcerpc", None, None, 0, obj)
+        return ("dcerpc", sec.user, sec.domain, sec.auth_level, obj)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._partial.clear()
+        self._call_ctx.clear()
+        self._objects.clear()
+        super().connection_lost(exc)

@@ -122,14 +122,7 @@ class DceServerConnection(ServerConnection):
             return
         verifier = pdu.read_verifier(message, h)
         end = verifier.body_end if verifier is not None else h.frag_length
-        room = MAX_CONTEXTS - len(self._contexts)
-        try:
-            bind = pdu.read_bind(message, end, min(room, 255))
-        except pdu.PduError as exc:
-            if "presentation contexts" in str(exc):
-                self._nak(h.call_id, pdu.NAK_LOCAL_LIMIT_EXCEEDED)
-                return
-            raise
+        bind = pdu.read_bind(message, end)
         token = None
         if first and verifier is not None:
             token = self._accept_auth(verifier)
@@ -162,7 +155,11 @@ class DceServerConnection(ServerConnection):
         self.send(pdu.pdu(pdu.ALTER_CONTEXT_RESP, flags, h.call_id, body))
 
     def _present(self, c: pdu.ContextElem) -> pdu.ContextResult:
-        """Accept or reject one presentation context; bind-time feature negotiation too."""
+        """Accept or reject one presentation context; bind-time feature negotiation too. An
+        association holds at most MAX_CONTEXTS: past that, contexts are refused."""
+        if len(self._contexts) >= MAX_CONTEXTS and c.context_id not in self._contexts:
+            reason = pdu.LOCAL_LIMIT_EXCEEDED
+            return pdu.ContextResult(pdu.PROVIDER_REJECTION, reason, *pdu.no_syntax())
         for syntax, _version in c.transfers:
             bits = pdu.btfn_bits(syntax)
             if bits is not None:

@@ -71,7 +71,7 @@ class Stream:
         can have or that is over ``max_recv``."""
         buf = self._buf
         if not buf and len(data) >= HEADER_SIZE and frag_length(data) == len(data):
-            self._check_length(len(data))
+            self._check_start(data, 0, len(data))
             return [bytearray(data)]  # the common case: one PDU, alone in its read
         buf += data
         out: list[bytearray] = []
@@ -79,7 +79,7 @@ class Stream:
         n = len(buf)
         while n - pos >= HEADER_SIZE:
             length = frag_length(buf, pos)
-            self._check_length(length)
+            self._check_start(buf, pos, length)
             if n - pos < length:
                 break
             out.append(buf[pos : pos + length])
@@ -88,7 +88,11 @@ class Stream:
             del buf[:pos]
         return out
 
-    def _check_length(self, length: int) -> None:
+    def _check_start(self, buf: bytes | bytearray, pos: int, length: int) -> None:
+        """Refuse a PDU by its first 16 octets, before waiting for the rest of it."""
+        if buf[pos] != 5 or buf[pos + 1] > 1 or buf[pos + 4] != 0x10:
+            version = f"{buf[pos]}.{buf[pos + 1]}"
+            raise PduError(f"not a DCE/RPC 5.0 little-endian PDU (version {version})")
         if length < HEADER_SIZE:
             raise PduError(f"frag_length {length} is shorter than a header")
         if length > self.max_recv:

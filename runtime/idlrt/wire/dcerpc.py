@@ -273,13 +273,13 @@ def _syntax_version(v: int) -> tuple[int, int]:
     return v & 0xFFFF, v >> 16
 
 
-def read_bind(buf: bytes | bytearray, end: int, max_contexts: int) -> Bind:
-    """The body of a bind or alter_context PDU (up to ``end``, where its verifier starts)."""
+def read_bind(buf: bytes | bytearray, end: int) -> Bind:
+    """The body of a bind or alter_context PDU (up to ``end``, where its verifier starts).
+    Its counts are octets, so it holds at most 255 contexts of 255 transfer syntaxes, all
+    within the PDU's own length."""
     try:
         xmit, recv, group = _BIND.unpack_from(buf, HEADER_SIZE)
         n = buf[HEADER_SIZE + 8]
-        if n > max_contexts:
-            raise PduError(f"bind offers {n} presentation contexts (at most {max_contexts})")
         pos = HEADER_SIZE + 12
         contexts = []
         for _ in range(n):

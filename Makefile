@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint golden bench clean
+.PHONY: demo samba-demo test lint golden bench clean
 BENCH_ARGS ?=
 
 $(STAMP): pyproject.toml runtime/pyproject.toml
@@ -22,10 +22,17 @@ examples/types/gen/inventory.py: $(STAMP) examples/types/Inventory.idl
 demo: examples/async/gen/asyncrpc.py
 	$(BIN)/python examples/async/demo.py
 
+examples/samba/gen/srvsvc.py: $(STAMP) examples/samba/srvsvc.idl
+	$(BIN)/idlc examples/samba/srvsvc.idl -o examples/samba/gen
+
+# A real [MS-*] service: srvsvc of a throwaway Samba on loopback (needs root and `samba`).
+samba-demo: examples/samba/gen/srvsvc.py
+	$(BIN)/python examples/samba/demo.py
+
 GOLDEN := tests/golden
 
 # Generated code is checked with ruff's default rules, as a user's project would check it.
-lint: examples/async/gen/asyncrpc.py examples/types/gen/inventory.py
+lint: examples/async/gen/asyncrpc.py examples/types/gen/inventory.py examples/samba/gen/srvsvc.py
 	$(BIN)/ruff check idlc runtime tests examples bench
 	$(BIN)/ruff format --check idlc runtime tests examples bench
 	$(BIN)/ruff check --isolated $(GOLDEN)/example_*
@@ -35,6 +42,7 @@ lint: examples/async/gen/asyncrpc.py examples/types/gen/inventory.py
 	$(BIN)/mypy --strict idlc runtime/idlrt bench $(GOLDEN)/example_*/*.py
 	$(BIN)/mypy --strict examples/async/server.py examples/async/client.py examples/async/demo.py
 	$(BIN)/mypy --strict examples/types/server.py examples/types/client.py
+	$(BIN)/mypy --strict examples/samba/client.py examples/samba/demo.py
 
 test: lint
 	$(BIN)/python -m pytest -q

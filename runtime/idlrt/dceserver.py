@@ -52,9 +52,6 @@ class DceHost(ConnectionHost, Protocol):
     @property
     def accounts(self) -> Accounts | None: ...
 
-    @property
-    def min_auth_level(self) -> int: ...
-
 
 class DceServerConnection(ServerConnection):
     """One client association of a ``Server`` on the DCE/RPC wire."""

@@ -139,7 +139,8 @@ class Server:
         """``accounts`` (an ``idlrt.Accounts``): the users that may authenticate with NTLM on
         the DCE/RPC wire; None refuses authenticated binds. ``min_auth_level``: calls on an
         association authenticated below this DCE level (2 connect, 5 integrity, 6 privacy;
-        0 for none) are refused with 5, the msgpack wire's included when it is over 0."""
+        0 for none) are refused with 5; over 0, the msgpack wire, which does not
+        authenticate, is refused at BIND with 5."""
         if max_calls < 1 or max_request < 1:
             raise ValueError("max_calls and max_request must be positive")
         self.max_calls = max_calls

@@ -64,6 +64,7 @@ class ConnectionHost(TableServer, Protocol):
 
     in_progress: int
     calls_total: int
+    min_auth_level: int  # DCE authentication level a call needs (0: none)
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop: ...
@@ -214,6 +215,8 @@ class ServerSession(FramedProtocol):
             code = RPC_S_UNSUPPORTED_TRANS_SYN
         elif len(self._contexts) >= MAX_CONTEXTS and ctx_id not in self._contexts:
             code = RPC_S_OUT_OF_RESOURCES
+        elif self.server.min_auth_level > 0:  # this wire does not authenticate
+            code = RPC_S_ACCESS_DENIED
         else:
             reg = self.server.lookup(uuid.lower(), major, minor)
             if reg is None:

@@ -275,3 +275,17 @@ def test_the_blocking_client_speaks_dcerpc_too(m: ModuleType, tmp_path: Path) ->
     finally:
         holder["loop"].call_soon_threadsafe(holder["stop"].set)
         thread.join(30)
+
+
+def test_a_server_that_wants_authentication_refuses_the_unauthenticated(m: ModuleType) -> None:
+    async def main() -> None:
+        async with serving(m, make_manager(m), min_auth_level=5) as (_, binding):
+            with pytest.raises(idlrt.RpcError) as err:
+                await m.DceTestAsyncClient.connect(binding)  # msgpack: no authentication
+            assert err.value.code == 5
+            async with await m.DceTestAsyncClient.connect(binding, wire="dcerpc") as c:
+                with pytest.raises(idlrt.RpcError) as err:
+                    await c.Add(1, 2)
+                assert err.value.code == 5
+
+    run(main)

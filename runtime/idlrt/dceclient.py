@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from .binding import Binding
 from .client import ClientConnection, PendingCall, _fail
 from .connection import ProtocolError
-from .dcestream import SecurityContext, Stream, check_pdu
+from .dcestream import SecurityContext, Stream, check_pdu, receive
 from .errors import RpcError
 from .model import Interface, Procedure
 from .status import (
@@ -173,23 +173,7 @@ class DceClientConnection(ClientConnection):
     # -- incoming -----------------------------------------------------------------------------
 
     def data_received(self, data: bytes) -> None:
-        if self.closed:
-            return
-        self._receiving = True
-        self._batch = 0
-        try:
-            for message in self.stream.feed(data):
-                self._on_pdu(message)
-                if self.closed:
-                    break
-        except (pdu.PduError, ProtocolError) as exc:
-            self.protocol_error(str(exc))
-        except RpcError as exc:  # a PDU that fails its signature: nothing on it can be trusted
-            self.protocol_error(f"{exc.name}: {exc.detail}")
-        finally:
-            self._receiving = False
-        if self._wbuf:
-            self._flush()
+        receive(self, data)
 
     def _on_pdu(self, message: bytearray) -> None:
         h = check_pdu(message)

@@ -16,7 +16,7 @@ import uuid
 from typing import Any, Protocol
 
 from .connection import ProtocolError
-from .dcestream import SecurityContext, Stream, check_pdu
+from .dcestream import SecurityContext, Stream, check_pdu, receive
 from .dispatch import Outcome, ServerConnection
 from .errors import RpcError
 from .handle import CallRecord
@@ -74,23 +74,7 @@ class DceServerConnection(ServerConnection):
     # -- input --------------------------------------------------------------------------------
 
     def data_received(self, data: bytes) -> None:
-        if self.closed:
-            return
-        self._receiving = True
-        try:
-            for message in self.stream.feed(data):
-                self._on_pdu(message)
-                if self.closed:
-                    break
-        except (pdu.PduError, ProtocolError) as exc:
-            self.protocol_error(str(exc))
-        except Exception:  # a bug of ours must not reach the event loop
-            log.exception("idlrt: internal error on connection %s", self.describe_peer())
-            self.abort()
-        finally:
-            self._receiving = False
-        if self._wbuf:
-            self._flush()
+        receive(self, data)
 
     def _on_pdu(self, message: bytearray) -> None:
         h = check_pdu(message)

@@ -6,8 +6,10 @@ imports ``wire.dcerpc`` and the ``SecurityContext`` Protocol it defines; no asyn
 
 from __future__ import annotations
 
+import logging
 from typing import Protocol
 
+from .connection import ProtocolError
 from .errors import RpcError
 from .status import RPC_S_ACCESS_DENIED, RPC_S_PROTOCOL_ERROR
 from .wire.dcerpc import (
@@ -26,6 +28,7 @@ from .wire.dcerpc import (
 )
 
 _STUB_ALIGN = 16  # a protected stub is padded to this ([MS-RPCE] 2.2.2.11)
+log = logging.getLogger("idlrt")
 
 
 class SecurityContext(Protocol):
@@ -219,3 +222,47 @@ def check_pdu(pdu: bytearray) -> Header:
     if h.frag_length > MAX_FRAG:
         raise PduError("frag_length over 65535")
     return h
+
+
+class PduConnection(Protocol):
+    """Either end of an association (``dceclient``/``dceserver``), as ``receive`` uses it."""
+
+    stream: Stream
+    closed: bool
+    _receiving: bool
+    _wbuf: list[bytes]
+
+    def _on_pdu(self, message: bytearray) -> None: ...
+
+    def _flush(self) -> None: ...
+
+    def protocol_error(self, reason: str) -> None: ...
+
+    def abort(self) -> None: ...
+
+    def describe_peer(self) -> str: ...
+
+
+def receive(conn: PduConnection, data: bytes) -> None:
+    """``data_received`` of either end: each whole PDU to ``conn._on_pdu``, then what that
+    queued goes out in one write. A malformed PDU, or one whose verifier fails, closes this
+    connection only; a bug of ours is logged and drops it, never reaching the event loop."""
+    if conn.closed:
+        return
+    conn._receiving = True
+    try:
+        for message in conn.stream.feed(data):
+            conn._on_pdu(message)
+            if conn.closed:
+                break
+    except (PduError, ProtocolError) as exc:
+        conn.protocol_error(str(exc))
+    except RpcError as exc:
+        conn.protocol_error(f"{exc.name}: {exc.detail}")
+    except Exception:
+        log.exception("idlrt: internal error on connection %s", conn.describe_peer())
+        conn.abort()
+    finally:
+        conn._receiving = False
+    if conn._wbuf:
+        conn._flush()

@@ -152,6 +152,10 @@ class ServerSession(FramedProtocol):
         rundown of every open context handle once."""
         super().connection_lost(exc)
         self._lost = True
+        # the one reference cycle of a connection: without it, a closed connection is freed
+        # by reference counting at once, its buffers with it (parked handles' weak references
+        # keep their own bound method, and the connection, until they die)
+        del self._collected
         calls, self._calls = self._calls, {}
         handles: list[AsyncHandle] = []
         server = self.server

@@ -83,6 +83,24 @@ def test_an_unknown_interface_is_a_rejected_context(served: K.ServerThread) -> N
         dce.disconnect()
 
 
+def test_alter_context_adds_the_endpoint_mapper_to_the_association(
+    served: K.ServerThread,
+) -> None:
+    dce = K.impacket_client(served.port)
+    try:
+        mapper = dce.alter_ctx(epm.MSRPC_UUID_PORTMAP)  # the same connection, context 1
+        lookup = epm.ept_lookup()
+        lookup["inquiry_type"] = epm.RPC_C_EP_ALL_ELTS
+        lookup["object"] = lookup["Ifid"] = K.NULL
+        lookup["vers_option"] = epm.RPC_C_VERS_ALL
+        lookup["entry_handle"] = epm.ept_lookup_handle_t()
+        lookup["max_ents"] = 10
+        assert mapper.request(lookup)["num_ents"] == 1
+        assert dce.request(K.echo_request(b"ab"))["length"] == 2  # context 0 still works
+    finally:
+        dce.disconnect()
+
+
 # -- 2. structures, strings, unique pointers, unions, conformant arrays ------------------------
 
 
@@ -282,6 +300,22 @@ def test_ntlm_from_impacket(shop: ModuleType, level: int) -> None:
         finally:
             dce.disconnect()
         assert manager.seen == [("alice", "CORP", level)]
+
+
+@pytest.mark.parametrize("level", ["integrity", "privacy"])
+def test_our_client_beside_impacket_on_an_ntlm_server(shop: ModuleType, level: str) -> None:
+    # the same server and accounts, our own NTLM client: large protected requests and replies
+    auth = idlrt.NtlmAuth("alice", "Secret-1", "CORP", level)
+    with K.ServerThread(K.manager_of(shop), accounts=accounts()) as st:
+        with shop.ShopClient.connect(st.binding, wire="dcerpc", auth=auth, timeout=K.TIMEOUT) as c:
+            assert c.Whoami() == (0, "alice", auth.auth_level)
+            data = bytes(range(251)) * 1200
+            assert c.Echo(len(data), data).back == data[::-1]
+        dce = K.impacket_client(st.port, user="alice", password="Secret-1", level=auth.auth_level)
+        try:
+            assert dce.request(K.Whoami())["level"] == auth.auth_level
+        finally:
+            dce.disconnect()
 
 
 def test_a_wrong_password_is_access_denied_and_the_server_stays_up(shop: ModuleType) -> None:

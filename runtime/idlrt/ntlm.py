@@ -8,11 +8,21 @@ Three public objects:
 * ``SecurityContext``: one per association and side, driving the three-leg NTLM handshake
   (bind / bind_ack / auth3) and protecting request and response PDUs.
 
-The NTLM mechanics (NTLMv2 responses, key derivation, RC4 sealing, HMAC-MD5 signatures) come
-from pyspnego's pure-Python NTLM provider (``spnego.client``/``spnego.server`` with
-``protocol="ntlm"`` and ``NegotiateOptions.use_ntlm``, so a platform GSSAPI/SSPI is never
-chosen). pyspnego is optional: it is imported on first use and its absence is reported as
-``RpcError(RPC_S_SEC_PKG_ERROR)`` naming ``pip install idlc-runtime[ntlm]``.
+The NTLM mechanics come from pyspnego, an optional dependency imported on first use (its
+absence is reported as ``RpcError(RPC_S_SEC_PKG_ERROR)`` naming ``pip install
+idlc-runtime[ntlm]``):
+
+* the client is pyspnego's pure-Python initiator (``spnego.client`` with ``protocol="ntlm"`` and
+  ``NegotiateOptions.use_ntlm``, so a platform GSSAPI/SSPI is never chosen), which sends
+  NTLMv2 responses with extended session security, key exchange and a MIC;
+* the server's acceptor is ``ntlmcred.challenge`` and ``ntlmcred.accept_ntlmv2``, on
+  pyspnego's raw NTLM primitives. It looks the user named in the AUTHENTICATE message up in
+  its own ``Accounts`` (so an overridden ``nt_hash`` is honoured and two servers never share
+  users) and checks the NTLMv2 response over the octets received ([MS-NLMP] 3.3.2): clients
+  that end the NTLMv2 blob at MsvAvEOL without the Z(4) of 3.3.2 (impacket) are accepted, as
+  Windows and Samba accept them. A MIC is checked when the client announces one.
+* both sides then protect PDUs with an ``ntlmcred.Session`` keyed from the exported session
+  key (SIGNKEY, SEALKEY, one RC4 stream and sequence number per direction).
 
 PDU protection ([MS-RPCE] 2.2.2.11, 3.3.1.5.2.2; [MS-NLMP] 3.4). ``protect``/``unprotect`` take
 the PDU from its first byte through its sec_trailer, with frag_length and auth_length final, and
@@ -21,10 +31,8 @@ the span ``[stub_start, stub_end)`` of stub data plus auth_pad:
 * integrity: the signature is NTLM's MAC over the whole given PDU: header, body, stub, pad and
   sec_trailer;
 * privacy: the stub+pad span is RC4-sealed in place and the signature is the MAC over the whole
-  PDU *with the plaintext span*; the sealing RC4 stream encrypts the span first, then the
-  signature's 8-byte checksum (pyspnego's ``wrap_iov`` with ``sign_only`` / ``data`` /
-  ``sign_only`` / ``header`` buffers does exactly this; ``unwrap_iov`` decrypts first, then
-  verifies).
+  PDU *with the plaintext span*; the direction's RC4 stream encrypts the span first, then the
+  signature's 8-byte checksum.
 
 The span's pad (auth_pad) is the caller's: senders pad the stub to a multiple of 16 bytes from
 its start ([MS-RPCE] 2.2.2.11 aligns the sec_trailer to 16 "with respect to the beginning of
@@ -40,21 +48,9 @@ protected PDU (each fragment is one), in sending order. A signature that does no
 ``RpcError(RPC_S_ACCESS_DENIED)``: Windows and Samba fault such a request with status 5 and
 close the connection.
 
-Feeding accounts to pyspnego's acceptor. It reads the user's NT hash only from the smbpasswd or
-Heimdal file named by the ``NTLM_USER_FILE`` environment variable (and reads ``LM_COMPAT_LEVEL``
-when constructed). Rather than keep a file of all users, a server context looks the user named
-in the AUTHENTICATE message up in its own ``Accounts`` (so an overridden ``nt_hash`` is
-honoured and two servers never share users), then writes a private file (``mkstemp``: mode
-0600) holding just that user's NT hash (no password, a zero LM hash), points
-``NTLM_USER_FILE`` at it, with ``LM_COMPAT_LEVEL=5`` (NTLMv2 only), for the duration of the
-acceptor's construction or step, under a module lock, and restores both variables and deletes
-the file at once. The variables are process-global while set, for a few milliseconds; code
-outside this module that reads them concurrently could see the temporary values.
-
-Known gap: pyspnego's acceptor re-encodes the client's NTLMv2 blob, with the Z(4) that
-[MS-NLMP] 3.3.2 ends it with, before checking its HMAC; impacket omits those four bytes, so its
-valid responses are refused (status 5) where Windows and Samba, checking the bytes received,
-accept them.
+The client pins ``LM_COMPAT_LEVEL=3`` (NTLMv2 responses, no LM) in the environment, under a
+module lock, while pyspnego's initiator is constructed (the only time it reads it), and
+restores it at once. The server reads no environment variable and writes no file.
 """
 
 from __future__ import annotations
@@ -78,19 +74,6 @@ AUTH_LEVELS = {
 NTLM_SIGNATURE_SIZE = 16
 
 _NTLMV1_RESPONSE_SIZE = 24  # an NTLMv2 response is longer ([MS-NLMP] 2.2.2.8)
-_INSTALL_HINT = "pip install idlc-runtime[ntlm]"
-
-
-def _spnego() -> Any:
-    """pyspnego, imported on first use; RPC_S_SEC_PKG_ERROR when it is not installed."""
-    try:
-        import spnego
-        import spnego.iov
-    except ImportError as exc:
-        raise RpcError(
-            RPC_S_SEC_PKG_ERROR, f"NTLM needs pyspnego, which is not installed: {_INSTALL_HINT}"
-        ) from exc
-    return spnego
 
 
 def _check_level(auth_level: int) -> int:
@@ -143,14 +126,13 @@ class Accounts:
 
     def add(self, username: str, password: str, domain: str = "") -> None:
         """Accept ``username`` with ``password``; only its NT hash is kept."""
-        ntowfv1 = _spnego()._ntlm_raw.crypto.ntowfv1
-        self.add_hash(username, ntowfv1(password), domain)
+        self.add_hash(username, cred.provider().crypto.ntowfv1(password), domain)
 
     def add_hash(self, username: str, nt_hash: bytes, domain: str = "") -> None:
         """Accept ``username`` whose NT hash (16 bytes) is ``nt_hash``."""
         if len(nt_hash) != 16:
             raise ValueError("an NT hash is 16 bytes")
-        if not username or not cred.storable(username) or not cred.storable(domain):
+        if not username or not cred.usable(username) or not cred.usable(domain):
             raise ValueError(f"unusable NTLM account name: {domain!r}\\{username!r}")
         self._hashes[(domain.upper(), username.upper())] = bytes(nt_hash)
 
@@ -179,7 +161,8 @@ class SecurityContext:
         self.complete = False
         self.user: str | None = None
         self.domain: str | None = None
-        self._ctx: Any = None
+        self._session: cred.Session | None = None
+        self._key = b""  # the exported session key, once complete
         self._failed = False
 
     def step(self, token: bytes | None) -> bytes | None:
@@ -188,53 +171,40 @@ class SecurityContext:
 
     def protect(self, pdu: bytearray, stub_start: int, stub_end: int) -> bytes:
         """Sign (and at privacy, seal in place) an outgoing PDU; return its auth_value."""
-        ctx = self._established(pdu, stub_start, stub_end)
+        session = self._established(pdu, stub_start, stub_end)
         whole = bytes(pdu)
-        try:
-            if self.auth_level == RPC_C_AUTHN_LEVEL_PKT_PRIVACY:
-                sealed = ctx.wrap_iov(self._iov(whole, stub_start, stub_end, None))
-                pdu[stub_start:stub_end] = sealed.buffers[1].data
-                return bytes(sealed.buffers[3].data)
-            return bytes(ctx.sign(whole))
-        except Exception as exc:
-            raise RpcError(RPC_S_SEC_PKG_ERROR, f"NTLM could not protect a PDU: {exc}") from exc
+        if self.auth_level == RPC_C_AUTHN_LEVEL_PKT_PRIVACY:
+            pdu[stub_start:stub_end] = session.seal(whole[stub_start:stub_end])
+        return session.sign(whole)
 
     def unprotect(self, pdu: bytearray, stub_start: int, stub_end: int, signature: bytes) -> None:
         """Verify an incoming PDU's auth_value (at privacy, unseal the span in place first)."""
-        ctx = self._established(pdu, stub_start, stub_end)
+        session = self._established(pdu, stub_start, stub_end)
         if len(signature) != NTLM_SIGNATURE_SIZE:
             raise RpcError(RPC_S_ACCESS_DENIED, "the NTLM verifier is not 16 bytes")
-        whole = bytes(pdu)
-        try:
-            if self.auth_level == RPC_C_AUTHN_LEVEL_PKT_PRIVACY:
-                opened = ctx.unwrap_iov(self._iov(whole, stub_start, stub_end, bytes(signature)))
-                pdu[stub_start:stub_end] = opened.buffers[1].data
-            else:
-                ctx.verify(whole, bytes(signature))
-        except Exception as exc:
+        if self.auth_level == RPC_C_AUTHN_LEVEL_PKT_PRIVACY:
+            pdu[stub_start:stub_end] = session.unseal(bytes(pdu[stub_start:stub_end]))
+        if not session.verify(bytes(pdu), bytes(signature)):
             raise RpcError(
                 RPC_S_ACCESS_DENIED, "the PDU's NTLM verifier does not match its contents"
-            ) from exc
+            )
 
-    @staticmethod
-    def _iov(whole: bytes, start: int, end: int, signature: bytes | None) -> list[Any]:
-        """pyspnego IOV buffers: the whole PDU signed, only [start, end) sealed."""
-        kind = _spnego().iov.BufferType
-        return [
-            (kind.sign_only, whole[:start]),
-            (kind.data, whole[start:end]),
-            (kind.sign_only, whole[end:]),
-            kind.header if signature is None else (kind.header, signature),
-        ]
-
-    def _established(self, pdu: bytearray, stub_start: int, stub_end: int) -> Any:
+    def _established(self, pdu: bytearray, stub_start: int, stub_end: int) -> cred.Session:
         if not 0 <= stub_start <= stub_end <= len(pdu):
             raise ValueError(f"stub span [{stub_start}, {stub_end}) is outside the PDU")
         if not self.complete or self._failed:
             raise RpcError(RPC_S_SEC_PKG_ERROR, "the NTLM handshake has not completed")
         if self.auth_level == RPC_C_AUTHN_LEVEL_CONNECT:
             raise RpcError(RPC_S_SEC_PKG_ERROR, "PDUs carry no NTLM verifier at connect level")
-        return self._ctx
+        assert self._session is not None
+        return self._session
+
+    def _established_with(self, flags: int, key: bytes, usage: str) -> None:
+        """The handshake is over: key the PDU protection, if the level has any."""
+        self._key = key
+        if self.auth_level != RPC_C_AUTHN_LEVEL_CONNECT:
+            self._session = cred.Session(flags, key, usage)
+        self.complete = True
 
     def _check_flags(self, flags: int) -> None:
         """Refuse a handshake whose flags cannot give ``auth_level``'s protection."""
@@ -260,7 +230,7 @@ class _ClientContext(SecurityContext):
 
     def __init__(self, auth: NtlmAuth) -> None:
         super().__init__(auth.auth_level)
-        spnego = _spnego()
+        spnego = cred.provider().spnego
         req = spnego.ContextReq
         wanted = {
             RPC_C_AUTHN_LEVEL_CONNECT: req.none,
@@ -271,7 +241,7 @@ class _ClientContext(SecurityContext):
         self.domain = auth.domain
         principal = f"{auth.domain}\\{auth.username}" if auth.domain else auth.username
         with cred.environment({"LM_COMPAT_LEVEL": "3"}):  # NTLMv2 responses, no LM
-            self._ctx = spnego.client(
+            self._ctx: Any = spnego.client(
                 principal,
                 auth.password,
                 protocol="ntlm",
@@ -293,8 +263,9 @@ class _ClientContext(SecurityContext):
         except Exception as exc:
             self._failed = True
             raise RpcError(RPC_S_SEC_PKG_ERROR, f"bad NTLM CHALLENGE: {exc}") from exc
-        self._check_flags(cred.parse_authenticate(out).flags)
-        self.complete = True
+        flags = cred.parse_authenticate(out).flags
+        self._check_flags(flags)
+        self._established_with(flags, bytes(self._ctx.session_key), "initiate")
         return out
 
 
@@ -304,48 +275,44 @@ class _ServerContext(SecurityContext):
     def __init__(self, accounts: Accounts, auth_level: int) -> None:
         super().__init__(auth_level)
         self._accounts = accounts
-        _spnego()  # fail now, not at the first token, when pyspnego is missing
+        self._negotiate: bytes | None = None
+        self._challenge = b""
+        cred.provider()  # fail now, not at the first token, when pyspnego is missing
 
     def step(self, token: bytes | None) -> bytes | None:
         if token is None or self.complete or self._failed:
             raise RpcError(RPC_S_SEC_PKG_ERROR, "unexpected NTLM step on a server context")
-        if self._ctx is None:
-            return self._challenge(bytes(token))
+        if self._negotiate is None:
+            try:
+                self._challenge, _ = cred.challenge(bytes(token))
+            except RpcError:
+                self._failed = True
+                raise
+            self._negotiate = bytes(token)
+            return self._challenge
         self._authenticate(bytes(token))
         return None
 
-    def _challenge(self, token: bytes) -> bytes:
-        if len(token) < 16 or token[:8] != cred.SIGNATURE or cred.u32(token, 8) != 1:
-            raise RpcError(RPC_S_SEC_PKG_ERROR, "not an NTLM NEGOTIATE message")
-        spnego = _spnego()
-        try:
-            with cred.acceptor_file("") as path, cred.acceptor_environment(path):
-                self._ctx = spnego.server(protocol="ntlm", options=spnego.NegotiateOptions.use_ntlm)
-                return bytes(self._ctx.step(token))
-        except Exception as exc:
-            self._failed = True
-            raise RpcError(RPC_S_SEC_PKG_ERROR, f"bad NTLM NEGOTIATE: {exc}") from exc
-
     def _authenticate(self, token: bytes) -> None:
         self._failed = True  # until it succeeds: a refused context is dead
+        assert self._negotiate is not None
         message = cred.parse_authenticate(token)
         self._check_flags(message.flags)
-        if message.nt_response_size <= _NTLMV1_RESPONSE_SIZE:
+        if len(message.nt_response) <= _NTLMV1_RESPONSE_SIZE:
             raise RpcError(RPC_S_ACCESS_DENIED, "only NTLMv2 responses are accepted")
-        if not message.user or not cred.storable(message.user) or not cred.storable(message.domain):
-            raise RpcError(RPC_S_ACCESS_DENIED, "anonymous or unusable NTLM user name")
+        if not message.user:
+            raise RpcError(RPC_S_ACCESS_DENIED, "anonymous NTLM logons are not accepted")
         nt_hash = self._accounts.nt_hash(message.domain, message.user)
         if nt_hash is None:
             raise RpcError(RPC_S_ACCESS_DENIED, f"unknown NTLM user {message.principal!r}")
         try:
-            line = cred.smbpasswd_line(message, nt_hash)
-            with cred.acceptor_file(line) as path, cred.acceptor_environment(path):
-                self._ctx.step(token)
-        except Exception as exc:
+            key = cred.accept_ntlmv2(token, message, nt_hash, self._negotiate, self._challenge)
+        except RpcError as exc:
             raise RpcError(
-                RPC_S_ACCESS_DENIED, f"NTLM authentication of {message.principal!r} failed"
+                RPC_S_ACCESS_DENIED,
+                f"NTLM authentication of {message.principal!r} failed: {exc.detail}",
             ) from exc
         self._failed = False
-        self.complete = True
+        self._established_with(message.flags, key, "accept")
         self.user = message.user
         self.domain = message.domain

@@ -140,6 +140,31 @@ def test_two_servers_do_not_see_each_others_users() -> None:
     assert refused(second, "alice", "pa").code == 5
 
 
+def test_the_mic_is_checked_over_the_messages_as_sent() -> None:
+    # pyspnego's initiator announces a MIC (MsvAvFlags 0x2) because the CHALLENGE has a
+    # timestamp; the acceptor checks it, so one bent octet of it, or of the NEGOTIATE it
+    # covers, is refused.
+    _, _, server, authenticate = a_valid_exchange()
+    bent = bytearray(authenticate)
+    bent[80] ^= 0x40  # inside the MIC, offsets 72..88
+    with pytest.raises(RpcError) as caught:
+        server.step(bytes(bent))
+    assert caught.value.code == 5
+    client = NtlmAuth("alice", "p", "CORP").client_context()
+    server = accounts(("alice", "p", "")).server_context(PRIVACY)
+    negotiate = bytearray(client.step(None) or b"")
+    server.step(bytes(negotiate))
+    negotiate[-1] ^= 1  # what the client remembers differs from what the server got
+    server._negotiate = bytes(negotiate)  # type: ignore[attr-defined]
+    with pytest.raises(RpcError) as caught:
+        server.step(client.step(challenge_of(server)))
+    assert caught.value.code == 5
+
+
+def challenge_of(server: SecurityContext) -> bytes:
+    return server._challenge  # type: ignore[attr-defined,no-any-return]
+
+
 @pytest.mark.parametrize("before", [None, "/some/where/else"])
 def test_the_environment_is_restored(monkeypatch: pytest.MonkeyPatch, before: str | None) -> None:
     for name in ("NTLM_USER_FILE", "LM_COMPAT_LEVEL"):

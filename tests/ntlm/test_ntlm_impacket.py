@@ -1,6 +1,8 @@
 """idlrt.ntlm cross-checked with impacket's NTLM, an implementation no one here wrote.
 
-impacket has no NTLM acceptor, so the session comes from an idlrt handshake; impacket's
+impacket's initiator authenticates to our acceptor (its NTLMv2 blob lacks the trailing Z(4) of
+[MS-NLMP] 3.3.2, which the acceptor must take as received). impacket has no NTLM acceptor, so
+for the PDU checks the session comes from an idlrt handshake; impacket's
 primitives (SIGNKEY, SEALKEY, an RC4 handle per direction, SEAL, SIGN) are then keyed from the
 session key and the negotiated flags exactly as impacket's ``rpcrt.DCERPC_v5.bind`` keys them
 (NTLMv2, extended session security, key exchange, 128-bit), and applied to the byte ranges
@@ -92,8 +94,8 @@ def session(level: str) -> tuple[SecurityContext, SecurityContext, ImpacketSide]
     ):
         assert flags & flag
     assert bool(flags & ntlm.NTLMSSP_NEGOTIATE_SEAL) == (level == "privacy")
-    key = client._ctx.session_key  # pyspnego's public ContextProxy.session_key
-    assert key == server._ctx.session_key and len(key) == 16
+    key = client._key  # the exported session key each side derived
+    assert key == server._key and len(key) == 16
     return client, server, ImpacketSide(key, flags)
 
 
@@ -159,24 +161,44 @@ def test_impacket_ntlmv1_is_refused() -> None:
     assert caught.value.code == 5
 
 
-def test_impacket_ntlmv2_tokens_are_valid_but_pyspnegos_acceptor_refuses_them() -> None:
-    """A known gap, kept visible: impacket's NTLMv2 blob ends at the AV pairs' MsvAvEOL and
-    omits the Z(4) that [MS-NLMP] 3.3.2 puts after ServerName. Windows and Samba HMAC the blob
-    as received and accept it; pyspnego's acceptor re-encodes the blob with the Z(4) before
-    HMACing, so its NTProofStr differs and the logon is refused (status 5). This test fails,
-    and should be turned around, the day pyspnego verifies the received bytes."""
+def test_impacket_ntlmv2_without_the_trailing_z4_is_accepted() -> None:
+    """impacket's NTLMv2 blob ends at the AV pairs' MsvAvEOL and omits the Z(4) that
+    [MS-NLMP] 3.3.2 puts after ServerName. Windows and Samba HMAC the blob as received and
+    accept it; so must we, and both sides must then hold the same exported session key."""
     store = Accounts()
     store.add("alice", "Secret-1")
     server = store.server_context(6)
-    challenge, authenticate = impacket_authenticate(server, "Secret-1")
-    parsed = ntlm.NTLMAuthChallengeResponse()
-    parsed.fromString(authenticate)
-    response = parsed["ntlm"]
+    negotiate = ntlm.getNTLMSSPType1("", "", signingRequired=True, use_ntlmv2=True)
+    challenge = server.step(negotiate.getData())
+    assert challenge is not None
+    authenticate, exported = ntlm.getNTLMSSPType3(
+        negotiate, challenge, "alice", "Secret-1", "CORP", use_ntlmv2=True
+    )
+    response = authenticate["ntlm"]
     proof, blob = response[:16], response[16:]
     key = ntlm.NTOWFv2("alice", "Secret-1", "CORP")
     server_challenge = challenge[24:32]  # [MS-NLMP] 2.2.1.2 ServerChallenge
     assert hmac.new(key, server_challenge + blob, hashlib.md5).digest() == proof
-    assert hmac.new(key, server_challenge + blob + b"\0" * 4, hashlib.md5).digest() != proof
+    assert not blob.endswith(b"\0" * 8)  # MsvAvEOL (4 zero octets) and no Z(4) after it
+    assert server.step(authenticate.getData()) is None
+    assert server.complete and (server.user, server.domain) == ("alice", "CORP")
+    assert server._key == exported
+
+
+def test_impacket_with_a_wrong_password_or_a_bent_proof_is_refused() -> None:
+    store = Accounts()
+    store.add("alice", "Secret-1")
+    server = store.server_context(6)
     with pytest.raises(RpcError) as caught:
-        server.step(authenticate)
+        server.step(impacket_authenticate(server, "Secret-2")[1])
+    assert caught.value.code == 5 and not server.complete
+    server = store.server_context(6)
+    _, authenticate = impacket_authenticate(server, "Secret-1")
+    bent = bytearray(authenticate)
+    parsed = ntlm.NTLMAuthChallengeResponse()
+    parsed.fromString(authenticate)
+    blob_at = bytes(authenticate).index(parsed["ntlm"]) + 16
+    bent[blob_at + 20] ^= 1  # one octet of the client challenge in the blob
+    with pytest.raises(RpcError) as caught:
+        server.step(bytes(bent))
     assert caught.value.code == 5

@@ -31,7 +31,10 @@ def import_generated(outdir: Path, module: str) -> ModuleType:
     return importlib.import_module(f"{outdir.name}.{module}")
 
 
-def sending(proc: Any, payload: object) -> Any:
+def sending(proc: Any, payload: object, ndr: bytes | None = None) -> Any:
     """``proc`` (an ``idlrt.Procedure``) with its client encoder replaced: a call sends
-    ``payload`` as the msgpack wire's argument list, unchecked, whatever the arguments."""
-    return dataclasses.replace(proc, encode_in=lambda *_: payload)
+    ``payload`` as the msgpack wire's argument list, unchecked, whatever the arguments; and
+    ``ndr``, if given, as the DCE/RPC wire's stub octets."""
+    if ndr is None:
+        return dataclasses.replace(proc, encode_in=lambda *_: payload)
+    return dataclasses.replace(proc, encode_in=lambda *_: payload, ndr_encode_in=lambda *_: ndr)

@@ -45,6 +45,7 @@ def test_rule_7_complete_refuses_bad_values_and_the_call_stays_open() -> None:
     run(body)
 
 
+@pytest.mark.msgpack_only
 def test_rule_16_requests_with_bad_values_get_exact_faults() -> None:
     async def body() -> None:
         async with serving(Mixer()) as (server, binding, _):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+import support
 from support import CORPUS
 
 WIRES = ("msgpack", "dcerpc")
@@ -31,9 +33,14 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 @pytest.fixture
-def wire(request: pytest.FixtureRequest) -> str:
-    """The wire the test's clients speak: "msgpack" or "dcerpc" (see pytest_generate_tests)."""
-    return str(getattr(request, "param", "msgpack"))
+def wire(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The wire the test's clients speak: "msgpack" or "dcerpc" (see pytest_generate_tests),
+    also as ``support.WIRE`` for the helpers that connect."""
+    support.WIRE = str(getattr(request, "param", "msgpack"))
+    try:
+        yield support.WIRE
+    finally:
+        support.WIRE = "msgpack"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

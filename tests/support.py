@@ -12,6 +12,17 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"
 
+# The wire the running test's clients speak, "msgpack" or "dcerpc": set by the ``wire`` fixture
+# (tests/conftest.py) for the tests that run once per wire.
+WIRE = "msgpack"
+
+
+def on_wire(binding: str) -> str:
+    """``binding`` (a TCP string binding) with the running test's wire as its option."""
+    import idlrt
+
+    return str(dataclasses.replace(idlrt.Binding.parse(binding), wire=WIRE))
+
 
 def compile_package(idl: Path, outdir: Path, *args: str) -> None:
     """Run ``idlc IDL -o OUTDIR ARGS...`` in-process; fail with its exit status otherwise."""

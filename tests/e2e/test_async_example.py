@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 import idlrt
-from support import ROOT, compile_package, import_generated
+from support import ROOT, compile_package, import_generated, on_wire
 
 EXAMPLE = ROOT / "examples" / "async" / "AsyncRPC.idl"
 TCP = "ncacn_ip_tcp:127.0.0.1[0]"
@@ -78,10 +78,11 @@ def make_manager(gen: ModuleType) -> Any:
 
 @asynccontextmanager
 async def serving(gen: ModuleType, manager: Any) -> AsyncIterator[str]:
-    """A server for ``manager`` on an ephemeral loopback port; yields its binding."""
+    """A server for ``manager`` on an ephemeral loopback port; yields its binding, on the
+    test's wire."""
     async with idlrt.Server() as server:
         server.register(manager)
-        yield await server.listen(TCP)
+        yield on_wire(await server.listen(TCP))
 
 
 @asynccontextmanager
@@ -373,7 +374,7 @@ def test_context_handle_session_and_rundown(gen: ModuleType) -> None:
     async def main() -> None:
         async with idlrt.Server() as server:
             server.register(manager)
-            binding = await server.listen(TCP)
+            binding = on_wire(await server.listen(TCP))
             async with await gen.AsyncRPCAsyncClient.connect(binding) as client:
                 (session,) = await client.OpenSession("closer")
                 assert isinstance(session, idlrt.ContextHandle)

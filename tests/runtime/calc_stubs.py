@@ -2,10 +2,11 @@
 idl/Paint.idl, compiled once per test session into a temporary directory.
 
 The tests import the generated names from here. The client classes are the generated ones
-with one addition: ``connect`` speaks the wire the running test is parametrized with (see
-conftest.py, the ``wire`` fixture) unless the test names one, so the same test bodies run
-over msgpack and over DCE/RPC. ``variant`` and ``call_extra`` build clients of other versions
-or UUIDs of Calc, and with opnums the server does not have.
+with one addition: ``connect`` speaks the wire the running test is parametrized with
+(``support.WIRE``, set by the ``wire`` fixture of tests/conftest.py) unless the test names
+one, so the same test bodies run over msgpack and over DCE/RPC. ``variant`` and
+``call_extra`` build clients of other versions or UUIDs of Calc, and with opnums the server
+does not have.
 """
 
 from __future__ import annotations
@@ -18,12 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import idlrt
+import support
 from support import compile_package, import_generated
 
 IDL = Path(__file__).resolve().parent / "idl"
-
-# Which wire ``connect`` speaks when the test does not say: set by conftest.py's ``wire``.
-WIRE = "msgpack"
 
 
 def _compile() -> tuple[Any, Any, Any]:
@@ -50,14 +49,14 @@ def _on_wire(client: Any, wire: str) -> Any:
 class _AsyncOnTestWire(idlrt.AsyncClient):
     @classmethod
     async def connect(cls, binding: str, **kwargs: Any) -> Any:
-        wire = kwargs.setdefault("wire", WIRE)
+        wire = kwargs.setdefault("wire", support.WIRE)
         return _on_wire(await super().connect(binding, **kwargs), wire)
 
 
 class _BlockingOnTestWire(idlrt.Client):
     @classmethod
     def connect(cls, binding: str, **kwargs: Any) -> Any:
-        wire = kwargs.setdefault("wire", WIRE)
+        wire = kwargs.setdefault("wire", support.WIRE)
         return _on_wire(super().connect(binding, **kwargs), wire)
 
 

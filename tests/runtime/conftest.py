@@ -8,7 +8,6 @@ open no connection and run once; ``msgpack_only`` ones are about the msgpack wir
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,13 +16,7 @@ _HERE = str(Path(__file__).resolve().parent)
 if _HERE not in sys.path:
     sys.path.insert(0, _HERE)
 
-import calc_stubs  # noqa: E402
-
 
 @pytest.fixture(autouse=True)
-def _stubs_on_the_test_wire(wire: str) -> Iterator[None]:
-    calc_stubs.WIRE = wire
-    try:
-        yield
-    finally:
-        calc_stubs.WIRE = "msgpack"
+def _on_the_test_wire(wire: str) -> None:
+    """Every test here uses ``wire``: it is what calc_stubs' clients speak."""

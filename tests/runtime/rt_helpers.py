@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
-import calc_stubs
 import msgpack  # type: ignore[import-untyped]
 from calc_stubs import (
     CALC,
@@ -26,6 +25,7 @@ from calc_stubs import (
 )
 
 import idlrt
+import support
 
 T = TypeVar("T")
 TIMEOUT = 15.0  # no test should come close; a hang fails instead of blocking the run
@@ -91,7 +91,7 @@ class Impl(CalcManager):  # type: ignore[misc]  # generated at session start: An
 def fault_detail(text: str) -> str | None:
     """The detail a client sees with a fault whose routine raised ``RpcError(code, text)``:
     the msgpack wire carries it; a DCE/RPC fault PDU carries only the status code."""
-    return text if calc_stubs.WIRE == "msgpack" else None
+    return text if support.WIRE == "msgpack" else None
 
 
 async def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> None:

@@ -7,6 +7,7 @@ Each test compiles examples/async with idlc (once per session), starts an idlrt.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import gc
 import logging
 import threading
@@ -19,7 +20,7 @@ from typing import Any
 import pytest
 
 import idlrt
-from support import ROOT, compile_package, import_generated
+from support import ROOT, compile_package, import_generated, on_wire
 
 EXAMPLE = ROOT / "examples" / "async" / "AsyncRPC.idl"
 TCP = "ncacn_ip_tcp:127.0.0.1[0]"
@@ -78,10 +79,11 @@ def make_manager(gen: ModuleType) -> Any:
 
 @asynccontextmanager
 async def serving(gen: ModuleType, manager: Any) -> AsyncIterator[str]:
-    """A server for ``manager`` on an ephemeral loopback port; yields its binding."""
+    """A server for ``manager`` on an ephemeral loopback port; yields its binding, on the
+    test's wire."""
     async with idlrt.Server() as server:
         server.register(manager)
-        yield await server.listen(TCP)
+        yield on_wire(await server.listen(TCP))
 
 
 @asynccontextmanager
@@ -158,13 +160,27 @@ def test_async_call_completed_from_another_thread(gen: ModuleType) -> None:
 def test_abort_sends_only_the_code(gen: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
     manager = make_manager(gen)
     encoded: list[object] = []
-    real_sout = gen._AsyncRPC_CheckedDelay_sout
 
-    def spy(*values: object) -> list[object]:
-        encoded.append(values)
-        return list(real_sout(*values))
+    def spying(encode: Callable[..., Any]) -> Callable[..., Any]:
+        def spy(*values: object) -> Any:
+            encoded.append(values)
+            return encode(*values)
 
-    monkeypatch.setattr(gen, "_AsyncRPC_CheckedDelay_sout", spy)
+        return spy
+
+    # The server encodes a reply with the Procedure its manager's interface names (either
+    # wire's encoder): watch both.
+    proc = gen._AsyncRPC_CheckedDelay
+    spied = dataclasses.replace(
+        proc,
+        encode_out=spying(proc.encode_out),
+        ndr_encode_out=spying(proc.ndr_encode_out),
+    )
+    iface = gen._AsyncRPC_INTERFACE
+    procs = tuple(spied if p is proc else p for p in iface.procedures)
+    monkeypatch.setattr(
+        type(manager), "_idl_interface_", dataclasses.replace(iface, procedures=procs)
+    )
 
     async def main() -> None:
         async with connected(gen, manager) as client:
@@ -176,7 +192,12 @@ def test_abort_sends_only_the_code(gen: ModuleType, monkeypatch: pytest.MonkeyPa
             assert err.value.code == gen.APP_ERROR_NEGATIVE_DELAY == 0x2001
             assert call.status() == 0x2001
             assert handle.done
-        assert encoded == []  # abort marshalled no out argument
+            assert encoded == []  # abort marshalled no out argument
+            call = client.CheckedDelay(1, 5)  # the spy sees what complete() marshals
+            handle, _, _ = await manager.parked.get()
+            handle.complete(0, total=6)
+            assert (await call).total == 6
+            assert len(encoded) == 1
 
     run(main)
 
@@ -373,7 +394,7 @@ def test_context_handle_session_and_rundown(gen: ModuleType) -> None:
     async def main() -> None:
         async with idlrt.Server() as server:
             server.register(manager)
-            binding = await server.listen(TCP)
+            binding = on_wire(await server.listen(TCP))
             async with await gen.AsyncRPCAsyncClient.connect(binding) as client:
                 (session,) = await client.OpenSession("closer")
                 assert isinstance(session, idlrt.ContextHandle)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 import idlrt
-from support import ROOT, compile_package, import_generated
+from support import ROOT, compile_package, import_generated, on_wire
 
 IDL = ROOT / "tests" / "e2e" / "status" / "Status.idl"  # Status.acf beside it is read too
 
@@ -51,7 +51,7 @@ def test_status_attributes_turn_failures_into_values(gen: ModuleType) -> None:
         manager = make_manager(gen)
         async with idlrt.Server() as server:
             server.register(manager)
-            binding = await server.listen("ncacn_ip_tcp:127.0.0.1[0]")
+            binding = on_wire(await server.listen("ncacn_ip_tcp:127.0.0.1[0]"))
             async with await gen.StatusAsyncClient.connect(binding) as client:
                 # [fault_status] on the return value: the server's fault is the value.
                 assert await client.Fails(0) == 0

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 import idlrt
-from support import ROOT, compile_package, import_generated, sending
+from support import ROOT, compile_package, import_generated, on_wire, sending
 
 EXAMPLE = ROOT / "examples" / "types" / "Inventory.idl"
 
@@ -57,7 +57,7 @@ def make_manager(inv: ModuleType) -> Any:
 async def connected(inv: ModuleType, manager: Any) -> AsyncIterator[Any]:
     async with idlrt.Server() as server:
         server.register(manager)
-        binding = await server.listen("ncacn_ip_tcp:127.0.0.1[0]")
+        binding = on_wire(await server.listen("ncacn_ip_tcp:127.0.0.1[0]"))
         async with await inv.InventoryAsyncClient.connect(binding) as client:
             yield client
 
@@ -139,6 +139,7 @@ def test_client_refuses_bad_values_before_sending(inv: ModuleType) -> None:
     run(main)
 
 
+@pytest.mark.msgpack_only
 def test_server_refuses_bad_wire_data_with_the_same_codes(inv: ModuleType) -> None:
     """Raw requests that skip the client's checks are refused by the server's stub."""
     manager = make_manager(inv)
@@ -189,6 +190,7 @@ def test_server_refuses_its_own_bad_results(inv: ModuleType) -> None:
     run(main)
 
 
+@pytest.mark.wire_free
 def test_encapsulated_union_without_an_arm_is_refused(inv: ModuleType) -> None:
     with pytest.raises(idlrt.RpcError) as err:
         inv._Inventory_Find_cin(inv.QUERY(kind=1, by="not an id"))

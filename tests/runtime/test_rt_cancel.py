@@ -138,6 +138,7 @@ def test_blocking_client_timeouts() -> None:
         assert c._call(_P_Add, (2, 2), timeout=5) == 4
 
 
+@pytest.mark.wire_free
 def test_call_context_outside_a_call_is_1725() -> None:
     with pytest.raises(idlrt.RpcError) as err:
         idlrt.call_context()

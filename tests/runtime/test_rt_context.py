@@ -15,6 +15,7 @@ import idlrt
 from idlrt import codec, status
 
 
+@pytest.mark.wire_free
 def test_context_handle_value_and_codec_helpers() -> None:
     wire = bytes(range(16))
     h = idlrt.ContextHandle(wire)
@@ -82,7 +83,8 @@ def test_null_foreign_and_bad_handles() -> None:
             assert h1 is not None
             for client, handle, code in (
                 (c2, h1, status.RPC_X_SS_CONTEXT_MISMATCH),  # another connection's handle
-                (c1, idlrt.ContextHandle(bytes(16)), status.RPC_X_SS_CONTEXT_MISMATCH),
+                # never issued (not the nil id: on DCE/RPC, that is the null handle)
+                (c1, idlrt.ContextHandle(bytes(range(16))), status.RPC_X_SS_CONTEXT_MISMATCH),
                 (c1, None, status.RPC_X_SS_IN_NULL_CONTEXT),  # refused by the client stub
                 (c1, "h", status.RPC_X_BAD_STUB_DATA),
             ):
@@ -92,6 +94,14 @@ def test_null_foreign_and_bad_handles() -> None:
             assert await c1.Read(h1) == 1
             await c1.close()
             await c2.close()
+
+    run(body)
+
+
+@pytest.mark.msgpack_only
+def test_null_foreign_and_bad_handles_sent_anyway() -> None:
+    async def body() -> None:
+        async with serving(CounterImpl()) as (_, binding, _):
             # What the server says to a client that sends them anyway.
             raw = await RawClient.open(binding)
             assert (await raw.bind(uuid=CounterAsyncClient._idl_interface_.uuid))[0] == 1
@@ -273,6 +283,7 @@ def test_context_handles_with_the_blocking_client() -> None:
         assert st.server.stats().context_handles == 0
 
 
+@pytest.mark.msgpack_only
 def test_raw_wire_form_of_a_context_handle() -> None:
     async def body() -> None:
         async with serving(CounterImpl()) as (_, binding, _):

@@ -17,6 +17,7 @@ import idlrt
 from idlrt import status
 
 
+@pytest.mark.wire_free
 def test_malformed_binding_is_1700() -> None:
     for text in (
         "",
@@ -217,6 +218,7 @@ def test_garbage_on_the_wire_closes_only_that_connection() -> None:
     run(body)
 
 
+@pytest.mark.msgpack_only
 def test_bad_requests_get_faults_and_the_stream_stays_in_sync() -> None:
     async def body() -> None:
         async with serving(max_request=1000) as (server, binding, _):
@@ -265,6 +267,7 @@ def test_oversized_request_from_the_client_api() -> None:
     run(body)
 
 
+@pytest.mark.msgpack_only
 def test_duplicate_call_id_and_protocol_details() -> None:
     async def body() -> None:
         async with serving() as (_, binding, impl):

@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+import struct
+
 import pytest
-from calc_stubs import PaintAsyncClient, PaintManager
+from calc_stubs import PAINT, PaintAsyncClient, PaintManager
 from rt_helpers import RawClient, quiet, run, serving, wait_until
 
 import idlrt
 from idlrt import status
+from support import sending
 
 
 class Mixer(PaintManager):
@@ -45,6 +48,7 @@ def test_rule_7_complete_refuses_bad_values_and_the_call_stays_open() -> None:
     run(body)
 
 
+@pytest.mark.msgpack_only
 def test_rule_16_requests_with_bad_values_get_exact_faults() -> None:
     async def body() -> None:
         async with serving(Mixer()) as (server, binding, _):
@@ -66,5 +70,40 @@ def test_rule_16_requests_with_bad_values_get_exact_faults() -> None:
             }
             assert quiet(server)
             await raw.close()
+
+    run(body)
+
+
+def _mix_ndr(c: int, r: int, n: int, *a: int) -> bytes:
+    """Mix's [in] values as NDR20 octets: COLOR (enum, 16 bits), r, n, a's count and items."""
+    return struct.pack(f"<H2xllL{len(a)}l", c, r, n, len(a), *a)
+
+
+def test_rule_16_bad_request_data_through_a_client_that_skips_its_checks() -> None:
+    """The same refusals on either wire, from a client that sends what its stub would refuse:
+    msgpack argument lists, or NDR20 octets. (A null [ref] has no NDR20 form: a top-level
+    [ref] pointer sends no referent id; the raw msgpack test above covers 1780.)"""
+    mix = PAINT.procedures[0]
+    cases = [
+        ([9, 1, 0, []], _mix_ndr(9, 1, 0), status.RPC_X_ENUM_VALUE_OUT_OF_RANGE),
+        ([0, 1, 2, [1]], _mix_ndr(0, 1, 2, 1), status.RPC_X_INVALID_BOUND),
+        ([0, 1, 0], _mix_ndr(0, 1, 0)[:6], status.RPC_X_BAD_STUB_DATA),
+    ]
+
+    async def body() -> None:
+        impl = Mixer()
+        async with (
+            serving(impl) as (server, binding, _),
+            await PaintAsyncClient.connect(binding) as c,
+        ):
+            for args, stub, code in cases:
+                with pytest.raises(idlrt.RpcError) as err:
+                    await c._start(sending(mix, args, ndr=stub), ())
+                assert err.value.code == code, args
+            assert impl.handles == [] and quiet(server)
+            call = c.Mix(1, 5, 2, [1, 2])  # and the connection still serves
+            await wait_until(lambda: bool(impl.handles))
+            impl.handles[0].complete(oc=0, or_=1, m=0, b=[])
+            assert tuple(await call) == (0, 1, 0, [])
 
     run(body)

@@ -14,6 +14,8 @@ from idlrt import codec, status
 from idlrt.connection import FramedProtocol
 from idlrt.wire import msgpack as wire
 
+pytestmark = pytest.mark.wire_free  # units: no connection (the framing ones: msgpack's)
+
 
 def test_status_names_and_messages() -> None:
     assert status.RPC_S_CALL_CANCELLED == 1818

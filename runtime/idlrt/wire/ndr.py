@@ -77,8 +77,11 @@ NDR20: Final = ("8a885d04-1ceb-11c9-9fe8-08002b104860", 2, 0)
 PAD: Final = tuple(bytes(i) for i in range(8))
 
 # What a failed encode may raise before the generated code has checked a value (struct and
-# the str/bytes methods check types and ranges as they pack); see ``encode_failed``.
+# the str/bytes methods check types and ranges as they pack), and the RpcError of a check made
+# in a constructed type's encoder, which knows the type's name but not the parameter's path;
+# see ``encode_failed``.
 ENCODE_ERRORS: Final = (
+    RpcError,
     struct.error,
     TypeError,
     ValueError,
@@ -258,7 +261,18 @@ def encode_failed(
     """Raise the error for values that failed to encode: ``check(*values)`` (the msgpack
     encoder of the same values, which checks every value and raises ``RpcError`` naming its
     path) says what was wrong; if it finds nothing, the value cannot be represented in NDR (a
-    float too large for ``float``, a char string beyond Latin-1...): 1783."""
+    float too large for ``float``, a char string beyond Latin-1...): 1783.
+
+    An ``RpcError`` from a constructed type's encoder names the type (``ITEM.tags``), not
+    the parameter: it stands, with the check's path (``Put.item.tags``) where the check finds
+    the same status, so both wires report a bad value alike."""
+    if isinstance(exc, RpcError):
+        try:
+            check(*values)
+        except RpcError as found:
+            if found.code == exc.code:
+                raise found from None
+        raise exc
     if not isinstance(exc, RecursionError):
         check(*values)
     raise RpcError(RPC_X_BAD_STUB_DATA, f"{what}: cannot be represented in NDR20 ({exc})") from None

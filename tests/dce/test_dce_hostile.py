@@ -175,3 +175,20 @@ def test_garbage_on_one_connection_costs_another_nothing(m: ModuleType) -> None:
             assert await call == 11
 
     run(m, body)
+
+
+def test_a_call_id_already_in_progress_is_refused(m: ModuleType) -> None:
+    async def body(binding: str, server: Any) -> None:
+        peer = await bound(binding)
+        manager = server.registrations()[0].manager
+        later = struct.pack("<l", 7)  # Later(7): parked until the manager finishes it
+        await peer.send(request_pdu(5, 2, later))
+        await peer.send(request_pdu(5, 1, ADD))  # the same call id while 5 is parked
+        assert await fault_of(peer) == 1783
+        manager.parked[0][0].complete(70)
+        got = await peer.pdu()
+        assert got is not None and got[0].ptype == pdu.RESPONSE and got[0].call_id == 5
+        assert got[1][24:] == struct.pack("<l", 70)
+        peer.close()
+
+    run(m, body)

@@ -55,10 +55,11 @@ async def serve(gen_dir: str, mode: str) -> tuple[int, Callable[[], Awaitable[No
     return port, server.stop
 
 
-async def connect(gen_dir: str, port: int, async_proc: bool) -> AsyncPeer:
-    """An ``XAsyncClient``; with ``async_proc``, ``add`` calls the [async] AddAsync."""
+async def connect(gen_dir: str, port: int, async_proc: bool, wire: str = "msgpack") -> AsyncPeer:
+    """An ``XAsyncClient`` speaking ``wire``; with ``async_proc``, ``add`` calls the [async]
+    AddAsync."""
     mod = _module(gen_dir)
-    client = await mod.BenchAsyncClient.connect(f"ncacn_ip_tcp:{HOST}[{port}]")
+    client = await mod.BenchAsyncClient.connect(f"ncacn_ip_tcp:{HOST}[{port}]", wire=wire)
 
     async def add_async(a: int, b: int) -> int:
         result: int = await client.AddAsync(a, b)

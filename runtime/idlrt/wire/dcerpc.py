@@ -89,6 +89,11 @@ _CONTEXT = struct.Struct("<HBB16sL")
 _SYNTAX = struct.Struct("<16sL")
 _RESULT = struct.Struct("<HH16sL")
 _TRAILER = struct.Struct("<BBBBL")
+# The first 24 octets of a request as the connections' short paths read them: version, minor
+# version, ptype, flags, the first two octets of the data representation, frag_length,
+# auth_length, call id, then the request's alloc_hint, p_cont_id and opnum.
+REQUEST_PREFIX: Final = struct.Struct("<BBBBBBxxHHLLHH")
+_WHOLE_RESPONSE = struct.Struct("<BBBB4sHHLLHBB")  # a response's header and fixed fields
 
 # -- syntaxes ----------------------------------------------------------------------------------
 
@@ -437,6 +442,18 @@ def request_head(alloc_hint: int, context_id: int, opnum: int) -> bytes:
 
 def response_head(alloc_hint: int, context_id: int, cancel_count: int = 0) -> bytes:
     return _RESP.pack(alloc_hint, context_id, cancel_count, 0)
+
+
+def whole_response(call_id: int, context_id: int, stub: bytes) -> bytes:
+    """A response in one unprotected fragment: the octets ``Stream.fragments`` makes of
+    ``response_head(len(stub), context_id)`` and ``stub`` when it fits, in one pack."""
+    n = len(stub)
+    return (
+        _WHOLE_RESPONSE.pack(
+            5, 0, RESPONSE, WHOLE, DREP_LE, RESPONSE_HEADER + n, 0, call_id, n, context_id, 0, 0
+        )
+        + stub
+    )
 
 
 def fault_body(status: int, context_id: int = 0, cancel_count: int = 0) -> bytes:

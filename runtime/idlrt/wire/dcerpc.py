@@ -94,6 +94,7 @@ _TRAILER = struct.Struct("<BBBBL")
 # auth_length, call id, then the request's alloc_hint, p_cont_id and opnum.
 REQUEST_PREFIX: Final = struct.Struct("<BBBBBBxxHHLLHH")
 _WHOLE_RESPONSE = struct.Struct("<BBBB4sHHLLHBB")  # a response's header and fixed fields
+_WHOLE_REQUEST = struct.Struct("<BBBB4sHHLLHH")  # a request's header and fixed fields
 
 # -- syntaxes ----------------------------------------------------------------------------------
 
@@ -438,6 +439,19 @@ def read_request(buf: bytes | bytearray, h: Header, body_end: int) -> Request:
 
 def request_head(alloc_hint: int, context_id: int, opnum: int) -> bytes:
     return _REQ.pack(alloc_hint, context_id, opnum)
+
+
+def whole_request(call_id: int, context_id: int, opnum: int, stub: bytes) -> bytes:
+    """A request in one unprotected fragment without object UUID: the octets
+    ``Stream.fragments`` makes of ``request_head(len(stub), context_id, opnum)`` and ``stub``
+    when it fits, in one pack."""
+    n = len(stub)
+    return (
+        _WHOLE_REQUEST.pack(
+            5, 0, REQUEST, WHOLE, DREP_LE, REQUEST_HEADER + n, 0, call_id, n, context_id, opnum
+        )
+        + stub
+    )
 
 
 def response_head(alloc_hint: int, context_id: int, cancel_count: int = 0) -> bytes:

@@ -16,12 +16,12 @@ from bench.profiling import profiled
 from bench.scenarios import Params
 
 
-async def _connect(kind: str, gen_dir: str, port: int) -> AsyncPeer:
+async def _connect(kind: str, gen_dir: str, port: int, proc: str) -> AsyncPeer:
     if kind in ("idlc", "idlc-async-proc", "idlc-dce"):
         from bench.systems import idlc
 
         wire = "dcerpc" if kind == "idlc-dce" else "msgpack"
-        return await idlc.connect(gen_dir, port, kind == "idlc-async-proc", wire)
+        return await idlc.connect(gen_dir, port, kind == "idlc-async-proc", wire, proc)
     if kind == "grpc":
         from bench.systems import grpc_peer
 
@@ -35,7 +35,8 @@ async def _connect(kind: str, gen_dir: str, port: int) -> AsyncPeer:
 
 async def _run_async(spec: dict[str, Any], p: Params) -> dict[str, object]:
     port, pid = spec["port"], spec["server_pid"]
-    peers = [await _connect(spec["client"], spec["gen_dir"], port) for _ in range(p.conns)]
+    kind, gen_dir = spec["client"], spec["gen_dir"]
+    peers = [await _connect(kind, gen_dir, port, p.proc) for _ in range(p.conns)]
     try:
         if p.scenario == "S1" or (p.scenario == "D1" and p.inflight == 1):
             return await scenarios.latency(peers[0], p, pid)

@@ -59,15 +59,19 @@ class Leg:
     client: str
     inflight: int
     blurb: str
+    proc: str = "Add"
 
 
-# D1: Add over each wire of one idlc server process (``coro`` managers), and impacket's client.
+# D1: Add (and Mirror, a struct) over each wire of one idlc server process (`coro` managers),
+# and impacket's client.
 D1_LEGS = (
     Leg("msgpack", "idlc", 1, "BenchAsyncClient, msgpack wire, 1 call in flight"),
     Leg("dcerpc", "idlc-dce", 1, "BenchAsyncClient, wire='dcerpc' (NDR20), 1 call in flight"),
     Leg("impacket", "impacket", 1, "impacket DCERPC_v5 call() + recv(), stub built once"),
     Leg("msgpack-64", "idlc", 64, "BenchAsyncClient, msgpack wire, 64 calls in flight"),
     Leg("dcerpc-64", "idlc-dce", 64, "BenchAsyncClient, wire='dcerpc', 64 calls in flight"),
+    Leg("msgpack-struct", "idlc", 1, "Mirror (a 24-octet struct each way), msgpack", "Mirror"),
+    Leg("dcerpc-struct", "idlc-dce", 1, "Mirror, wire='dcerpc', 1 call in flight", "Mirror"),
 )
 
 
@@ -172,7 +176,7 @@ def _run_d1(
             for leg in order:
                 key = "D1" if leg.inflight == 1 else "D1-64"
                 count, _, conns, size, warmup = counts[key]
-                params = Params("D1", count, leg.inflight, conns, size, warmup)
+                params = Params("D1", count, leg.inflight, conns, size, warmup, leg.proc)
                 cdir = None
                 if profile is not None:
                     cdir = profile / f"{loop}-D1-{leg.name}"

@@ -29,6 +29,7 @@ class Params:
     conns: int  # connections
     size: int  # S4: bytes per array
     warmup: int  # calls (S5: parked calls) before measuring
+    proc: str = "Add"  # D1: the procedure the calls make ("Add" or "Mirror")
 
 
 def cpu_seconds(pid: int) -> float:

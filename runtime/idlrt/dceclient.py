@@ -204,10 +204,14 @@ class DceClientConnection(ClientConnection):
         self._receiving = True
         self._batch = 0
         try:
-            for message in self.stream.feed(data):
-                self._on_pdu(message)
-                if self.closed:
-                    break
+            stream = self.stream
+            # A whole response alone in its read (one call in flight) goes to the short path
+            # as it came, without a copy into the stream's buffer and out again.
+            if stream.buffered() or not self._short_response(data):
+                for message in stream.feed(data):
+                    self._on_pdu(message)
+                    if self.closed:
+                        break
         except (pdu.PduError, ProtocolError) as exc:
             self.protocol_error(str(exc))
         except RpcError as exc:  # a PDU that fails its signature: nothing on it can be trusted
@@ -217,27 +221,35 @@ class DceClientConnection(ClientConnection):
         if self._wbuf:
             self._flush()
 
+    def _short_response(self, message: bytes | bytearray) -> bool:
+        """The short path: a whole response without auth verifier on an association without
+        security context, what most PDUs are, delivered from the fields the long path would
+        read, in one unpack. False (nothing done) for anything else, malformed PDUs included:
+        the long path takes them, and gives their errors."""
+        if len(message) < pdu.RESPONSE_HEADER:
+            return False
+        vers, minor, ptype, flags, rep, frep, length, auth_length, call_id, _, _, _ = (
+            _unpack_prefix(message)
+        )
+        if not (
+            ptype == pdu.RESPONSE
+            and flags & pdu.WHOLE == pdu.WHOLE
+            and not auth_length
+            and length == len(message)
+            and length <= self.stream.max_recv
+            and vers == 5
+            and minor <= 1
+            and rep == 0x10
+            and frep == 0
+            and self.stream.security is None
+        ):
+            return False
+        self._deliver(call_id, bytes(message[pdu.RESPONSE_HEADER :]))
+        return True
+
     def _on_pdu(self, message: bytearray) -> None:
-        # The short path: a whole response without auth verifier on an association without
-        # security context, what most PDUs are: the fields the long path would read, in one
-        # unpack. Anything else, malformed PDUs included, takes the long path and its errors.
-        if len(message) >= pdu.RESPONSE_HEADER:
-            vers, minor, ptype, flags, rep, frep, length, auth_length, call_id, _, _, _ = (
-                _unpack_prefix(message)
-            )
-            if (
-                ptype == pdu.RESPONSE
-                and flags & pdu.WHOLE == pdu.WHOLE
-                and not auth_length
-                and length == len(message)
-                and vers == 5
-                and minor <= 1
-                and rep == 0x10
-                and frep == 0
-                and self.stream.security is None
-            ):
-                self._deliver(call_id, bytes(message[pdu.RESPONSE_HEADER :]))
-                return
+        if self._short_response(message):
+            return
         h = check_pdu(message)
         ptype = h.ptype
         if ptype == pdu.RESPONSE:

@@ -89,10 +89,14 @@ class DceServerConnection(ServerConnection):
             return
         self._receiving = True
         try:
-            for message in self.stream.feed(data):
-                self._on_pdu(message)
-                if self.closed:
-                    break
+            stream = self.stream
+            # A whole request alone in its read (one call in flight) goes to the short path
+            # as it came, without a copy into the stream's buffer and out again.
+            if stream.buffered() or not self._short_request(data):
+                for message in stream.feed(data):
+                    self._on_pdu(message)
+                    if self.closed:
+                        break
         except (pdu.PduError, ProtocolError) as exc:
             self.protocol_error(str(exc))
         except Exception:  # a bug of ours must not reach the event loop
@@ -103,32 +107,40 @@ class DceServerConnection(ServerConnection):
         if self._wbuf:
             self._flush()
 
+    def _short_request(self, message: bytes | bytearray) -> bool:
+        """The short path: a whole request without object UUID or auth verifier on an
+        association without security context, what most PDUs are. It reads the fields the
+        long path would (one unpack, no Header or Request object) and starts the call; False
+        (nothing done) for anything else, malformed PDUs included: the long path takes them,
+        and gives their errors."""
+        if len(message) < pdu.REQUEST_HEADER:
+            return False
+        vers, minor, ptype, flags, rep, frep, length, auth_length, call_id, _, ctx_id, opnum = (
+            _unpack_prefix(message)
+        )
+        if not (
+            ptype == pdu.REQUEST
+            and flags & _FRAG_BITS == pdu.WHOLE
+            and not auth_length
+            and length == len(message)
+            and length <= self.stream.max_recv
+            and vers == 5
+            and minor <= 1
+            and rep == 0x10
+            and frep == 0
+            and self.stream.security is None
+            and not self._auth_failed
+            and self.server.min_auth_level <= 0
+        ):
+            return False
+        if call_id in self._partial:
+            self._drop_partial(call_id)
+        self._start(call_id, ctx_id, opnum, None, bytes(message[pdu.REQUEST_HEADER :]))
+        return True
+
     def _on_pdu(self, message: bytearray) -> None:
-        # The short path: a whole request without object UUID or auth verifier on an
-        # association without security context, what most PDUs are. It reads the fields the
-        # long path would (one unpack, no Header or Request object) and starts the call;
-        # anything else, malformed PDUs included, takes the long path and its errors.
-        if len(message) >= pdu.REQUEST_HEADER:
-            vers, minor, ptype, flags, rep, frep, length, auth_length, call_id, _, ctx_id, opnum = (
-                _unpack_prefix(message)
-            )
-            if (
-                ptype == pdu.REQUEST
-                and flags & _FRAG_BITS == pdu.WHOLE
-                and not auth_length
-                and length == len(message)
-                and vers == 5
-                and minor <= 1
-                and rep == 0x10
-                and frep == 0
-                and self.stream.security is None
-                and not self._auth_failed
-                and self.server.min_auth_level <= 0
-            ):
-                if call_id in self._partial:
-                    self._drop_partial(call_id)
-                self._start(call_id, ctx_id, opnum, None, bytes(message[pdu.REQUEST_HEADER :]))
-                return
+        if self._short_request(message):
+            return
         h = check_pdu(message)
         ptype = h.ptype
         if ptype == pdu.REQUEST:

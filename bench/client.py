@@ -16,11 +16,12 @@ from bench.profiling import profiled
 from bench.scenarios import Params
 
 
-async def _connect(kind: str, gen_dir: str, port: int) -> AsyncPeer:
-    if kind in ("idlc", "idlc-async-proc"):
+async def _connect(kind: str, gen_dir: str, port: int, proc: str) -> AsyncPeer:
+    if kind in ("idlc", "idlc-async-proc", "idlc-dce"):
         from bench.systems import idlc
 
-        return await idlc.connect(gen_dir, port, kind == "idlc-async-proc")
+        wire = "dcerpc" if kind == "idlc-dce" else "msgpack"
+        return await idlc.connect(gen_dir, port, kind == "idlc-async-proc", wire, proc)
     if kind == "grpc":
         from bench.systems import grpc_peer
 
@@ -34,9 +35,10 @@ async def _connect(kind: str, gen_dir: str, port: int) -> AsyncPeer:
 
 async def _run_async(spec: dict[str, Any], p: Params) -> dict[str, object]:
     port, pid = spec["port"], spec["server_pid"]
-    peers = [await _connect(spec["client"], spec["gen_dir"], port) for _ in range(p.conns)]
+    kind, gen_dir = spec["client"], spec["gen_dir"]
+    peers = [await _connect(kind, gen_dir, port, p.proc) for _ in range(p.conns)]
     try:
-        if p.scenario == "S1":
+        if p.scenario == "S1" or (p.scenario == "D1" and p.inflight == 1):
             return await scenarios.latency(peers[0], p, pid)
         if p.scenario == "S5":
             return await scenarios.parked(peers[0], p, pid)
@@ -62,7 +64,11 @@ def main() -> None:
     spec: dict[str, Any] = json.loads(sys.argv[1])
     p = Params(**spec["params"])
     with profiled("client"):
-        if spec["client"] == "idlc-blocking":
+        if spec["client"] == "impacket":
+            from bench.systems import impacket_peer
+
+            record = impacket_peer.latency(spec["gen_dir"], spec["port"], p, spec["server_pid"])
+        elif spec["client"] == "idlc-blocking":
             record = _run_blocking(spec, p)
         else:
             record = run_loop(_run_async(spec, p), spec["loop"])

@@ -14,8 +14,15 @@ PRIMARY: dict[str, tuple[str, str, bool]] = {
     "S3": ("calls_s", "calls/s", True),
     "S4": ("mb_s", "MB/s", True),
     "S5": ("complete_ms", "ms to complete all", False),
+    "D1": ("calls_s", "calls/s", True),
 }
 HEADLINE = "idlc"
+# D1's goals: (label, leg, peer leg, least ratio of their calls/s)
+D1_GOALS = (
+    ("D1 dcerpc/msgpack, 1 in flight >= 0.5", "dcerpc", "msgpack", 0.5),
+    ("D1 dcerpc/impacket, 1 in flight >= 10", "dcerpc", "impacket", 10.0),
+    ("D1 dcerpc/msgpack, 64 in flight >= 0.5", "dcerpc-64", "msgpack-64", 0.5),
+)
 
 
 def metrics(r: dict[str, Any]) -> dict[str, float]:
@@ -126,6 +133,8 @@ def goals(
             2.0,
             False,
         )
+        for goal, a, b, target in D1_GOALS:
+            check(loop, goal, ratio(summary, loop, "D1", a, b), target, True)
     if compile_result:
         starts = compile_result.get("idlc_start_s") or []
         check(

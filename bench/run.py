@@ -1,8 +1,10 @@
-"""The runner: ``python -m bench [--quick] [--uvloop] [--reps N] [--only S1,S2,N1] ...``.
+"""The runner: ``python -m bench [--quick] [--uvloop] [--reps N] [--only S1,S2,D1,N1] ...``.
 
 For every event loop, repetition and scenario it runs every system in turn (the order rotates
 with the repetition), each in a fresh server process and a fresh client process, then prints
-the table and writes the JSON (bench/results/latest.json by default).
+the table and writes the JSON (bench/results/latest.json by default). D1 runs its legs (the
+DCE/RPC wire, the msgpack wire and impacket) each in a fresh client process against one
+server process per repetition.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from bench.scenarios import Params
 from bench.stubs import generate, have
 from bench.systems import SYSTEMS, System
 
-SCENARIOS = ("S1", "S2", "S3", "S4", "S5")
+SCENARIOS = ("S1", "S2", "S3", "S4", "S5", "D1")
 RESULTS = ROOT / "bench" / "results"
 
 # scenario -> (count, in flight per connection, connections, bytes, warm-up count)
@@ -35,6 +37,8 @@ FULL: dict[str, tuple[int, int, int, int, int]] = {
     "S3": (50_000, 16, 8, 0, 2000),
     "S4": (2000, 8, 1, 64 * 1024, 50),
     "S5": (10_000, 1, 1, 0, 100),
+    "D1": (5000, 1, 1, 0, 500),  # D1's sequential legs
+    "D1-64": (50_000, 64, 1, 0, 2000),  # D1's legs with 64 calls in flight
 }
 QUICK: dict[str, tuple[int, int, int, int, int]] = {
     "S1": (200, 1, 1, 0, 20),
@@ -42,7 +46,33 @@ QUICK: dict[str, tuple[int, int, int, int, int]] = {
     "S3": (1000, 16, 8, 0, 128),
     "S4": (40, 8, 1, 64 * 1024, 8),
     "S5": (500, 1, 1, 0, 10),
+    "D1": (200, 1, 1, 0, 20),
+    "D1-64": (1000, 64, 1, 0, 64),
 }
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Leg:
+    """One of D1's measurements: a client (as ``bench.client`` names it) and calls in flight."""
+
+    name: str
+    client: str
+    inflight: int
+    blurb: str
+    proc: str = "Add"
+
+
+# D1: Add (and Mirror, a struct) over each wire of one idlc server process (`coro` managers),
+# and impacket's client.
+D1_LEGS = (
+    Leg("msgpack", "idlc", 1, "BenchAsyncClient, msgpack wire, 1 call in flight"),
+    Leg("dcerpc", "idlc-dce", 1, "BenchAsyncClient, wire='dcerpc' (NDR20), 1 call in flight"),
+    Leg("impacket", "impacket", 1, "impacket DCERPC_v5 call() + recv(), stub built once"),
+    Leg("msgpack-64", "idlc", 64, "BenchAsyncClient, msgpack wire, 64 calls in flight"),
+    Leg("dcerpc-64", "idlc-dce", 64, "BenchAsyncClient, wire='dcerpc', 64 calls in flight"),
+    Leg("msgpack-struct", "idlc", 1, "Mirror (a 24-octet struct each way), msgpack", "Mirror"),
+    Leg("dcerpc-struct", "idlc-dce", 1, "Mirror, wire='dcerpc', 1 call in flight", "Mirror"),
+)
 
 
 def _args(argv: list[str] | None) -> argparse.Namespace:
@@ -127,6 +157,60 @@ def _run_one(
     return record
 
 
+def _run_d1(
+    legs: list[Leg], rep: int, loop: str, gen: Path, quick: bool, profile: Path | None
+) -> list[dict[str, Any]]:
+    """One repetition of D1: every leg in a fresh client process (the order rotating with
+    ``rep``), all against ONE server process; a record (or an error) per leg."""
+    counts = QUICK if quick else FULL
+    pdir = None
+    if profile is not None:
+        pdir = profile / f"{loop}-D1-server"
+        pdir.mkdir(parents=True, exist_ok=True)
+    k = rep % len(legs)
+    order = legs[k:] + legs[:k]
+    out: list[dict[str, Any]] = []
+    try:
+        with ServerProcess(["idlc", "coro", str(gen), loop], pdir) as server:
+            ready = server.record()
+            for leg in order:
+                key = "D1" if leg.inflight == 1 else "D1-64"
+                count, _, conns, size, warmup = counts[key]
+                params = Params("D1", count, leg.inflight, conns, size, warmup, leg.proc)
+                cdir = None
+                if profile is not None:
+                    cdir = profile / f"{loop}-D1-{leg.name}"
+                    cdir.mkdir(parents=True, exist_ok=True)
+                spec = {
+                    "client": leg.client,
+                    "gen_dir": str(gen),
+                    "port": ready["port"],
+                    "server_pid": ready["pid"],
+                    "loop": loop,
+                    "params": dataclasses.asdict(params),
+                }
+                label = f"[{loop} rep {rep + 1}] D1 {leg.name}"
+                print(label, end=" ... ", file=sys.stderr, flush=True)
+                try:
+                    record = run_client(spec, timeout=60 if quick else 180, profile_dir=cdir)
+                except BenchError as exc:
+                    print(f"FAILED\n{exc}", file=sys.stderr)
+                    out.append({"system": leg.name, "error": str(exc)[-1000:]})
+                    continue
+                record["system"] = leg.name
+                out.append(record)
+                print(report.brief({**record, "scenario": "D1"}), file=sys.stderr, flush=True)
+    except BenchError as exc:  # the server did not start
+        print(f"D1 server FAILED\n{exc}", file=sys.stderr)
+        done = {r["system"] for r in out}
+        out += [
+            {"system": leg.name, "error": str(exc)[-1000:]} for leg in order if leg.name not in done
+        ]
+    for r in out:
+        r.update(loop=loop, rep=rep, scenario="D1")
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _args(argv)
     reps = args.reps or (1 if args.quick else 3)
@@ -135,6 +219,11 @@ def main(argv: list[str] | None = None) -> int:
     wanted = [s.strip() for s in args.systems.split(",") if s.strip()]
     notes: list[str] = []
     systems = [s for s in SYSTEMS.values() if not wanted or s.name in wanted]
+    # D1's legs: those named by --systems, or all of them when it names none
+    legs = [g for g in D1_LEGS if g.name in wanted] or list(D1_LEGS)
+    if "D1" in scenarios and not have("impacket"):
+        legs = [g for g in legs if g.client != "impacket"]
+        notes.append("D1 without impacket: not installed (pip install '.[bench]')")
     if not have("grpc") or not have("grpc_tools"):
         systems = [s for s in systems if s.server != "grpc"]
         notes.append("gRPC skipped: grpcio / grpcio-tools not installed (pip install '.[bench]')")
@@ -156,6 +245,9 @@ def main(argv: list[str] | None = None) -> int:
         for loop in loops if scenarios else []:
             for rep in range(reps):
                 for scenario in scenarios:
+                    if scenario == "D1":
+                        runs += _run_d1(legs, rep, loop, gen, args.quick, args.profile)
+                        continue
                     todo = [s for s in systems if scenario in s.scenarios]
                     if loop == "uvloop":  # the blocking client runs on idlrt's own loop thread
                         todo = [s for s in todo if s.client != "idlc-blocking"]
@@ -202,6 +294,7 @@ def main(argv: list[str] | None = None) -> int:
             "counts": QUICK if args.quick else FULL,
         },
         "systems": {s.name: s.blurb for s in systems},
+        "d1_legs": {g.name: g.blurb for g in legs} if "D1" in scenarios else {},
         "notes": notes,
         "seconds": time.perf_counter() - started,
         "runs": runs,

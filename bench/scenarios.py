@@ -1,4 +1,4 @@
-"""The client side of scenarios S1-S5: the same drivers for every system.
+"""The client side of scenarios S1-S5 and D1: the same drivers for every system.
 
 Each driver warms up, then measures, and returns a record of raw numbers (the runner derives
 the table). CPU time of both processes over the measured section is recorded too.
@@ -29,6 +29,7 @@ class Params:
     conns: int  # connections
     size: int  # S4: bytes per array
     warmup: int  # calls (S5: parked calls) before measuring
+    proc: str = "Add"  # D1: the procedure the calls make ("Add" or "Mirror")
 
 
 def cpu_seconds(pid: int) -> float:
@@ -56,10 +57,10 @@ def _percentile(sorted_ns: list[int], q: float) -> float:
     return sorted_ns[min(len(sorted_ns) - 1, int(q * len(sorted_ns)))] / 1000
 
 
-def _latency_result(
+def latency_result(
     p: Params, lat: list[int], seconds: float, cpu: dict[str, float]
 ) -> dict[str, object]:
-    """S1's figures, for the asyncio and the blocking client alike."""
+    """S1's figures (and D1's sequential legs'), for every client alike."""
     lat.sort()
     return {
         "calls": p.count,
@@ -79,7 +80,7 @@ def _check(ok: bool, what: str) -> None:
 
 
 async def latency(peer: AsyncPeer, p: Params, server_pid: int) -> dict[str, object]:
-    """S1: one call in flight; per-call latency."""
+    """S1 (and D1's sequential legs): one call in flight; per-call latency."""
     add = peer.add
     for i in range(p.warmup):
         _check(await add(i, 1) == i + 1, "warm-up")
@@ -92,7 +93,7 @@ async def latency(peer: AsyncPeer, p: Params, server_pid: int) -> dict[str, obje
         r = await add(i, 1)
         lat[i] = clock() - s
         _check(r == i + 1, "S1")
-    return _latency_result(p, lat, (clock() - t0) / 1e9, cpu.record(p.count))
+    return latency_result(p, lat, (clock() - t0) / 1e9, cpu.record(p.count))
 
 
 async def _spread(peers: list[AsyncPeer], p: Params, total: int, echo: bool) -> float:
@@ -123,7 +124,8 @@ async def _spread(peers: list[AsyncPeer], p: Params, total: int, echo: bool) -> 
 
 
 async def throughput(peers: list[AsyncPeer], p: Params, server_pid: int) -> dict[str, object]:
-    """S2, S3 (Add) and S4 (Echo): ``inflight`` calls in flight on each connection."""
+    """S2, S3, D1's 64-in-flight legs (Add) and S4 (Echo): ``inflight`` calls in flight on
+    each connection."""
     echo = p.scenario == "S4"
     await _spread(peers, p, p.warmup, echo)
     cpu = CpuMeter(server_pid)
@@ -198,7 +200,7 @@ def latency_blocking(peer: BlockingPeer, p: Params, server_pid: int) -> dict[str
         r = add(i, 1)
         lat[i] = clock() - s
         _check(r == i + 1, "S1")
-    return _latency_result(p, lat, (clock() - t0) / 1e9, cpu.record(p.count))
+    return latency_result(p, lat, (clock() - t0) / 1e9, cpu.record(p.count))
 
 
 def _spread_blocking(peer: BlockingPeer, p: Params, total: int, echo: bool) -> float:

@@ -35,12 +35,18 @@ def _manager(mod: Any, mode: str, lot: ParkLot) -> object:
         async def Echo(self, n: int, data: bytes) -> tuple[bytes]:
             return (data,)
 
+        async def Mirror(self, s: Any) -> tuple[Any]:
+            return (s,)
+
     class Thread(Common):
         def Add(self, a: int, b: int) -> int:
             return a + b
 
         def Echo(self, n: int, data: bytes) -> tuple[bytes]:
             return (data,)
+
+        def Mirror(self, s: Any) -> tuple[Any]:
+            return (s,)
 
     return Coro() if mode == "coro" else Thread()
 
@@ -55,14 +61,26 @@ async def serve(gen_dir: str, mode: str) -> tuple[int, Callable[[], Awaitable[No
     return port, server.stop
 
 
-async def connect(gen_dir: str, port: int, async_proc: bool) -> AsyncPeer:
-    """An ``XAsyncClient``; with ``async_proc``, ``add`` calls the [async] AddAsync."""
+async def connect(
+    gen_dir: str, port: int, async_proc: bool, wire: str = "msgpack", proc: str = "Add"
+) -> AsyncPeer:
+    """An ``XAsyncClient`` speaking ``wire``; with ``async_proc``, ``add`` calls the [async]
+    AddAsync; with ``proc`` "Mirror", ``add(a, b)`` sends a SAMPLE holding a and b through
+    Mirror and adds the two it gets back."""
     mod = _module(gen_dir)
-    client = await mod.BenchAsyncClient.connect(f"ncacn_ip_tcp:{HOST}[{port}]")
+    client = await mod.BenchAsyncClient.connect(f"ncacn_ip_tcp:{HOST}[{port}]", wire=wire)
 
     async def add_async(a: int, b: int) -> int:
         result: int = await client.AddAsync(a, b)
         return result
+
+    sample, mirror = mod.SAMPLE, client.Mirror
+
+    async def add_mirror(a: int, b: int) -> int:
+        r = (await mirror(sample(a, b, -1, 1 << 40, 0.5))).r
+        return int(r.id + r.flags)
+
+    add = add_async if async_proc else add_mirror if proc == "Mirror" else client.Add
 
     async def echo(data: bytes) -> bytes:
         out: bytes = (await client.Echo(len(data), data)).out
@@ -72,9 +90,7 @@ async def connect(gen_dir: str, port: int, async_proc: bool) -> AsyncPeer:
         call = client.Park(target)
         call.add_done_callback(lambda c: done(c.status() == 0 and c.result() == PARK_VALUE))
 
-    return AsyncPeer(
-        add=add_async if async_proc else client.Add, echo=echo, park=park, close=client.close
-    )
+    return AsyncPeer(add=add, echo=echo, park=park, close=client.close)
 
 
 def connect_blocking(gen_dir: str, port: int) -> BlockingPeer:

@@ -10,6 +10,8 @@ Layer 5 (server): imports layers 1-4, ``dispatch`` and ``dcestream``.
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import logging
 import os
 import uuid
@@ -17,13 +19,15 @@ from typing import Any, Protocol
 
 from .connection import ProtocolError
 from .dcestream import SecurityContext, Stream, check_pdu, receive
-from .dispatch import Outcome, ServerConnection
+from .dispatch import Outcome, ServerConnection, _encode_result, _failure, _run_inline
 from .errors import RpcError
 from .handle import CallRecord
 from .model import Procedure
+from .registry import Op
 from .session import MAX_CONTEXTS, ConnectionHost
 from .status import (
     RPC_S_ACCESS_DENIED,
+    RPC_S_CALL_FAILED,
     RPC_S_PROCNUM_OUT_OF_RANGE,
     RPC_S_SERVER_TOO_BUSY,
     RPC_S_SERVER_UNAVAILABLE,
@@ -31,13 +35,17 @@ from .status import (
     RPC_X_BAD_STUB_DATA,
 )
 from .wire import dcerpc as pdu
-from .wire.dcerpc import Header
+from .wire.dcerpc import REQUEST_PREFIX, Header
+from .wire.msgpack import FAULT, RESPONSE
 
 log = logging.getLogger("idlrt")
 
 MAX_FRAG = 0xFFF8  # the largest fragment we take and send (16-bit frag_length, 8-aligned)
 FEATURES = pdu.BTFN_KEEP_CONNECTION_ON_ORPHAN  # what bind-time negotiation may grant
 _ = Outcome  # the dispatcher's outcome type, for readers of _send_outcome below
+_unpack_prefix = REQUEST_PREFIX.unpack_from
+_FRAG_BITS = pdu.WHOLE | pdu.PFC_OBJECT_UUID
+_copy_context = contextvars.copy_context
 
 
 class Accounts(Protocol):
@@ -76,7 +84,40 @@ class DceServerConnection(ServerConnection):
     def data_received(self, data: bytes) -> None:
         receive(self, data)
 
+    def _short_pdu(self, message: bytes | bytearray) -> bool:
+        """The short path: a whole request without object UUID or auth verifier on an
+        association without security context, what most PDUs are. It reads the fields the
+        long path would (one unpack, no Header or Request object) and starts the call; False
+        (nothing done) for anything else, malformed PDUs included: the long path takes them,
+        and gives their errors."""
+        if len(message) < pdu.REQUEST_HEADER:
+            return False
+        vers, minor, ptype, flags, rep, frep, length, auth_length, call_id, _, ctx_id, opnum = (
+            _unpack_prefix(message)
+        )
+        if not (
+            ptype == pdu.REQUEST
+            and flags & _FRAG_BITS == pdu.WHOLE
+            and not auth_length
+            and length == len(message)
+            and length <= self.stream.max_recv
+            and vers == 5
+            and minor <= 1
+            and rep == 0x10
+            and frep == 0
+            and self.stream.security is None
+            and not self._auth_failed
+            and self.server.min_auth_level <= 0
+        ):
+            return False
+        if call_id in self._partial:
+            self._drop_partial(call_id)
+        self._start(call_id, ctx_id, opnum, None, bytes(message[pdu.REQUEST_HEADER :]))
+        return True
+
     def _on_pdu(self, message: bytearray) -> None:
+        if self._short_pdu(message):
+            return
         h = check_pdu(message)
         ptype = h.ptype
         if ptype == pdu.REQUEST:
@@ -281,7 +322,49 @@ class DceServerConnection(ServerConnection):
         self._call_ctx[call_id] = ctx_id
         if obj is not None:
             self._objects[call_id] = str(obj)
-        self._dispatch(ops[opnum], reg, call_id, stub)
+        op = ops[opnum]
+        if op.fast:
+            self._run_fast(op, call_id, stub)
+        else:
+            self._dispatch(op, reg, call_id, stub)
+
+    def _run_fast(self, op: Op, call_id: int, stub: bytes) -> None:
+        """dispatch's short path (``Op.fast``) on this wire, as ``ServerConnection.on_payload``
+        takes it for msgpack: ``_dispatch``, ``_start_coroutine`` and ``_finished`` in one,
+        with the same outcomes."""
+        proc = op.proc
+        try:
+            args: Any = proc.ndr_decode_in(stub)
+        except Exception as exc:
+            self._undecodable(call_id, proc, exc)
+            return
+        server = self.server
+        server.in_progress += 1  # server.call_started(), inline
+        server.calls_total += 1
+        rec = CallRecord(self, call_id, op)
+        rec._ins = args  # NDR's reply encoders need the [in] values
+        calls = self._calls
+        calls[call_id] = rec
+        try:
+            result = _copy_context().run(_run_inline, rec, op.fn, args)
+        except Exception as exc:
+            self._finished(rec, *_failure(op, exc))
+            return
+        except asyncio.CancelledError:  # raised by the routine itself
+            log.error("idlrt: manager routine %s raised CancelledError", proc.name)
+            self._finished(rec, FAULT, RPC_S_CALL_FAILED, None, None)
+            return
+        try:
+            data = proc.ndr_encode_result(args, result)
+        except Exception:  # encode again the slow way, for its fault and its log message
+            self._finished(rec, *_encode_result(rec, result, True))
+            return
+        if calls.get(call_id) is rec:
+            del calls[call_id]
+            self._send_outcome(call_id, RESPONSE, data, None)
+        server.in_progress -= 1  # server.call_ended(), inline, once the reply is on its way
+        if server._idle is not None and not server.in_progress:
+            server._idle.set()
 
     # -- the wire's stubs and replies ---------------------------------------------------------
 
@@ -309,8 +392,12 @@ class DceServerConnection(ServerConnection):
             return
         ctx_id = self._call_ctx.pop(call_id, 0)
         self._objects.pop(call_id, None)
+        stream = self.stream
+        if stream.security is None and len(data) <= stream.max_xmit - pdu.RESPONSE_HEADER:
+            self.send(pdu.whole_response(call_id, ctx_id, data))  # one fragment: the usual
+            return
         head = pdu.response_head(len(data), ctx_id)
-        for fragment in self.stream.fragments(pdu.RESPONSE, 0, call_id, head, data):
+        for fragment in stream.fragments(pdu.RESPONSE, 0, call_id, head, data):
             self.send(fragment)
 
     def cancel_call(self, call_id: int, abortive: bool) -> None:

@@ -234,6 +234,10 @@ class PduConnection(Protocol):
 
     def _on_pdu(self, message: bytearray) -> None: ...
 
+    def _short_pdu(self, data: bytes) -> bool:
+        """Handle ``data`` if it is one whole PDU of the commonest kind; False otherwise."""
+        ...
+
     def _flush(self) -> None: ...
 
     def protocol_error(self, reason: str) -> None: ...
@@ -251,10 +255,14 @@ def receive(conn: PduConnection, data: bytes) -> None:
         return
     conn._receiving = True
     try:
-        for message in conn.stream.feed(data):
-            conn._on_pdu(message)
-            if conn.closed:
-                break
+        stream = conn.stream
+        # A whole PDU alone in its read (one call in flight) may take the short path as it
+        # came, without a copy into the stream's buffer and out again.
+        if stream.buffered() or not conn._short_pdu(data):
+            for message in stream.feed(data):
+                conn._on_pdu(message)
+                if conn.closed:
+                    break
     except (PduError, ProtocolError) as exc:
         conn.protocol_error(str(exc))
     except RpcError as exc:

@@ -31,6 +31,8 @@ def test_quick_suite_runs_every_scenario(tmp_path: Path) -> None:
     for scenario in ("S1", "S2", "S3", "S4", "S5"):
         for system in ("idlc", "raw"):
             assert f"asyncio/{scenario}/{system}" in doc["summary"], (scenario, system)
+    for leg in ("msgpack", "dcerpc", "msgpack-64", "dcerpc-64"):  # D1, one server for all
+        assert f"asyncio/D1/{leg}" in doc["summary"], leg
     assert doc["compile"]["idlc_start_s"]
     assert doc["codecs"]["times"]["small"]["ndr"]["total_us"]  # N1 (tests/bench/test_bench_codecs)
     assert "| S1 | idlc |" in proc.stdout

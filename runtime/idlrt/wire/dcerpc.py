@@ -89,6 +89,12 @@ _CONTEXT = struct.Struct("<HBB16sL")
 _SYNTAX = struct.Struct("<16sL")
 _RESULT = struct.Struct("<HH16sL")
 _TRAILER = struct.Struct("<BBBBL")
+# The first 24 octets of a request as the connections' short paths read them: version, minor
+# version, ptype, flags, the first two octets of the data representation, frag_length,
+# auth_length, call id, then the request's alloc_hint, p_cont_id and opnum.
+REQUEST_PREFIX: Final = struct.Struct("<BBBBBBxxHHLLHH")
+_WHOLE_RESPONSE = struct.Struct("<BBBB4sHHLLHBB")  # a response's header and fixed fields
+_WHOLE_REQUEST = struct.Struct("<BBBB4sHHLLHH")  # a request's header and fixed fields
 
 # -- syntaxes ----------------------------------------------------------------------------------
 
@@ -435,8 +441,33 @@ def request_head(alloc_hint: int, context_id: int, opnum: int) -> bytes:
     return _REQ.pack(alloc_hint, context_id, opnum)
 
 
+def whole_request(call_id: int, context_id: int, opnum: int, stub: bytes) -> bytes:
+    """A request in one unprotected fragment without object UUID: the octets
+    ``Stream.fragments`` makes of ``request_head(len(stub), context_id, opnum)`` and ``stub``
+    when it fits, in one pack."""
+    n = len(stub)
+    return (
+        _WHOLE_REQUEST.pack(
+            5, 0, REQUEST, WHOLE, DREP_LE, REQUEST_HEADER + n, 0, call_id, n, context_id, opnum
+        )
+        + stub
+    )
+
+
 def response_head(alloc_hint: int, context_id: int, cancel_count: int = 0) -> bytes:
     return _RESP.pack(alloc_hint, context_id, cancel_count, 0)
+
+
+def whole_response(call_id: int, context_id: int, stub: bytes) -> bytes:
+    """A response in one unprotected fragment: the octets ``Stream.fragments`` makes of
+    ``response_head(len(stub), context_id)`` and ``stub`` when it fits, in one pack."""
+    n = len(stub)
+    return (
+        _WHOLE_RESPONSE.pack(
+            5, 0, RESPONSE, WHOLE, DREP_LE, RESPONSE_HEADER + n, 0, call_id, n, context_id, 0, 0
+        )
+        + stub
+    )
 
 
 def fault_body(status: int, context_id: int = 0, cancel_count: int = 0) -> bytes:

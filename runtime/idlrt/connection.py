@@ -63,6 +63,7 @@ class FramedProtocol(asyncio.Protocol):
         self._unpacker: Any = new_unpacker(max_payload) if framed else None
         self._max_payload = max_payload
         self._fed = 0  # bytes fed to the Unpacker so far (its tell() counts bytes consumed)
+        self._done = 0  # of those, the bytes of whole messages: the rest is a message begun
         self._payload_header: list[Any] | None = None  # a header waiting for its payload
         self._payload_size = 0
         self._skip = 0  # bytes of a refused payload still to be discarded
@@ -74,6 +75,7 @@ class FramedProtocol(asyncio.Protocol):
         # True while data_received runs: what it queues is flushed when it returns, in one
         # write and without an extra event-loop pass
         self._receiving = False
+        self._reads = 0  # data_received calls so far (a server's idle timer looks at it)
 
     # -- writing ------------------------------------------------------------------------------
 
@@ -173,6 +175,7 @@ class FramedProtocol(asyncio.Protocol):
         if self.closed:
             return
         self._receiving = True
+        self._reads += 1
         self._batch = 0
         try:
             n = len(data)
@@ -201,6 +204,10 @@ class FramedProtocol(asyncio.Protocol):
                 transport.write(out)
                 if self._unflushed:
                     self._unflushed.clear()
+        self.after_input()
+
+    def after_input(self) -> None:
+        """Called after each read is handled (a server watches for unfinished messages)."""
 
     def _receive(self, data: bytes) -> None:
         """Feed a big chunk (or one that ends a payload being skipped) piece by piece."""
@@ -246,6 +253,7 @@ class FramedProtocol(asyncio.Protocol):
             if obj is _NOTHING:
                 if self._fed - pos > MAX_HEADER:
                     raise ProtocolError("header too large")
+                self._done = pos
                 return
             end = unpacker.tell()
             if end - pos > MAX_HEADER:
@@ -288,6 +296,7 @@ class FramedProtocol(asyncio.Protocol):
             last = self._last = pos == self._fed
             self.on_payload(obj, unpacker.read_bytes(size))
             if last or self.closed:  # nothing more is buffered: spare the Unpacker a try
+                self._done = pos
                 return
 
     def on_message(self, header: list[Any]) -> None:

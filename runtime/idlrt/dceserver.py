@@ -78,6 +78,7 @@ class DceServerConnection(ServerConnection):
         self._partial_size = 0
         self._call_ctx: dict[int, int] = {}  # call id -> presentation context, for the reply
         self._objects: dict[int, str] = {}  # call id -> the object UUID its request named
+        self._started = 0  # requests whole and started: the progress a message timer watches
 
     # -- input --------------------------------------------------------------------------------
 
@@ -269,8 +270,10 @@ class DceServerConnection(ServerConnection):
             self._grow(call_id, len(stub))
             return
         entry = self._partial.get(call_id)
-        if entry is None:
-            return  # the rest of a request already refused, or never begun
+        if entry is None:  # the rest of a request already refused, or never begun
+            if flags & pdu.PFC_LAST_FRAG:
+                self._partial.pop(call_id, None)
+            return
         entry[3] += stub
         if not self._grow(call_id, len(stub)):
             return
@@ -301,6 +304,7 @@ class DceServerConnection(ServerConnection):
     ) -> None:
         """A whole request: check it in docs/protocol.md's order, then dispatch it."""
         self._partial.pop(call_id, None)
+        self._started += 1
         server = self.server
         if call_id in self._calls:
             self._fault(call_id, RPC_X_BAD_STUB_DATA, f"call id {call_id} is already in progress")
@@ -308,7 +312,10 @@ class DceServerConnection(ServerConnection):
         if server.stopping:
             self._fault(call_id, RPC_S_SERVER_UNAVAILABLE, "the server is stopping")
             return
-        if server.in_progress >= server.max_calls:
+        if (
+            server.in_progress >= server.max_calls
+            or len(self._calls) >= server.max_calls_per_connection
+        ):
             self._fault(call_id, RPC_S_SERVER_TOO_BUSY)
             return
         reg = self._contexts.get(ctx_id)
@@ -386,7 +393,15 @@ class DceServerConnection(ServerConnection):
         body = pdu.fault_body(pdu.fault_of_status(code), ctx_id)
         self.send(pdu.pdu(pdu.FAULT, pdu.WHOLE, call_id, body))
 
+    def partial(self) -> bool:
+        return self.stream.buffered() > 0 or bool(self._partial)
+
+    def progress(self) -> int:
+        return self._started
+
     def _send_outcome(self, call_id: int, kind: int, data: bytes | int, detail: str | None) -> None:
+        if self._write_paused and self.reply_backlog_exceeded():
+            return
         if isinstance(data, int):
             self._fault(call_id, data, detail)
             return

@@ -230,6 +230,7 @@ class PduConnection(Protocol):
     stream: Stream
     closed: bool
     _receiving: bool
+    _reads: int
     _wbuf: list[bytes]
 
     def _on_pdu(self, message: bytearray) -> None: ...
@@ -246,6 +247,8 @@ class PduConnection(Protocol):
 
     def describe_peer(self) -> str: ...
 
+    def after_input(self) -> None: ...
+
 
 def receive(conn: PduConnection, data: bytes) -> None:
     """``data_received`` of either end: each whole PDU to ``conn._on_pdu``, then what that
@@ -254,6 +257,7 @@ def receive(conn: PduConnection, data: bytes) -> None:
     if conn.closed:
         return
     conn._receiving = True
+    conn._reads += 1
     try:
         stream = conn.stream
         # A whole PDU alone in its read (one call in flight) may take the short path as it
@@ -274,3 +278,4 @@ def receive(conn: PduConnection, data: bytes) -> None:
         conn._receiving = False
     if conn._wbuf:
         conn._flush()
+    conn.after_input()

@@ -118,7 +118,10 @@ class ServerConnection(ServerSession):
         if server.stopping:
             self._fault(call_id, RPC_S_SERVER_UNAVAILABLE, "the server is stopping")
             return
-        if server.in_progress >= server.max_calls:
+        if (
+            server.in_progress >= server.max_calls
+            or len(self._calls) >= server.max_calls_per_connection
+        ):
             self._fault(call_id, RPC_S_SERVER_TOO_BUSY)
             return
         reg = self._contexts.get(ctx_id) if type(ctx_id) is int else None

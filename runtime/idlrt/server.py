@@ -84,16 +84,22 @@ class FirstOctet(asyncio.Protocol):
         self.server = server
         self.protseq = protseq
         self.transport: asyncio.Transport | None = None
+        self._timer: asyncio.TimerHandle | None = None  # a client that never says a word
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
-        self.server._sniffing.add(self)
-        if self.server.stopping:
-            transport.close()
+        server = self.server
+        if server.stopping or server.connection_count() >= server.max_connections:
+            transport.close()  # over max_connections: its client sees 1722
+            return
+        server._sniffing.add(self)
+        if server.idle_timeout is not None:
+            self._timer = server.loop.call_later(server.idle_timeout, self.close)
 
     def data_received(self, data: bytes) -> None:
         transport = self.transport
         assert transport is not None
+        self._stop_timer()
         self.server._sniffing.discard(self)
         proto: ServerSession
         if data[:1] == b"\x05":
@@ -105,11 +111,18 @@ class FirstOctet(asyncio.Protocol):
         proto.data_received(data)
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self._stop_timer()
         self.server._sniffing.discard(self)
 
     def close(self) -> None:
+        self._stop_timer()
         if self.transport is not None:
             self.transport.close()
+
+    def _stop_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
 
 
 class Server:
@@ -135,18 +148,38 @@ class Server:
         executor: Executor | None = None,
         accounts: Accounts | None = None,
         min_auth_level: int = 0,
+        max_connections: int = 4096,
+        max_calls_per_connection: int | None = None,
+        idle_timeout: float | None = 600.0,
+        message_timeout: float | None = 30.0,
+        max_queued_reply: int = 64 * 1024 * 1024,
     ) -> None:
         """``accounts`` (an ``idlrt.Accounts``): the users that may authenticate with NTLM on
         the DCE/RPC wire; None refuses authenticated binds. ``min_auth_level``: calls on an
         association authenticated below this DCE level (2 connect, 5 integrity, 6 privacy;
         0 for none) are refused with 5; over 0, the msgpack wire, which does not
-        authenticate, is refused at BIND with 5."""
-        if max_calls < 1 or max_request < 1:
-            raise ValueError("max_calls and max_request must be positive")
+        authenticate, is refused at BIND with 5.
+
+        Limits on what one client may hold (docs/reliability.md): ``max_connections`` open
+        at once (more are closed as they arrive, 1722 to their clients);
+        ``max_calls_per_connection`` in progress on one connection (default ``max_calls``;
+        more are refused with 1723); ``idle_timeout`` seconds without input, calls or context
+        handles before a connection is closed; ``message_timeout`` seconds in which a message
+        begun must be finished, or the connection is dropped (slow senders); and
+        ``max_queued_reply`` octets of replies queued for a client that does not read them,
+        past which it is dropped (it is not read from once its replies back up). None turns
+        a timeout off."""
+        if max_calls < 1 or max_request < 1 or max_connections < 1 or max_queued_reply < 1:
+            raise ValueError("max_calls, max_request, max_connections, max_queued_reply: >= 1")
         self.max_calls = max_calls
         self.max_request = max_request
         self.accounts = accounts
         self.min_auth_level = min_auth_level
+        self.max_connections = max_connections
+        self.max_calls_per_connection = max_calls_per_connection or max_calls
+        self.idle_timeout = idle_timeout
+        self.message_timeout = message_timeout
+        self.max_queued_reply = max_queued_reply
         self.in_progress = 0
         self.calls_total = 0
         self.context_handles = 0
@@ -191,6 +224,10 @@ class Server:
             ops.append(Op(proc, fn, inspect.iscoroutinefunction(fn), reg))
         reg.ops = tuple(ops)
         self._registry[key] = reg
+
+    def connection_count(self) -> int:
+        """Client connections open, those whose wire is not known yet included."""
+        return len(self._connections) + len(self._sniffing)
 
     def registrations(self) -> list[Registration]:
         """What the server serves, in the order it was registered."""

@@ -65,6 +65,10 @@ class ConnectionHost(TableServer, Protocol):
     in_progress: int
     calls_total: int
     min_auth_level: int  # DCE authentication level a call needs (0: none)
+    max_calls_per_connection: int
+    idle_timeout: float | None
+    message_timeout: float | None
+    max_queued_reply: int
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop: ...
@@ -135,6 +139,9 @@ class ServerSession(FramedProtocol):
         self._collected = self._handle_collected  # one bound method, not one per parked call
         self.ctx_table: ContextTable | None = None  # open context handles, once there are any
         self._lost = False  # connection_lost has run
+        self._idle_timer: asyncio.TimerHandle | None = None
+        self._message_timer: asyncio.TimerHandle | None = None
+        self._write_paused = False  # the client does not read its replies
 
     # -- connection events --------------------------------------------------------------------
 
@@ -146,6 +153,7 @@ class ServerSession(FramedProtocol):
         else:
             self._certificate = transport.get_extra_info("peercert")  # TLS only
         self.server.connection_opened(self)
+        self._arm_idle()
 
     def connection_lost(self, exc: Exception | None) -> None:
         """Rule 11: cancel every call (callbacks: on_cancel, then on_disconnect), then run the
@@ -156,6 +164,10 @@ class ServerSession(FramedProtocol):
         # by reference counting at once, its buffers with it (parked handles' weak references
         # keep their own bound method, and the connection, until they die)
         del self._collected
+        for timer in (self._idle_timer, self._message_timer):
+            if timer is not None:
+                timer.cancel()
+        self._idle_timer = self._message_timer = None
         calls, self._calls = self._calls, {}
         handles: list[AsyncHandle] = []
         server = self.server
@@ -178,12 +190,87 @@ class ServerSession(FramedProtocol):
 
     def pause_writing(self) -> None:
         # The client is not reading its replies: stop reading its requests until it does.
+        self._write_paused = True
         if self.transport is not None:
             self.transport.pause_reading()
 
     def resume_writing(self) -> None:
+        self._write_paused = False
         if self.transport is not None and not self.closed:
             self.transport.resume_reading()
+
+    # -- limits: idle connections, unfinished messages, replies nobody reads ------------------
+
+    def _arm_idle(self) -> None:
+        timeout = self.server.idle_timeout
+        if timeout is not None and not self.closed:
+            self._idle_timer = self.loop.call_later(timeout, self._idle_check, self._reads)
+
+    def _idle_check(self, reads: int) -> None:
+        """``idle_timeout`` after the last look: close the connection if it read nothing
+        since, has no call in progress, no context handle open and no message half read."""
+        self._idle_timer = None
+        table = self.ctx_table
+        if self._reads != reads or self._calls or (table is not None and table.handles):
+            self._arm_idle()
+        elif self.partial():
+            self._arm_idle()  # the message timer has it
+        elif not self.closed:
+            timeout = self.server.idle_timeout
+            log.info("idlrt: closing %s, idle for %s s", self.describe_peer(), timeout)
+            self.close()
+
+    def after_input(self) -> None:
+        """After each read: replies that back up are bounded, and a message left half read
+        must be finished in time."""
+        if self._write_paused and self.reply_backlog_exceeded():
+            return
+        if self._message_timer is None and self.partial():
+            timeout = self.server.message_timeout
+            if timeout is not None and not self.closed:
+                self._message_timer = self.loop.call_later(
+                    timeout, self._message_check, self.progress()
+                )
+
+    def _message_check(self, progress: int) -> None:
+        """``message_timeout`` after a message was seen unfinished: if it still is, and no
+        message was finished since (a slow sender, or one that never ends), drop the
+        connection; else look again later."""
+        self._message_timer = None
+        if self.closed or not self.partial():
+            return
+        if self.progress() != progress:
+            self.after_input()
+            return
+        timeout = self.server.message_timeout
+        log.warning(
+            "idlrt: dropping %s: a message not finished within %s s", self.describe_peer(), timeout
+        )
+        self.abort()
+
+    def partial(self) -> bool:
+        """Whether part of a message was received and the rest is awaited."""
+        return self._payload_header is not None or self._skip > 0 or self._fed > self._done
+
+    def progress(self) -> int:
+        """A count that grows with every message finished (octets of whole messages read)."""
+        return self._done
+
+    def reply_backlog_exceeded(self) -> bool:
+        """Whether the replies queued for a client that does not read them are over the
+        server's ``max_queued_reply``; if so the connection is dropped (loop thread)."""
+        if not self._write_paused:
+            return False
+        transport = self.transport
+        if transport is None or transport.get_write_buffer_size() <= self.server.max_queued_reply:
+            return False
+        log.warning(
+            "idlrt: dropping %s: over %d octets of replies it does not read",
+            self.describe_peer(),
+            self.server.max_queued_reply,
+        )
+        self.abort()
+        return True
 
     # -- messages -----------------------------------------------------------------------------
 
@@ -258,6 +345,8 @@ class ServerSession(FramedProtocol):
                 del calls[call_id]  # the routine runs on; its reply is dropped
 
     def _send_outcome(self, call_id: int, kind: int, data: bytes | int, detail: str | None) -> None:
+        if self._write_paused and self.reply_backlog_exceeded():
+            return
         if kind == RESPONSE:
             assert isinstance(data, bytes)
             header = self.packer.pack((RESPONSE, call_id, len(data)))

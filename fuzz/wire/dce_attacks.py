@@ -272,20 +272,30 @@ class Dce:
         )
         return (head + fields + rng.randbytes(rng.randrange(64)))[: rng.randrange(8, 200)]
 
-    def ntlm_bind(self, rng: random.Random, assoc: Assoc) -> list[bytes]:
+    def ntlm_bind(
+        self, rng: random.Random, assoc: Assoc, negotiate: bytes | None = None
+    ) -> list[bytes]:
         body = pdu.bind_body(5840, 5840, 0, [self.context(0)])
-        level = rng.choice((2, 5, 6, 0, 9))
-        auth_type = rng.choice((10, 10, 10, 9, 16))
-        trailer = pdu.sec_trailer(auth_type, level, -len(body) % 4, rng.randrange(4))
-        token = self.ntlm_token(rng, 1) if rng.random() < 0.7 else rng.randbytes(40)
+        level = rng.choice((2, 5, 6, 0, 9)) if negotiate is None else rng.choice((2, 5, 6))
+        auth_type = rng.choice((10, 10, 10, 9, 16)) if negotiate is None else 10
+        trailer = pdu.sec_trailer(auth_type, level, -len(body) % 4, 0)
+        token = negotiate or (self.ntlm_token(rng, 1) if rng.random() < 0.7 else rng.randbytes(40))
         return [self.with_verifier(pdu.BIND, assoc.next_id(), body, trailer, token)]
 
     def auth3(self, rng: random.Random, assoc: Assoc) -> list[bytes]:
+        """A well-formed NTLM NEGOTIATE at bind, then an AUTHENTICATE that goes wrong, then a
+        request on the association that did not authenticate."""
+        flags = 0xE2088297  # what Windows clients offer
+        negotiate = b"NTLMSSP\0" + struct.pack("<LL", 1, flags) + bytes(16)
         body = bytes(4)
         trailer = pdu.sec_trailer(10, rng.choice((2, 5, 6)), 0, 0)
+        token = self.ntlm_token(rng, 3)
+        if rng.random() < 0.3:  # a plausible AUTHENTICATE with random fields
+            token = b"NTLMSSP\0" + struct.pack("<L", 3) + rng.randbytes(rng.randrange(56, 200))
         return [
-            *self.ntlm_bind(rng, assoc),
-            self.with_verifier(pdu.AUTH3, assoc.next_id(), body, trailer, self.ntlm_token(rng, 3)),
+            *self.ntlm_bind(rng, assoc, negotiate),
+            self.with_verifier(pdu.AUTH3, assoc.next_id(), body, trailer, token),
+            *self.call(rng, assoc),
         ]
 
     def cut(self, rng: random.Random, assoc: Assoc) -> list[bytes]:

@@ -5,7 +5,8 @@ compiled into the package directory GEN, serves them on an ephemeral port of 127
 logging (level INFO) to the file LOG, and prints ``PORT <n>`` on stdout. Then it reads
 commands, one a line, on stdin: ``stats`` prints one line of JSON (calls in progress,
 connections, open context handles, parked calls, rundowns, calls served); end of input stops
-the server and the process.
+the server and the process. With ``WIREFUZZ_LOG_ALL`` set in its environment, the server logs
+every line about a bad peer, not 10 a minute (to see what the strategies reach).
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ import asyncio
 import importlib
 import json
 import logging
+import os
 import sys
 import threading
 from pathlib import Path
 from typing import Any
 
 import idlrt
+from idlrt.untrusted import peer_log
 
 from .values import LONG_PARK
 
@@ -168,6 +171,8 @@ def main(argv: list[str]) -> int:
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(logging.INFO)
+    if os.environ.get("WIREFUZZ_LOG_ALL"):  # every line, not 10 a minute: to see coverage
+        peer_log.per_interval = 2**62
     idlrt_log = logging.getLogger("idlrt")
     idlrt_log.setLevel(logging.DEBUG)
     idlrt_log.addHandler(SURPRISES)

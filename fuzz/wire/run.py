@@ -57,6 +57,8 @@ class Report:
     rss_warm_kib: int = 0  # after the first health checks
     rss_peak_kib: int = 0
     rss_end_kib: int = 0
+    # (messages sent, RSS in KiB) at each health check, thinned to at most 21 points
+    rss_samples: list[tuple[int, int]] = field(default_factory=list)
     internal_errors: int = 0  # lines of the target's log that BAD_LOG matches
     log_examples: list[str] = field(default_factory=list)
     log_lines: int = 0
@@ -104,6 +106,8 @@ class Report:
             f"{self.rss_warm_kib / mib:.1f} after warm-up, {self.rss_peak_kib / mib:.1f} peak, "
             f"{self.rss_end_kib / mib:.1f} at the end "
             f"(growth {self.rss_growth_kib / mib:+.1f} MiB)",
+            "RSS by messages   "
+            + ", ".join(f"{n // 1000}k: {kib / mib:.0f}" for n, kib in self.rss_samples),
             f"internal errors   {self.internal_errors} (log: {self.log_lines} lines)",
             f"health checks     {self.health_checks}, failures {len(self.health_failures)}",
             f"left at the end   {self.calls_in_progress} calls in progress, "
@@ -194,6 +198,7 @@ class Fuzzer:
         self.target = target
         self.report = report
         self.wires: dict[str, Any] = {}
+        self.samples: list[tuple[int, int]] = []
         if options.wire in ("msgpack", "both"):
             self.wires["msgpack"] = Msgpack(m)
         if options.wire in ("dcerpc", "both"):
@@ -283,6 +288,7 @@ class Fuzzer:
         await asyncio.gather(*(self.health(wire) for wire in sorted(self.wires)))
         rss = self.target.rss_kib()
         self.report.rss_peak_kib = max(self.report.rss_peak_kib, rss)
+        self.samples.append((self.report.messages, rss))
 
     # -- the run ----------------------------------------------------------------------------------
 
@@ -318,6 +324,9 @@ class Fuzzer:
         await self.check()  # and once more, after the last hostile connection
         if not report.rss_warm_kib:
             report.rss_warm_kib = self.target.rss_kib()
+        step = max(1, len(self.samples) // 20)
+        thinned = self.samples[::step]
+        report.rss_samples = thinned + [s for s in self.samples[-1:] if s is not thinned[-1]]
 
 
 async def _read_all(reader: asyncio.StreamReader) -> None:

@@ -4,8 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo samba-demo test lint golden bench clean
+.PHONY: demo samba-demo test lint golden bench clean fuzz fuzz-wire
 BENCH_ARGS ?=
+# The long wire fuzz (docs/reliability.md, "The wire fuzzer"); `make test` runs a short one.
+FUZZ_WIRE_ARGS ?= --messages 1000000 --seed 1 --time-limit 1800
 
 $(STAMP): pyproject.toml runtime/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +45,9 @@ lint: examples/async/gen/asyncrpc.py examples/types/gen/inventory.py examples/sa
 	$(BIN)/mypy --strict examples/async/server.py examples/async/client.py examples/async/demo.py
 	$(BIN)/mypy --strict examples/types/server.py examples/types/client.py
 	$(BIN)/mypy --strict examples/samba/client.py examples/samba/demo.py
+	$(BIN)/ruff check fuzz/wire
+	$(BIN)/ruff format --check fuzz/wire
+	$(BIN)/mypy --strict fuzz/wire
 
 test: lint
 	$(BIN)/python -m pytest -q
@@ -50,6 +55,12 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[bench]'
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# Every fuzzer, each bounded by its own count and time limit; fuzz-wire alone for the wire one.
+fuzz: fuzz-wire
+
+fuzz-wire: $(STAMP)
+	$(BIN)/python -m fuzz.wire $(FUZZ_WIRE_ARGS)
 
 golden: $(STAMP)
 	$(BIN)/python -m pytest -q tests/golden --update-golden

@@ -1,6 +1,7 @@
 """Helpers for generated encode/decode functions (``from idlrt import codec as _codec``): pure,
-tiny, no asyncio. Layer 2 (beside the wire codecs): imports status, errors and ``ctxhandle``;
-it reaches the call it serves only through ``ctxhandle.scope``, never the server's modules.
+tiny, no asyncio. Layer 2 (beside the wire codecs): imports status, errors, ``ctxhandle`` and
+``untrusted`` (a bad value is shown cut short, ``safe_repr``); it reaches the call it serves
+only through ``ctxhandle.scope``, never the server's modules.
 
 Generated code checks values in straight-line code and calls these only to take a list apart or
 to build the ``RpcError`` that describes a bad value. The error constructors *return* the
@@ -24,6 +25,7 @@ from .status import (
     RPC_X_SS_CONTEXT_MISMATCH,
     RPC_X_SS_IN_NULL_CONTEXT,
 )
+from .untrusted import safe_repr
 
 __all__ = [
     "NO_VALUE",
@@ -86,7 +88,8 @@ def null_ref(path: str) -> RpcError:
 
 def enum_error(value: object, enum_name: str, path: str) -> RpcError:
     """1781 for a value that ``enum_name`` does not declare."""
-    return RpcError(RPC_X_ENUM_VALUE_OUT_OF_RANGE, f"{path}: {value!r} is not a {enum_name}")
+    shown = safe_repr(value)
+    return RpcError(RPC_X_ENUM_VALUE_OUT_OF_RANGE, f"{path}: {shown} is not a {enum_name}")
 
 
 def bound_error(path: str, message: str) -> RpcError:
@@ -101,7 +104,8 @@ def check_count(value: object, expected: object, path: str, attribute: str) -> N
         return
     count = len(value)
     if type(expected) is not int and not isinstance(expected, int):
-        raise RpcError(RPC_X_INVALID_BOUND, f"{path}: {attribute} is {expected!r}, not a number")
+        shown = safe_repr(expected)
+        raise RpcError(RPC_X_INVALID_BOUND, f"{path}: {attribute} is {shown}, not a number")
     if count != expected:
         raise RpcError(RPC_X_INVALID_BOUND, f"{path}: {count} items, but {attribute} is {expected}")
 
@@ -120,13 +124,14 @@ def check_length_range(value: object, low: int, high: int, path: str) -> None:
 def union_error(discriminant: object, union_name: str, path: str) -> RpcError:
     """1783 for a discriminant that selects no arm of ``union_name`` (and there is no default)."""
     return RpcError(
-        RPC_X_BAD_STUB_DATA, f"{path}: no arm of union {union_name} for {discriminant!r}"
+        RPC_X_BAD_STUB_DATA, f"{path}: no arm of union {union_name} for {safe_repr(discriminant)}"
     )
 
 
 def range_error(value: object, low: object, high: object, path: str) -> RpcError:
     """1783 for a number outside its ``[range(low, high)]``."""
-    return RpcError(RPC_X_BAD_STUB_DATA, f"{path}: {value!r} is outside range({low}, {high})")
+    shown = safe_repr(value)
+    return RpcError(RPC_X_BAD_STUB_DATA, f"{path}: {shown} is outside range({low}, {high})")
 
 
 def unsupported(what: str, path: str) -> RpcError:

@@ -7,7 +7,10 @@ pieces of ``FLUSH_AT``, so the peer can start on it), and splits the incoming
 stream into headers and length-delimited payloads (docs/protocol.md). Subclasses handle the
 messages.
 
-Layer 3 (connection and transport): imports ``wire.msgpack`` (layer 2).
+What a peer sent appears in errors and logs only through ``untrusted``: cut short, and at
+most a few log lines per peer and minute (docs/protocol.md, "Hostile peers").
+
+Layer 3 (connection and transport): imports ``wire.msgpack`` and ``untrusted`` (layer 2).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any, cast
 
 from msgpack import BufferFull  # type: ignore[import-untyped]
 
+from .untrusted import cut, peer_key, peer_log, safe_repr
 from .wire.msgpack import (
     FEED_CHUNK,
     HEADER_LENGTHS,
@@ -27,6 +31,7 @@ from .wire.msgpack import (
     MAX_ID,
     REQUEST,
     RESPONSE,
+    nested_too_deep,
     new_packer,
     new_unpacker,
 )
@@ -158,9 +163,23 @@ class FramedProtocol(asyncio.Protocol):
             self.transport.abort()
 
     def protocol_error(self, reason: str) -> None:
-        """The stream cannot be trusted any more: log it and close this one connection."""
-        log.warning("idlrt: closing connection %s: %s", self.describe_peer(), reason)
+        """The stream cannot be trusted any more: log it (within the peer's budget of log
+        lines, ``reason`` cut short) and close this one connection."""
+        self.log_peer(logging.WARNING, "idlrt: closing connection %s: %s", cut(reason))
         self.close()
+
+    def internal_error(self) -> None:
+        """A bug of ours met this connection's input: log it with its traceback (within the
+        peer's budget) and drop this connection, never the event loop."""
+        self.log_peer(logging.ERROR, "idlrt: internal error on connection %s", exc_info=True)
+        self.abort()
+
+    def log_peer(self, level: int, msg: str, *args: object, exc_info: bool = False) -> None:
+        """Log ``msg % (peer, *args)`` unless this peer's host has spent its budget of log
+        lines (``untrusted.peer_log``)."""
+        transport = self.transport
+        key = peer_key(transport.get_extra_info("peername") if transport is not None else None)
+        peer_log.log(level, key, msg, self.describe_peer(), *args, exc_info=exc_info)
 
     def describe_peer(self) -> str:
         """The peer, for log messages."""
@@ -191,8 +210,7 @@ class FramedProtocol(asyncio.Protocol):
         except ProtocolError as exc:
             self.protocol_error(str(exc))
         except Exception:  # a bug in a message handler must not reach the event loop
-            log.exception("idlrt: internal error on connection %s", self.describe_peer())
-            self.abort()
+            self.internal_error()
         finally:
             self._receiving = False
         buf = self._wbuf
@@ -248,8 +266,9 @@ class FramedProtocol(asyncio.Protocol):
         while True:
             try:
                 obj = next(unpacker, _NOTHING)
-            except Exception as exc:  # FormatError, StackError, ValueError...
-                raise ProtocolError(f"undecodable data ({type(exc).__name__}: {exc})") from None
+            except Exception as exc:  # FormatError, StackError, ValueError, TypeError...
+                detail = cut(str(exc), 80)
+                raise ProtocolError(f"undecodable data ({type(exc).__name__}: {detail})") from None
             if obj is _NOTHING:
                 if self._fed - pos > MAX_HEADER:
                     raise ProtocolError("header too large")
@@ -262,9 +281,17 @@ class FramedProtocol(asyncio.Protocol):
                 raise ProtocolError(f"expected a message array, got {type(obj).__name__}")
             kind = obj[0]
             if type(kind) is not int or not 0 <= kind < _KINDS:
-                raise ProtocolError(f"unknown message kind {kind!r}")
-            if len(obj) < HEADER_LENGTHS[kind]:
+                raise ProtocolError(f"unknown message kind {safe_repr(kind)}")
+            n = len(obj)
+            if n < HEADER_LENGTHS[kind]:
                 raise ProtocolError(f"short {KIND_NAMES[kind]} message")
+            # A header nests at most MAX_HEADER_DEPTH deep; the plain forms of REQUEST and
+            # RESPONSE, all integers, cannot nest and skip the walk.
+            if not (
+                (kind == REQUEST and n == 5 and type(obj[2]) is int and type(obj[3]) is int)
+                or (kind == RESPONSE and n == 3)
+            ) and nested_too_deep(obj):
+                raise ProtocolError(f"{KIND_NAMES[kind]} header nested too deep")
             if kind != REQUEST and kind != RESPONSE:
                 pos = end
                 self.on_message(obj)
@@ -279,10 +306,12 @@ class FramedProtocol(asyncio.Protocol):
                 or not 0 <= size <= MAX_ID
                 or not 0 <= call_id <= MAX_ID
             ):
-                raise ProtocolError(f"bad {KIND_NAMES[kind]} header {obj[:5]!r}")
+                raise ProtocolError(f"bad {KIND_NAMES[kind]} header {safe_repr(obj[:5])}")
             if size > self._max_payload:
                 self.on_oversize(obj, size)
-                self._skip = size - len(unpacker.read_bytes(size))
+                # what of the payload is here already (read_bytes takes no more than a
+                # C ssize_t, and the size may be up to 2**64 - 1)
+                self._skip = size - len(unpacker.read_bytes(min(size, self._fed - end)))
                 if self._skip or self.closed:
                     return
                 pos = unpacker.tell()

@@ -34,6 +34,7 @@ from .status import (
     RPC_S_UNKNOWN_IF,
     RPC_X_BAD_STUB_DATA,
 )
+from .untrusted import cut
 from .wire import dcerpc as pdu
 from .wire.dcerpc import REQUEST_PREFIX, Header
 from .wire.msgpack import FAULT, RESPONSE
@@ -208,7 +209,7 @@ class DceServerConnection(ServerConnection):
             sec = accounts.server_context(verifier.auth_level)
             token = sec.step(verifier.value)
         except (RpcError, ValueError) as exc:
-            log.info("idlrt: %s: bind refused: %s", self.describe_peer(), exc)
+            self.log_peer(logging.INFO, "idlrt: %s: bind refused: %s", cut(str(exc)))
             return None
         self.stream.security = sec
         self.stream.auth_context_id = verifier.context_id
@@ -222,7 +223,8 @@ class DceServerConnection(ServerConnection):
         try:
             sec.step(verifier.value)
         except RpcError as exc:  # a wrong password: every request of the association gets 5
-            log.info("idlrt: %s: authentication failed: %s", self.describe_peer(), exc.detail)
+            detail = cut(str(exc.detail))
+            self.log_peer(logging.INFO, "idlrt: %s: authentication failed: %s", detail)
             self._auth_failed = True
 
     def _nak(self, call_id: int, reason: int) -> None:

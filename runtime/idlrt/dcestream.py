@@ -6,7 +6,6 @@ imports ``wire.dcerpc`` and the ``SecurityContext`` Protocol it defines; no asyn
 
 from __future__ import annotations
 
-import logging
 from typing import Protocol
 
 from .connection import ProtocolError
@@ -28,7 +27,6 @@ from .wire.dcerpc import (
 )
 
 _STUB_ALIGN = 16  # a protected stub is padded to this ([MS-RPCE] 2.2.2.11)
-log = logging.getLogger("idlrt")
 
 
 class SecurityContext(Protocol):
@@ -243,9 +241,7 @@ class PduConnection(Protocol):
 
     def protocol_error(self, reason: str) -> None: ...
 
-    def abort(self) -> None: ...
-
-    def describe_peer(self) -> str: ...
+    def internal_error(self) -> None: ...
 
     def after_input(self) -> None: ...
 
@@ -272,8 +268,7 @@ def receive(conn: PduConnection, data: bytes) -> None:
     except RpcError as exc:
         conn.protocol_error(f"{exc.name}: {exc.detail}")
     except Exception:
-        log.exception("idlrt: internal error on connection %s", conn.describe_peer())
-        conn.abort()
+        conn.internal_error()
     finally:
         conn._receiving = False
     if conn._wbuf:

@@ -35,6 +35,7 @@ from .status import (
     RPC_S_UNKNOWN_IF,
     RPC_X_BAD_STUB_DATA,
 )
+from .untrusted import safe_repr
 from .wire.msgpack import FAULT, MAX_CODE, REQUEST, RESPONSE, unpack_payload
 
 log = logging.getLogger("idlrt")
@@ -126,12 +127,14 @@ class ServerConnection(ServerSession):
             return
         reg = self._contexts.get(ctx_id) if type(ctx_id) is int else None
         if reg is None:
-            self._fault(call_id, RPC_S_UNKNOWN_IF, f"context {ctx_id!r} is not bound")
+            self._fault(call_id, RPC_S_UNKNOWN_IF, f"context {safe_repr(ctx_id)} is not bound")
             return
         ops = reg.ops
         if type(opnum) is not int or not 0 <= opnum < len(ops):
             self._fault(
-                call_id, RPC_S_PROCNUM_OUT_OF_RANGE, f"{reg.interface.name}: opnum {opnum!r}"
+                call_id,
+                RPC_S_PROCNUM_OUT_OF_RANGE,
+                f"{reg.interface.name}: opnum {safe_repr(opnum)}",
             )
             return
         op = ops[opnum]

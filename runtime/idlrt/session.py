@@ -35,6 +35,7 @@ from .status import (
     RPC_S_UNSUPPORTED_TRANS_SYN,
     RPC_X_BAD_STUB_DATA,
 )
+from .untrusted import safe_repr
 from .wire.msgpack import (
     BIND,
     BIND_ACK,
@@ -296,7 +297,7 @@ class ServerSession(FramedProtocol):
     def _on_bind(self, h: list[Any]) -> None:
         ctx_id = h[1]
         if not is_uint(ctx_id, MAX_CTX_ID):
-            raise ProtocolError(f"bad BIND context id {ctx_id!r}")
+            raise ProtocolError(f"bad BIND context id {safe_repr(ctx_id)}")
         uuid, major, minor, version = h[2], h[3], h[4], h[5]
         code = 0
         reg = None
@@ -322,7 +323,7 @@ class ServerSession(FramedProtocol):
     def _on_cancel(self, h: list[Any]) -> None:
         call_id = h[1]
         if not is_uint(call_id, MAX_ID):
-            raise ProtocolError(f"bad CANCEL call id {call_id!r}")
+            raise ProtocolError(f"bad CANCEL call id {safe_repr(call_id)}")
         self.cancel_call(call_id, h[2] is True)
 
     def cancel_call(self, call_id: int, abortive: bool) -> None:

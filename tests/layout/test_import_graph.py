@@ -47,6 +47,7 @@ RUNTIME_LAYERS = {
     "idlrt.codec": 2,
     "idlrt.ntlmcred": 2,
     "idlrt.ntlm": 2,
+    "idlrt.untrusted": 2,
     # 3: connection and transport
     "idlrt.binding": 3,
     "idlrt.connection": 3,

@@ -35,6 +35,7 @@ MAX_CTX_ID: Final = 0xFFFF
 MAX_CODE: Final = 0xFFFF_FFFF  # status codes are unsigned 32-bit
 MAX_HEADER: Final = 64 * 1024  # a header bigger than this is a protocol error
 MAX_HEADER_ITEMS: Final = 64  # items in any array or map inside a header
+MAX_HEADER_DEPTH: Final = 8  # arrays and maps nested in a header, the header itself counted
 FEED_CHUNK: Final = 64 * 1024  # bytes fed to the Unpacker at a time
 
 DEFAULT_MAX_REQUEST: Final = 16 * 1024 * 1024
@@ -94,6 +95,23 @@ def unpack_payload(data: bytes) -> object:
         return _unpackb(data, strict_map_key=False)
     except Exception as exc:  # msgpack raises ValueError subclasses, TypeError, StackError...
         raise RpcError(RPC_X_BAD_STUB_DATA, f"undecodable payload: {exc}") from None
+
+
+def nested_too_deep(header: list[object], limit: int = MAX_HEADER_DEPTH) -> bool:
+    """Whether arrays or maps nest in ``header`` more than ``limit`` deep (``header`` itself
+    is level 1). Iterative: a hostile header may nest a thousand levels (msgpack's own
+    bound), and every item is looked at once at most, so its cost follows its size."""
+    todo: list[tuple[object, int]] = [(header, 1)]
+    while todo:
+        value, depth = todo.pop()
+        items = value.values() if type(value) is dict else value
+        for item in items:  # type: ignore[attr-defined]
+            t = type(item)
+            if t is list or t is dict:
+                if depth >= limit:
+                    return True
+                todo.append((item, depth + 1))
+    return False
 
 
 def is_uint(value: object, limit: int) -> bool:

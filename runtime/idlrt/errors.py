@@ -40,3 +40,30 @@ class RpcError(Exception):
         if self.detail is None:
             return f"RpcError({self.code})"
         return f"RpcError({self.code}, {self.detail!r})"
+
+
+class BadType(RpcError):
+    """An ``RpcError`` raised by a generated check for a value of the wrong Python type.
+
+    Where the value came from the peer (a decoder) or from a manager (the server's encoders,
+    SEMANTICS rule 7), it is the ``RpcError`` it is. Where the caller passed it to a client
+    method, the client raises ``caller_error(exc)`` instead: a ``TypeError``.
+    """
+
+
+class BadValue(RpcError):
+    """As ``BadType``, for a value of the right type that breaks its IDL type's rules (out of
+    range, a wrong length, an undeclared enum value, a null ``[ref]``): a ``ValueError`` where
+    the caller passed it."""
+
+
+def caller_error(exc: RpcError) -> Exception:
+    """The exception for a bad argument found by a client's encoder: ``TypeError`` for a
+    ``BadType``, ``ValueError`` for a ``BadValue``, naming the value's path and IDL type
+    (``"Put.item.tags[3]: 300 does not fit unsigned small"``); any other ``RpcError`` stands
+    (1764 for a construct the stubs cannot carry)."""
+    if isinstance(exc, BadType):
+        return TypeError(exc.detail)
+    if isinstance(exc, BadValue):
+        return ValueError(exc.detail)
+    return exc

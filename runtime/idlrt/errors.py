@@ -4,14 +4,15 @@ errors): imports only ``status``.
 
 from __future__ import annotations
 
-from .status import message_of, name_of
+from .status import is_known, message_of, name_of
 
 
 class RpcError(Exception):
     """A failed RPC, carrying its MS-RPC status ``code`` (see ``idlrt.status``).
 
     ``str(err)`` is the Windows message, the MS name and the code, then ``detail`` if given
-    (for example the path of a value that does not fit its IDL type).
+    (for example the path of a value that does not fit its IDL type). A code not in the MS
+    table (an application's own, ``abort(0x3001)``) reads ``0x00003001 (application-defined)``.
     """
 
     code: int
@@ -33,7 +34,10 @@ class RpcError(Exception):
         return message_of(self.code)
 
     def __str__(self) -> str:
-        text = f"{self.message.rstrip('.')} ({self.name}, {self.code})"
+        if is_known(self.code):
+            text = f"{self.message.rstrip('.')} ({self.name}, {self.code})"
+        else:  # an application's own code: no MS name or text to give
+            text = self.message
         return text if self.detail is None else f"{text}: {self.detail}"
 
     def __repr__(self) -> str:

@@ -310,8 +310,12 @@ def _ndr_put_uuid_t(b: _ndr.Buffer, v: Any) -> None:
     b += _NDR_LHHBB6s.pack(
         _ndr.no_bool() if isinstance(v.time_low, bool) else v.time_low,
         _ndr.no_bool() if isinstance(v.time_mid, bool) else v.time_mid,
-        _ndr.no_bool() if isinstance(v.time_hi_and_version, bool) else v.time_hi_and_version,
-        _ndr.no_bool() if isinstance(v.clock_seq_hi_and_reserved, bool) else v.clock_seq_hi_and_reserved,
+        _ndr.no_bool()
+        if isinstance(v.time_hi_and_version, bool)
+        else v.time_hi_and_version,
+        _ndr.no_bool()
+        if isinstance(v.clock_seq_hi_and_reserved, bool)
+        else v.clock_seq_hi_and_reserved,
         _ndr.no_bool() if isinstance(v.clock_seq_low, bool) else v.clock_seq_low,
         v.node,
     )
@@ -332,8 +336,12 @@ def _ndr_enc_uuid_t(v: uuid_t) -> bytes:
         b += _NDR_LHHBB6s.pack(
             _ndr.no_bool() if isinstance(v.time_low, bool) else v.time_low,
             _ndr.no_bool() if isinstance(v.time_mid, bool) else v.time_mid,
-            _ndr.no_bool() if isinstance(v.time_hi_and_version, bool) else v.time_hi_and_version,
-            _ndr.no_bool() if isinstance(v.clock_seq_hi_and_reserved, bool) else v.clock_seq_hi_and_reserved,
+            _ndr.no_bool()
+            if isinstance(v.time_hi_and_version, bool)
+            else v.time_hi_and_version,
+            _ndr.no_bool()
+            if isinstance(v.clock_seq_hi_and_reserved, bool)
+            else v.clock_seq_hi_and_reserved,
             _ndr.no_bool() if isinstance(v.clock_seq_low, bool) else v.clock_seq_low,
             v.node,
         )
@@ -360,9 +368,15 @@ def _ndr_put_rpc_if_id_t(b: _ndr.Buffer, v: Any) -> None:
     b += _NDR_LHHBB6sHH.pack(
         _ndr.no_bool() if isinstance(v.uuid.time_low, bool) else v.uuid.time_low,
         _ndr.no_bool() if isinstance(v.uuid.time_mid, bool) else v.uuid.time_mid,
-        _ndr.no_bool() if isinstance(v.uuid.time_hi_and_version, bool) else v.uuid.time_hi_and_version,
-        _ndr.no_bool() if isinstance(v.uuid.clock_seq_hi_and_reserved, bool) else v.uuid.clock_seq_hi_and_reserved,
-        _ndr.no_bool() if isinstance(v.uuid.clock_seq_low, bool) else v.uuid.clock_seq_low,
+        _ndr.no_bool()
+        if isinstance(v.uuid.time_hi_and_version, bool)
+        else v.uuid.time_hi_and_version,
+        _ndr.no_bool()
+        if isinstance(v.uuid.clock_seq_hi_and_reserved, bool)
+        else v.uuid.clock_seq_hi_and_reserved,
+        _ndr.no_bool()
+        if isinstance(v.uuid.clock_seq_low, bool)
+        else v.uuid.clock_seq_low,
         v.uuid.node,
         _ndr.no_bool() if isinstance(v.vers_major, bool) else v.vers_major,
         _ndr.no_bool() if isinstance(v.vers_minor, bool) else v.vers_minor,
@@ -384,9 +398,15 @@ def _ndr_enc_rpc_if_id_t(v: rpc_if_id_t) -> bytes:
         b += _NDR_LHHBB6sHH.pack(
             _ndr.no_bool() if isinstance(v.uuid.time_low, bool) else v.uuid.time_low,
             _ndr.no_bool() if isinstance(v.uuid.time_mid, bool) else v.uuid.time_mid,
-            _ndr.no_bool() if isinstance(v.uuid.time_hi_and_version, bool) else v.uuid.time_hi_and_version,
-            _ndr.no_bool() if isinstance(v.uuid.clock_seq_hi_and_reserved, bool) else v.uuid.clock_seq_hi_and_reserved,
-            _ndr.no_bool() if isinstance(v.uuid.clock_seq_low, bool) else v.uuid.clock_seq_low,
+            _ndr.no_bool()
+            if isinstance(v.uuid.time_hi_and_version, bool)
+            else v.uuid.time_hi_and_version,
+            _ndr.no_bool()
+            if isinstance(v.uuid.clock_seq_hi_and_reserved, bool)
+            else v.uuid.clock_seq_hi_and_reserved,
+            _ndr.no_bool()
+            if isinstance(v.uuid.clock_seq_low, bool)
+            else v.uuid.clock_seq_low,
             v.uuid.node,
             _ndr.no_bool() if isinstance(v.vers_major, bool) else v.vers_major,
             _ndr.no_bool() if isinstance(v.vers_minor, bool) else v.vers_minor,
@@ -466,9 +486,15 @@ def _ndr_put_ept_entry_t(b: _ndr.Buffer, v: Any) -> None:
     b += _NDR_LHHBB6sL.pack(
         _ndr.no_bool() if isinstance(v.object.time_low, bool) else v.object.time_low,
         _ndr.no_bool() if isinstance(v.object.time_mid, bool) else v.object.time_mid,
-        _ndr.no_bool() if isinstance(v.object.time_hi_and_version, bool) else v.object.time_hi_and_version,
-        _ndr.no_bool() if isinstance(v.object.clock_seq_hi_and_reserved, bool) else v.object.clock_seq_hi_and_reserved,
-        _ndr.no_bool() if isinstance(v.object.clock_seq_low, bool) else v.object.clock_seq_low,
+        _ndr.no_bool()
+        if isinstance(v.object.time_hi_and_version, bool)
+        else v.object.time_hi_and_version,
+        _ndr.no_bool()
+        if isinstance(v.object.clock_seq_hi_and_reserved, bool)
+        else v.object.clock_seq_hi_and_reserved,
+        _ndr.no_bool()
+        if isinstance(v.object.clock_seq_low, bool)
+        else v.object.clock_seq_low,
         v.object.node,
         _ndr.full_id(b, v.tower, o + 131088),
     )
@@ -699,11 +725,21 @@ def _ndr_ept_ept_lookup_cin(
                     f"ept_lookup.object: {len(a_object.node)} octets, not 6"
                 )
             b += _NDR_LHHBB6s.pack(
-                _ndr.no_bool() if isinstance(a_object.time_low, bool) else a_object.time_low,
-                _ndr.no_bool() if isinstance(a_object.time_mid, bool) else a_object.time_mid,
-                _ndr.no_bool() if isinstance(a_object.time_hi_and_version, bool) else a_object.time_hi_and_version,
-                _ndr.no_bool() if isinstance(a_object.clock_seq_hi_and_reserved, bool) else a_object.clock_seq_hi_and_reserved,
-                _ndr.no_bool() if isinstance(a_object.clock_seq_low, bool) else a_object.clock_seq_low,
+                _ndr.no_bool()
+                if isinstance(a_object.time_low, bool)
+                else a_object.time_low,
+                _ndr.no_bool()
+                if isinstance(a_object.time_mid, bool)
+                else a_object.time_mid,
+                _ndr.no_bool()
+                if isinstance(a_object.time_hi_and_version, bool)
+                else a_object.time_hi_and_version,
+                _ndr.no_bool()
+                if isinstance(a_object.clock_seq_hi_and_reserved, bool)
+                else a_object.clock_seq_hi_and_reserved,
+                _ndr.no_bool()
+                if isinstance(a_object.clock_seq_low, bool)
+                else a_object.clock_seq_low,
                 a_object.node,
             )
         b += _ndr.PAD[-len(b) & 3]
@@ -716,14 +752,28 @@ def _ndr_ept_ept_lookup_cin(
                     f"ept_lookup.interface_id: {len(a_interface_id.uuid.node)} octets, not 6"
                 )
             b += _NDR_LHHBB6sHH.pack(
-                _ndr.no_bool() if isinstance(a_interface_id.uuid.time_low, bool) else a_interface_id.uuid.time_low,
-                _ndr.no_bool() if isinstance(a_interface_id.uuid.time_mid, bool) else a_interface_id.uuid.time_mid,
-                _ndr.no_bool() if isinstance(a_interface_id.uuid.time_hi_and_version, bool) else a_interface_id.uuid.time_hi_and_version,
-                _ndr.no_bool() if isinstance(a_interface_id.uuid.clock_seq_hi_and_reserved, bool) else a_interface_id.uuid.clock_seq_hi_and_reserved,
-                _ndr.no_bool() if isinstance(a_interface_id.uuid.clock_seq_low, bool) else a_interface_id.uuid.clock_seq_low,
+                _ndr.no_bool()
+                if isinstance(a_interface_id.uuid.time_low, bool)
+                else a_interface_id.uuid.time_low,
+                _ndr.no_bool()
+                if isinstance(a_interface_id.uuid.time_mid, bool)
+                else a_interface_id.uuid.time_mid,
+                _ndr.no_bool()
+                if isinstance(a_interface_id.uuid.time_hi_and_version, bool)
+                else a_interface_id.uuid.time_hi_and_version,
+                _ndr.no_bool()
+                if isinstance(a_interface_id.uuid.clock_seq_hi_and_reserved, bool)
+                else a_interface_id.uuid.clock_seq_hi_and_reserved,
+                _ndr.no_bool()
+                if isinstance(a_interface_id.uuid.clock_seq_low, bool)
+                else a_interface_id.uuid.clock_seq_low,
                 a_interface_id.uuid.node,
-                _ndr.no_bool() if isinstance(a_interface_id.vers_major, bool) else a_interface_id.vers_major,
-                _ndr.no_bool() if isinstance(a_interface_id.vers_minor, bool) else a_interface_id.vers_minor,
+                _ndr.no_bool()
+                if isinstance(a_interface_id.vers_major, bool)
+                else a_interface_id.vers_major,
+                _ndr.no_bool()
+                if isinstance(a_interface_id.vers_minor, bool)
+                else a_interface_id.vers_minor,
             )
         b += _ndr.PAD[-len(b) & 3]
         b += _NDR_L.pack(
@@ -905,11 +955,21 @@ def _ndr_ept_ept_map_cin(
                     f"ept_map.object: {len(a_object.node)} octets, not 6"
                 )
             b += _NDR_LHHBB6s.pack(
-                _ndr.no_bool() if isinstance(a_object.time_low, bool) else a_object.time_low,
-                _ndr.no_bool() if isinstance(a_object.time_mid, bool) else a_object.time_mid,
-                _ndr.no_bool() if isinstance(a_object.time_hi_and_version, bool) else a_object.time_hi_and_version,
-                _ndr.no_bool() if isinstance(a_object.clock_seq_hi_and_reserved, bool) else a_object.clock_seq_hi_and_reserved,
-                _ndr.no_bool() if isinstance(a_object.clock_seq_low, bool) else a_object.clock_seq_low,
+                _ndr.no_bool()
+                if isinstance(a_object.time_low, bool)
+                else a_object.time_low,
+                _ndr.no_bool()
+                if isinstance(a_object.time_mid, bool)
+                else a_object.time_mid,
+                _ndr.no_bool()
+                if isinstance(a_object.time_hi_and_version, bool)
+                else a_object.time_hi_and_version,
+                _ndr.no_bool()
+                if isinstance(a_object.clock_seq_hi_and_reserved, bool)
+                else a_object.clock_seq_hi_and_reserved,
+                _ndr.no_bool()
+                if isinstance(a_object.clock_seq_low, bool)
+                else a_object.clock_seq_low,
                 a_object.node,
             )
         b += _ndr.PAD[-len(b) & 3]
@@ -1189,11 +1249,21 @@ def _ndr_ept_ept_inq_object_sout(
                 f"ept_inq_object.ept_object: {len(r_ept_object.node)} octets, not 6"
             )
         b += _NDR_LHHBB6sL.pack(
-            _ndr.no_bool() if isinstance(r_ept_object.time_low, bool) else r_ept_object.time_low,
-            _ndr.no_bool() if isinstance(r_ept_object.time_mid, bool) else r_ept_object.time_mid,
-            _ndr.no_bool() if isinstance(r_ept_object.time_hi_and_version, bool) else r_ept_object.time_hi_and_version,
-            _ndr.no_bool() if isinstance(r_ept_object.clock_seq_hi_and_reserved, bool) else r_ept_object.clock_seq_hi_and_reserved,
-            _ndr.no_bool() if isinstance(r_ept_object.clock_seq_low, bool) else r_ept_object.clock_seq_low,
+            _ndr.no_bool()
+            if isinstance(r_ept_object.time_low, bool)
+            else r_ept_object.time_low,
+            _ndr.no_bool()
+            if isinstance(r_ept_object.time_mid, bool)
+            else r_ept_object.time_mid,
+            _ndr.no_bool()
+            if isinstance(r_ept_object.time_hi_and_version, bool)
+            else r_ept_object.time_hi_and_version,
+            _ndr.no_bool()
+            if isinstance(r_ept_object.clock_seq_hi_and_reserved, bool)
+            else r_ept_object.clock_seq_hi_and_reserved,
+            _ndr.no_bool()
+            if isinstance(r_ept_object.clock_seq_low, bool)
+            else r_ept_object.clock_seq_low,
             r_ept_object.node,
             _ndr.no_bool() if isinstance(r_status, bool) else r_status,
         )
@@ -1225,11 +1295,21 @@ def _ndr_ept_ept_mgmt_delete_cin(
                     f"ept_mgmt_delete.object: {len(a_object.node)} octets, not 6"
                 )
             b += _NDR_LHHBB6s.pack(
-                _ndr.no_bool() if isinstance(a_object.time_low, bool) else a_object.time_low,
-                _ndr.no_bool() if isinstance(a_object.time_mid, bool) else a_object.time_mid,
-                _ndr.no_bool() if isinstance(a_object.time_hi_and_version, bool) else a_object.time_hi_and_version,
-                _ndr.no_bool() if isinstance(a_object.clock_seq_hi_and_reserved, bool) else a_object.clock_seq_hi_and_reserved,
-                _ndr.no_bool() if isinstance(a_object.clock_seq_low, bool) else a_object.clock_seq_low,
+                _ndr.no_bool()
+                if isinstance(a_object.time_low, bool)
+                else a_object.time_low,
+                _ndr.no_bool()
+                if isinstance(a_object.time_mid, bool)
+                else a_object.time_mid,
+                _ndr.no_bool()
+                if isinstance(a_object.time_hi_and_version, bool)
+                else a_object.time_hi_and_version,
+                _ndr.no_bool()
+                if isinstance(a_object.clock_seq_hi_and_reserved, bool)
+                else a_object.clock_seq_hi_and_reserved,
+                _ndr.no_bool()
+                if isinstance(a_object.clock_seq_low, bool)
+                else a_object.clock_seq_low,
                 a_object.node,
             )
         b += _ndr.PAD[-len(b) & 3]

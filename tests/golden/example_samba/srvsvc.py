@@ -285,7 +285,9 @@ _NDR_LLLLLL = struct.Struct("<LLLLLL")
 def _ndr_put_SERVER_INFO_100(b: _ndr.Buffer, v: Any) -> None:
     o = len(b)
     b += _NDR_LL.pack(
-        _ndr.no_bool() if isinstance(v.sv100_platform_id, bool) else v.sv100_platform_id,
+        _ndr.no_bool()
+        if isinstance(v.sv100_platform_id, bool)
+        else v.sv100_platform_id,
         o + 131076 if v.sv100_name is not None else 0,
     )
 
@@ -334,10 +336,16 @@ def _ndr_dec_SERVER_INFO_100(data: bytes) -> SERVER_INFO_100:
 def _ndr_put_SERVER_INFO_101(b: _ndr.Buffer, v: Any) -> None:
     o = len(b)
     b += _NDR_LLLLLL.pack(
-        _ndr.no_bool() if isinstance(v.sv101_platform_id, bool) else v.sv101_platform_id,
+        _ndr.no_bool()
+        if isinstance(v.sv101_platform_id, bool)
+        else v.sv101_platform_id,
         o + 131076 if v.sv101_name is not None else 0,
-        _ndr.no_bool() if isinstance(v.sv101_version_major, bool) else v.sv101_version_major,
-        _ndr.no_bool() if isinstance(v.sv101_version_minor, bool) else v.sv101_version_minor,
+        _ndr.no_bool()
+        if isinstance(v.sv101_version_major, bool)
+        else v.sv101_version_major,
+        _ndr.no_bool()
+        if isinstance(v.sv101_version_minor, bool)
+        else v.sv101_version_minor,
         _ndr.no_bool() if isinstance(v.sv101_type, bool) else v.sv101_type,
         o + 131092 if v.sv101_comment is not None else 0,
     )

@@ -115,9 +115,9 @@ class Client:
     ) -> Self:
         """Connect to ``binding`` and bind the class's interface (blocks); the keywords are
         those of ``AsyncClient.connect``."""
+        _not_on(_loop, f"{cls.__name__}.connect")
         b = Binding.parse(binding)
         loop = shared_loop()
-        _not_on(loop, "connect")
         obj = None if object_uuid is None else uuid.UUID(object_uuid)
         fut = asyncio.run_coroutine_threadsafe(
             open_connection(b, cls._idl_interface_, timeout, ssl, server_hostname, wire, auth, obj),
@@ -158,7 +158,7 @@ class Client:
         (default: ``call_timeout``) have passed: then the call is cancelled abortively and
         fails with 1818."""
         conn = self._conn
-        _not_on(conn.loop, proc.name)
+        _not_on(conn.loop, f"{type(self).__name__}.{proc.method}")
         data = conn.encode_args(proc, args)
         call = BlockingCall(proc)
         call_id = next(conn.ids)
@@ -205,10 +205,18 @@ class Client:
         return call
 
 
-def _not_on(loop: asyncio.AbstractEventLoop, what: str) -> None:
+def _not_on(loop: asyncio.AbstractEventLoop | None, what: str) -> None:
+    """RuntimeError at once where a blocking call cannot work: on a thread whose asyncio loop
+    is running, the call would stop that loop until its reply (forever, if the server or
+    anything the reply needs runs on it). ``loop`` is the blocking clients' own loop."""
     try:
         running = asyncio.get_running_loop()
     except RuntimeError:
         return
     if running is loop:
         raise RuntimeError(f"blocking {what} on the idlrt client loop would deadlock")
+    raise RuntimeError(
+        f"blocking {what} on a thread where an asyncio event loop is running: it would block "
+        "the loop until the reply; use the generated XAsyncClient (await it), or run the "
+        "blocking client in a thread (asyncio.to_thread)"
+    )

@@ -18,7 +18,7 @@ from typing import Any, ClassVar, Protocol, Self, TypeVar, cast
 from .binding import TCP, WIRES, Binding
 from .call import AsyncCall, decode_result, failure_outcome
 from .connection import FramedProtocol, ProtocolError
-from .errors import RpcError
+from .errors import RpcError, caller_error
 from .model import Interface, Procedure
 from .status import (
     RPC_S_CALL_CANCELLED,
@@ -118,8 +118,14 @@ class ClientConnection(FramedProtocol):
     # -- calls --------------------------------------------------------------------------------
 
     def encode_args(self, proc: Procedure[Any], args: tuple[object, ...]) -> list[object]:
-        """A call's arguments as the wire carries them (any thread): checked, not yet packed."""
-        return proc.encode_in(*args)
+        """A call's arguments as the wire carries them (any thread): checked, not yet packed.
+        A bad argument raises the caller's ``TypeError`` or ``ValueError`` here, at the call
+        site (docs/runtime.md, "Bad arguments"), not the ``RpcError`` of bad data from a peer.
+        """
+        try:
+            return proc.encode_in(*args)
+        except RpcError as exc:
+            raise caller_error(exc) from None
 
     def request(
         self,

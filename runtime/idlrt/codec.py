@@ -6,7 +6,10 @@ only through ``ctxhandle.scope``, never the server's modules.
 Generated code checks values in straight-line code and calls these only to take a list apart or
 to build the ``RpcError`` that describes a bad value. The error constructors *return* the
 exception (the generated code raises it), and every message starts with the path of the value,
-e.g. ``"Put.item.tags[3]: 300 does not fit unsigned small"``.
+e.g. ``"Put.item.tags[3]: 300 does not fit unsigned small"``. A bad value is an
+``errors.BadType`` or ``errors.BadValue`` (both ``RpcError``): the client turns it into the
+``TypeError`` or ``ValueError`` of its caller (``errors.caller_error``); from a decoder or a
+server's encoder it is the ``RpcError`` it is.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import os
 from typing import Any
 
 from .ctxhandle import ID_SIZE, ContextHandle, record_change, scope
-from .errors import RpcError
+from .errors import BadType, BadValue, RpcError
 from .status import (
     RPC_S_CANNOT_SUPPORT,
     RPC_X_BAD_STUB_DATA,
@@ -70,31 +73,39 @@ def fields(w: object, n: int, path: str) -> list[object]:
 
 
 def int_error(value: object, type_name: str, path: str) -> RpcError:
-    """1783 for a value that is not an int, or an int that does not fit ``type_name``."""
-    if type(value) is not int:
-        return RpcError(RPC_X_BAD_STUB_DATA, f"{path}: expected int, got {_type_name(value)}")
-    return RpcError(RPC_X_BAD_STUB_DATA, f"{path}: {value} does not fit {type_name}")
+    """1783 for a value that is not an int (a ``bool`` is not one), or an int that does not fit
+    ``type_name``."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        return BadType(
+            RPC_X_BAD_STUB_DATA, f"{path}: expected an int ({type_name}), got {_type_name(value)}"
+        )
+    return BadValue(RPC_X_BAD_STUB_DATA, f"{path}: {value} does not fit {type_name}")
 
 
 def type_error(value: object, expected: str, path: str) -> RpcError:
     """1783 for a value of the wrong Python type."""
-    return RpcError(RPC_X_BAD_STUB_DATA, f"{path}: expected {expected}, got {_type_name(value)}")
+    return BadType(RPC_X_BAD_STUB_DATA, f"{path}: expected {expected}, got {_type_name(value)}")
 
 
 def null_ref(path: str) -> RpcError:
     """1780 for a ``[ref]`` pointer that is None."""
-    return RpcError(RPC_X_NULL_REF_POINTER, f"{path}: null [ref] pointer")
+    return BadValue(RPC_X_NULL_REF_POINTER, f"{path}: null [ref] pointer (None)")
 
 
 def enum_error(value: object, enum_name: str, path: str) -> RpcError:
-    """1781 for a value that ``enum_name`` does not declare."""
-    shown = safe_repr(value)
-    return RpcError(RPC_X_ENUM_VALUE_OUT_OF_RANGE, f"{path}: {shown} is not a {enum_name}")
+    """1781 for a value that ``enum_name`` does not declare (1783 for a value not an int)."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        return BadType(
+            RPC_X_BAD_STUB_DATA, f"{path}: expected an int ({enum_name}), got {_type_name(value)}"
+        )
+    return BadValue(
+        RPC_X_ENUM_VALUE_OUT_OF_RANGE, f"{path}: {safe_repr(value)} is not a {enum_name}"
+    )
 
 
 def bound_error(path: str, message: str) -> RpcError:
     """1734 for array bounds that disagree (``size_is``, ``length_is``...)."""
-    return RpcError(RPC_X_INVALID_BOUND, f"{path}: {message}")
+    return BadValue(RPC_X_INVALID_BOUND, f"{path}: {message}")
 
 
 def check_count(value: object, expected: object, path: str, attribute: str) -> None:
@@ -104,10 +115,11 @@ def check_count(value: object, expected: object, path: str, attribute: str) -> N
         return
     count = len(value)
     if type(expected) is not int and not isinstance(expected, int):
-        shown = safe_repr(expected)
-        raise RpcError(RPC_X_INVALID_BOUND, f"{path}: {attribute} is {shown}, not a number")
+        raise BadValue(
+            RPC_X_INVALID_BOUND, f"{path}: {attribute} is {safe_repr(expected)}, not a number"
+        )
     if count != expected:
-        raise RpcError(RPC_X_INVALID_BOUND, f"{path}: {count} items, but {attribute} is {expected}")
+        raise BadValue(RPC_X_INVALID_BOUND, f"{path}: {count} items, but {attribute} is {expected}")
 
 
 def check_length_range(value: object, low: int, high: int, path: str) -> None:
@@ -116,22 +128,23 @@ def check_length_range(value: object, low: int, high: int, path: str) -> None:
     if value is None or not hasattr(value, "__len__"):
         return
     if not low <= len(value) <= high:
-        raise RpcError(
+        raise BadValue(
             RPC_X_BAD_STUB_DATA, f"{path}: length {len(value)} is outside range({low}, {high})"
         )
 
 
 def union_error(discriminant: object, union_name: str, path: str) -> RpcError:
     """1783 for a discriminant that selects no arm of ``union_name`` (and there is no default)."""
-    return RpcError(
+    return BadValue(
         RPC_X_BAD_STUB_DATA, f"{path}: no arm of union {union_name} for {safe_repr(discriminant)}"
     )
 
 
 def range_error(value: object, low: object, high: object, path: str) -> RpcError:
     """1783 for a number outside its ``[range(low, high)]``."""
-    shown = safe_repr(value)
-    return RpcError(RPC_X_BAD_STUB_DATA, f"{path}: {shown} is outside range({low}, {high})")
+    return BadValue(
+        RPC_X_BAD_STUB_DATA, f"{path}: {safe_repr(value)} is outside range({low}, {high})"
+    )
 
 
 def unsupported(what: str, path: str) -> RpcError:
@@ -173,7 +186,7 @@ def ctx_to_server(v: object, path: str, nullable: bool) -> bytes | None:
     if v is None:
         if nullable:
             return None
-        raise RpcError(RPC_X_SS_IN_NULL_CONTEXT, f"{path}: null context handle")
+        raise BadValue(RPC_X_SS_IN_NULL_CONTEXT, f"{path}: null context handle")
     raise type_error(v, "ContextHandle", path)
 
 

@@ -18,7 +18,7 @@ from .binding import Binding
 from .client import ClientConnection, PendingCall, _fail
 from .connection import ProtocolError
 from .dcestream import SecurityContext, Stream, check_pdu, receive
-from .errors import RpcError
+from .errors import RpcError, caller_error
 from .model import Interface, Procedure
 from .status import (
     RPC_S_ACCESS_DENIED,
@@ -135,8 +135,14 @@ class DceClientConnection(ClientConnection):
     # -- calls --------------------------------------------------------------------------------
 
     def encode_args(self, proc: Procedure[Any], args: tuple[object, ...]) -> Any:
-        """A call's arguments in NDR20 (any thread)."""
-        return proc.ndr_encode_in(*args)
+        """A call's arguments in NDR20 (any thread).
+        A bad argument raises the caller's ``TypeError`` or ``ValueError`` here, at the call
+        site (docs/runtime.md, "Bad arguments"), not the ``RpcError`` of bad data from a peer.
+        """
+        try:
+            return proc.ndr_encode_in(*args)
+        except RpcError as exc:
+            raise caller_error(exc) from None
 
     def request(
         self,

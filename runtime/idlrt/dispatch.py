@@ -65,7 +65,15 @@ def _failure(op: CallSite, exc: Exception) -> Outcome:
     if isinstance(exc, RpcError) and type(exc.code) is int and 0 < exc.code <= MAX_CODE:
         return FAULT, exc.code, exc.detail, None
     log.error("idlrt: manager routine %s raised", op.proc.name, exc_info=exc)
-    return FAULT, RPC_S_CALL_FAILED, None, None
+    return FAULT, RPC_S_CALL_FAILED, _debug_detail(op, exc), None
+
+
+def _debug_detail(op: CallSite, exc: BaseException) -> str | None:
+    """What the 1726 of an exception says in the server's debug mode (``Server(debug=True)``):
+    the exception's type and message. None (no detail) otherwise."""
+    if not isinstance(op, Op) or not op.reg.debug:
+        return None
+    return f"{op.proc.name} raised {type(exc).__qualname__}: {exc}"
 
 
 def _encode_result(rec: CallRecord, result: object, on_loop: bool) -> Outcome:
@@ -77,9 +85,9 @@ def _encode_result(rec: CallRecord, result: object, on_loop: bool) -> Outcome:
     except RpcError as exc:
         log.warning("idlrt: %s returned a value that cannot be sent: %s", rec.procedure, exc)
         return FAULT, exc.code, exc.detail, None
-    except Exception:
+    except Exception as exc:
         log.exception("idlrt: encoding the result of %s failed", rec.procedure)
-        return FAULT, RPC_S_CALL_FAILED, None, None
+        return FAULT, RPC_S_CALL_FAILED, _debug_detail(rec._op, exc), None
 
 
 def _encode_result_scoped(rec: CallRecord, result: object, on_loop: bool) -> Outcome:
@@ -91,9 +99,9 @@ def _encode_result_scoped(rec: CallRecord, result: object, on_loop: bool) -> Out
     except RpcError as exc:
         log.warning("idlrt: %s returned a value that cannot be sent: %s", rec.procedure, exc)
         return FAULT, exc.code, exc.detail, None
-    except Exception:
+    except Exception as exc:
         log.exception("idlrt: encoding the result of %s failed", rec.procedure)
-        return FAULT, RPC_S_CALL_FAILED, None, None
+        return FAULT, RPC_S_CALL_FAILED, _debug_detail(rec._op, exc), None
     finally:
         tls.call = None
         changes: Changes | None = tls.changes

@@ -4,6 +4,7 @@ Layer 5 (server), its lowest module: imports ``callcontext`` and ``model`` (laye
 
 from __future__ import annotations
 
+import difflib
 import dis
 import inspect
 import sys
@@ -17,17 +18,87 @@ SecurityCallback = Callable[[CallContext], bool]
 
 
 class Registration:
-    """A registered manager: its interface, security callback and resolved routines."""
+    """A registered manager: its interface, security callback and resolved routines.
+    ``debug``: the server's debug mode (a routine's exception is sent with its 1726)."""
 
-    __slots__ = ("interface", "manager", "ops", "security_callback")
+    __slots__ = ("debug", "interface", "manager", "ops", "security_callback")
 
     def __init__(
-        self, interface: Interface, manager: object, security_callback: SecurityCallback | None
+        self,
+        interface: Interface,
+        manager: object,
+        security_callback: SecurityCallback | None,
+        debug: bool = False,
     ) -> None:
         self.interface = interface
         self.manager = manager
         self.security_callback = security_callback
+        self.debug = debug
         self.ops: tuple[Op, ...] = ()
+
+
+def routines(manager: object, iface: Interface) -> list[Callable[..., Any]]:
+    """The routine of each procedure of ``iface`` (in opnum order), checked as ``register()``
+    promises (docs/runtime.md, "Manager checks"): present and callable; not left as the
+    generated default while the manager defines a method of nearly that name (wrong case, a
+    typo); and taking the arguments the runtime will pass, which are those of the generated
+    default (the async handle first for an ``[async]`` procedure, then the ``[in]`` and
+    ``[in, out]`` parameters, a ``CallContext`` for each ``handle_t``). TypeError if not.
+    A routine left as the generated default is fine: its calls fail with 1764."""
+    cls = type(manager)
+    generated = next((c for c in cls.__mro__ if "_idl_interface_" in c.__dict__), cls)
+    own = {
+        name
+        for c in cls.__mro__[: cls.__mro__.index(generated)]
+        for name, value in vars(c).items()
+        if callable(value) and not name.startswith("_") and not name.endswith("_rundown")
+    }
+    methods = {proc.method for proc in iface.procedures}
+    strays = sorted(own - methods)
+    found: list[Callable[..., Any]] = []
+    for proc in iface.procedures:
+        where = f"{cls.__name__}.{proc.method}"
+        fn = getattr(manager, proc.method, None)
+        if not callable(fn):
+            raise TypeError(
+                f"{cls.__name__} has no method {proc.method} ({iface.name} opnum "
+                f"{proc.opnum}){_did_you_mean(proc.method, strays)}"
+            )
+        default = generated.__dict__.get(proc.method)
+        if default is not None and getattr(fn, "__func__", None) is default:
+            hint = _did_you_mean(proc.method, strays)
+            if hint:
+                raise TypeError(f"{where} is left as the generated default{hint}")
+        elif default is not None:
+            _check_arity(where, fn, default)
+        found.append(fn)
+    return found
+
+
+def _did_you_mean(name: str, candidates: list[str]) -> str:
+    """'': no method of ``candidates`` is ``name`` in another case or a near miss."""
+    same = [c for c in candidates if c.lower() == name.lower()]
+    close = same or difflib.get_close_matches(name, candidates, n=1, cutoff=0.8)
+    if not close:
+        return ""
+    return f", but the class defines {close[0]}: did you mean {name}? (IDL names are exact)"
+
+
+def _check_arity(where: str, fn: Callable[..., Any], default: Callable[..., Any]) -> None:
+    """TypeError unless ``fn`` accepts as many positional arguments as ``default`` takes."""
+    try:
+        expected = list(inspect.signature(default).parameters)[1:]  # without self
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):  # a builtin or an odd callable: nothing to check
+        return
+    try:
+        sig.bind(*expected)
+    except TypeError:
+        raise TypeError(
+            f"{where}({', '.join(sig.parameters)}) cannot take the {len(expected)} arguments "
+            "the runtime passes: "
+            f"({', '.join(expected)})"
+        ) from None
 
 
 class Op:

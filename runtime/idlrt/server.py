@@ -25,7 +25,7 @@ from .dceserver import Accounts, DceServerConnection
 from .dispatch import ServerConnection
 from .errors import RpcError
 from .model import Interface
-from .registry import Op, Registration, SecurityCallback
+from .registry import Op, Registration, SecurityCallback, routines
 from .session import ServerSession
 from .status import (
     RPC_S_ALREADY_REGISTERED,
@@ -153,6 +153,7 @@ class Server:
         idle_timeout: float | None = 600.0,
         message_timeout: float | None = 30.0,
         max_queued_reply: int = 64 * 1024 * 1024,
+        debug: bool = False,
     ) -> None:
         """``accounts`` (an ``idlrt.Accounts``): the users that may authenticate with NTLM on
         the DCE/RPC wire; None refuses authenticated binds. ``min_auth_level``: calls on an
@@ -168,7 +169,12 @@ class Server:
         begun must be finished, or the connection is dropped (slow senders); and
         ``max_queued_reply`` octets of replies queued for a client that does not read them,
         past which it is dropped (it is not read from once its replies back up). None turns
-        a timeout off."""
+        a timeout off.
+
+        ``debug=True`` sends the type and message of an exception raised by a manager routine
+        with its 1726 fault, on the msgpack wire (docs/runtime.md, "Debug mode"). Unsafe in
+        production: it shows the server's internals to every client.
+        """
         if max_calls < 1 or max_request < 1 or max_connections < 1 or max_queued_reply < 1:
             raise ValueError("max_calls, max_request, max_connections, max_queued_reply: >= 1")
         self.max_calls = max_calls
@@ -180,6 +186,7 @@ class Server:
         self.idle_timeout = idle_timeout
         self.message_timeout = message_timeout
         self.max_queued_reply = max_queued_reply
+        self.debug = debug
         self.in_progress = 0
         self.calls_total = 0
         self.context_handles = 0
@@ -208,6 +215,10 @@ class Server:
 
         ``security_callback(ctx)`` is asked before each call; a false result refuses the
         call with 5 RPC_S_ACCESS_DENIED (as does an exception, which is logged).
+
+        The routines are checked here, not at their first call: a routine that is missing,
+        misnamed (a method of nearly its name, left beside the generated default) or cannot
+        take the arguments of its procedure raises ``TypeError`` (``registry.routines``).
         """
         iface = getattr(type(manager), "_idl_interface_", None)
         if not isinstance(iface, Interface):
@@ -215,14 +226,12 @@ class Server:
         key = (iface.uuid, iface.version[0])
         if key in self._registry:
             raise RpcError(RPC_S_ALREADY_REGISTERED, f"{iface.name} {iface.uuid} v{key[1]}")
-        reg = Registration(iface, manager, security_callback)
-        ops = []
-        for proc in iface.procedures:
-            fn = getattr(manager, proc.method, None)
-            if not callable(fn):
-                raise TypeError(f"{type(manager).__name__} has no method {proc.method}")
-            ops.append(Op(proc, fn, inspect.iscoroutinefunction(fn), reg))
-        reg.ops = tuple(ops)
+        reg = Registration(iface, manager, security_callback, self.debug)
+        fns = routines(manager, iface)  # TypeError for a misnamed or mis-sized routine
+        reg.ops = tuple(
+            Op(proc, fn, inspect.iscoroutinefunction(fn), reg)
+            for proc, fn in zip(iface.procedures, fns, strict=True)
+        )
         self._registry[key] = reg
 
     def connection_count(self) -> int:

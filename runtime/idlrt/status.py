@@ -401,7 +401,13 @@ def name_of(code: int) -> str:
 def message_of(code: int) -> str:
     """The Windows message text of ``code`` (a generic text for a code not in the table)."""
     message = _MESSAGES.get(code)
-    return message if message is not None else f"Unknown RPC status {code}."
+    return message if message is not None else f"{_hex_code(code)} (application-defined)"
+
+
+def _hex_code(code: int) -> str:
+    """``code`` as Windows prints a status: 32-bit hex, ``0x00003001`` (a negative code, an
+    HRESULT, as its unsigned form)."""
+    return f"0x{code & 0xFFFFFFFF:08X}" if -(2**31) <= code < 2**32 else hex(code)
 
 
 def is_known(code: int) -> bool:

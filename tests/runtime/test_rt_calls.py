@@ -226,9 +226,9 @@ def test_routine_exceptions(caplog: pytest.LogCaptureFixture) -> None:
 def test_bad_argument_values_are_refused_at_the_client() -> None:
     async def body() -> None:
         async with serving() as (_, binding, _), await CalcAsyncClient.connect(binding) as c:
-            with pytest.raises(idlrt.RpcError) as err:
+            with pytest.raises(ValueError, match=r"^Add\.a: 2147483648 does not fit long$"):
                 await c.Add(2**31, 0)
-            assert err.value.code == 1783 and "Add.a" in str(err.value)
+            assert await c.Add(1, 2) == 3  # nothing was sent: the connection is as it was
 
     run(body)
 

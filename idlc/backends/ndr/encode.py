@@ -24,6 +24,14 @@ _SIMPLE = re.compile(r"[A-Za-z_][\w.]*(\[\d+\])?$")  # a name, an attribute, a r
 _Snapshot = tuple[list[str], list[str], int, int, bool, tuple[int, int]]
 
 
+def not_bool(v: str) -> str:
+    """``v``, refused if it is a ``bool`` where an integer is packed (``struct`` would take it
+    as 0 or 1). The msgpack check then says which value it was (``_ndr.encode_failed``).
+    ``isinstance``, not ``__class__ is``: mypy refuses the latter for a parameter typed as an
+    enum."""
+    return f"_ndr.no_bool() if isinstance({v}, bool) else {v}"
+
+
 class Encoder(Body):
     def __init__(self, ctx: Context, align: int = 8, depth: int = 1) -> None:
         super().__init__(ctx.structs, align, depth)
@@ -107,7 +115,9 @@ class Encoder(Body):
             self.align(lay.align)
             arg = v
             if isinstance(r, ir.Enum_):
-                arg = f"{ctx.enum_table(t)}[{v}]"
+                arg = f"{ctx.enum_table(t)}[{not_bool(v)}]"
+            elif isinstance(r, ir.IntType):
+                arg = not_bool(v)
             elif isinstance(r, ir.CharType):
                 arg = f"ord({v})"
             self.put(lay.fmt.replace("?", "B"), lay.align, arg)
@@ -310,14 +320,15 @@ class Encoder(Body):
             conv = None
             r = ctx.model.target(elem)
             if isinstance(r, ir.Enum_):
-                conv = f"{ctx.enum_table(elem)}[x]"
+                conv = f"{ctx.enum_table(elem)}[{not_bool('x')}]"
             elif isinstance(r, ir.CharType):
                 conv = "ord(x)"
             self.align(elay.align)
             if n is not None and n <= 16 and conv is None:
-                self.put(f"{n}{fmt.replace('?', 'B')}", n * SIZES[fmt], f"*{v}", items=n)
+                items = f"*{v}" if fmt in "?fd" else f"*_ndr.no_bools({v})"
+                self.put(f"{n}{fmt.replace('?', 'B')}", n * SIZES[fmt], items, items=n)
                 return
-            code = ARRAY_CODES.get(fmt, "B")
+            code = "?" if fmt == "?" else ARRAY_CODES.get(fmt, "B")
             values = v
             if conv is not None:
                 self.flush()

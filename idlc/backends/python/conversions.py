@@ -283,7 +283,8 @@ class Marshaller(TypeInfo):
         match t:
             case ir.IntType(name=name):
                 return (
-                    f"if not isinstance({var}, int) or not {t.low} <= {var} <= {t.high}:",
+                    f"if not isinstance({var}, int) or {var}.__class__ is bool"
+                    f" or not {t.low} <= {var} <= {t.high}:",
                     f'    raise _codec.int_error({var}, "{name}", {p})',
                 )
             case ir.BoolType():
@@ -327,7 +328,7 @@ class Marshaller(TypeInfo):
     def _enum_check(self, ref: ir.TypeRef, var: str, path: Path) -> tuple[str, ...]:
         values = self.qualify(ref, f"_{ref.name}_VALUES")
         return (
-            f"if not isinstance({var}, int) or {var} not in {values}:",
+            f"if not isinstance({var}, int) or isinstance({var}, bool) or {var} not in {values}:",
             f'    raise _codec.enum_error({var}, "{ref.name}", {path.src})',
         )
 

@@ -135,6 +135,11 @@ def top_level_split(body: str, sep: str) -> list[str]:
     return parts
 
 
+# The true branch of a conditional expression that stands alone on its line (an argument, an
+# item): no statement keyword, no assignment.
+_EXPRESSION = re.compile(r"(?!(return|yield|raise|assert|del|await)\b)[^=]*$")
+
+
 def fit_line(line: str, suffix: str = "") -> list[str]:
     """Lay out one over-long statement the way the formatter would; other lines pass through.
 
@@ -160,6 +165,15 @@ def fit_line(line: str, suffix: str = "") -> list[str]:
         first, *rest = top_level_split(cond, " or ")
         operands = [inner + first, *(f"{inner}or {r}" for r in rest)]
         return [f"{pad}if (", *(ln for o in operands for ln in _chain_lines(o)), f"{pad}):"]
+    conditional = top_level_split(code, " if ")
+    if (
+        len(conditional) == 2
+        and len(top_level_split(conditional[1], " else ")) == 2
+        and _EXPRESSION.match(conditional[0])  # an argument or item, not a statement
+    ):
+        # `A if B else C` (an NDR encoder's bool refusal), alone on its line: one part a line.
+        cond, other = top_level_split(conditional[1], " else ")
+        return [pad + conditional[0], f"{pad}if {cond}", f"{pad}else {other}{suffix}"]
     annotated = _annotation_split(code)
     if annotated is not None:
         # `name: A | B` or `Alias = A | B`: parenthesise the union, one arm a line if need be.

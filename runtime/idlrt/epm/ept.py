@@ -74,12 +74,21 @@ def _enc_uuid_t(v: object, path: str) -> list[object]:
     f_clock_seq_hi_and_reserved = v.clock_seq_hi_and_reserved
     f_clock_seq_low = v.clock_seq_low
     f_node = v.node
-    if not isinstance(f_time_low, int) or not 0 <= f_time_low <= 4294967295:
+    if (
+        not isinstance(f_time_low, int)
+        or f_time_low.__class__ is bool
+        or not 0 <= f_time_low <= 4294967295
+    ):
         raise _codec.int_error(f_time_low, "unsigned long", f"{path}.time_low")
-    if not isinstance(f_time_mid, int) or not 0 <= f_time_mid <= 65535:
+    if (
+        not isinstance(f_time_mid, int)
+        or f_time_mid.__class__ is bool
+        or not 0 <= f_time_mid <= 65535
+    ):
         raise _codec.int_error(f_time_mid, "unsigned short", f"{path}.time_mid")
     if (
         not isinstance(f_time_hi_and_version, int)
+        or f_time_hi_and_version.__class__ is bool
         or not 0 <= f_time_hi_and_version <= 65535
     ):
         raise _codec.int_error(
@@ -87,12 +96,17 @@ def _enc_uuid_t(v: object, path: str) -> list[object]:
         )
     if (
         not isinstance(f_clock_seq_hi_and_reserved, int)
+        or f_clock_seq_hi_and_reserved.__class__ is bool
         or not 0 <= f_clock_seq_hi_and_reserved <= 255
     ):
         raise _codec.int_error(
             f_clock_seq_hi_and_reserved, "byte", f"{path}.clock_seq_hi_and_reserved"
         )
-    if not isinstance(f_clock_seq_low, int) or not 0 <= f_clock_seq_low <= 255:
+    if (
+        not isinstance(f_clock_seq_low, int)
+        or f_clock_seq_low.__class__ is bool
+        or not 0 <= f_clock_seq_low <= 255
+    ):
         raise _codec.int_error(f_clock_seq_low, "byte", f"{path}.clock_seq_low")
     if not isinstance(f_node, (bytes, bytearray)):
         raise _codec.type_error(f_node, "bytes", f"{path}.node")
@@ -117,12 +131,21 @@ def _dec_uuid_t(w: object, path: str) -> uuid_t:
         f_clock_seq_low,
         f_node,
     ) = _codec.fields(w, 6, path)
-    if not isinstance(f_time_low, int) or not 0 <= f_time_low <= 4294967295:
+    if (
+        not isinstance(f_time_low, int)
+        or f_time_low.__class__ is bool
+        or not 0 <= f_time_low <= 4294967295
+    ):
         raise _codec.int_error(f_time_low, "unsigned long", f"{path}.time_low")
-    if not isinstance(f_time_mid, int) or not 0 <= f_time_mid <= 65535:
+    if (
+        not isinstance(f_time_mid, int)
+        or f_time_mid.__class__ is bool
+        or not 0 <= f_time_mid <= 65535
+    ):
         raise _codec.int_error(f_time_mid, "unsigned short", f"{path}.time_mid")
     if (
         not isinstance(f_time_hi_and_version, int)
+        or f_time_hi_and_version.__class__ is bool
         or not 0 <= f_time_hi_and_version <= 65535
     ):
         raise _codec.int_error(
@@ -130,12 +153,17 @@ def _dec_uuid_t(w: object, path: str) -> uuid_t:
         )
     if (
         not isinstance(f_clock_seq_hi_and_reserved, int)
+        or f_clock_seq_hi_and_reserved.__class__ is bool
         or not 0 <= f_clock_seq_hi_and_reserved <= 255
     ):
         raise _codec.int_error(
             f_clock_seq_hi_and_reserved, "byte", f"{path}.clock_seq_hi_and_reserved"
         )
-    if not isinstance(f_clock_seq_low, int) or not 0 <= f_clock_seq_low <= 255:
+    if (
+        not isinstance(f_clock_seq_low, int)
+        or f_clock_seq_low.__class__ is bool
+        or not 0 <= f_clock_seq_low <= 255
+    ):
         raise _codec.int_error(f_clock_seq_low, "byte", f"{path}.clock_seq_low")
     if not isinstance(f_node, bytes):
         raise _codec.type_error(f_node, "bytes", f"{path}.node")
@@ -157,18 +185,34 @@ def _enc_rpc_if_id_t(v: object, path: str) -> list[object]:
     f_uuid = v.uuid
     f_vers_major = v.vers_major
     f_vers_minor = v.vers_minor
-    if not isinstance(f_vers_major, int) or not 0 <= f_vers_major <= 65535:
+    if (
+        not isinstance(f_vers_major, int)
+        or f_vers_major.__class__ is bool
+        or not 0 <= f_vers_major <= 65535
+    ):
         raise _codec.int_error(f_vers_major, "unsigned short", f"{path}.vers_major")
-    if not isinstance(f_vers_minor, int) or not 0 <= f_vers_minor <= 65535:
+    if (
+        not isinstance(f_vers_minor, int)
+        or f_vers_minor.__class__ is bool
+        or not 0 <= f_vers_minor <= 65535
+    ):
         raise _codec.int_error(f_vers_minor, "unsigned short", f"{path}.vers_minor")
     return [_enc_uuid_t(f_uuid, f"{path}.uuid"), f_vers_major, f_vers_minor]
 
 
 def _dec_rpc_if_id_t(w: object, path: str) -> rpc_if_id_t:
     f_uuid, f_vers_major, f_vers_minor = _codec.fields(w, 3, path)
-    if not isinstance(f_vers_major, int) or not 0 <= f_vers_major <= 65535:
+    if (
+        not isinstance(f_vers_major, int)
+        or f_vers_major.__class__ is bool
+        or not 0 <= f_vers_major <= 65535
+    ):
         raise _codec.int_error(f_vers_major, "unsigned short", f"{path}.vers_major")
-    if not isinstance(f_vers_minor, int) or not 0 <= f_vers_minor <= 65535:
+    if (
+        not isinstance(f_vers_minor, int)
+        or f_vers_minor.__class__ is bool
+        or not 0 <= f_vers_minor <= 65535
+    ):
         raise _codec.int_error(f_vers_minor, "unsigned short", f"{path}.vers_minor")
     return rpc_if_id_t(
         uuid=_dec_uuid_t(f_uuid, f"{path}.uuid"),
@@ -182,7 +226,11 @@ def _enc_twr_t(v: object, path: str) -> list[object]:
         raise _codec.type_error(v, "twr_t", path)
     f_tower_length = v.tower_length
     f_tower_octet_string = v.tower_octet_string
-    if not isinstance(f_tower_length, int) or not 0 <= f_tower_length <= 4294967295:
+    if (
+        not isinstance(f_tower_length, int)
+        or f_tower_length.__class__ is bool
+        or not 0 <= f_tower_length <= 4294967295
+    ):
         raise _codec.int_error(f_tower_length, "unsigned long", f"{path}.tower_length")
     if not isinstance(f_tower_octet_string, (bytes, bytearray)):
         raise _codec.type_error(
@@ -196,7 +244,11 @@ def _enc_twr_t(v: object, path: str) -> list[object]:
 
 def _dec_twr_t(w: object, path: str) -> twr_t:
     f_tower_length, f_tower_octet_string = _codec.fields(w, 2, path)
-    if not isinstance(f_tower_length, int) or not 0 <= f_tower_length <= 4294967295:
+    if (
+        not isinstance(f_tower_length, int)
+        or f_tower_length.__class__ is bool
+        or not 0 <= f_tower_length <= 4294967295
+    ):
         raise _codec.int_error(f_tower_length, "unsigned long", f"{path}.tower_length")
     if not isinstance(f_tower_octet_string, bytes):
         raise _codec.type_error(
@@ -256,11 +308,15 @@ def _ndr_put_uuid_t(b: _ndr.Buffer, v: Any) -> None:
     if len(v.node) != 6:
         raise _ndr.bound_error(f"uuid_t.node: {len(v.node)} octets, not 6")
     b += _NDR_LHHBB6s.pack(
-        v.time_low,
-        v.time_mid,
-        v.time_hi_and_version,
-        v.clock_seq_hi_and_reserved,
-        v.clock_seq_low,
+        _ndr.no_bool() if isinstance(v.time_low, bool) else v.time_low,
+        _ndr.no_bool() if isinstance(v.time_mid, bool) else v.time_mid,
+        _ndr.no_bool()
+        if isinstance(v.time_hi_and_version, bool)
+        else v.time_hi_and_version,
+        _ndr.no_bool()
+        if isinstance(v.clock_seq_hi_and_reserved, bool)
+        else v.clock_seq_hi_and_reserved,
+        _ndr.no_bool() if isinstance(v.clock_seq_low, bool) else v.clock_seq_low,
         v.node,
     )
 
@@ -278,11 +334,15 @@ def _ndr_enc_uuid_t(v: uuid_t) -> bytes:
         if len(v.node) != 6:
             raise _ndr.bound_error(f"uuid_t: {len(v.node)} octets, not 6")
         b += _NDR_LHHBB6s.pack(
-            v.time_low,
-            v.time_mid,
-            v.time_hi_and_version,
-            v.clock_seq_hi_and_reserved,
-            v.clock_seq_low,
+            _ndr.no_bool() if isinstance(v.time_low, bool) else v.time_low,
+            _ndr.no_bool() if isinstance(v.time_mid, bool) else v.time_mid,
+            _ndr.no_bool()
+            if isinstance(v.time_hi_and_version, bool)
+            else v.time_hi_and_version,
+            _ndr.no_bool()
+            if isinstance(v.clock_seq_hi_and_reserved, bool)
+            else v.clock_seq_hi_and_reserved,
+            _ndr.no_bool() if isinstance(v.clock_seq_low, bool) else v.clock_seq_low,
             v.node,
         )
     except _ndr.ENCODE_ERRORS as exc:
@@ -306,14 +366,20 @@ def _ndr_put_rpc_if_id_t(b: _ndr.Buffer, v: Any) -> None:
     if len(v.uuid.node) != 6:
         raise _ndr.bound_error(f"rpc_if_id_t.uuid: {len(v.uuid.node)} octets, not 6")
     b += _NDR_LHHBB6sHH.pack(
-        v.uuid.time_low,
-        v.uuid.time_mid,
-        v.uuid.time_hi_and_version,
-        v.uuid.clock_seq_hi_and_reserved,
-        v.uuid.clock_seq_low,
+        _ndr.no_bool() if isinstance(v.uuid.time_low, bool) else v.uuid.time_low,
+        _ndr.no_bool() if isinstance(v.uuid.time_mid, bool) else v.uuid.time_mid,
+        _ndr.no_bool()
+        if isinstance(v.uuid.time_hi_and_version, bool)
+        else v.uuid.time_hi_and_version,
+        _ndr.no_bool()
+        if isinstance(v.uuid.clock_seq_hi_and_reserved, bool)
+        else v.uuid.clock_seq_hi_and_reserved,
+        _ndr.no_bool()
+        if isinstance(v.uuid.clock_seq_low, bool)
+        else v.uuid.clock_seq_low,
         v.uuid.node,
-        v.vers_major,
-        v.vers_minor,
+        _ndr.no_bool() if isinstance(v.vers_major, bool) else v.vers_major,
+        _ndr.no_bool() if isinstance(v.vers_minor, bool) else v.vers_minor,
     )
 
 
@@ -330,14 +396,20 @@ def _ndr_enc_rpc_if_id_t(v: rpc_if_id_t) -> bytes:
         if len(v.uuid.node) != 6:
             raise _ndr.bound_error(f"rpc_if_id_t: {len(v.uuid.node)} octets, not 6")
         b += _NDR_LHHBB6sHH.pack(
-            v.uuid.time_low,
-            v.uuid.time_mid,
-            v.uuid.time_hi_and_version,
-            v.uuid.clock_seq_hi_and_reserved,
-            v.uuid.clock_seq_low,
+            _ndr.no_bool() if isinstance(v.uuid.time_low, bool) else v.uuid.time_low,
+            _ndr.no_bool() if isinstance(v.uuid.time_mid, bool) else v.uuid.time_mid,
+            _ndr.no_bool()
+            if isinstance(v.uuid.time_hi_and_version, bool)
+            else v.uuid.time_hi_and_version,
+            _ndr.no_bool()
+            if isinstance(v.uuid.clock_seq_hi_and_reserved, bool)
+            else v.uuid.clock_seq_hi_and_reserved,
+            _ndr.no_bool()
+            if isinstance(v.uuid.clock_seq_low, bool)
+            else v.uuid.clock_seq_low,
             v.uuid.node,
-            v.vers_major,
-            v.vers_minor,
+            _ndr.no_bool() if isinstance(v.vers_major, bool) else v.vers_major,
+            _ndr.no_bool() if isinstance(v.vers_minor, bool) else v.vers_minor,
         )
     except _ndr.ENCODE_ERRORS as exc:
         _ndr.encode_failed(exc, "rpc_if_id_t", _enc_rpc_if_id_t, v, "rpc_if_id_t")
@@ -362,7 +434,9 @@ def _ndr_put_twr_t(b: _ndr.Buffer, v: Any) -> None:
     _codec.check_count(
         v.tower_octet_string, v.tower_length, "twr_t.tower_octet_string", "size_is"
     )
-    b += _NDR_L.pack(v.tower_length)
+    b += _NDR_L.pack(
+        _ndr.no_bool() if isinstance(v.tower_length, bool) else v.tower_length
+    )
     b += v.tower_octet_string
 
 
@@ -410,11 +484,17 @@ def _ndr_put_ept_entry_t(b: _ndr.Buffer, v: Any) -> None:
         )
     o = len(b)
     b += _NDR_LHHBB6sL.pack(
-        v.object.time_low,
-        v.object.time_mid,
-        v.object.time_hi_and_version,
-        v.object.clock_seq_hi_and_reserved,
-        v.object.clock_seq_low,
+        _ndr.no_bool() if isinstance(v.object.time_low, bool) else v.object.time_low,
+        _ndr.no_bool() if isinstance(v.object.time_mid, bool) else v.object.time_mid,
+        _ndr.no_bool()
+        if isinstance(v.object.time_hi_and_version, bool)
+        else v.object.time_hi_and_version,
+        _ndr.no_bool()
+        if isinstance(v.object.clock_seq_hi_and_reserved, bool)
+        else v.object.clock_seq_hi_and_reserved,
+        _ndr.no_bool()
+        if isinstance(v.object.clock_seq_low, bool)
+        else v.object.clock_seq_low,
         v.object.node,
         _ndr.full_id(b, v.tower, o + 131088),
     )
@@ -479,14 +559,17 @@ def _ndr_ept_ept_insert_cin(
     b = _ndr.Buffer()
     try:
         _codec.check_count(a_entries, a_num_ents, "ept_insert.entries", "size_is")
-        b += _NDR_LL.pack(a_num_ents, len(a_entries))
+        b += _NDR_LL.pack(
+            _ndr.no_bool() if isinstance(a_num_ents, bool) else a_num_ents,
+            len(a_entries),
+        )
         for e1 in a_entries:
             b += _ndr.PAD[-len(b) & 3]
             _ndr_put_ept_entry_t(b, e1)
         for e2 in a_entries:
             _ndr_putd_ept_entry_t(b, e2)
         b += _ndr.PAD[-len(b) & 3]
-        b += _NDR_L.pack(a_replace)
+        b += _NDR_L.pack(_ndr.no_bool() if isinstance(a_replace, bool) else a_replace)
     except _ndr.ENCODE_ERRORS as exc:
         _ndr.encode_failed(
             exc, "ept_insert", _ept_ept_insert_cin, a_num_ents, a_entries, a_replace
@@ -538,7 +621,7 @@ def _ndr_ept_ept_insert_sin(data: bytes) -> tuple[Any, ...]:
 def _ndr_ept_ept_insert_sout(a: tuple[Any, ...], r_status: Any) -> bytes:
     b = _ndr.Buffer()
     try:
-        b += _NDR_L.pack(r_status)
+        b += _NDR_L.pack(_ndr.no_bool() if isinstance(r_status, bool) else r_status)
     except _ndr.ENCODE_ERRORS as exc:
         _ndr.encode_failed(exc, "ept_insert", _ept_ept_insert_sout, r_status)
     return bytes(b)
@@ -552,7 +635,10 @@ def _ndr_ept_ept_delete_cin(a_num_ents: int, a_entries: list[ept_entry_t]) -> by
     b = _ndr.Buffer()
     try:
         _codec.check_count(a_entries, a_num_ents, "ept_delete.entries", "size_is")
-        b += _NDR_LL.pack(a_num_ents, len(a_entries))
+        b += _NDR_LL.pack(
+            _ndr.no_bool() if isinstance(a_num_ents, bool) else a_num_ents,
+            len(a_entries),
+        )
         for e1 in a_entries:
             b += _ndr.PAD[-len(b) & 3]
             _ndr_put_ept_entry_t(b, e1)
@@ -605,7 +691,7 @@ def _ndr_ept_ept_delete_sin(data: bytes) -> tuple[Any, ...]:
 def _ndr_ept_ept_delete_sout(a: tuple[Any, ...], r_status: Any) -> bytes:
     b = _ndr.Buffer()
     try:
-        b += _NDR_L.pack(r_status)
+        b += _NDR_L.pack(_ndr.no_bool() if isinstance(r_status, bool) else r_status)
     except _ndr.ENCODE_ERRORS as exc:
         _ndr.encode_failed(exc, "ept_delete", _ept_ept_delete_sout, r_status)
     return bytes(b)
@@ -628,7 +714,10 @@ def _ndr_ept_ept_lookup_cin(
         if not 0 <= a_max_ents <= 500:
             raise _codec.range_error(a_max_ents, 0, 500, "ept_lookup.max_ents")
         o = len(b)
-        b += _NDR_LL.pack(a_inquiry_type, _ndr.full_id(b, a_object, o + 131076))
+        b += _NDR_LL.pack(
+            _ndr.no_bool() if isinstance(a_inquiry_type, bool) else a_inquiry_type,
+            _ndr.full_id(b, a_object, o + 131076),
+        )
         if a_object is not None and _ndr.full_first(b, a_object):
             b += _ndr.PAD[-len(b) & 3]
             if len(a_object.node) != 6:
@@ -636,11 +725,21 @@ def _ndr_ept_ept_lookup_cin(
                     f"ept_lookup.object: {len(a_object.node)} octets, not 6"
                 )
             b += _NDR_LHHBB6s.pack(
-                a_object.time_low,
-                a_object.time_mid,
-                a_object.time_hi_and_version,
-                a_object.clock_seq_hi_and_reserved,
-                a_object.clock_seq_low,
+                _ndr.no_bool()
+                if isinstance(a_object.time_low, bool)
+                else a_object.time_low,
+                _ndr.no_bool()
+                if isinstance(a_object.time_mid, bool)
+                else a_object.time_mid,
+                _ndr.no_bool()
+                if isinstance(a_object.time_hi_and_version, bool)
+                else a_object.time_hi_and_version,
+                _ndr.no_bool()
+                if isinstance(a_object.clock_seq_hi_and_reserved, bool)
+                else a_object.clock_seq_hi_and_reserved,
+                _ndr.no_bool()
+                if isinstance(a_object.clock_seq_low, bool)
+                else a_object.clock_seq_low,
                 a_object.node,
             )
         b += _ndr.PAD[-len(b) & 3]
@@ -653,21 +752,37 @@ def _ndr_ept_ept_lookup_cin(
                     f"ept_lookup.interface_id: {len(a_interface_id.uuid.node)} octets, not 6"
                 )
             b += _NDR_LHHBB6sHH.pack(
-                a_interface_id.uuid.time_low,
-                a_interface_id.uuid.time_mid,
-                a_interface_id.uuid.time_hi_and_version,
-                a_interface_id.uuid.clock_seq_hi_and_reserved,
-                a_interface_id.uuid.clock_seq_low,
+                _ndr.no_bool()
+                if isinstance(a_interface_id.uuid.time_low, bool)
+                else a_interface_id.uuid.time_low,
+                _ndr.no_bool()
+                if isinstance(a_interface_id.uuid.time_mid, bool)
+                else a_interface_id.uuid.time_mid,
+                _ndr.no_bool()
+                if isinstance(a_interface_id.uuid.time_hi_and_version, bool)
+                else a_interface_id.uuid.time_hi_and_version,
+                _ndr.no_bool()
+                if isinstance(a_interface_id.uuid.clock_seq_hi_and_reserved, bool)
+                else a_interface_id.uuid.clock_seq_hi_and_reserved,
+                _ndr.no_bool()
+                if isinstance(a_interface_id.uuid.clock_seq_low, bool)
+                else a_interface_id.uuid.clock_seq_low,
                 a_interface_id.uuid.node,
-                a_interface_id.vers_major,
-                a_interface_id.vers_minor,
+                _ndr.no_bool()
+                if isinstance(a_interface_id.vers_major, bool)
+                else a_interface_id.vers_major,
+                _ndr.no_bool()
+                if isinstance(a_interface_id.vers_minor, bool)
+                else a_interface_id.vers_minor,
             )
         b += _ndr.PAD[-len(b) & 3]
-        b += _NDR_L.pack(a_vers_option)
+        b += _NDR_L.pack(
+            _ndr.no_bool() if isinstance(a_vers_option, bool) else a_vers_option
+        )
         _ndr.put_ctx(
             b, _codec.ctx_to_server(a_entry_handle, "ept_lookup.entry_handle", True)
         )
-        b += _NDR_L.pack(a_max_ents)
+        b += _NDR_L.pack(_ndr.no_bool() if isinstance(a_max_ents, bool) else a_max_ents)
     except _ndr.ENCODE_ERRORS as exc:
         _ndr.encode_failed(
             exc,
@@ -791,14 +906,19 @@ def _ndr_ept_ept_lookup_sout(
             raise _ndr.bound_error(
                 f"ept_lookup.entries: {len(r_entries)} items from {0} exceed {a[5]}"
             )
-        b += _NDR_LLLL.pack(r_num_ents, a[5], 0, len(r_entries))
+        b += _NDR_LLLL.pack(
+            _ndr.no_bool() if isinstance(r_num_ents, bool) else r_num_ents,
+            a[5],
+            0,
+            len(r_entries),
+        )
         for e1 in r_entries:
             b += _ndr.PAD[-len(b) & 3]
             _ndr_put_ept_entry_t(b, e1)
         for e2 in r_entries:
             _ndr_putd_ept_entry_t(b, e2)
         b += _ndr.PAD[-len(b) & 3]
-        b += _NDR_L.pack(r_status)
+        b += _NDR_L.pack(_ndr.no_bool() if isinstance(r_status, bool) else r_status)
     except _ndr.ENCODE_ERRORS as exc:
         _ndr.encode_failed(
             exc,
@@ -835,11 +955,21 @@ def _ndr_ept_ept_map_cin(
                     f"ept_map.object: {len(a_object.node)} octets, not 6"
                 )
             b += _NDR_LHHBB6s.pack(
-                a_object.time_low,
-                a_object.time_mid,
-                a_object.time_hi_and_version,
-                a_object.clock_seq_hi_and_reserved,
-                a_object.clock_seq_low,
+                _ndr.no_bool()
+                if isinstance(a_object.time_low, bool)
+                else a_object.time_low,
+                _ndr.no_bool()
+                if isinstance(a_object.time_mid, bool)
+                else a_object.time_mid,
+                _ndr.no_bool()
+                if isinstance(a_object.time_hi_and_version, bool)
+                else a_object.time_hi_and_version,
+                _ndr.no_bool()
+                if isinstance(a_object.clock_seq_hi_and_reserved, bool)
+                else a_object.clock_seq_hi_and_reserved,
+                _ndr.no_bool()
+                if isinstance(a_object.clock_seq_low, bool)
+                else a_object.clock_seq_low,
                 a_object.node,
             )
         b += _ndr.PAD[-len(b) & 3]
@@ -852,7 +982,9 @@ def _ndr_ept_ept_map_cin(
         _ndr.put_ctx(
             b, _codec.ctx_to_server(a_entry_handle, "ept_map.entry_handle", True)
         )
-        b += _NDR_L.pack(a_max_towers)
+        b += _NDR_L.pack(
+            _ndr.no_bool() if isinstance(a_max_towers, bool) else a_max_towers
+        )
     except _ndr.ENCODE_ERRORS as exc:
         _ndr.encode_failed(
             exc,
@@ -970,7 +1102,12 @@ def _ndr_ept_ept_map_sout(
             raise _ndr.bound_error(
                 f"ept_map.towers: {len(r_towers)} items from {0} exceed {a[3]}"
             )
-        b += _NDR_LLLL.pack(r_num_towers, a[3], 0, len(r_towers))
+        b += _NDR_LLLL.pack(
+            _ndr.no_bool() if isinstance(r_num_towers, bool) else r_num_towers,
+            a[3],
+            0,
+            len(r_towers),
+        )
         for e1 in r_towers:
             o = len(b)
             b += _NDR_L.pack(_ndr.full_id(b, e1, o + 131072))
@@ -980,7 +1117,7 @@ def _ndr_ept_ept_map_sout(
                 b += _NDR_L.pack(_ndr_conf_twr_t(e2))
                 _ndr_put_twr_t(b, e2)
         b += _ndr.PAD[-len(b) & 3]
-        b += _NDR_L.pack(r_status)
+        b += _NDR_L.pack(_ndr.no_bool() if isinstance(r_status, bool) else r_status)
     except _ndr.ENCODE_ERRORS as exc:
         _ndr.encode_failed(
             exc,
@@ -1061,7 +1198,7 @@ def _ndr_ept_ept_lookup_handle_free_sout(
                 "ept_lookup_handle_t",
             ),
         )
-        b += _NDR_L.pack(r_status)
+        b += _NDR_L.pack(_ndr.no_bool() if isinstance(r_status, bool) else r_status)
     except _ndr.ENCODE_ERRORS as exc:
         _ndr.encode_failed(
             exc,
@@ -1112,13 +1249,23 @@ def _ndr_ept_ept_inq_object_sout(
                 f"ept_inq_object.ept_object: {len(r_ept_object.node)} octets, not 6"
             )
         b += _NDR_LHHBB6sL.pack(
-            r_ept_object.time_low,
-            r_ept_object.time_mid,
-            r_ept_object.time_hi_and_version,
-            r_ept_object.clock_seq_hi_and_reserved,
-            r_ept_object.clock_seq_low,
+            _ndr.no_bool()
+            if isinstance(r_ept_object.time_low, bool)
+            else r_ept_object.time_low,
+            _ndr.no_bool()
+            if isinstance(r_ept_object.time_mid, bool)
+            else r_ept_object.time_mid,
+            _ndr.no_bool()
+            if isinstance(r_ept_object.time_hi_and_version, bool)
+            else r_ept_object.time_hi_and_version,
+            _ndr.no_bool()
+            if isinstance(r_ept_object.clock_seq_hi_and_reserved, bool)
+            else r_ept_object.clock_seq_hi_and_reserved,
+            _ndr.no_bool()
+            if isinstance(r_ept_object.clock_seq_low, bool)
+            else r_ept_object.clock_seq_low,
             r_ept_object.node,
-            r_status,
+            _ndr.no_bool() if isinstance(r_status, bool) else r_status,
         )
     except _ndr.ENCODE_ERRORS as exc:
         _ndr.encode_failed(
@@ -1137,7 +1284,10 @@ def _ndr_ept_ept_mgmt_delete_cin(
     b = _ndr.Buffer()
     try:
         o = len(b)
-        b += _NDR_LL.pack(a_object_speced, _ndr.full_id(b, a_object, o + 131076))
+        b += _NDR_LL.pack(
+            _ndr.no_bool() if isinstance(a_object_speced, bool) else a_object_speced,
+            _ndr.full_id(b, a_object, o + 131076),
+        )
         if a_object is not None and _ndr.full_first(b, a_object):
             b += _ndr.PAD[-len(b) & 3]
             if len(a_object.node) != 6:
@@ -1145,11 +1295,21 @@ def _ndr_ept_ept_mgmt_delete_cin(
                     f"ept_mgmt_delete.object: {len(a_object.node)} octets, not 6"
                 )
             b += _NDR_LHHBB6s.pack(
-                a_object.time_low,
-                a_object.time_mid,
-                a_object.time_hi_and_version,
-                a_object.clock_seq_hi_and_reserved,
-                a_object.clock_seq_low,
+                _ndr.no_bool()
+                if isinstance(a_object.time_low, bool)
+                else a_object.time_low,
+                _ndr.no_bool()
+                if isinstance(a_object.time_mid, bool)
+                else a_object.time_mid,
+                _ndr.no_bool()
+                if isinstance(a_object.time_hi_and_version, bool)
+                else a_object.time_hi_and_version,
+                _ndr.no_bool()
+                if isinstance(a_object.clock_seq_hi_and_reserved, bool)
+                else a_object.clock_seq_hi_and_reserved,
+                _ndr.no_bool()
+                if isinstance(a_object.clock_seq_low, bool)
+                else a_object.clock_seq_low,
                 a_object.node,
             )
         b += _ndr.PAD[-len(b) & 3]
@@ -1225,7 +1385,7 @@ def _ndr_ept_ept_mgmt_delete_sin(data: bytes) -> tuple[Any, ...]:
 def _ndr_ept_ept_mgmt_delete_sout(a: tuple[Any, ...], r_status: Any) -> bytes:
     b = _ndr.Buffer()
     try:
-        b += _NDR_L.pack(r_status)
+        b += _NDR_L.pack(_ndr.no_bool() if isinstance(r_status, bool) else r_status)
     except _ndr.ENCODE_ERRORS as exc:
         _ndr.encode_failed(exc, "ept_mgmt_delete", _ept_ept_mgmt_delete_sout, r_status)
     return bytes(b)
@@ -1279,14 +1439,22 @@ class ept_mgmt_deleteResult(NamedTuple):
 def _ept_ept_insert_cin(
     a_num_ents: int, a_entries: list[ept_entry_t], a_replace: int
 ) -> list[object]:
-    if not isinstance(a_num_ents, int) or not 0 <= a_num_ents <= 4294967295:
+    if (
+        not isinstance(a_num_ents, int)
+        or a_num_ents.__class__ is bool
+        or not 0 <= a_num_ents <= 4294967295
+    ):
         raise _codec.int_error(a_num_ents, "unsigned long", "ept_insert.num_ents")
     if not isinstance(a_entries, (list, tuple)):
         raise _codec.type_error(a_entries, "list", "ept_insert.entries")
     _t3: list[object] = []
     for _i1, _e2 in enumerate(a_entries):
         _t3.append(_enc_ept_entry_t(_e2, f"ept_insert.entries[{_i1}]"))
-    if not isinstance(a_replace, int) or not 0 <= a_replace <= 4294967295:
+    if (
+        not isinstance(a_replace, int)
+        or a_replace.__class__ is bool
+        or not 0 <= a_replace <= 4294967295
+    ):
         raise _codec.int_error(a_replace, "unsigned long", "ept_insert.replace")
     _codec.check_count(a_entries, a_num_ents, "ept_insert.entries", "size_is")
     return [a_num_ents, _t3, a_replace]
@@ -1296,21 +1464,33 @@ def _ept_ept_insert_cout(w: object) -> ept_insertResult:
     (r_status,) = _codec.fields(w, 1, "ept_insert")
     if r_status is None:
         raise _codec.null_ref("ept_insert.status")
-    if not isinstance(r_status, int) or not 0 <= r_status <= 4294967295:
+    if (
+        not isinstance(r_status, int)
+        or r_status.__class__ is bool
+        or not 0 <= r_status <= 4294967295
+    ):
         raise _codec.int_error(r_status, "error_status_t", "ept_insert.status")
     return ept_insertResult(status=r_status)
 
 
 def _ept_ept_insert_sin(w: object) -> tuple[object, ...]:
     p_num_ents, p_entries, p_replace = _codec.fields(w, 3, "ept_insert")
-    if not isinstance(p_num_ents, int) or not 0 <= p_num_ents <= 4294967295:
+    if (
+        not isinstance(p_num_ents, int)
+        or p_num_ents.__class__ is bool
+        or not 0 <= p_num_ents <= 4294967295
+    ):
         raise _codec.int_error(p_num_ents, "unsigned long", "ept_insert.num_ents")
     if not isinstance(p_entries, list):
         raise _codec.type_error(p_entries, "list", "ept_insert.entries")
     _t3: list[ept_entry_t] = []
     for _i1, _e2 in enumerate(p_entries):
         _t3.append(_dec_ept_entry_t(_e2, f"ept_insert.entries[{_i1}]"))
-    if not isinstance(p_replace, int) or not 0 <= p_replace <= 4294967295:
+    if (
+        not isinstance(p_replace, int)
+        or p_replace.__class__ is bool
+        or not 0 <= p_replace <= 4294967295
+    ):
         raise _codec.int_error(p_replace, "unsigned long", "ept_insert.replace")
     _codec.check_count(_t3, p_num_ents, "ept_insert.entries", "size_is")
     return (p_num_ents, _t3, p_replace)
@@ -1319,7 +1499,11 @@ def _ept_ept_insert_sin(w: object) -> tuple[object, ...]:
 def _ept_ept_insert_sout(r_status: object) -> list[object]:
     if r_status is None:
         raise _codec.null_ref("ept_insert.status")
-    if not isinstance(r_status, int) or not 0 <= r_status <= 4294967295:
+    if (
+        not isinstance(r_status, int)
+        or r_status.__class__ is bool
+        or not 0 <= r_status <= 4294967295
+    ):
         raise _codec.int_error(r_status, "error_status_t", "ept_insert.status")
     return [r_status]
 
@@ -1348,7 +1532,11 @@ _ept_ept_insert = idlrt.Procedure(
 
 
 def _ept_ept_delete_cin(a_num_ents: int, a_entries: list[ept_entry_t]) -> list[object]:
-    if not isinstance(a_num_ents, int) or not 0 <= a_num_ents <= 4294967295:
+    if (
+        not isinstance(a_num_ents, int)
+        or a_num_ents.__class__ is bool
+        or not 0 <= a_num_ents <= 4294967295
+    ):
         raise _codec.int_error(a_num_ents, "unsigned long", "ept_delete.num_ents")
     if not isinstance(a_entries, (list, tuple)):
         raise _codec.type_error(a_entries, "list", "ept_delete.entries")
@@ -1363,14 +1551,22 @@ def _ept_ept_delete_cout(w: object) -> ept_deleteResult:
     (r_status,) = _codec.fields(w, 1, "ept_delete")
     if r_status is None:
         raise _codec.null_ref("ept_delete.status")
-    if not isinstance(r_status, int) or not 0 <= r_status <= 4294967295:
+    if (
+        not isinstance(r_status, int)
+        or r_status.__class__ is bool
+        or not 0 <= r_status <= 4294967295
+    ):
         raise _codec.int_error(r_status, "error_status_t", "ept_delete.status")
     return ept_deleteResult(status=r_status)
 
 
 def _ept_ept_delete_sin(w: object) -> tuple[object, ...]:
     p_num_ents, p_entries = _codec.fields(w, 2, "ept_delete")
-    if not isinstance(p_num_ents, int) or not 0 <= p_num_ents <= 4294967295:
+    if (
+        not isinstance(p_num_ents, int)
+        or p_num_ents.__class__ is bool
+        or not 0 <= p_num_ents <= 4294967295
+    ):
         raise _codec.int_error(p_num_ents, "unsigned long", "ept_delete.num_ents")
     if not isinstance(p_entries, list):
         raise _codec.type_error(p_entries, "list", "ept_delete.entries")
@@ -1384,7 +1580,11 @@ def _ept_ept_delete_sin(w: object) -> tuple[object, ...]:
 def _ept_ept_delete_sout(r_status: object) -> list[object]:
     if r_status is None:
         raise _codec.null_ref("ept_delete.status")
-    if not isinstance(r_status, int) or not 0 <= r_status <= 4294967295:
+    if (
+        not isinstance(r_status, int)
+        or r_status.__class__ is bool
+        or not 0 <= r_status <= 4294967295
+    ):
         raise _codec.int_error(r_status, "error_status_t", "ept_delete.status")
     return [r_status]
 
@@ -1420,7 +1620,11 @@ def _ept_ept_lookup_cin(
     a_entry_handle: idlrt.ContextHandle | None,
     a_max_ents: int,
 ) -> list[object]:
-    if not isinstance(a_inquiry_type, int) or not 0 <= a_inquiry_type <= 4294967295:
+    if (
+        not isinstance(a_inquiry_type, int)
+        or a_inquiry_type.__class__ is bool
+        or not 0 <= a_inquiry_type <= 4294967295
+    ):
         raise _codec.int_error(
             a_inquiry_type, "unsigned long", "ept_lookup.inquiry_type"
         )
@@ -1430,9 +1634,17 @@ def _ept_ept_lookup_cin(
     _t2: object = None
     if a_interface_id is not None:
         _t2 = _enc_rpc_if_id_t(a_interface_id, "ept_lookup.interface_id")
-    if not isinstance(a_vers_option, int) or not 0 <= a_vers_option <= 4294967295:
+    if (
+        not isinstance(a_vers_option, int)
+        or a_vers_option.__class__ is bool
+        or not 0 <= a_vers_option <= 4294967295
+    ):
         raise _codec.int_error(a_vers_option, "unsigned long", "ept_lookup.vers_option")
-    if not isinstance(a_max_ents, int) or not 0 <= a_max_ents <= 4294967295:
+    if (
+        not isinstance(a_max_ents, int)
+        or a_max_ents.__class__ is bool
+        or not 0 <= a_max_ents <= 4294967295
+    ):
         raise _codec.int_error(a_max_ents, "unsigned long", "ept_lookup.max_ents")
     if not 0 <= a_max_ents <= 500:
         raise _codec.range_error(a_max_ents, 0, 500, "ept_lookup.max_ents")
@@ -1450,7 +1662,11 @@ def _ept_ept_lookup_cout(w: object) -> ept_lookupResult:
     r_entry_handle, r_num_ents, r_entries, r_status = _codec.fields(w, 4, "ept_lookup")
     if r_num_ents is None:
         raise _codec.null_ref("ept_lookup.num_ents")
-    if not isinstance(r_num_ents, int) or not 0 <= r_num_ents <= 4294967295:
+    if (
+        not isinstance(r_num_ents, int)
+        or r_num_ents.__class__ is bool
+        or not 0 <= r_num_ents <= 4294967295
+    ):
         raise _codec.int_error(r_num_ents, "unsigned long", "ept_lookup.num_ents")
     if not isinstance(r_entries, list):
         raise _codec.type_error(r_entries, "list", "ept_lookup.entries")
@@ -1459,7 +1675,11 @@ def _ept_ept_lookup_cout(w: object) -> ept_lookupResult:
         _t3.append(_dec_ept_entry_t(_e2, f"ept_lookup.entries[{_i1}]"))
     if r_status is None:
         raise _codec.null_ref("ept_lookup.status")
-    if not isinstance(r_status, int) or not 0 <= r_status <= 4294967295:
+    if (
+        not isinstance(r_status, int)
+        or r_status.__class__ is bool
+        or not 0 <= r_status <= 4294967295
+    ):
         raise _codec.int_error(r_status, "error_status_t", "ept_lookup.status")
     _codec.check_count(_t3, r_num_ents, "ept_lookup.entries", "length_is")
     return ept_lookupResult(
@@ -1479,7 +1699,11 @@ def _ept_ept_lookup_sin(w: object) -> tuple[object, ...]:
         p_entry_handle,
         p_max_ents,
     ) = _codec.fields(w, 6, "ept_lookup")
-    if not isinstance(p_inquiry_type, int) or not 0 <= p_inquiry_type <= 4294967295:
+    if (
+        not isinstance(p_inquiry_type, int)
+        or p_inquiry_type.__class__ is bool
+        or not 0 <= p_inquiry_type <= 4294967295
+    ):
         raise _codec.int_error(
             p_inquiry_type, "unsigned long", "ept_lookup.inquiry_type"
         )
@@ -1493,9 +1717,17 @@ def _ept_ept_lookup_sin(w: object) -> tuple[object, ...]:
         _t2 = None
     else:
         _t2 = _dec_rpc_if_id_t(p_interface_id, "ept_lookup.interface_id")
-    if not isinstance(p_vers_option, int) or not 0 <= p_vers_option <= 4294967295:
+    if (
+        not isinstance(p_vers_option, int)
+        or p_vers_option.__class__ is bool
+        or not 0 <= p_vers_option <= 4294967295
+    ):
         raise _codec.int_error(p_vers_option, "unsigned long", "ept_lookup.vers_option")
-    if not isinstance(p_max_ents, int) or not 0 <= p_max_ents <= 4294967295:
+    if (
+        not isinstance(p_max_ents, int)
+        or p_max_ents.__class__ is bool
+        or not 0 <= p_max_ents <= 4294967295
+    ):
         raise _codec.int_error(p_max_ents, "unsigned long", "ept_lookup.max_ents")
     if not 0 <= p_max_ents <= 500:
         raise _codec.range_error(p_max_ents, 0, 500, "ept_lookup.max_ents")
@@ -1516,7 +1748,11 @@ def _ept_ept_lookup_sout(
 ) -> list[object]:
     if r_num_ents is None:
         raise _codec.null_ref("ept_lookup.num_ents")
-    if not isinstance(r_num_ents, int) or not 0 <= r_num_ents <= 4294967295:
+    if (
+        not isinstance(r_num_ents, int)
+        or r_num_ents.__class__ is bool
+        or not 0 <= r_num_ents <= 4294967295
+    ):
         raise _codec.int_error(r_num_ents, "unsigned long", "ept_lookup.num_ents")
     if not isinstance(r_entries, (list, tuple)):
         raise _codec.type_error(r_entries, "list", "ept_lookup.entries")
@@ -1525,7 +1761,11 @@ def _ept_ept_lookup_sout(
         _t3.append(_enc_ept_entry_t(_e2, f"ept_lookup.entries[{_i1}]"))
     if r_status is None:
         raise _codec.null_ref("ept_lookup.status")
-    if not isinstance(r_status, int) or not 0 <= r_status <= 4294967295:
+    if (
+        not isinstance(r_status, int)
+        or r_status.__class__ is bool
+        or not 0 <= r_status <= 4294967295
+    ):
         raise _codec.int_error(r_status, "error_status_t", "ept_lookup.status")
     _codec.check_count(r_entries, r_num_ents, "ept_lookup.entries", "length_is")
     return [
@@ -1574,7 +1814,11 @@ def _ept_ept_map_cin(
     _t2: object = None
     if a_map_tower is not None:
         _t2 = _enc_twr_t(a_map_tower, "ept_map.map_tower")
-    if not isinstance(a_max_towers, int) or not 0 <= a_max_towers <= 4294967295:
+    if (
+        not isinstance(a_max_towers, int)
+        or a_max_towers.__class__ is bool
+        or not 0 <= a_max_towers <= 4294967295
+    ):
         raise _codec.int_error(a_max_towers, "unsigned long", "ept_map.max_towers")
     if not 0 <= a_max_towers <= 500:
         raise _codec.range_error(a_max_towers, 0, 500, "ept_map.max_towers")
@@ -1590,7 +1834,11 @@ def _ept_ept_map_cout(w: object) -> ept_mapResult:
     r_entry_handle, r_num_towers, r_towers, r_status = _codec.fields(w, 4, "ept_map")
     if r_num_towers is None:
         raise _codec.null_ref("ept_map.num_towers")
-    if not isinstance(r_num_towers, int) or not 0 <= r_num_towers <= 4294967295:
+    if (
+        not isinstance(r_num_towers, int)
+        or r_num_towers.__class__ is bool
+        or not 0 <= r_num_towers <= 4294967295
+    ):
         raise _codec.int_error(r_num_towers, "unsigned long", "ept_map.num_towers")
     if not isinstance(r_towers, list):
         raise _codec.type_error(r_towers, "list", "ept_map.towers")
@@ -1604,7 +1852,11 @@ def _ept_ept_map_cout(w: object) -> ept_mapResult:
         _t3.append(_t4)
     if r_status is None:
         raise _codec.null_ref("ept_map.status")
-    if not isinstance(r_status, int) or not 0 <= r_status <= 4294967295:
+    if (
+        not isinstance(r_status, int)
+        or r_status.__class__ is bool
+        or not 0 <= r_status <= 4294967295
+    ):
         raise _codec.int_error(r_status, "error_status_t", "ept_map.status")
     _codec.check_count(_t3, r_num_towers, "ept_map.towers", "length_is")
     return ept_mapResult(
@@ -1627,7 +1879,11 @@ def _ept_ept_map_sin(w: object) -> tuple[object, ...]:
         _t2 = None
     else:
         _t2 = _dec_twr_t(p_map_tower, "ept_map.map_tower")
-    if not isinstance(p_max_towers, int) or not 0 <= p_max_towers <= 4294967295:
+    if (
+        not isinstance(p_max_towers, int)
+        or p_max_towers.__class__ is bool
+        or not 0 <= p_max_towers <= 4294967295
+    ):
         raise _codec.int_error(p_max_towers, "unsigned long", "ept_map.max_towers")
     if not 0 <= p_max_towers <= 500:
         raise _codec.range_error(p_max_towers, 0, 500, "ept_map.max_towers")
@@ -1646,7 +1902,11 @@ def _ept_ept_map_sout(
 ) -> list[object]:
     if r_num_towers is None:
         raise _codec.null_ref("ept_map.num_towers")
-    if not isinstance(r_num_towers, int) or not 0 <= r_num_towers <= 4294967295:
+    if (
+        not isinstance(r_num_towers, int)
+        or r_num_towers.__class__ is bool
+        or not 0 <= r_num_towers <= 4294967295
+    ):
         raise _codec.int_error(r_num_towers, "unsigned long", "ept_map.num_towers")
     if not isinstance(r_towers, (list, tuple)):
         raise _codec.type_error(r_towers, "list", "ept_map.towers")
@@ -1658,7 +1918,11 @@ def _ept_ept_map_sout(
         _t3.append(_t4)
     if r_status is None:
         raise _codec.null_ref("ept_map.status")
-    if not isinstance(r_status, int) or not 0 <= r_status <= 4294967295:
+    if (
+        not isinstance(r_status, int)
+        or r_status.__class__ is bool
+        or not 0 <= r_status <= 4294967295
+    ):
         raise _codec.int_error(r_status, "error_status_t", "ept_map.status")
     _codec.check_count(r_towers, r_num_towers, "ept_map.towers", "length_is")
     return [
@@ -1709,7 +1973,11 @@ def _ept_ept_lookup_handle_free_cout(w: object) -> ept_lookup_handle_freeResult:
     r_entry_handle, r_status = _codec.fields(w, 2, "ept_lookup_handle_free")
     if r_status is None:
         raise _codec.null_ref("ept_lookup_handle_free.status")
-    if not isinstance(r_status, int) or not 0 <= r_status <= 4294967295:
+    if (
+        not isinstance(r_status, int)
+        or r_status.__class__ is bool
+        or not 0 <= r_status <= 4294967295
+    ):
         raise _codec.int_error(
             r_status, "error_status_t", "ept_lookup_handle_free.status"
         )
@@ -1738,7 +2006,11 @@ def _ept_ept_lookup_handle_free_sout(
 ) -> list[object]:
     if r_status is None:
         raise _codec.null_ref("ept_lookup_handle_free.status")
-    if not isinstance(r_status, int) or not 0 <= r_status <= 4294967295:
+    if (
+        not isinstance(r_status, int)
+        or r_status.__class__ is bool
+        or not 0 <= r_status <= 4294967295
+    ):
         raise _codec.int_error(
             r_status, "error_status_t", "ept_lookup_handle_free.status"
         )
@@ -1786,7 +2058,11 @@ def _ept_ept_inq_object_cout(w: object) -> ept_inq_objectResult:
         raise _codec.null_ref("ept_inq_object.ept_object")
     if r_status is None:
         raise _codec.null_ref("ept_inq_object.status")
-    if not isinstance(r_status, int) or not 0 <= r_status <= 4294967295:
+    if (
+        not isinstance(r_status, int)
+        or r_status.__class__ is bool
+        or not 0 <= r_status <= 4294967295
+    ):
         raise _codec.int_error(r_status, "error_status_t", "ept_inq_object.status")
     return ept_inq_objectResult(
         ept_object=_dec_uuid_t(r_ept_object, "ept_inq_object.ept_object"),
@@ -1804,7 +2080,11 @@ def _ept_ept_inq_object_sout(r_ept_object: object, r_status: object) -> list[obj
         raise _codec.null_ref("ept_inq_object.ept_object")
     if r_status is None:
         raise _codec.null_ref("ept_inq_object.status")
-    if not isinstance(r_status, int) or not 0 <= r_status <= 4294967295:
+    if (
+        not isinstance(r_status, int)
+        or r_status.__class__ is bool
+        or not 0 <= r_status <= 4294967295
+    ):
         raise _codec.int_error(r_status, "error_status_t", "ept_inq_object.status")
     return [_enc_uuid_t(r_ept_object, "ept_inq_object.ept_object"), r_status]
 
@@ -1835,7 +2115,11 @@ _ept_ept_inq_object = idlrt.Procedure(
 def _ept_ept_mgmt_delete_cin(
     a_object_speced: int, a_object: uuid_p_t, a_tower: twr_p_t
 ) -> list[object]:
-    if not isinstance(a_object_speced, int) or not 0 <= a_object_speced <= 4294967295:
+    if (
+        not isinstance(a_object_speced, int)
+        or a_object_speced.__class__ is bool
+        or not 0 <= a_object_speced <= 4294967295
+    ):
         raise _codec.int_error(
             a_object_speced, "unsigned long", "ept_mgmt_delete.object_speced"
         )
@@ -1852,14 +2136,22 @@ def _ept_ept_mgmt_delete_cout(w: object) -> ept_mgmt_deleteResult:
     (r_status,) = _codec.fields(w, 1, "ept_mgmt_delete")
     if r_status is None:
         raise _codec.null_ref("ept_mgmt_delete.status")
-    if not isinstance(r_status, int) or not 0 <= r_status <= 4294967295:
+    if (
+        not isinstance(r_status, int)
+        or r_status.__class__ is bool
+        or not 0 <= r_status <= 4294967295
+    ):
         raise _codec.int_error(r_status, "error_status_t", "ept_mgmt_delete.status")
     return ept_mgmt_deleteResult(status=r_status)
 
 
 def _ept_ept_mgmt_delete_sin(w: object) -> tuple[object, ...]:
     p_object_speced, p_object, p_tower = _codec.fields(w, 3, "ept_mgmt_delete")
-    if not isinstance(p_object_speced, int) or not 0 <= p_object_speced <= 4294967295:
+    if (
+        not isinstance(p_object_speced, int)
+        or p_object_speced.__class__ is bool
+        or not 0 <= p_object_speced <= 4294967295
+    ):
         raise _codec.int_error(
             p_object_speced, "unsigned long", "ept_mgmt_delete.object_speced"
         )
@@ -1879,7 +2171,11 @@ def _ept_ept_mgmt_delete_sin(w: object) -> tuple[object, ...]:
 def _ept_ept_mgmt_delete_sout(r_status: object) -> list[object]:
     if r_status is None:
         raise _codec.null_ref("ept_mgmt_delete.status")
-    if not isinstance(r_status, int) or not 0 <= r_status <= 4294967295:
+    if (
+        not isinstance(r_status, int)
+        or r_status.__class__ is bool
+        or not 0 <= r_status <= 4294967295
+    ):
         raise _codec.int_error(r_status, "error_status_t", "ept_mgmt_delete.status")
     return [r_status]
 

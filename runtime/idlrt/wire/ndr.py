@@ -23,7 +23,7 @@ from array import array
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Final, NoReturn
 
-from ..errors import RpcError
+from ..errors import BadValue, RpcError
 from ..status import (
     RPC_S_CANNOT_SUPPORT,
     RPC_X_BAD_STUB_DATA,
@@ -58,6 +58,8 @@ __all__ = [
     "get_vstr",
     "get_vwstr",
     "get_wstr",
+    "no_bool",
+    "no_bools",
     "null_ref",
     "put_array",
     "put_ctx",
@@ -185,6 +187,8 @@ class EnumTable(dict[int, Any]):
         self.name = name
 
     def __missing__(self, key: object) -> Any:
+        if not isinstance(key, int):  # only an encoder's: its msgpack check says which value
+            raise TypeError(f"{key!r} is not an int")
         raise RpcError(RPC_X_ENUM_VALUE_OUT_OF_RANGE, f"{key!r} is not a {self.name}")
 
 
@@ -236,11 +240,25 @@ def bad_stub(detail: str) -> RpcError:
 
 
 def bound_error(detail: str) -> RpcError:
-    return RpcError(RPC_X_INVALID_BOUND, f"NDR: {detail}")
+    return BadValue(RPC_X_INVALID_BOUND, f"NDR: {detail}")
 
 
 def null_ref(path: str) -> RpcError:
-    return RpcError(RPC_X_NULL_REF_POINTER, f"{path}: null [ref] pointer")
+    return BadValue(RPC_X_NULL_REF_POINTER, f"{path}: null [ref] pointer (None)")
+
+
+def no_bool() -> NoReturn:
+    """For a ``bool`` where an integer is packed (``struct`` would take it as 0 or 1): a
+    ``TypeError`` that ``encode_failed`` turns into the msgpack check's error, with its path.
+    Generated code writes ``_ndr.no_bool() if isinstance(x, bool) else x``."""
+    raise TypeError("a bool where an integer is expected")
+
+
+def no_bools(values: Sequence[Any]) -> Sequence[Any]:
+    """``values`` (a short array of integers, unpacked into a run), unless one is a bool."""
+    if bool in map(type, values):
+        no_bool()
+    return values
 
 
 def unsupported(what: str) -> RpcError:
@@ -275,7 +293,7 @@ def encode_failed(
         raise exc
     if not isinstance(exc, RecursionError):
         check(*values)
-    raise RpcError(RPC_X_BAD_STUB_DATA, f"{what}: cannot be represented in NDR20 ({exc})") from None
+    raise BadValue(RPC_X_BAD_STUB_DATA, f"{what}: cannot be represented in NDR20 ({exc})") from None
 
 
 # -- strings (C706 14.3.4: conformant-varying arrays of characters with the terminator) ------
@@ -393,11 +411,18 @@ def get_vwstr(r: Reader, capacity: int) -> str:
 
 _NDR_SIZES = {"b": 1, "B": 1, "h": 2, "H": 2, "i": 4, "I": 4, "q": 8, "Q": 8, "f": 4, "d": 8}
 _ARRAY_OK = frozenset(c for c, n in _NDR_SIZES.items() if array(c).itemsize == n)
+_NOT_INTEGERS = frozenset("fd?")  # "?": booleans, packed as "B"
 
 
 def put_array(b: Buffer, code: str, values: Sequence[Any]) -> None:
     """Append ``values`` packed by ``code`` (an ``array`` typecode of an NDR base type); the
-    caller has aligned ``b``. Wrong types or ranges raise TypeError/OverflowError."""
+    caller has aligned ``b``. Wrong types or ranges raise TypeError/OverflowError, and so
+    does a bool among integers (one pass over the types, at C speed)."""
+    if code not in _NOT_INTEGERS:
+        if bool in set(map(type, values)):
+            no_bool()
+    elif code == "?":
+        code = "B"
     if code in _ARRAY_OK:
         a = array(code, values)
         if _BIG_ENDIAN:

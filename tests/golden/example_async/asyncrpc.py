@@ -46,9 +46,17 @@ def _enc_JOB_REPORT(v: object, path: str) -> list[object]:
     f_state = v.state
     f_seconds = v.seconds
     f_note = v.note
-    if not isinstance(f_id, int) or not 0 <= f_id <= 4294967295:
+    if (
+        not isinstance(f_id, int)
+        or f_id.__class__ is bool
+        or not 0 <= f_id <= 4294967295
+    ):
         raise _codec.int_error(f_id, "unsigned long", f"{path}.id")
-    if not isinstance(f_state, int) or f_state not in _JOB_STATE_VALUES:
+    if (
+        not isinstance(f_state, int)
+        or isinstance(f_state, bool)
+        or f_state not in _JOB_STATE_VALUES
+    ):
         raise _codec.enum_error(f_state, "JOB_STATE", f"{path}.state")
     if not isinstance(f_seconds, (int, float)):
         raise _codec.type_error(f_seconds, "double", f"{path}.seconds")
@@ -62,9 +70,17 @@ def _enc_JOB_REPORT(v: object, path: str) -> list[object]:
 
 def _dec_JOB_REPORT(w: object, path: str) -> JOB_REPORT:
     f_id, f_state, f_seconds, f_note = _codec.fields(w, 4, path)
-    if not isinstance(f_id, int) or not 0 <= f_id <= 4294967295:
+    if (
+        not isinstance(f_id, int)
+        or f_id.__class__ is bool
+        or not 0 <= f_id <= 4294967295
+    ):
         raise _codec.int_error(f_id, "unsigned long", f"{path}.id")
-    if not isinstance(f_state, int) or f_state not in _JOB_STATE_VALUES:
+    if (
+        not isinstance(f_state, int)
+        or isinstance(f_state, bool)
+        or f_state not in _JOB_STATE_VALUES
+    ):
         raise _codec.enum_error(f_state, "JOB_STATE", f"{path}.state")
     if not isinstance(f_seconds, (int, float)):
         raise _codec.type_error(f_seconds, "double", f"{path}.seconds")
@@ -96,8 +112,8 @@ _ndr_E_JOB_STATE = _ndr.EnumTable(JOB_STATE, "JOB_STATE")
 def _ndr_put_JOB_REPORT(b: _ndr.Buffer, v: Any) -> None:
     o = len(b)
     b += _NDR_LH2xdL.pack(
-        v.id,
-        _ndr_E_JOB_STATE[v.state],
+        _ndr.no_bool() if isinstance(v.id, bool) else v.id,
+        _ndr_E_JOB_STATE[_ndr.no_bool() if isinstance(v.state, bool) else v.state],
         v.seconds,
         o + 131088 if v.note is not None else 0,
     )
@@ -177,7 +193,7 @@ def _ndr_AsyncRPC_NonAsyncFunc_sres(a: tuple[Any, ...], r: object) -> bytes:
 def _ndr_AsyncRPC_AsyncFunc_cin(a_nDelay: int) -> bytes:
     b = _ndr.Buffer()
     try:
-        b += _NDR_L.pack(a_nDelay)
+        b += _NDR_L.pack(_ndr.no_bool() if isinstance(a_nDelay, bool) else a_nDelay)
     except _ndr.ENCODE_ERRORS as exc:
         _ndr.encode_failed(exc, "AsyncFunc", _AsyncRPC_AsyncFunc_cin, a_nDelay)
     return bytes(b)
@@ -218,7 +234,7 @@ def _ndr_AsyncRPC_AsyncFunc_sout(
         _ndr_put_JOB_REPORT(b, r_report)
         _ndr_putd_JOB_REPORT(b, r_report)
         b += _ndr.PAD[-len(b) & 3]
-        b += _NDR_l.pack(r_retval)
+        b += _NDR_l.pack(_ndr.no_bool() if isinstance(r_retval, bool) else r_retval)
     except _ndr.ENCODE_ERRORS as exc:
         _ndr.encode_failed(
             exc, "AsyncFunc", _AsyncRPC_AsyncFunc_sout, r_retval, r_report
@@ -233,7 +249,10 @@ def _ndr_AsyncRPC_AsyncFunc_sres(a: tuple[Any, ...], r: object) -> bytes:
 def _ndr_AsyncRPC_CheckedDelay_cin(a_nDelay: int, a_total: int) -> bytes:
     b = _ndr.Buffer()
     try:
-        b += _NDR_l4xq.pack(a_nDelay, a_total)
+        b += _NDR_l4xq.pack(
+            _ndr.no_bool() if isinstance(a_nDelay, bool) else a_nDelay,
+            _ndr.no_bool() if isinstance(a_total, bool) else a_total,
+        )
     except _ndr.ENCODE_ERRORS as exc:
         _ndr.encode_failed(
             exc, "CheckedDelay", _AsyncRPC_CheckedDelay_cin, a_nDelay, a_total
@@ -276,7 +295,10 @@ def _ndr_AsyncRPC_CheckedDelay_sout(
 ) -> bytes:
     b = _ndr.Buffer()
     try:
-        b += _NDR_qL.pack(r_total, r_retval)
+        b += _NDR_qL.pack(
+            _ndr.no_bool() if isinstance(r_total, bool) else r_total,
+            _ndr.no_bool() if isinstance(r_retval, bool) else r_retval,
+        )
     except _ndr.ENCODE_ERRORS as exc:
         _ndr.encode_failed(
             exc, "CheckedDelay", _AsyncRPC_CheckedDelay_sout, r_retval, r_total
@@ -338,7 +360,7 @@ def _ndr_AsyncRPC_Submit_cin(
     b = _ndr.Buffer()
     try:
         _ndr.put_ctx(b, _codec.ctx_to_server(a_session, "Submit.session", False))
-        b += _NDR_l.pack(a_work)
+        b += _NDR_l.pack(_ndr.no_bool() if isinstance(a_work, bool) else a_work)
     except _ndr.ENCODE_ERRORS as exc:
         _ndr.encode_failed(exc, "Submit", _AsyncRPC_Submit_cin, a_session, a_work)
     return bytes(b)
@@ -375,7 +397,7 @@ def _ndr_AsyncRPC_Submit_sin(data: bytes) -> tuple[Any, ...]:
 def _ndr_AsyncRPC_Submit_sout(a: tuple[Any, ...], r_retval: Any) -> bytes:
     b = _ndr.Buffer()
     try:
-        b += _NDR_l.pack(r_retval)
+        b += _NDR_l.pack(_ndr.no_bool() if isinstance(r_retval, bool) else r_retval)
     except _ndr.ENCODE_ERRORS as exc:
         _ndr.encode_failed(exc, "Submit", _AsyncRPC_Submit_sout, r_retval)
     return bytes(b)
@@ -517,14 +539,22 @@ _AsyncRPC_NonAsyncFunc = idlrt.Procedure(
 
 
 def _AsyncRPC_AsyncFunc_cin(a_nDelay: int) -> list[object]:
-    if not isinstance(a_nDelay, int) or not 0 <= a_nDelay <= 4294967295:
+    if (
+        not isinstance(a_nDelay, int)
+        or a_nDelay.__class__ is bool
+        or not 0 <= a_nDelay <= 4294967295
+    ):
         raise _codec.int_error(a_nDelay, "unsigned long", "AsyncFunc.nDelay")
     return [a_nDelay]
 
 
 def _AsyncRPC_AsyncFunc_cout(w: object) -> AsyncFuncResult:
     r_retval, r_report = _codec.fields(w, 2, "AsyncFunc")
-    if not isinstance(r_retval, int) or not -2147483648 <= r_retval <= 2147483647:
+    if (
+        not isinstance(r_retval, int)
+        or r_retval.__class__ is bool
+        or not -2147483648 <= r_retval <= 2147483647
+    ):
         raise _codec.int_error(r_retval, "long", "AsyncFunc.retval")
     if r_report is None:
         raise _codec.null_ref("AsyncFunc.report")
@@ -535,13 +565,21 @@ def _AsyncRPC_AsyncFunc_cout(w: object) -> AsyncFuncResult:
 
 def _AsyncRPC_AsyncFunc_sin(w: object) -> tuple[object, ...]:
     (p_nDelay,) = _codec.fields(w, 1, "AsyncFunc")
-    if not isinstance(p_nDelay, int) or not 0 <= p_nDelay <= 4294967295:
+    if (
+        not isinstance(p_nDelay, int)
+        or p_nDelay.__class__ is bool
+        or not 0 <= p_nDelay <= 4294967295
+    ):
         raise _codec.int_error(p_nDelay, "unsigned long", "AsyncFunc.nDelay")
     return (p_nDelay,)
 
 
 def _AsyncRPC_AsyncFunc_sout(r_retval: object, r_report: object) -> list[object]:
-    if not isinstance(r_retval, int) or not -2147483648 <= r_retval <= 2147483647:
+    if (
+        not isinstance(r_retval, int)
+        or r_retval.__class__ is bool
+        or not -2147483648 <= r_retval <= 2147483647
+    ):
         raise _codec.int_error(r_retval, "long", "AsyncFunc.retval")
     if r_report is None:
         raise _codec.null_ref("AsyncFunc.report")
@@ -582,12 +620,17 @@ _AsyncRPC_AsyncFunc = idlrt.Procedure(
 
 
 def _AsyncRPC_CheckedDelay_cin(a_nDelay: int, a_total: int) -> list[object]:
-    if not isinstance(a_nDelay, int) or not -2147483648 <= a_nDelay <= 2147483647:
+    if (
+        not isinstance(a_nDelay, int)
+        or a_nDelay.__class__ is bool
+        or not -2147483648 <= a_nDelay <= 2147483647
+    ):
         raise _codec.int_error(a_nDelay, "long", "CheckedDelay.nDelay")
     if a_total is None:
         raise _codec.null_ref("CheckedDelay.total")
     if (
         not isinstance(a_total, int)
+        or a_total.__class__ is bool
         or not -9223372036854775808 <= a_total <= 9223372036854775807
     ):
         raise _codec.int_error(a_total, "hyper", "CheckedDelay.total")
@@ -596,12 +639,17 @@ def _AsyncRPC_CheckedDelay_cin(a_nDelay: int, a_total: int) -> list[object]:
 
 def _AsyncRPC_CheckedDelay_cout(w: object) -> CheckedDelayResult:
     r_retval, r_total = _codec.fields(w, 2, "CheckedDelay")
-    if not isinstance(r_retval, int) or not 0 <= r_retval <= 4294967295:
+    if (
+        not isinstance(r_retval, int)
+        or r_retval.__class__ is bool
+        or not 0 <= r_retval <= 4294967295
+    ):
         raise _codec.int_error(r_retval, "error_status_t", "CheckedDelay.retval")
     if r_total is None:
         raise _codec.null_ref("CheckedDelay.total")
     if (
         not isinstance(r_total, int)
+        or r_total.__class__ is bool
         or not -9223372036854775808 <= r_total <= 9223372036854775807
     ):
         raise _codec.int_error(r_total, "hyper", "CheckedDelay.total")
@@ -610,12 +658,17 @@ def _AsyncRPC_CheckedDelay_cout(w: object) -> CheckedDelayResult:
 
 def _AsyncRPC_CheckedDelay_sin(w: object) -> tuple[object, ...]:
     p_nDelay, p_total = _codec.fields(w, 2, "CheckedDelay")
-    if not isinstance(p_nDelay, int) or not -2147483648 <= p_nDelay <= 2147483647:
+    if (
+        not isinstance(p_nDelay, int)
+        or p_nDelay.__class__ is bool
+        or not -2147483648 <= p_nDelay <= 2147483647
+    ):
         raise _codec.int_error(p_nDelay, "long", "CheckedDelay.nDelay")
     if p_total is None:
         raise _codec.null_ref("CheckedDelay.total")
     if (
         not isinstance(p_total, int)
+        or p_total.__class__ is bool
         or not -9223372036854775808 <= p_total <= 9223372036854775807
     ):
         raise _codec.int_error(p_total, "hyper", "CheckedDelay.total")
@@ -623,12 +676,17 @@ def _AsyncRPC_CheckedDelay_sin(w: object) -> tuple[object, ...]:
 
 
 def _AsyncRPC_CheckedDelay_sout(r_retval: object, r_total: object) -> list[object]:
-    if not isinstance(r_retval, int) or not 0 <= r_retval <= 4294967295:
+    if (
+        not isinstance(r_retval, int)
+        or r_retval.__class__ is bool
+        or not 0 <= r_retval <= 4294967295
+    ):
         raise _codec.int_error(r_retval, "error_status_t", "CheckedDelay.retval")
     if r_total is None:
         raise _codec.null_ref("CheckedDelay.total")
     if (
         not isinstance(r_total, int)
+        or r_total.__class__ is bool
         or not -9223372036854775808 <= r_total <= 9223372036854775807
     ):
         raise _codec.int_error(r_total, "hyper", "CheckedDelay.total")
@@ -717,21 +775,33 @@ _AsyncRPC_OpenSession = idlrt.Procedure(
 def _AsyncRPC_Submit_cin(
     a_session: idlrt.ContextHandle | None, a_work: int
 ) -> list[object]:
-    if not isinstance(a_work, int) or not -2147483648 <= a_work <= 2147483647:
+    if (
+        not isinstance(a_work, int)
+        or a_work.__class__ is bool
+        or not -2147483648 <= a_work <= 2147483647
+    ):
         raise _codec.int_error(a_work, "long", "Submit.work")
     return [_codec.ctx_to_server(a_session, "Submit.session", False), a_work]
 
 
 def _AsyncRPC_Submit_cout(w: object) -> int:
     (r_retval,) = _codec.fields(w, 1, "Submit")
-    if not isinstance(r_retval, int) or not -2147483648 <= r_retval <= 2147483647:
+    if (
+        not isinstance(r_retval, int)
+        or r_retval.__class__ is bool
+        or not -2147483648 <= r_retval <= 2147483647
+    ):
         raise _codec.int_error(r_retval, "long", "Submit.retval")
     return r_retval
 
 
 def _AsyncRPC_Submit_sin(w: object) -> tuple[object, ...]:
     p_session, p_work = _codec.fields(w, 2, "Submit")
-    if not isinstance(p_work, int) or not -2147483648 <= p_work <= 2147483647:
+    if (
+        not isinstance(p_work, int)
+        or p_work.__class__ is bool
+        or not -2147483648 <= p_work <= 2147483647
+    ):
         raise _codec.int_error(p_work, "long", "Submit.work")
     return (
         _codec.ctx_from_client(p_session, "Submit.session", "PJOB_SESSION", False),
@@ -740,7 +810,11 @@ def _AsyncRPC_Submit_sin(w: object) -> tuple[object, ...]:
 
 
 def _AsyncRPC_Submit_sout(r_retval: object) -> list[object]:
-    if not isinstance(r_retval, int) or not -2147483648 <= r_retval <= 2147483647:
+    if (
+        not isinstance(r_retval, int)
+        or r_retval.__class__ is bool
+        or not -2147483648 <= r_retval <= 2147483647
+    ):
         raise _codec.int_error(r_retval, "long", "Submit.retval")
     return [r_retval]
 

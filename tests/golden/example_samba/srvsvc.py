@@ -48,6 +48,7 @@ def _enc_SERVER_INFO_100(v: object, path: str) -> list[object]:
     f_sv100_name = v.sv100_name
     if (
         not isinstance(f_sv100_platform_id, int)
+        or f_sv100_platform_id.__class__ is bool
         or not 0 <= f_sv100_platform_id <= 4294967295
     ):
         raise _codec.int_error(
@@ -65,6 +66,7 @@ def _dec_SERVER_INFO_100(w: object, path: str) -> SERVER_INFO_100:
     f_sv100_platform_id, f_sv100_name = _codec.fields(w, 2, path)
     if (
         not isinstance(f_sv100_platform_id, int)
+        or f_sv100_platform_id.__class__ is bool
         or not 0 <= f_sv100_platform_id <= 4294967295
     ):
         raise _codec.int_error(
@@ -91,6 +93,7 @@ def _enc_SERVER_INFO_101(v: object, path: str) -> list[object]:
     f_sv101_comment = v.sv101_comment
     if (
         not isinstance(f_sv101_platform_id, int)
+        or f_sv101_platform_id.__class__ is bool
         or not 0 <= f_sv101_platform_id <= 4294967295
     ):
         raise _codec.int_error(
@@ -103,6 +106,7 @@ def _enc_SERVER_INFO_101(v: object, path: str) -> list[object]:
         _t1 = f_sv101_name
     if (
         not isinstance(f_sv101_version_major, int)
+        or f_sv101_version_major.__class__ is bool
         or not 0 <= f_sv101_version_major <= 4294967295
     ):
         raise _codec.int_error(
@@ -110,12 +114,17 @@ def _enc_SERVER_INFO_101(v: object, path: str) -> list[object]:
         )
     if (
         not isinstance(f_sv101_version_minor, int)
+        or f_sv101_version_minor.__class__ is bool
         or not 0 <= f_sv101_version_minor <= 4294967295
     ):
         raise _codec.int_error(
             f_sv101_version_minor, "unsigned long", f"{path}.sv101_version_minor"
         )
-    if not isinstance(f_sv101_type, int) or not 0 <= f_sv101_type <= 4294967295:
+    if (
+        not isinstance(f_sv101_type, int)
+        or f_sv101_type.__class__ is bool
+        or not 0 <= f_sv101_type <= 4294967295
+    ):
         raise _codec.int_error(f_sv101_type, "unsigned long", f"{path}.sv101_type")
     _t2: object = None
     if f_sv101_comment is not None:
@@ -143,6 +152,7 @@ def _dec_SERVER_INFO_101(w: object, path: str) -> SERVER_INFO_101:
     ) = _codec.fields(w, 6, path)
     if (
         not isinstance(f_sv101_platform_id, int)
+        or f_sv101_platform_id.__class__ is bool
         or not 0 <= f_sv101_platform_id <= 4294967295
     ):
         raise _codec.int_error(
@@ -157,6 +167,7 @@ def _dec_SERVER_INFO_101(w: object, path: str) -> SERVER_INFO_101:
         _t1 = f_sv101_name
     if (
         not isinstance(f_sv101_version_major, int)
+        or f_sv101_version_major.__class__ is bool
         or not 0 <= f_sv101_version_major <= 4294967295
     ):
         raise _codec.int_error(
@@ -164,12 +175,17 @@ def _dec_SERVER_INFO_101(w: object, path: str) -> SERVER_INFO_101:
         )
     if (
         not isinstance(f_sv101_version_minor, int)
+        or f_sv101_version_minor.__class__ is bool
         or not 0 <= f_sv101_version_minor <= 4294967295
     ):
         raise _codec.int_error(
             f_sv101_version_minor, "unsigned long", f"{path}.sv101_version_minor"
         )
-    if not isinstance(f_sv101_type, int) or not 0 <= f_sv101_type <= 4294967295:
+    if (
+        not isinstance(f_sv101_type, int)
+        or f_sv101_type.__class__ is bool
+        or not 0 <= f_sv101_type <= 4294967295
+    ):
         raise _codec.int_error(f_sv101_type, "unsigned long", f"{path}.sv101_type")
     _t2: str | None
     if f_sv101_comment is None:
@@ -269,7 +285,10 @@ _NDR_LLLLLL = struct.Struct("<LLLLLL")
 def _ndr_put_SERVER_INFO_100(b: _ndr.Buffer, v: Any) -> None:
     o = len(b)
     b += _NDR_LL.pack(
-        v.sv100_platform_id, o + 131076 if v.sv100_name is not None else 0
+        _ndr.no_bool()
+        if isinstance(v.sv100_platform_id, bool)
+        else v.sv100_platform_id,
+        o + 131076 if v.sv100_name is not None else 0,
     )
 
 
@@ -317,11 +336,17 @@ def _ndr_dec_SERVER_INFO_100(data: bytes) -> SERVER_INFO_100:
 def _ndr_put_SERVER_INFO_101(b: _ndr.Buffer, v: Any) -> None:
     o = len(b)
     b += _NDR_LLLLLL.pack(
-        v.sv101_platform_id,
+        _ndr.no_bool()
+        if isinstance(v.sv101_platform_id, bool)
+        else v.sv101_platform_id,
         o + 131076 if v.sv101_name is not None else 0,
-        v.sv101_version_major,
-        v.sv101_version_minor,
-        v.sv101_type,
+        _ndr.no_bool()
+        if isinstance(v.sv101_version_major, bool)
+        else v.sv101_version_major,
+        _ndr.no_bool()
+        if isinstance(v.sv101_version_minor, bool)
+        else v.sv101_version_minor,
+        _ndr.no_bool() if isinstance(v.sv101_type, bool) else v.sv101_type,
         o + 131092 if v.sv101_comment is not None else 0,
     )
 
@@ -377,15 +402,21 @@ def _ndr_dec_SERVER_INFO_101(data: bytes) -> SERVER_INFO_101:
 def _ndr_put_SERVER_INFO(b: _ndr.Buffer, v: Any, d: Any) -> None:
     if d == 100:
         o = len(b)
-        b += _NDR_LL.pack(d, o + 131076 if v is not None else 0)
+        b += _NDR_LL.pack(
+            _ndr.no_bool() if isinstance(d, bool) else d,
+            o + 131076 if v is not None else 0,
+        )
         return
     if d == 101:
         o = len(b)
-        b += _NDR_LL.pack(d, o + 131076 if v is not None else 0)
+        b += _NDR_LL.pack(
+            _ndr.no_bool() if isinstance(d, bool) else d,
+            o + 131076 if v is not None else 0,
+        )
         return
     if v is not None:
         raise _codec.type_error(v, "None (an empty arm)", "SERVER_INFO")
-    b += _NDR_L.pack(d)
+    b += _NDR_L.pack(_ndr.no_bool() if isinstance(d, bool) else d)
 
 
 def _ndr_putd_SERVER_INFO(b: _ndr.Buffer, v: Any, d: Any) -> None:
@@ -891,7 +922,7 @@ def _ndr_srvsvc_NetrServerGetInfo_cin(
         if a_ServerName is not None:
             _ndr.put_wstr(b, a_ServerName)
         b += _ndr.PAD[-len(b) & 3]
-        b += _NDR_L.pack(a_Level)
+        b += _NDR_L.pack(_ndr.no_bool() if isinstance(a_Level, bool) else a_Level)
     except _ndr.ENCODE_ERRORS as exc:
         _ndr.encode_failed(
             exc,
@@ -945,7 +976,7 @@ def _ndr_srvsvc_NetrServerGetInfo_sout(
         _ndr_put_SERVER_INFO(b, r_InfoStruct, a[1])
         _ndr_putd_SERVER_INFO(b, r_InfoStruct, a[1])
         b += _ndr.PAD[-len(b) & 3]
-        b += _NDR_L.pack(r_retval)
+        b += _NDR_L.pack(_ndr.no_bool() if isinstance(r_retval, bool) else r_retval)
     except _ndr.ENCODE_ERRORS as exc:
         _ndr.encode_failed(
             exc,
@@ -1798,14 +1829,22 @@ def _srvsvc_NetrServerGetInfo_cin(
         if not isinstance(a_ServerName, str):
             raise _codec.type_error(a_ServerName, "str", "NetrServerGetInfo.ServerName")
         _t1 = a_ServerName
-    if not isinstance(a_Level, int) or not 0 <= a_Level <= 4294967295:
+    if (
+        not isinstance(a_Level, int)
+        or a_Level.__class__ is bool
+        or not 0 <= a_Level <= 4294967295
+    ):
         raise _codec.int_error(a_Level, "unsigned long", "NetrServerGetInfo.Level")
     return [_t1, a_Level]
 
 
 def _srvsvc_NetrServerGetInfo_cout(w: object) -> NetrServerGetInfoResult:
     r_retval, r_InfoStruct = _codec.fields(w, 2, "NetrServerGetInfo")
-    if not isinstance(r_retval, int) or not 0 <= r_retval <= 4294967295:
+    if (
+        not isinstance(r_retval, int)
+        or r_retval.__class__ is bool
+        or not 0 <= r_retval <= 4294967295
+    ):
         raise _codec.int_error(r_retval, "unsigned long", "NetrServerGetInfo.retval")
     return NetrServerGetInfoResult(
         retval=r_retval,
@@ -1822,7 +1861,11 @@ def _srvsvc_NetrServerGetInfo_sin(w: object) -> tuple[object, ...]:
         if not isinstance(p_ServerName, str):
             raise _codec.type_error(p_ServerName, "str", "NetrServerGetInfo.ServerName")
         _t1 = p_ServerName
-    if not isinstance(p_Level, int) or not 0 <= p_Level <= 4294967295:
+    if (
+        not isinstance(p_Level, int)
+        or p_Level.__class__ is bool
+        or not 0 <= p_Level <= 4294967295
+    ):
         raise _codec.int_error(p_Level, "unsigned long", "NetrServerGetInfo.Level")
     return (_t1, p_Level)
 
@@ -1830,7 +1873,11 @@ def _srvsvc_NetrServerGetInfo_sin(w: object) -> tuple[object, ...]:
 def _srvsvc_NetrServerGetInfo_sout(
     r_retval: object, r_InfoStruct: object
 ) -> list[object]:
-    if not isinstance(r_retval, int) or not 0 <= r_retval <= 4294967295:
+    if (
+        not isinstance(r_retval, int)
+        or r_retval.__class__ is bool
+        or not 0 <= r_retval <= 4294967295
+    ):
         raise _codec.int_error(r_retval, "unsigned long", "NetrServerGetInfo.retval")
     return [
         r_retval,

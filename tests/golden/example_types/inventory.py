@@ -98,7 +98,11 @@ def _encarm_DETAIL(v: object, d: object, path: str) -> object:
             _t1 = v
         return _t1
     if d == 2:
-        if not isinstance(v, int) or not 0 <= v <= 18446744073709551615:
+        if (
+            not isinstance(v, int)
+            or v.__class__ is bool
+            or not 0 <= v <= 18446744073709551615
+        ):
             raise _codec.int_error(v, "unsigned hyper", path)
         return v
     if d == 3:
@@ -119,7 +123,11 @@ def _decarm_DETAIL(v: object, d: object, path: str) -> DETAIL:
             _t1 = v
         return _t1
     if d == 2:
-        if not isinstance(v, int) or not 0 <= v <= 18446744073709551615:
+        if (
+            not isinstance(v, int)
+            or v.__class__ is bool
+            or not 0 <= v <= 18446744073709551615
+        ):
             raise _codec.int_error(v, "unsigned hyper", path)
         return v
     if d == 3:
@@ -169,18 +177,30 @@ def _enc_ITEM(v: object, path: str) -> list[object]:
     f_tags = v.tags
     f_checksum = v.checksum
     f_box = v.box
-    if not isinstance(f_id, int) or not 0 <= f_id <= 4294967295:
+    if (
+        not isinstance(f_id, int)
+        or f_id.__class__ is bool
+        or not 0 <= f_id <= 4294967295
+    ):
         raise _codec.int_error(f_id, "unsigned long", f"{path}.id")
     _t1: object = None
     if f_name is not None:
         if not isinstance(f_name, str):
             raise _codec.type_error(f_name, "str", f"{path}.name")
         _t1 = f_name
-    if not isinstance(f_category, int) or f_category not in _CATEGORY_VALUES:
+    if (
+        not isinstance(f_category, int)
+        or isinstance(f_category, bool)
+        or f_category not in _CATEGORY_VALUES
+    ):
         raise _codec.enum_error(f_category, "CATEGORY", f"{path}.category")
     if not isinstance(f_fragile, bool):
         raise _codec.type_error(f_fragile, "bool", f"{path}.fragile")
-    if not isinstance(f_tag_count, int) or not 0 <= f_tag_count <= 65535:
+    if (
+        not isinstance(f_tag_count, int)
+        or f_tag_count.__class__ is bool
+        or not 0 <= f_tag_count <= 65535
+    ):
         raise _codec.int_error(f_tag_count, "unsigned short", f"{path}.tag_count")
     if not 0 <= f_tag_count <= 8:
         raise _codec.range_error(f_tag_count, 0, 8, f"{path}.tag_count")
@@ -190,7 +210,7 @@ def _enc_ITEM(v: object, path: str) -> list[object]:
             raise _codec.type_error(f_tags, "list", f"{path}.tags")
         _t4: list[object] = []
         for _i2, _e3 in enumerate(f_tags):
-            if not isinstance(_e3, int) or not 0 <= _e3 <= 255:
+            if not isinstance(_e3, int) or _e3.__class__ is bool or not 0 <= _e3 <= 255:
                 raise _codec.int_error(_e3, "unsigned small", f"{path}.tags[{_i2}]")
             _t4.append(_e3)
         _t5 = _t4
@@ -229,7 +249,11 @@ def _dec_ITEM(w: object, path: str) -> ITEM:
         f_checksum,
         f_box,
     ) = _codec.fields(w, 10, path)
-    if not isinstance(f_id, int) or not 0 <= f_id <= 4294967295:
+    if (
+        not isinstance(f_id, int)
+        or f_id.__class__ is bool
+        or not 0 <= f_id <= 4294967295
+    ):
         raise _codec.int_error(f_id, "unsigned long", f"{path}.id")
     _t1: str | None
     if f_name is None:
@@ -238,11 +262,19 @@ def _dec_ITEM(w: object, path: str) -> ITEM:
         if not isinstance(f_name, str):
             raise _codec.type_error(f_name, "str", f"{path}.name")
         _t1 = f_name
-    if not isinstance(f_category, int) or f_category not in _CATEGORY_VALUES:
+    if (
+        not isinstance(f_category, int)
+        or isinstance(f_category, bool)
+        or f_category not in _CATEGORY_VALUES
+    ):
         raise _codec.enum_error(f_category, "CATEGORY", f"{path}.category")
     if not isinstance(f_fragile, bool):
         raise _codec.type_error(f_fragile, "bool", f"{path}.fragile")
-    if not isinstance(f_tag_count, int) or not 0 <= f_tag_count <= 65535:
+    if (
+        not isinstance(f_tag_count, int)
+        or f_tag_count.__class__ is bool
+        or not 0 <= f_tag_count <= 65535
+    ):
         raise _codec.int_error(f_tag_count, "unsigned short", f"{path}.tag_count")
     if not 0 <= f_tag_count <= 8:
         raise _codec.range_error(f_tag_count, 0, 8, f"{path}.tag_count")
@@ -254,7 +286,7 @@ def _dec_ITEM(w: object, path: str) -> ITEM:
             raise _codec.type_error(f_tags, "list", f"{path}.tags")
         _t4: list[int] = []
         for _i2, _e3 in enumerate(f_tags):
-            if not isinstance(_e3, int) or not 0 <= _e3 <= 255:
+            if not isinstance(_e3, int) or _e3.__class__ is bool or not 0 <= _e3 <= 255:
                 raise _codec.int_error(_e3, "unsigned small", f"{path}.tags[{_i2}]")
             _t4.append(_e3)
         _t5 = _t4
@@ -284,7 +316,7 @@ def _dec_ITEM(w: object, path: str) -> ITEM:
 
 def _encarm_QUERY(v: object, d: object, path: str) -> object:
     if d == 1:
-        if not isinstance(v, int) or not 0 <= v <= 4294967295:
+        if not isinstance(v, int) or v.__class__ is bool or not 0 <= v <= 4294967295:
             raise _codec.int_error(v, "unsigned long", path)
         return v
     if d == 2:
@@ -301,7 +333,7 @@ def _encarm_QUERY(v: object, d: object, path: str) -> object:
 
 def _decarm_QUERY(v: object, d: object, path: str) -> _QUERY_arms:
     if d == 1:
-        if not isinstance(v, int) or not 0 <= v <= 4294967295:
+        if not isinstance(v, int) or v.__class__ is bool or not 0 <= v <= 4294967295:
             raise _codec.int_error(v, "unsigned long", path)
         return v
     if d == 2:
@@ -322,14 +354,14 @@ def _enc_QUERY(v: object, path: str) -> list[object]:
     if not isinstance(v, QUERY):
         raise _codec.type_error(v, "QUERY", path)
     k = v.kind
-    if not isinstance(k, int) or not -32768 <= k <= 32767:
+    if not isinstance(k, int) or k.__class__ is bool or not -32768 <= k <= 32767:
         raise _codec.int_error(k, "short", f"{path}.kind")
     return [k, _encarm_QUERY(v.by, k, f"{path}.by")]
 
 
 def _dec_QUERY(w: object, path: str) -> QUERY:
     k, x = _codec.fields(w, 2, path)
-    if not isinstance(k, int) or not -32768 <= k <= 32767:
+    if not isinstance(k, int) or k.__class__ is bool or not -32768 <= k <= 32767:
         raise _codec.int_error(k, "short", f"{path}.kind")
     u = _decarm_QUERY(x, k, f"{path}.by")
     return QUERY(kind=k, by=u)
@@ -388,17 +420,20 @@ def _ndr_dec_DIMENSIONS(data: bytes) -> DIMENSIONS:
 def _ndr_put_DETAIL(b: _ndr.Buffer, v: Any, d: Any) -> None:
     if d == 1:
         o = len(b)
-        b += _NDR_lL.pack(_ndr_E_CATEGORY[d], o + 131076 if v is not None else 0)
+        b += _NDR_lL.pack(
+            _ndr_E_CATEGORY[_ndr.no_bool() if isinstance(d, bool) else d],
+            o + 131076 if v is not None else 0,
+        )
         return
     if d == 2:
-        b += _NDR_l.pack(_ndr_E_CATEGORY[d])
+        b += _NDR_l.pack(_ndr_E_CATEGORY[_ndr.no_bool() if isinstance(d, bool) else d])
         b += _ndr.PAD[-len(b) & 7]
-        b += _NDR_Q.pack(v)
+        b += _NDR_Q.pack(_ndr.no_bool() if isinstance(v, bool) else v)
         return
     if d == 3:
         if v is not None:
             raise _codec.type_error(v, "None (an empty arm)", "DETAIL")
-        b += _NDR_l.pack(_ndr_E_CATEGORY[d])
+        b += _NDR_l.pack(_ndr_E_CATEGORY[_ndr.no_bool() if isinstance(d, bool) else d])
         return
     raise _codec.union_error(d, "DETAIL", "DETAIL")
 
@@ -468,7 +503,9 @@ def _ndr_put_ITEM(b: _ndr.Buffer, v: Any) -> None:
     _codec.check_count(v.tags, v.tag_count, "ITEM.tags", "size_is")
     o = len(b)
     b += _NDR_LLl.pack(
-        v.id, o + 131076 if v.name is not None else 0, _ndr_E_CATEGORY[v.category]
+        _ndr.no_bool() if isinstance(v.id, bool) else v.id,
+        o + 131076 if v.name is not None else 0,
+        _ndr_E_CATEGORY[_ndr.no_bool() if isinstance(v.category, bool) else v.category],
     )
     _ndr_put_DETAIL(b, v.detail, v.category)
     b += _ndr.PAD[-len(b) & 7]
@@ -480,7 +517,7 @@ def _ndr_put_ITEM(b: _ndr.Buffer, v: Any) -> None:
         v.size.height,
         v.size.weight,
         v.fragile,
-        v.tag_count,
+        _ndr.no_bool() if isinstance(v.tag_count, bool) else v.tag_count,
         o + 131096 if v.tags is not None else 0,
         v.checksum,
         o + 131104 if v.box is not None else 0,
@@ -571,15 +608,21 @@ def _ndr_put_QUERY(b: _ndr.Buffer, v: Any) -> None:
     d = v.kind
     u = v.by
     if d == 1:
-        b += _NDR_h2xL.pack(d, u)
+        b += _NDR_h2xL.pack(
+            _ndr.no_bool() if isinstance(d, bool) else d,
+            _ndr.no_bool() if isinstance(u, bool) else u,
+        )
         return
     if d == 2:
         o = len(b)
-        b += _NDR_h2xL.pack(d, o + 131076 if u is not None else 0)
+        b += _NDR_h2xL.pack(
+            _ndr.no_bool() if isinstance(d, bool) else d,
+            o + 131076 if u is not None else 0,
+        )
         return
     if u is not None:
         raise _codec.type_error(u, "None (an empty arm)", "QUERY")
-    b += _NDR_h.pack(d)
+    b += _NDR_h.pack(_ndr.no_bool() if isinstance(d, bool) else d)
 
 
 def _ndr_putd_QUERY(b: _ndr.Buffer, v: Any) -> None:
@@ -673,7 +716,7 @@ def _ndr_Inventory_Put_sin(data: bytes) -> tuple[Any, ...]:
 def _ndr_Inventory_Put_sout(a: tuple[Any, ...], r_retval: Any) -> bytes:
     b = _ndr.Buffer()
     try:
-        b += _NDR_l.pack(r_retval)
+        b += _NDR_l.pack(_ndr.no_bool() if isinstance(r_retval, bool) else r_retval)
     except _ndr.ENCODE_ERRORS as exc:
         _ndr.encode_failed(exc, "Put", _Inventory_Put_sout, r_retval)
     return bytes(b)
@@ -734,7 +777,7 @@ def _ndr_Inventory_Find_sout(a: tuple[Any, ...], r_retval: Any, r_found: Any) ->
             _ndr_put_ITEM(b, r_found)
             _ndr_putd_ITEM(b, r_found)
         b += _ndr.PAD[-len(b) & 3]
-        b += _NDR_l.pack(r_retval)
+        b += _NDR_l.pack(_ndr.no_bool() if isinstance(r_retval, bool) else r_retval)
     except _ndr.ENCODE_ERRORS as exc:
         _ndr.encode_failed(exc, "Find", _Inventory_Find_sout, r_retval, r_found)
     return bytes(b)
@@ -748,7 +791,7 @@ def _ndr_Inventory_Count_cin(a_n: int, a_ids: list[int]) -> bytes:
     b = _ndr.Buffer()
     try:
         _codec.check_count(a_ids, a_n, "Count.ids", "size_is")
-        b += _NDR_lL.pack(a_n, len(a_ids))
+        b += _NDR_lL.pack(_ndr.no_bool() if isinstance(a_n, bool) else a_n, len(a_ids))
         _ndr.put_array(b, "I", a_ids)
     except _ndr.ENCODE_ERRORS as exc:
         _ndr.encode_failed(exc, "Count", _Inventory_Count_cin, a_n, a_ids)
@@ -792,7 +835,10 @@ def _ndr_Inventory_Count_sout(
 ) -> bytes:
     b = _ndr.Buffer()
     try:
-        b += _NDR_ll.pack(r_present, r_retval)
+        b += _NDR_ll.pack(
+            _ndr.no_bool() if isinstance(r_present, bool) else r_present,
+            _ndr.no_bool() if isinstance(r_retval, bool) else r_retval,
+        )
     except _ndr.ENCODE_ERRORS as exc:
         _ndr.encode_failed(exc, "Count", _Inventory_Count_sout, r_retval, r_present)
     return bytes(b)
@@ -806,7 +852,7 @@ def _ndr_Inventory_Blob_cin(a_n: int, a_data: bytes) -> bytes:
     b = _ndr.Buffer()
     try:
         _codec.check_count(a_data, a_n, "Blob.data", "size_is")
-        b += _NDR_lL.pack(a_n, len(a_data))
+        b += _NDR_lL.pack(_ndr.no_bool() if isinstance(a_n, bool) else a_n, len(a_data))
         b += a_data
     except _ndr.ENCODE_ERRORS as exc:
         _ndr.encode_failed(exc, "Blob", _Inventory_Blob_cin, a_n, a_data)
@@ -854,7 +900,7 @@ def _ndr_Inventory_Blob_sout(
         b += _NDR_L.pack(len(r_reversed))
         b += r_reversed
         b += _ndr.PAD[-len(b) & 3]
-        b += _NDR_l.pack(r_retval)
+        b += _NDR_l.pack(_ndr.no_bool() if isinstance(r_retval, bool) else r_retval)
     except _ndr.ENCODE_ERRORS as exc:
         _ndr.encode_failed(exc, "Blob", _Inventory_Blob_sout, r_retval, r_reversed)
     return bytes(b)
@@ -890,7 +936,11 @@ def _Inventory_Put_cin(a_item: ITEM) -> list[object]:
 
 def _Inventory_Put_cout(w: object) -> int:
     (r_retval,) = _codec.fields(w, 1, "Put")
-    if not isinstance(r_retval, int) or not -2147483648 <= r_retval <= 2147483647:
+    if (
+        not isinstance(r_retval, int)
+        or r_retval.__class__ is bool
+        or not -2147483648 <= r_retval <= 2147483647
+    ):
         raise _codec.int_error(r_retval, "long", "Put.retval")
     return r_retval
 
@@ -903,7 +953,11 @@ def _Inventory_Put_sin(w: object) -> tuple[object, ...]:
 
 
 def _Inventory_Put_sout(r_retval: object) -> list[object]:
-    if not isinstance(r_retval, int) or not -2147483648 <= r_retval <= 2147483647:
+    if (
+        not isinstance(r_retval, int)
+        or r_retval.__class__ is bool
+        or not -2147483648 <= r_retval <= 2147483647
+    ):
         raise _codec.int_error(r_retval, "long", "Put.retval")
     return [r_retval]
 
@@ -938,7 +992,11 @@ def _Inventory_Find_cin(a_query: QUERY) -> list[object]:
 
 def _Inventory_Find_cout(w: object) -> FindResult:
     r_retval, r_found = _codec.fields(w, 2, "Find")
-    if not isinstance(r_retval, int) or not -2147483648 <= r_retval <= 2147483647:
+    if (
+        not isinstance(r_retval, int)
+        or r_retval.__class__ is bool
+        or not -2147483648 <= r_retval <= 2147483647
+    ):
         raise _codec.int_error(r_retval, "long", "Find.retval")
     _t1: ITEM | None
     if r_found is None:
@@ -956,7 +1014,11 @@ def _Inventory_Find_sin(w: object) -> tuple[object, ...]:
 
 
 def _Inventory_Find_sout(r_retval: object, r_found: object) -> list[object]:
-    if not isinstance(r_retval, int) or not -2147483648 <= r_retval <= 2147483647:
+    if (
+        not isinstance(r_retval, int)
+        or r_retval.__class__ is bool
+        or not -2147483648 <= r_retval <= 2147483647
+    ):
         raise _codec.int_error(r_retval, "long", "Find.retval")
     _t1: object = None
     if r_found is not None:
@@ -987,13 +1049,21 @@ _Inventory_Find = idlrt.Procedure(
 
 
 def _Inventory_Count_cin(a_n: int, a_ids: list[int]) -> list[object]:
-    if not isinstance(a_n, int) or not -2147483648 <= a_n <= 2147483647:
+    if (
+        not isinstance(a_n, int)
+        or a_n.__class__ is bool
+        or not -2147483648 <= a_n <= 2147483647
+    ):
         raise _codec.int_error(a_n, "long", "Count.n")
     if not isinstance(a_ids, (list, tuple)):
         raise _codec.type_error(a_ids, "list", "Count.ids")
     _t3: list[object] = []
     for _i1, _e2 in enumerate(a_ids):
-        if not isinstance(_e2, int) or not 0 <= _e2 <= 4294967295:
+        if (
+            not isinstance(_e2, int)
+            or _e2.__class__ is bool
+            or not 0 <= _e2 <= 4294967295
+        ):
             raise _codec.int_error(_e2, "unsigned long", f"Count.ids[{_i1}]")
         _t3.append(_e2)
     _codec.check_count(a_ids, a_n, "Count.ids", "size_is")
@@ -1002,24 +1072,40 @@ def _Inventory_Count_cin(a_n: int, a_ids: list[int]) -> list[object]:
 
 def _Inventory_Count_cout(w: object) -> CountResult:
     r_retval, r_present = _codec.fields(w, 2, "Count")
-    if not isinstance(r_retval, int) or not -2147483648 <= r_retval <= 2147483647:
+    if (
+        not isinstance(r_retval, int)
+        or r_retval.__class__ is bool
+        or not -2147483648 <= r_retval <= 2147483647
+    ):
         raise _codec.int_error(r_retval, "long", "Count.retval")
     if r_present is None:
         raise _codec.null_ref("Count.present")
-    if not isinstance(r_present, int) or not -2147483648 <= r_present <= 2147483647:
+    if (
+        not isinstance(r_present, int)
+        or r_present.__class__ is bool
+        or not -2147483648 <= r_present <= 2147483647
+    ):
         raise _codec.int_error(r_present, "long", "Count.present")
     return CountResult(retval=r_retval, present=r_present)
 
 
 def _Inventory_Count_sin(w: object) -> tuple[object, ...]:
     p_n, p_ids = _codec.fields(w, 2, "Count")
-    if not isinstance(p_n, int) or not -2147483648 <= p_n <= 2147483647:
+    if (
+        not isinstance(p_n, int)
+        or p_n.__class__ is bool
+        or not -2147483648 <= p_n <= 2147483647
+    ):
         raise _codec.int_error(p_n, "long", "Count.n")
     if not isinstance(p_ids, list):
         raise _codec.type_error(p_ids, "list", "Count.ids")
     _t3: list[int] = []
     for _i1, _e2 in enumerate(p_ids):
-        if not isinstance(_e2, int) or not 0 <= _e2 <= 4294967295:
+        if (
+            not isinstance(_e2, int)
+            or _e2.__class__ is bool
+            or not 0 <= _e2 <= 4294967295
+        ):
             raise _codec.int_error(_e2, "unsigned long", f"Count.ids[{_i1}]")
         _t3.append(_e2)
     _codec.check_count(_t3, p_n, "Count.ids", "size_is")
@@ -1027,11 +1113,19 @@ def _Inventory_Count_sin(w: object) -> tuple[object, ...]:
 
 
 def _Inventory_Count_sout(r_retval: object, r_present: object) -> list[object]:
-    if not isinstance(r_retval, int) or not -2147483648 <= r_retval <= 2147483647:
+    if (
+        not isinstance(r_retval, int)
+        or r_retval.__class__ is bool
+        or not -2147483648 <= r_retval <= 2147483647
+    ):
         raise _codec.int_error(r_retval, "long", "Count.retval")
     if r_present is None:
         raise _codec.null_ref("Count.present")
-    if not isinstance(r_present, int) or not -2147483648 <= r_present <= 2147483647:
+    if (
+        not isinstance(r_present, int)
+        or r_present.__class__ is bool
+        or not -2147483648 <= r_present <= 2147483647
+    ):
         raise _codec.int_error(r_present, "long", "Count.present")
     return [r_retval, r_present]
 
@@ -1059,7 +1153,11 @@ _Inventory_Count = idlrt.Procedure(
 
 
 def _Inventory_Blob_cin(a_n: int, a_data: bytes) -> list[object]:
-    if not isinstance(a_n, int) or not -2147483648 <= a_n <= 2147483647:
+    if (
+        not isinstance(a_n, int)
+        or a_n.__class__ is bool
+        or not -2147483648 <= a_n <= 2147483647
+    ):
         raise _codec.int_error(a_n, "long", "Blob.n")
     if not isinstance(a_data, (bytes, bytearray)):
         raise _codec.type_error(a_data, "bytes", "Blob.data")
@@ -1069,7 +1167,11 @@ def _Inventory_Blob_cin(a_n: int, a_data: bytes) -> list[object]:
 
 def _Inventory_Blob_cout(w: object) -> BlobResult:
     r_retval, r_reversed = _codec.fields(w, 2, "Blob")
-    if not isinstance(r_retval, int) or not -2147483648 <= r_retval <= 2147483647:
+    if (
+        not isinstance(r_retval, int)
+        or r_retval.__class__ is bool
+        or not -2147483648 <= r_retval <= 2147483647
+    ):
         raise _codec.int_error(r_retval, "long", "Blob.retval")
     if not isinstance(r_reversed, bytes):
         raise _codec.type_error(r_reversed, "bytes", "Blob.reversed")
@@ -1078,7 +1180,11 @@ def _Inventory_Blob_cout(w: object) -> BlobResult:
 
 def _Inventory_Blob_sin(w: object) -> tuple[object, ...]:
     p_n, p_data = _codec.fields(w, 2, "Blob")
-    if not isinstance(p_n, int) or not -2147483648 <= p_n <= 2147483647:
+    if (
+        not isinstance(p_n, int)
+        or p_n.__class__ is bool
+        or not -2147483648 <= p_n <= 2147483647
+    ):
         raise _codec.int_error(p_n, "long", "Blob.n")
     if not isinstance(p_data, bytes):
         raise _codec.type_error(p_data, "bytes", "Blob.data")
@@ -1087,7 +1193,11 @@ def _Inventory_Blob_sin(w: object) -> tuple[object, ...]:
 
 
 def _Inventory_Blob_sout(r_retval: object, r_reversed: object) -> list[object]:
-    if not isinstance(r_retval, int) or not -2147483648 <= r_retval <= 2147483647:
+    if (
+        not isinstance(r_retval, int)
+        or r_retval.__class__ is bool
+        or not -2147483648 <= r_retval <= 2147483647
+    ):
         raise _codec.int_error(r_retval, "long", "Blob.retval")
     if not isinstance(r_reversed, (bytes, bytearray)):
         raise _codec.type_error(r_reversed, "bytes", "Blob.reversed")

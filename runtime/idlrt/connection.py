@@ -199,17 +199,25 @@ class FramedProtocol(asyncio.Protocol):
             n = len(data)
             if n <= FEED_CHUNK and not self._skip:  # the common case: one small chunk
                 unpacker = self._unpacker
-                if unpacker is None:
+                spares = self._spares
+                if unpacker is not None:  # a message begun earlier
+                    if self._fed - unpacker.tell() + n > READ_SIZE:
+                        self._grown = True
+                elif spares and n <= READ_SIZE:  # _borrow(), inline
+                    unpacker = self._unpacker = spares.pop()
+                    self._fed = unpacker.tell()
+                    self._grown = False
+                else:
                     unpacker = self._borrow(n)
-                elif self._fed - unpacker.tell() + n > READ_SIZE:
-                    self._grown = True
                 try:
                     unpacker.feed(data)
                 except BufferFull:
                     raise ProtocolError("message too large") from None
                 self._fed += n
-                if self._drain():
-                    self._give_back()
+                if self._drain():  # _give_back(), inline
+                    self._unpacker = None
+                    if not self._grown and len(spares) < SPARES:
+                        spares.append(unpacker)
             else:
                 self._receive(data)
         except ProtocolError as exc:

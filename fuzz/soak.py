@@ -40,6 +40,7 @@ class Soak:
         self.rounds = 0
         self.calls = 0
         self.unexpected: list[str] = []
+        self.finished = False  # every worker has stopped
 
     async def ask(self, command: str) -> dict[str, Any]:
         async with self.lock:
@@ -104,7 +105,9 @@ class Soak:
                 self.check("round", exc.code, set())
 
     async def releaser(self) -> None:
-        while time.monotonic() < self.deadline + 1:
+        """Complete what is parked twice a second, until the workers have all stopped (a
+        round begun just before the deadline may still park calls)."""
+        while not self.finished:
             await self.ask("release")
             await asyncio.sleep(0.5)  # pacing: how long a parked call waits, not a sync point
 
@@ -115,8 +118,8 @@ async def soak(args: argparse.Namespace) -> int:
         started = time.monotonic()
         deadline = started + args.minutes * 60
         state = Soak(server, deadline, args.seed)
-        tasks = [asyncio.create_task(state.worker()) for _ in range(args.workers)]
-        tasks.append(asyncio.create_task(state.releaser()))
+        workers = [asyncio.create_task(state.worker()) for _ in range(args.workers)]
+        releaser = asyncio.create_task(state.releaser())
         samples: list[dict[str, Any]] = []
         print(f"server pid {server.pid}, {args.workers} workers, {args.minutes} min", flush=True)
         print("   t/s  RSS/MiB  conns  in-prog  gc-objs  rounds    calls", flush=True)
@@ -130,7 +133,9 @@ async def soak(args: argparse.Namespace) -> int:
                 f"{s['in_progress']:8} {s['gc_objects']:8} {state.rounds:7} {state.calls:8}",
                 flush=True,
             )
-        await asyncio.gather(*tasks)
+        await asyncio.gather(*workers)
+        state.finished = True
+        await releaser
         await state.ask("release")
         end = await state.ask("stats")
         for _ in range(100):  # the last connections' close may still be under way

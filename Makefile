@@ -35,13 +35,13 @@ GOLDEN := tests/golden
 
 # Generated code is checked with ruff's default rules, as a user's project would check it.
 lint: examples/async/gen/asyncrpc.py examples/types/gen/inventory.py examples/samba/gen/srvsvc.py
-	$(BIN)/ruff check idlc runtime tests examples bench
-	$(BIN)/ruff format --check idlc runtime tests examples bench
+	$(BIN)/ruff check idlc runtime tests examples bench fuzz
+	$(BIN)/ruff format --check idlc runtime tests examples bench fuzz
 	$(BIN)/ruff check --isolated $(GOLDEN)/example_*
 	$(BIN)/ruff format --isolated --check $(GOLDEN)/example_*
 	$(BIN)/ruff check --isolated runtime/idlrt/epm/ept.py
 	$(BIN)/ruff format --isolated --check runtime/idlrt/epm/ept.py
-	$(BIN)/mypy --strict idlc runtime/idlrt bench $(GOLDEN)/example_*/*.py
+	$(BIN)/mypy --strict idlc runtime/idlrt bench fuzz $(GOLDEN)/example_*/*.py
 	$(BIN)/mypy --strict examples/async/server.py examples/async/client.py examples/async/demo.py
 	$(BIN)/mypy --strict examples/types/server.py examples/types/client.py
 	$(BIN)/mypy --strict examples/samba/client.py examples/samba/demo.py

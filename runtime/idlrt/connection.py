@@ -1,6 +1,7 @@
 """The framing layer shared by both ends: one ``asyncio.Protocol`` per connection.
 
-It owns the connection's msgpack Packer and streaming Unpacker, coalesces outgoing frames into
+It uses its thread's msgpack Packer and, while input waits to be decoded, one of its thread's
+streaming Unpackers (an idle connection holds none: see ``_borrow``), coalesces outgoing frames into
 one ``transport.write`` per event-loop pass (what a ``data_received`` produces leaves when it
 returns; big frames and lone calls, via ``write_now``, leave at once; a long batch leaves in
 pieces of ``FLUSH_AT``, so the peer can start on it), and splits the incoming
@@ -16,7 +17,9 @@ Layer 3 (connection and transport): imports ``wire.msgpack`` and ``untrusted`` (
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import sys
 import threading
 from typing import Any, cast
 
@@ -29,11 +32,13 @@ from .wire.msgpack import (
     KIND_NAMES,
     MAX_HEADER,
     MAX_ID,
+    READ_SIZE,
     REQUEST,
     RESPONSE,
     nested_too_deep,
-    new_packer,
     new_unpacker,
+    thread_packer,
+    thread_spares,
 )
 
 log = logging.getLogger("idlrt")
@@ -47,6 +52,8 @@ BIG_FRAME = 16 * 1024  # payload bytes from which a frame is not coalesced with 
 # meanwhile. One write per 32 frames costs little next to the frames themselves; S2 (64
 # calls in flight on one connection) went from 0.7x to 1.4x the raw loop with it.
 FLUSH_AT = 64
+_TRANSPORT_CYCLE = sys.version_info < (3, 12)
+SPARES = 4  # idle Unpackers a thread keeps for its connections (each about 57 KiB)
 
 
 class ProtocolError(Exception):
@@ -62,13 +69,18 @@ class FramedProtocol(asyncio.Protocol):
         """``framed`` False: a subclass reads another wire (DCE/RPC) and needs no Unpacker."""
         self.loop = loop
         self.thread_id = threading.get_ident()  # protocols are built on their loop's thread
-        self.packer = new_packer()
+        self.packer = thread_packer()
         self.transport: asyncio.Transport | None = None
         self.closed = False
-        self._unpacker: Any = new_unpacker(max_payload) if framed else None
+        # The Unpacker while input waits in it, else None; borrowed from and given back to
+        # ``_spares``. An idle connection so costs no Unpacker (41 KiB of parser stack each,
+        # besides its buffer) and keeps no buffer that a big message grew.
+        self._unpacker: Any = None
+        self._spares = thread_spares(max_payload) if framed else []
+        self._grown = False  # the Unpacker's buffer outgrew READ_SIZE: not given back
         self._max_payload = max_payload
-        self._fed = 0  # bytes fed to the Unpacker so far (its tell() counts bytes consumed)
-        self._done = 0  # of those, the bytes of whole messages: the rest is a message begun
+        self._fed = 0  # the Unpacker's stream offset after what was fed (tell(): consumed)
+        self._done = 0  # the Unpacker's offset after the last whole message
         self._payload_header: list[Any] | None = None  # a header waiting for its payload
         self._payload_size = 0
         self._skip = 0  # bytes of a refused payload still to be discarded
@@ -146,7 +158,16 @@ class FramedProtocol(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
         self._wbuf.clear()
+        if _TRANSPORT_CYCLE and self.transport is not None:
+            # CPython 3.11's selector transport keeps its read callback, a bound method of
+            # itself, after it is closed (gh-100348, fixed in 3.12): a cycle that waits for the
+            # cyclic GC. Reading has stopped for good by now; drop the callback.
+            with contextlib.suppress(AttributeError):
+                if self.transport._read_ready_cb is not None:  # type: ignore[attr-defined]
+                    self.transport._read_ready_cb = None  # type: ignore[attr-defined]
         self.transport = None
+        self._unpacker = None  # it may hold a partial message: not given back
+        self._payload_header = None
 
     def close(self) -> None:
         """Flush what is queued and close the connection."""
@@ -199,12 +220,26 @@ class FramedProtocol(asyncio.Protocol):
         try:
             n = len(data)
             if n <= FEED_CHUNK and not self._skip:  # the common case: one small chunk
+                unpacker = self._unpacker
+                spares = self._spares
+                if unpacker is not None:  # a message begun earlier
+                    if self._fed - unpacker.tell() + n > READ_SIZE:
+                        self._grown = True
+                elif spares and n <= READ_SIZE:  # _borrow(), inline
+                    unpacker = self._unpacker = spares.pop()
+                    self._fed = unpacker.tell()
+                    self._grown = False
+                else:
+                    unpacker = self._borrow(n)
                 try:
-                    self._unpacker.feed(data)
+                    unpacker.feed(data)
                 except BufferFull:
                     raise ProtocolError("message too large") from None
                 self._fed += n
-                self._drain()
+                if self._drain():  # _give_back(), inline
+                    self._unpacker = None
+                    if not self._grown and len(spares) < SPARES:
+                        spares.append(unpacker)
             else:
                 self._receive(data)
         except ProtocolError as exc:
@@ -227,11 +262,29 @@ class FramedProtocol(asyncio.Protocol):
     def after_input(self) -> None:
         """Called after each read is handled (a server watches for unfinished messages)."""
 
+    def _borrow(self, n: int) -> Any:
+        """Take an idle Unpacker of this thread (or a new one) for ``n`` bytes of input."""
+        spares = self._spares
+        unpacker = self._unpacker = spares.pop() if spares else new_unpacker(self._max_payload)
+        self._fed = unpacker.tell()
+        self._grown = n > READ_SIZE
+        return unpacker
+
+    def _give_back(self) -> None:
+        """Nothing is left in the Unpacker: return it to the thread's spares, unless a big
+        message grew its buffer (then it is dropped, and its memory with it)."""
+        unpacker = self._unpacker
+        self._unpacker = None
+        spares = self._spares
+        if not self._grown and len(spares) < SPARES:
+            spares.append(unpacker)
+
     def _receive(self, data: bytes) -> None:
         """Feed a big chunk (or one that ends a payload being skipped) piece by piece."""
         n = len(data)
         view = memoryview(data) if n > FEED_CHUNK else data
         pos = 0
+        empty = False
         while pos < n:
             if self._skip:
                 k = min(self._skip, n - pos)
@@ -240,29 +293,38 @@ class FramedProtocol(asyncio.Protocol):
                 continue
             end = min(n, pos + FEED_CHUNK)
             chunk = view if pos == 0 and end == n else view[pos:end]
+            unpacker = self._unpacker
+            if unpacker is None:
+                unpacker = self._borrow(end - pos)
+            elif self._fed - unpacker.tell() + end - pos > READ_SIZE:
+                self._grown = True
             try:
-                self._unpacker.feed(chunk)
+                unpacker.feed(chunk)
             except BufferFull:
                 raise ProtocolError("message too large") from None
             self._fed += end - pos
             pos = end
-            self._drain()
+            empty = self._drain()
             if self.closed:
                 return
+        if empty and self._unpacker is not None:
+            self._give_back()
 
-    def _drain(self) -> None:
+    def _drain(self) -> bool:
+        """Decode what the Unpacker holds; True when nothing is left in it (no partial
+        message, no payload awaited) and the connection is still open."""
         unpacker = self._unpacker
         header = self._payload_header
         if header is not None:  # a payload announced by an earlier chunk
             size = self._payload_size
             if self._fed - unpacker.tell() < size:
-                return
+                return False
             payload = unpacker.read_bytes(size)
             self._payload_header = None
             self.on_payload(header, payload)
             if self.closed:
-                return
-        pos = unpacker.tell()  # then tracked: one tell() per message
+                return False
+        pos: int = unpacker.tell()  # then tracked: one tell() per message
         while True:
             try:
                 obj = next(unpacker, _NOTHING)
@@ -273,7 +335,7 @@ class FramedProtocol(asyncio.Protocol):
                 if self._fed - pos > MAX_HEADER:
                     raise ProtocolError("header too large")
                 self._done = pos
-                return
+                return pos == self._fed  # else a partial header is in the Unpacker's state
             end = unpacker.tell()
             if end - pos > MAX_HEADER:
                 raise ProtocolError("header too large")
@@ -296,7 +358,7 @@ class FramedProtocol(asyncio.Protocol):
                 pos = end
                 self.on_message(obj)
                 if self.closed:
-                    return
+                    return False
                 continue
             size = obj[4] if kind == REQUEST else obj[2]
             call_id = obj[1]
@@ -312,21 +374,21 @@ class FramedProtocol(asyncio.Protocol):
                 # what of the payload is here already (read_bytes takes no more than a
                 # C ssize_t, and the size may be up to 2**64 - 1)
                 self._skip = size - len(unpacker.read_bytes(min(size, self._fed - end)))
-                if self._skip or self.closed:
-                    return
+                if self._skip or self.closed:  # skipping: what was buffered is consumed
+                    return not self.closed
                 pos = unpacker.tell()
                 continue
             if self._fed - end < size:  # the payload is still on its way
                 self._payload_header = obj
                 self._payload_size = size
-                return
+                return False
             # the payload is here already: take it in the same step as its header
             pos = end + size
             last = self._last = pos == self._fed
             self.on_payload(obj, unpacker.read_bytes(size))
             if last or self.closed:  # nothing more is buffered: spare the Unpacker a try
                 self._done = pos
-                return
+                return not self.closed
 
     def on_message(self, header: list[Any]) -> None:
         """A message without payload arrived (its header is checked for kind and length)."""

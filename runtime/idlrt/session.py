@@ -251,7 +251,7 @@ class ServerSession(FramedProtocol):
 
     def partial(self) -> bool:
         """Whether part of a message was received and the rest is awaited."""
-        return self._payload_header is not None or self._skip > 0 or self._fed > self._done
+        return self._unpacker is not None or self._skip > 0  # held only while input waits
 
     def progress(self) -> int:
         """A count that grows with every message finished (octets of whole messages read)."""

@@ -8,7 +8,8 @@ value: the argument list or the result list) that follows the header directly.
 
 from __future__ import annotations
 
-from typing import Final
+import threading
+from typing import Any, Final
 
 import msgpack  # type: ignore[import-untyped]
 
@@ -37,26 +38,52 @@ MAX_HEADER: Final = 64 * 1024  # a header bigger than this is a protocol error
 MAX_HEADER_ITEMS: Final = 64  # items in any array or map inside a header
 MAX_HEADER_DEPTH: Final = 8  # arrays and maps nested in a header, the header itself counted
 FEED_CHUNK: Final = 64 * 1024  # bytes fed to the Unpacker at a time
+# The buffer an Unpacker starts with (msgpack's default is min(max_buffer_size, 1 MiB), taken
+# at construction); it grows, doubling, only for input that does not fit.
+READ_SIZE: Final = 16 * 1024
 
 DEFAULT_MAX_REQUEST: Final = 16 * 1024 * 1024
 DEFAULT_MAX_RESPONSE: Final = 256 * 1024 * 1024
 
 
 _unpackb = msgpack.unpackb
+_per_thread = threading.local()
 
 
 def new_packer() -> msgpack.Packer:
-    """The Packer a connection uses on its event-loop thread."""
+    """A Packer of its own (its buffer, 256 KiB, is taken at construction and never shrinks)."""
     return msgpack.Packer(use_bin_type=True, autoreset=True)
+
+
+def thread_packer() -> msgpack.Packer:
+    """The Packer every connection of this thread (its event loop's) shares: with autoreset,
+    a Packer keeps nothing between two ``pack`` calls, and a thread makes one at a time."""
+    packer: Any = getattr(_per_thread, "packer", None)
+    if packer is None:
+        packer = _per_thread.packer = new_packer()
+    return packer
+
+
+def thread_spares(max_payload: int) -> list[msgpack.Unpacker]:
+    """This thread's idle Unpackers for payloads up to ``max_payload``: a connection borrows one
+    while input waits to be decoded and gives it back when nothing is left in it."""
+    spares: dict[int, list[Any]] | None = getattr(_per_thread, "spares", None)
+    if spares is None:
+        spares = _per_thread.spares = {}
+    found = spares.get(max_payload)
+    if found is None:
+        found = spares[max_payload] = []
+    return found
 
 
 def new_unpacker(max_payload: int) -> msgpack.Unpacker:
     """The streaming Unpacker of a connection that accepts payloads up to ``max_payload``.
 
     It decodes headers only (payloads are taken out as bytes), hence the small item limits;
-    its buffer must still hold a whole payload.
+    its buffer starts at ``READ_SIZE`` and must still be able to hold a whole payload.
     """
     return msgpack.Unpacker(
+        read_size=READ_SIZE,
         raw=False,
         strict_map_key=False,
         max_buffer_size=max(max_payload, MAX_HEADER) + FEED_CHUNK,

@@ -5,9 +5,10 @@ from __future__ import annotations
 from .. import ir
 from ..diagnostics import DiagnosticSink
 from ..syntax import ast
+from .attributes import check_attrs
 from .constexpr import NotConstant, fold
 from .symbols import SymbolTable
-from .typeshapes import TypeShaper, attr, check_attrs, has_attr
+from .typeshapes import TypeShaper, attr, has_attr
 from .values import ValueLowerer
 
 
@@ -68,6 +69,7 @@ class RecordLowerer:
                     f"initialiser of struct member '{m.declarators[0].name}' ignored: "
                     "IDL members take no values",
                     m.init.span,
+                    kind="member-initializer",
                 )
             for d in m.declarators or (ast.Declarator(None, span=m.span),):
                 out.append(self.field(m, d, outer))

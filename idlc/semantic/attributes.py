@@ -19,8 +19,9 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+from .. import sourcefiles
 from ..diagnostics import DiagnosticSink, did_you_mean
-from ..nodes import Span
+from ..nodes import NO_SPAN, Span
 from ..syntax import ast
 
 # What idlc implements (some with a warning of their own, such as [transmit_as]).
@@ -127,3 +128,12 @@ def _unknown(
         )
         return
     sink.error(f"unknown {what}attribute '{name}'{did_you_mean(name, known)}", span)
+
+
+def doc_comment(span: Span, attrs: ast.Attrs) -> str | None:
+    """The comment directly above a declaration that starts at ``span`` or at its first
+    attribute, which becomes its docstring."""
+    if span is NO_SPAN:
+        return None
+    line = min([span.line, *(a.span.line for a in attrs if a.span.file == span.file)])
+    return sourcefiles.leading_comment(span.file, line)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from .. import ir
 from ..diagnostics import Diagnostic, DiagnosticSink
 from ..syntax import ast
-from .attributes import IMPLEMENTED, NO_EFFECT, check_attrs
+from .attributes import IMPLEMENTED, NO_EFFECT, check_attrs, doc_comment
 from .symbols import SymbolTable
 from .typeshapes import TypeShaper, attr, has_attr
 
@@ -116,6 +116,7 @@ class InterfaceLowerer:
                 item.base,
                 tuple(ir.Attribute(a.name, _arg_texts(a), a.span) for a in item.attrs),
                 item.span,
+                doc_comment(item.span, item.attrs),
             )
         )
         types.pointer_default = saved
@@ -204,6 +205,7 @@ class InterfaceLowerer:
                     comm_status=has_attr(decl.attrs, "comm_status"),
                     fault_status=has_attr(decl.attrs, "fault_status"),
                     span=d.span,
+                    doc=doc_comment(decl.span, decl.attrs),
                 )
             )
         return out

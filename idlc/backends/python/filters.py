@@ -57,7 +57,25 @@ def py_tuple(items: Iterable[str], indent: str, head: str, tail: str) -> str:
     return "\n".join(wrap(indent, f"{head}(", items, f"){tail}", magic=bool(tail)))
 
 
+def docstring(summary: str, doc: str | None, indent: str) -> str:
+    """A docstring at ``indent``: ``summary`` (may be empty), then the IDL comment ``doc`` as
+    its own paragraph; empty when both are."""
+    parts = [x for x in (summary, doc) if x]
+    if not parts:
+        return ""
+    text = "\n\n".join(parts).replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    if text.endswith('"') and not text.endswith('\\"'):
+        text = text[:-1] + '\\"'
+    text = "".join(c if c >= " " or c in "\n\t" else f"\\x{ord(c):02x}" for c in text)
+    lines = text.split("\n")
+    if len(lines) == 1:
+        return f'{indent}"""{text}"""'
+    body = [f"{indent}{x}" if x.strip() else "" for x in lines[1:]]
+    return "\n".join([f'{indent}"""{lines[0]}', *body, f'{indent}"""'])
+
+
 FILTERS: dict[str, Callable[..., str]] = {
+    "docstring": docstring,
     "signature": method_signature,
     "names": names,
     "args_tuple": args_tuple,

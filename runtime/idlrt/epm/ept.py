@@ -27,6 +27,8 @@ ept_s_not_registered: Final[int] = 382312662
 
 @dataclass(slots=True)
 class uuid_t:
+    """A UUID as NDR carries it (C706 appendix A): a structure aligned to 4."""
+
     time_low: int
     time_mid: int
     time_hi_and_version: int
@@ -37,6 +39,8 @@ class uuid_t:
 
 @dataclass(slots=True)
 class rpc_if_id_t:
+    """An interface and its version (C706 rpc_if_id_t, MS RPC_IF_ID)."""
+
     uuid: uuid_t
     vers_major: int
     vers_minor: int
@@ -44,12 +48,16 @@ class rpc_if_id_t:
 
 @dataclass(slots=True)
 class twr_t:
+    """A protocol tower: octets NDR does not look into (C706 appendix L lays them out)."""
+
     tower_length: int
     tower_octet_string: bytes
 
 
 @dataclass(slots=True)
 class ept_entry_t:
+    """One element of the endpoint map."""
+
     object: uuid_t
     tower: twr_p_t
     annotation: str
@@ -1924,7 +1932,15 @@ _ept_INTERFACE = idlrt.Interface(
 
 
 class eptClient(idlrt.Client):
-    """Blocking client of interface ept."""
+    """Blocking client of interface ept.
+
+    ept: the DCE endpoint mapper (C706 appendix O, as [MS-RPCE] 2.2.1.2 amends it), written for
+    idlc. The server answers ept_map and ept_lookup (and frees lookup handles); every operation
+    is declared, in C706's order, so that each keeps its opnum (insert 0 ... mgmt_delete 6).
+
+    Regenerate the module beside this file after a change here or in the generator:
+        python -m idlc runtime/idlrt/epm/ept.idl -o runtime/idlrt/epm
+    """
 
     _idl_interface_ = _ept_INTERFACE
 
@@ -1936,11 +1952,13 @@ class eptClient(idlrt.Client):
         *,
         timeout: float | None = None,
     ) -> ept_insertResult:
+        """opnum 0"""
         return self._call(_ept_ept_insert, (num_ents, entries, replace), timeout)
 
     def ept_delete(
         self, num_ents: int, entries: list[ept_entry_t], *, timeout: float | None = None
     ) -> ept_deleteResult:
+        """opnum 1"""
         return self._call(_ept_ept_delete, (num_ents, entries), timeout)
 
     def ept_lookup(
@@ -1954,6 +1972,7 @@ class eptClient(idlrt.Client):
         *,
         timeout: float | None = None,
     ) -> ept_lookupResult:
+        """opnum 2"""
         return self._call(
             _ept_ept_lookup,
             (inquiry_type, object, interface_id, vers_option, entry_handle, max_ents),
@@ -1969,6 +1988,7 @@ class eptClient(idlrt.Client):
         *,
         timeout: float | None = None,
     ) -> ept_mapResult:
+        """opnum 3"""
         return self._call(
             _ept_ept_map, (object, map_tower, entry_handle, max_towers), timeout
         )
@@ -1976,9 +1996,11 @@ class eptClient(idlrt.Client):
     def ept_lookup_handle_free(
         self, entry_handle: idlrt.ContextHandle | None, *, timeout: float | None = None
     ) -> ept_lookup_handle_freeResult:
+        """opnum 4"""
         return self._call(_ept_ept_lookup_handle_free, (entry_handle,), timeout)
 
     def ept_inq_object(self, *, timeout: float | None = None) -> ept_inq_objectResult:
+        """opnum 5"""
         return self._call(_ept_ept_inq_object, (), timeout)
 
     def ept_mgmt_delete(
@@ -1989,11 +2011,20 @@ class eptClient(idlrt.Client):
         *,
         timeout: float | None = None,
     ) -> ept_mgmt_deleteResult:
+        """opnum 6"""
         return self._call(_ept_ept_mgmt_delete, (object_speced, object, tower), timeout)
 
 
 class eptAsyncClient(idlrt.AsyncClient):
-    """asyncio client of interface ept."""
+    """asyncio client of interface ept.
+
+    ept: the DCE endpoint mapper (C706 appendix O, as [MS-RPCE] 2.2.1.2 amends it), written for
+    idlc. The server answers ept_map and ept_lookup (and frees lookup handles); every operation
+    is declared, in C706's order, so that each keeps its opnum (insert 0 ... mgmt_delete 6).
+
+    Regenerate the module beside this file after a change here or in the generator:
+        python -m idlc runtime/idlrt/epm/ept.idl -o runtime/idlrt/epm
+    """
 
     _idl_interface_ = _ept_INTERFACE
 
@@ -2005,11 +2036,13 @@ class eptAsyncClient(idlrt.AsyncClient):
         *,
         timeout: float | None = None,
     ) -> ept_insertResult:
+        """opnum 0"""
         return await self._call(_ept_ept_insert, (num_ents, entries, replace), timeout)
 
     async def ept_delete(
         self, num_ents: int, entries: list[ept_entry_t], *, timeout: float | None = None
     ) -> ept_deleteResult:
+        """opnum 1"""
         return await self._call(_ept_ept_delete, (num_ents, entries), timeout)
 
     async def ept_lookup(
@@ -2023,6 +2056,7 @@ class eptAsyncClient(idlrt.AsyncClient):
         *,
         timeout: float | None = None,
     ) -> ept_lookupResult:
+        """opnum 2"""
         return await self._call(
             _ept_ept_lookup,
             (inquiry_type, object, interface_id, vers_option, entry_handle, max_ents),
@@ -2038,6 +2072,7 @@ class eptAsyncClient(idlrt.AsyncClient):
         *,
         timeout: float | None = None,
     ) -> ept_mapResult:
+        """opnum 3"""
         return await self._call(
             _ept_ept_map, (object, map_tower, entry_handle, max_towers), timeout
         )
@@ -2045,11 +2080,13 @@ class eptAsyncClient(idlrt.AsyncClient):
     async def ept_lookup_handle_free(
         self, entry_handle: idlrt.ContextHandle | None, *, timeout: float | None = None
     ) -> ept_lookup_handle_freeResult:
+        """opnum 4"""
         return await self._call(_ept_ept_lookup_handle_free, (entry_handle,), timeout)
 
     async def ept_inq_object(
         self, *, timeout: float | None = None
     ) -> ept_inq_objectResult:
+        """opnum 5"""
         return await self._call(_ept_ept_inq_object, (), timeout)
 
     async def ept_mgmt_delete(
@@ -2060,13 +2097,22 @@ class eptAsyncClient(idlrt.AsyncClient):
         *,
         timeout: float | None = None,
     ) -> ept_mgmt_deleteResult:
+        """opnum 6"""
         return await self._call(
             _ept_ept_mgmt_delete, (object_speced, object, tower), timeout
         )
 
 
 class eptManager(idlrt.Manager):
-    """Manager routines of interface ept: subclass and override."""
+    """Manager routines of interface ept: subclass and override.
+
+    ept: the DCE endpoint mapper (C706 appendix O, as [MS-RPCE] 2.2.1.2 amends it), written for
+    idlc. The server answers ept_map and ept_lookup (and frees lookup handles); every operation
+    is declared, in C706's order, so that each keeps its opnum (insert 0 ... mgmt_delete 6).
+
+    Regenerate the module beside this file after a change here or in the generator:
+        python -m idlc runtime/idlrt/epm/ept.idl -o runtime/idlrt/epm
+    """
 
     _idl_interface_ = _ept_INTERFACE
 
@@ -2077,6 +2123,7 @@ class eptManager(idlrt.Manager):
         entries: list[ept_entry_t],
         replace: int,
     ) -> tuple[int] | Awaitable[tuple[int]]:
+        """opnum 0"""
         raise idlrt.RpcError(
             idlrt.status.RPC_S_CANNOT_SUPPORT, "ept.ept_insert is not implemented"
         )
@@ -2084,6 +2131,7 @@ class eptManager(idlrt.Manager):
     def ept_delete(
         self, h: idlrt.CallContext, num_ents: int, entries: list[ept_entry_t]
     ) -> tuple[int] | Awaitable[tuple[int]]:
+        """opnum 1"""
         raise idlrt.RpcError(
             idlrt.status.RPC_S_CANNOT_SUPPORT, "ept.ept_delete is not implemented"
         )
@@ -2101,6 +2149,7 @@ class eptManager(idlrt.Manager):
         tuple[object, int, list[ept_entry_t], int]
         | Awaitable[tuple[object, int, list[ept_entry_t], int]]
     ):
+        """opnum 2"""
         raise idlrt.RpcError(
             idlrt.status.RPC_S_CANNOT_SUPPORT, "ept.ept_lookup is not implemented"
         )
@@ -2116,6 +2165,7 @@ class eptManager(idlrt.Manager):
         tuple[object, int, list[twr_p_t], int]
         | Awaitable[tuple[object, int, list[twr_p_t], int]]
     ):
+        """opnum 3"""
         raise idlrt.RpcError(
             idlrt.status.RPC_S_CANNOT_SUPPORT, "ept.ept_map is not implemented"
         )
@@ -2123,6 +2173,7 @@ class eptManager(idlrt.Manager):
     def ept_lookup_handle_free(
         self, h: idlrt.CallContext, entry_handle: object
     ) -> tuple[object, int] | Awaitable[tuple[object, int]]:
+        """opnum 4"""
         raise idlrt.RpcError(
             idlrt.status.RPC_S_CANNOT_SUPPORT,
             "ept.ept_lookup_handle_free is not implemented",
@@ -2131,6 +2182,7 @@ class eptManager(idlrt.Manager):
     def ept_inq_object(
         self, h: idlrt.CallContext
     ) -> tuple[uuid_t, int] | Awaitable[tuple[uuid_t, int]]:
+        """opnum 5"""
         raise idlrt.RpcError(
             idlrt.status.RPC_S_CANNOT_SUPPORT, "ept.ept_inq_object is not implemented"
         )
@@ -2138,6 +2190,7 @@ class eptManager(idlrt.Manager):
     def ept_mgmt_delete(
         self, h: idlrt.CallContext, object_speced: int, object: uuid_p_t, tower: twr_p_t
     ) -> tuple[int] | Awaitable[tuple[int]]:
+        """opnum 6"""
         raise idlrt.RpcError(
             idlrt.status.RPC_S_CANNOT_SUPPORT, "ept.ept_mgmt_delete is not implemented"
         )

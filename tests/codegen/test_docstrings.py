@@ -77,7 +77,7 @@ def test_procedure_and_type_comments(gen: ModuleType) -> None:
     assert gen.JobsManager.StartJob.__doc__ == "Start a job after `delay` ms."
     assert gen.JobsClient.Ping.__doc__ is None  # a blank line in between
     assert gen.KIND.__doc__ == "The kinds of job."
-    assert gen.JOB.__doc__ == "One job.\n      its second line, indented\n    "
+    assert gen.JOB.__doc__ == "One job.\n    its second line, indented\n    "  # as ruff formats it
     assert gen.UNDOCUMENTED.__doc__ != "a comment after code documents nothing below it"
 
 

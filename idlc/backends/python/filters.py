@@ -67,11 +67,21 @@ def docstring(summary: str, doc: str | None, indent: str) -> str:
     if text.endswith('"') and not text.endswith('\\"'):
         text = text[:-1] + '\\"'
     text = "".join(c if c >= " " or c in "\n\t" else f"\\x{ord(c):02x}" for c in text)
-    lines = text.split("\n")
-    if len(lines) == 1:
-        return f'{indent}"""{text}"""'
-    body = [f"{indent}{x}" if x.strip() else "" for x in lines[1:]]
+    # As ruff format writes a docstring: the first line without leading blanks, the others
+    # indented alike (their common indentation replaced by the docstring's).
+    lines = [x.rstrip() for x in text.split("\n")]
+    lines[0] = lines[0].lstrip()
+    rest = [_expand_indent(x) for x in lines[1:]]
+    common = min((len(x) - len(x.lstrip()) for x in rest if x), default=0)
+    if not rest:
+        return f'{indent}"""{lines[0]}"""'
+    body = [f"{indent}{x[common:]}" if x else "" for x in rest]
     return "\n".join([f'{indent}"""{lines[0]}', *body, f'{indent}"""'])
+
+
+def _expand_indent(line: str) -> str:
+    stripped = line.lstrip()
+    return line[: len(line) - len(stripped)].expandtabs(8) + stripped
 
 
 FILTERS: dict[str, Callable[..., str]] = {

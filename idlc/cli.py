@@ -16,8 +16,24 @@ if TYPE_CHECKING:
 
 USAGE = (
     "idlc FILE.idl... [-o OUTDIR] [-I DIR]... [-D NAME[=VALUE]]... "
-    "[--acf FILE.acf | --no-acf] [--check] [--version] [--dump-ir]"
+    "[--acf FILE.acf | --no-acf] [-Werror] [-w KIND]... [--check] [--version] [--dump-ir]"
 )
+DESCRIPTION = (
+    "MIDL-style IDL compiler: one Python module per IDL file (named after its stem in lower\n"
+    "case), with typed clients, a manager base class and the marshalling code."
+)
+
+
+def _epilog() -> str:
+    from .diagnostics import WARNING_KINDS
+
+    width = max(map(len, WARNING_KINDS))
+    kinds = "\n".join(f"  {k:<{width}}  {v}" for k, v in WARNING_KINDS.items())  # < 100
+    return (
+        "exit status: 0 success (warnings allowed), 1 errors in the input (or stale files "
+        "with --check), 2 internal failure.\n\nwarning kinds (each warning names its own, "
+        "as [-Wkind]):\n" + kinds
+    )
 
 
 def _arg_parser() -> argparse.ArgumentParser:
@@ -29,22 +45,80 @@ def _arg_parser() -> argparse.ArgumentParser:
             sys.stderr.write(f"idlc: error: {message}\n")
             raise SystemExit(1)
 
-    p = _ArgumentParser(prog="idlc", usage=USAGE, description="MIDL-style IDL compiler")
-    p.add_argument("files", nargs="*", metavar="FILE.idl")
-    p.add_argument("-o", dest="outdir", default=".", metavar="OUTDIR")
-    p.add_argument("-I", dest="include", action="append", default=[], metavar="DIR")
-    p.add_argument("-D", dest="define", action="append", default=[], metavar="NAME[=VALUE]")
+    p = _ArgumentParser(
+        prog="idlc",
+        usage=USAGE,
+        description=DESCRIPTION,
+        epilog=_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "files",
+        nargs="*",
+        metavar="FILE.idl",
+        help="the IDL files to compile, each as if alone; the modules of the files they "
+        "import are generated beside theirs",
+    )
+    p.add_argument(
+        "-o",
+        dest="outdir",
+        default=None,
+        metavar="OUTDIR",
+        help="where to write the modules (default: the current directory); made a package "
+        "(an empty __init__.py written if absent) unless it is the current directory",
+    )
+    p.add_argument(
+        "-I",
+        dest="include",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="search DIR for #include and import files, after the including file's folder",
+    )
+    p.add_argument(
+        "-D",
+        dest="define",
+        action="append",
+        default=[],
+        metavar="NAME[=VALUE]",
+        help="define a preprocessor macro, as a C compiler does",
+    )
     acf = p.add_mutually_exclusive_group()
-    acf.add_argument("--acf", metavar="FILE.acf")
-    acf.add_argument("--no-acf", action="store_true")
-    p.add_argument("--check", action="store_true")
-    p.add_argument("--version", action="store_true")
-    p.add_argument("--dump-ir", action="store_true")
+    acf.add_argument(
+        "--acf",
+        metavar="FILE.acf",
+        help="read this ACF (one input file only) instead of FILE.acf beside FILE.idl",
+    )
+    acf.add_argument("--no-acf", action="store_true", help="read no ACF")
+    p.add_argument("-Werror", dest="werror", action="store_true", help="make warnings errors")
+    p.add_argument(
+        "-w",
+        dest="disable",
+        action="append",
+        default=[],
+        metavar="KIND",
+        help="do not report warnings of KIND (see the list below)",
+    )
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 naming each generated file that is missing or out of date",
+    )
+    p.add_argument("--version", action="store_true", help="print the version and exit")
+    p.add_argument(
+        "--dump-ir", action="store_true", help="print the typed IR instead of writing modules"
+    )
     return p
 
 
-_VALUED = {"-o": "outdir", "-I": "include", "-D": "define", "--acf": "acf"}
-_FLAGS = {"--no-acf": "no_acf", "--check": "check", "--version": "version", "--dump-ir": "dump_ir"}
+_VALUED = {"-o": "outdir", "-I": "include", "-D": "define", "--acf": "acf", "-w": "disable"}
+_FLAGS = {
+    "--no-acf": "no_acf",
+    "--check": "check",
+    "--version": "version",
+    "--dump-ir": "dump_ir",
+    "-Werror": "werror",
+}
 
 
 def _plain_args(argv: list[str]) -> SimpleNamespace | None:
@@ -54,9 +128,11 @@ def _plain_args(argv: list[str]) -> SimpleNamespace | None:
     parses, explains or rejects."""
     values: dict[str, Any] = {
         "files": [],
-        "outdir": ".",
+        "outdir": None,
         "include": [],
         "define": [],
+        "disable": [],
+        "werror": False,
         "acf": None,
         "no_acf": False,
         "check": False,
@@ -77,7 +153,7 @@ def _plain_args(argv: list[str]) -> SimpleNamespace | None:
             if i + 1 == len(argv) or argv[i + 1][:1] in ("-", ""):
                 return None
             dest = _VALUED[word]
-            if dest in ("include", "define"):
+            if dest in ("include", "define", "disable"):
                 values[dest].append(argv[i + 1])
             else:
                 values[dest] = argv[i + 1]
@@ -147,11 +223,17 @@ def _main(argv: list[str]) -> int:
     if args.acf and len(args.files) != 1:
         _arg_parser().error("--acf needs exactly one input file")
 
-    from .diagnostics import DiagnosticSink
+    from .diagnostics import WARNING_KINDS, DiagnosticSink, did_you_mean
     from .pipeline.frontend import FrontEnd, Options
     from .preprocess.preprocessor import parse_define
 
-    sink = DiagnosticSink()
+    for kind in args.disable:
+        if kind not in WARNING_KINDS:
+            _arg_parser().error(
+                f"-w {kind}: no such warning kind{did_you_mean(kind, WARNING_KINDS)}"
+            )
+    policy = {"werror": args.werror, "disabled": frozenset(args.disable)}
+    sink = DiagnosticSink(**policy)
     try:
         defines = tuple(parse_define(d) for d in args.define)
     except ValueError as exc:
@@ -178,10 +260,17 @@ def _main(argv: list[str]) -> int:
         for program in programs:
             sys.stdout.write(dump_program(program))
         return 0
-    return _generate(programs, Path(args.outdir), check=args.check)
+    outdir = Path(args.outdir if args.outdir is not None else ".")
+    return _generate(programs, outdir, check=args.check, policy=policy)
 
 
-def _generate(programs: list, outdir: Path, *, check: bool) -> int:  # type: ignore[type-arg]
+def _generate(
+    programs: list,  # type: ignore[type-arg]
+    outdir: Path,
+    *,
+    check: bool,
+    policy: dict[str, Any],
+) -> int:
     from . import ir
     from .backends.python.render import generate
     from .diagnostics import DiagnosticSink
@@ -189,7 +278,7 @@ def _generate(programs: list, outdir: Path, *, check: bool) -> int:  # type: ign
 
     t = timing.now()
     outputs: dict[str, str] = {}
-    sink = DiagnosticSink()  # what the generators cannot do: warnings
+    sink = DiagnosticSink(**policy)  # what the generators cannot do: warnings
     for program in programs:
         for module in program.modules:
             if module.name in outputs:
@@ -198,6 +287,8 @@ def _generate(programs: list, outdir: Path, *, check: bool) -> int:  # type: ign
             sub = ir.Program(tuple(m for m in program.modules if m.name in closure), module.name)
             outputs[module.name] = generate(sub, version=__version__, sink=sink)
     sink.write(sys.stderr)
+    if sink.error_count:  # -Werror
+        return 1
     t = timing.charge("generate", t)
     try:
         stale = _write(outputs, outdir, check=check)
@@ -211,7 +302,9 @@ def _generate(programs: list, outdir: Path, *, check: bool) -> int:  # type: ign
 
 
 def _write(outputs: dict[str, str], outdir: Path, *, check: bool) -> int:
-    """Write (or, with ``check``, compare) each module; the number that were stale."""
+    """Write (or, with ``check``, compare) each module; the number that were stale. OUTDIR is
+    made a package (its ``__init__.py``), unless it is the current directory: idlc never drops
+    an ``__init__.py`` where it is run."""
     stale = 0
     fresh = False  # a folder made here holds nothing yet: no file to compare with
     if not check:
@@ -221,7 +314,7 @@ def _write(outputs: dict[str, str], outdir: Path, *, check: bool) -> int:
         except FileExistsError:
             pass
         init = outdir / "__init__.py"
-        if fresh or not init.exists():
+        if fresh or (not init.exists() and outdir.resolve() != Path.cwd().resolve()):
             init.write_text("", encoding="utf-8")
     for name, text in outputs.items():
         target = outdir / f"{name}.py"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, TextIO
@@ -22,6 +22,9 @@ class Diagnostic(Node):
         Span, ...
     ] = ()  # innermost first: where the file holding span was imported
     notes: tuple[Diagnostic, ...] = ()
+    # A warning's kind (``unknown-attribute``...): shown as ``[-Wkind]``, named by ``-w``; kept
+    # when ``-Werror`` makes the warning an error (then shown as ``[-Werror=kind]``).
+    kind: str | None = None
 
 
 class CompileError(Exception):
@@ -54,6 +57,8 @@ class DiagnosticSink:
     """Collects diagnostics in order; counts errors; renders them on demand."""
 
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    werror: bool = False  # -Werror: every warning added becomes an error
+    disabled: frozenset[str] = frozenset()  # -w KIND: warnings of these kinds are dropped
     line_reader: Callable[[str], list[str] | None] = _read_lines
     _lines: dict[str, list[str] | None] = field(default_factory=dict)
 
@@ -62,13 +67,26 @@ class DiagnosticSink:
         return sum(1 for d in self.diagnostics if d.severity == "error")
 
     def add(self, diagnostic: Diagnostic) -> None:
+        if diagnostic.severity == "warning":
+            if diagnostic.kind in self.disabled:
+                return
+            if self.werror:
+                diagnostic = Diagnostic(
+                    "error",
+                    diagnostic.message,
+                    diagnostic.span,
+                    diagnostic.imported_from,
+                    diagnostic.notes,
+                    diagnostic.kind or "warning",
+                )
         self.diagnostics.append(diagnostic)
 
     def error(self, message: str, span: Span | None = None, **kw: object) -> None:
         self.add(Diagnostic("error", message, span, **kw))  # type: ignore[arg-type]
 
-    def warning(self, message: str, span: Span | None = None, **kw: object) -> None:
-        self.add(Diagnostic("warning", message, span, **kw))  # type: ignore[arg-type]
+    def warning(self, message: str, span: Span | None = None, *, kind: str, **kw: object) -> None:
+        """A warning of ``kind`` (see ``WARNING_KINDS``)."""
+        self.add(Diagnostic("warning", message, span, kind=kind, **kw))  # type: ignore[arg-type]
 
     def note(self, message: str, span: Span | None = None) -> None:
         self.add(Diagnostic("note", message, span))
@@ -86,11 +104,15 @@ class DiagnosticSink:
         out: list[str] = []
         for span in reversed(diagnostic.imported_from):
             out.append(f"In file imported from {span}:")
+        message = diagnostic.message
+        if diagnostic.kind is not None:
+            flag = "-W" if diagnostic.severity == "warning" else "-Werror="
+            message += f" [{flag}{diagnostic.kind}]"
         if diagnostic.span is None:
-            out.append(f"idlc: {diagnostic.severity}: {diagnostic.message}")
+            out.append(f"idlc: {diagnostic.severity}: {message}")
         else:
             span = diagnostic.span
-            out.append(f"{span}: {diagnostic.severity}: {diagnostic.message}")
+            out.append(f"{span}: {diagnostic.severity}: {message}")
             text = self.source_line(span.file, span.line)
             if text is not None:
                 text = text.rstrip("\r\n\x1a")
@@ -106,3 +128,34 @@ class DiagnosticSink:
     def write(self, stream: TextIO) -> None:
         for d in self.diagnostics:
             stream.write(self.render(d) + "\n")
+
+
+# Every kind of warning, with what it says: ``-w KIND`` silences one, ``-Werror`` makes them
+# all errors. ``idlc --help`` lists them.
+WARNING_KINDS: dict[str, str] = {
+    "ignored-attribute": "an attribute MIDL knows that idlc does not implement",
+    "foreign-attribute": "an attribute of another IDL tool (go-msrpc's goext_*), not MIDL's",
+    "unsupported": "a construct idlc accepts but does not implement ([transmit_as], [callback])",
+    "string": "[string] where idlc cannot see the character type it applies to",
+    "range": "a [range] without two constant bounds",
+    "acf": "an ACF attribute that cannot apply where it is written",
+    "use-before-definition": "a typedef used before its definition",
+    "ms-dtyp": "a Windows type taken from idlc's copy of [MS-DTYP]",
+    "redefinition": "a type redefined as an equivalent one",
+    "member-initializer": "a struct member with an initialiser",
+    "case-mismatch": "a name found in another case",
+    "ignored-declaration": "a declaration that generates nothing",
+    "ndr": "a type the NDR20 codecs cannot carry",
+    "macro-redefined": "a preprocessor macro defined again",
+    "cpp": "a #warning directive",
+}
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str:
+    """``"; did you mean 'X'?"`` for the candidate closest to ``name``, or ``""``."""
+    import difflib
+
+    pool = {c for c in candidates if c != name}
+    folded = [c for c in pool if c.lower() == name.lower()]
+    near = folded or difflib.get_close_matches(name, pool, n=1, cutoff=0.75)
+    return f"; did you mean '{min(near)}'?" if near else ""

@@ -242,6 +242,7 @@ class Enum_(Node):
     members: tuple[EnumMember, ...]
     v1_enum: bool = False
     span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
+    doc: str | None = dataclasses.field(default=None, compare=False, repr=False)  # IDL comment
 
 
 class Field(Node):
@@ -256,6 +257,7 @@ class Struct(Node):
     name: str
     fields: tuple[Field, ...]
     span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
+    doc: str | None = dataclasses.field(default=None, compare=False, repr=False)  # IDL comment
 
 
 class UnionArm(Node):
@@ -273,6 +275,7 @@ class Union(Node):
     switch_name: str | None = None  # encapsulated: the discriminant field's name
     union_name: str | None = None  # encapsulated: the arm field's name
     span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
+    doc: str | None = dataclasses.field(default=None, compare=False, repr=False)  # IDL comment
 
 
 class Typedef(Node):
@@ -328,6 +331,7 @@ class Procedure(Node):
     comm_status: bool = False  # on the return value
     fault_status: bool = False  # on the return value
     span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
+    doc: str | None = dataclasses.field(default=None, compare=False, repr=False)  # IDL comment
 
     @property
     def py_name(self) -> str:
@@ -359,6 +363,7 @@ class Interface(Node):
     base: str | None = None
     attributes: tuple[Attribute, ...] = ()
     span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
+    doc: str | None = dataclasses.field(default=None, compare=False, repr=False)  # IDL comment
 
     @property
     def generated(self) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import keyword
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -24,14 +23,14 @@ class Options:
 
 
 def module_name(path: Path | str) -> str:
-    """The Python module name of an IDL file: ``AsyncRPC.Idl`` -> ``asyncrpc``."""
+    """The Python module name of an IDL file: ``AsyncRPC.Idl`` -> ``asyncrpc``. A keyword
+    takes a trailing ``_`` as IDL names do (``ir.py_name``: the same fixed set on every Python,
+    so ``type.idl`` is ``type`` and ``match.idl`` is ``match_`` on 3.11 and 3.12 alike)."""
     stem = Path(path).stem.lower()
     name = re.sub(r"[^A-Za-z0-9_]", "_", stem) or "_"
     if name[0].isdigit():
         name = "_" + name
-    if keyword.iskeyword(name) or keyword.issoftkeyword(name):
-        name += "_"
-    return name
+    return ir.py_name(name)
 
 
 @dataclass

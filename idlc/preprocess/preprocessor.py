@@ -179,12 +179,19 @@ class _Preprocessor:
         if old is not None and old.same_as(result):
             return  # an identical redefinition: allowed, the first one stays
         if old is not None and old.builtin:
-            self._diag("warning", f"redefining builtin macro '{result.name}'", span)
+            self._diag(
+                "warning",
+                f"redefining builtin macro '{result.name}'",
+                span,
+                kind="macro-redefined",
+            )
         elif old is not None:
             notes: tuple[Diagnostic, ...] = ()
             if old.span is not None:
                 notes = (Diagnostic("note", "previous definition is here", old.span),)
-            self._diag("warning", f"'{result.name}' redefined", span, notes=notes)
+            self._diag(
+                "warning", f"'{result.name}' redefined", span, notes=notes, kind="macro-redefined"
+            )
         self.macros[result.name] = result
 
     # -- output --------------------------------------------------------------------------------
@@ -276,7 +283,12 @@ class _Preprocessor:
         elif name == "error":
             self._error(f"#error {d.rest}".rstrip(), d.line, d.hash_col)
         elif name == "warning":
-            self._diag("warning", f"#warning {d.rest}".rstrip(), self._span(d.line, d.hash_col))
+            self._diag(
+                "warning",
+                f"#warning {d.rest}".rstrip(),
+                self._span(d.line, d.hash_col),
+                kind="cpp",
+            )
         elif name == "line" or name.isdigit():
             self._line(d)
         elif name in ("", "ident", "sccs"):

@@ -2,61 +2,20 @@
 ``[encode]``/``[decode]`` (on a typedef, or on an interface for all the module's types) as the
 module's ``serialized`` types.
 
-Every other ACF attribute (handles, ``code``/``nocode``, ``optimize``, ``represent_as``...) is
-parsed and accepted; it changes nothing in the generated Python.
+Every other ACF attribute MIDL knows is accepted and changes nothing in the generated Python:
+silently where it has nothing to do there (the handle models, ``code``/``nocode``,
+``optimize``), with an ``ignored-attribute`` warning where it would change the calls or the data
+(``represent_as``, ``notify``...); see attributes.py. An attribute MIDL does not know is an error,
+and so is a name that matches no interface, procedure, parameter or type of the IDL file (MIDL
+rejects those too): a misspelt procedure must not lose its ``[async]`` in silence.
 """
 
 from __future__ import annotations
 
 from .. import ir
-from ..diagnostics import DiagnosticSink
+from ..diagnostics import DiagnosticSink, did_you_mean
 from ..syntax import ast
-
-ACF_ATTRIBUTES = frozenset(
-    [
-        "allocate",
-        "async",
-        "auto_handle",
-        "binding_callout",
-        "code",
-        "comm_status",
-        "context_handle_noserialize",
-        "context_handle_serialize",
-        "cs_char",
-        "cs_drtag",
-        "cs_rtag",
-        "cs_stag",
-        "cs_tag_rtn",
-        "decode",
-        "enable_allocate",
-        "encode",
-        "explicit_handle",
-        "fault_status",
-        "force_allocate",
-        "heap",
-        "ignore",
-        "implicit_handle",
-        "in_line",
-        "manual",
-        "nocode",
-        "notify",
-        "notify_flag",
-        "optimize",
-        "out_of_line",
-        "partial_ignore",
-        "represent_as",
-        "strict_context_handle",
-        "type_strict_context_handle",
-        "user_marshal",
-        "wire_marshal",
-    ]
-)
-
-
-def _check(attrs: ast.Attrs, sink: DiagnosticSink) -> None:
-    for a in attrs:
-        if a.name not in ACF_ATTRIBUTES:
-            sink.warning(f"unknown ACF attribute '{a.name}' ignored", a.span)
+from .attributes import check_acf_attrs as _check
 
 
 def _has(attrs: ast.Attrs, name: str) -> bool:
@@ -90,11 +49,15 @@ def merge_acf(module: ir.Module, acf: ast.AcfFile | None, sink: DiagnosticSink) 
                     f"ACF interface '{item.name}' does not match interface "
                     f"'{interfaces[0].name}'; applying it there",
                     item.span,
+                    kind="acf",
                 )
                 index = 0
             else:
-                sink.warning(
-                    f"ACF interface '{item.name}' is not declared in {module.source}", item.span
+                names = [i.name for i in interfaces]
+                sink.error(
+                    f"ACF interface '{item.name}' is not declared in {module.source}"
+                    + did_you_mean(item.name, names),
+                    item.span,
                 )
                 continue
         interfaces[index] = _merge_interface(interfaces[index], item, module.source, sink)
@@ -108,7 +71,10 @@ def _check_types(item: ast.AcfTypedef, module: ir.Module, sink: DiagnosticSink) 
     known = {d.name for d in module.decls}
     for name in item.names:
         if name not in known:
-            sink.warning(f"ACF type '{name}' is not declared in {module.source}", item.span)
+            sink.error(
+                f"ACF type '{name}' is not declared in {module.source}" + did_you_mean(name, known),
+                item.span,
+            )
 
 
 class _Serialization:
@@ -151,8 +117,9 @@ def _merge_interface(
             continue
         _check(item.attrs, sink)
         if item.name not in procs:
-            sink.warning(
-                f"ACF procedure '{item.name}' is not declared in interface '{iface.name}'",
+            sink.error(
+                f"ACF procedure '{item.name}' is not declared in interface '{iface.name}'"
+                + did_you_mean(item.name, procs),
                 item.span,
             )
             continue
@@ -162,6 +129,7 @@ def _merge_interface(
             sink.warning(
                 f"[comm_status]/[fault_status] on '{proc.name}' needs an error_status_t return",
                 item.span,
+                kind="acf",
             )
             comm = fault = False
         params = {p.name: i for i, p in enumerate(proc.params)}
@@ -169,8 +137,10 @@ def _merge_interface(
         for ap in item.params:
             _check(ap.attrs, sink)
             if ap.name not in params:
-                sink.warning(
-                    f"ACF parameter '{ap.name}' is not a parameter of '{proc.name}'", ap.span
+                sink.error(
+                    f"ACF parameter '{ap.name}' is not a parameter of '{proc.name}'"
+                    + did_you_mean(ap.name, params),
+                    ap.span,
                 )
                 continue
             p = new_params[params[ap.name]]

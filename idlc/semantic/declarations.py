@@ -12,9 +12,10 @@ from __future__ import annotations
 from .. import ir
 from ..diagnostics import DiagnosticSink
 from ..syntax import ast
+from .attributes import check_attrs
 from .constexpr import NotConstant, normalize
 from .symbols import SymbolTable
-from .typeshapes import TypeShaper, check_attrs
+from .typeshapes import TypeShaper
 from .values import ValueLowerer
 
 
@@ -120,13 +121,21 @@ class DeclarationLowerer:
                     self.symbols.decls.extend(consts)
                 return
             if body is None or not getattr(spec, "tag", None):
-                self.sink.warning("declaration declares nothing", item.span)
+                self.sink.warning(
+                    "declaration declares nothing", item.span, kind="ignored-declaration"
+                )
                 return
             tag = spec.tag or ""  # type: ignore[union-attr]
             self.types.shape(spec, ast.Declarator(None), item.attrs, "typedef", tag)
             return
         for d in item.declarators:
             if d.params is not None and not d.func_pointers:
-                self.sink.warning(f"procedure '{d.name}' outside an interface ignored", d.span)
+                self.sink.warning(
+                    f"procedure '{d.name}' outside an interface ignored",
+                    d.span,
+                    kind="ignored-declaration",
+                )
             else:
-                self.sink.warning(f"declaration of '{d.name}' ignored", d.span)
+                self.sink.warning(
+                    f"declaration of '{d.name}' ignored", d.span, kind="ignored-declaration"
+                )

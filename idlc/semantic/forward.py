@@ -165,12 +165,14 @@ class ForwardTypes:
                 "the C headers MIDL writes need the definition first",
                 span,
                 notes=(Diagnostic("note", f"'{name}' is defined here", where),),
+                kind="use-before-definition",
             )
         elif self._wellknown_depth == 0:
             self.sink.warning(
                 f"unknown type '{name}': using its [MS-DTYP] definition; import a file "
                 "that declares it (ms-dtyp.idl) to make this explicit",
                 span,
+                kind="ms-dtyp",
             )
         self._lower_in_context(pending)
         return self.symbols.lookup_type(name)

@@ -7,10 +7,12 @@ from collections.abc import Callable
 from .. import ir
 from ..diagnostics import Diagnostic, DiagnosticSink
 from ..syntax import ast
+from .attributes import IMPLEMENTED, NO_EFFECT, check_attrs, doc_comment
 from .symbols import SymbolTable
-from .typeshapes import KNOWN_ATTRIBUTES, TypeShaper, attr, check_attrs, has_attr
+from .typeshapes import TypeShaper, attr, has_attr
 
 _UUID_HEX = "0123456789abcdefABCDEF"
+_QUIET = IMPLEMENTED | NO_EFFECT  # attributes check_attrs says nothing about
 _PROPERTY_ATTRS = ("propget", "propput", "propputref")
 
 
@@ -37,9 +39,9 @@ class InterfaceLowerer:
     ) -> None:
         """Lower interface ``item``; ``lower_items`` (the orchestrator's walk) lowers what it
         declares besides procedures: typedefs, constants..."""
-        check_attrs(item.attrs, self.sink)
         is_object = has_attr(item.attrs, "object")
         is_local = has_attr(item.attrs, "local")
+        check_attrs(item.attrs, self.sink, generated=not (is_object or is_local))
         prev = self.symbols.lookup_type(item.name)
         if prev is not None and not prev.interface:
             self.sink.error(f"'{item.name}' is already declared as a type", item.span)
@@ -70,6 +72,7 @@ class InterfaceLowerer:
             else:
                 first = base
         procedures: list[ir.Procedure] = []
+        callbacks = 0  # [callback] procedures take an opnum but generate nothing yet
         seen: dict[tuple[str, str], ir.Procedure] = {}
         for sub in item.items:
             if isinstance(sub, ast.Declaration) and any(
@@ -77,7 +80,11 @@ class InterfaceLowerer:
             ):
                 # a COM property's get and put accessors share its name
                 prop = next((a.name for a in sub.attrs if a.name in _PROPERTY_ATTRS), "")
-                for proc in self.procedures(sub, first + len(procedures), in_object):
+                opnum = first + len(procedures) + callbacks
+                if has_attr(sub.attrs, "callback") and not in_object:
+                    callbacks += self.callback(sub)
+                    continue
+                for proc in self.procedures(sub, opnum, in_object):
                     key = (proc.name, prop if in_object else "")
                     if key in seen:
                         self.sink.error(
@@ -89,7 +96,14 @@ class InterfaceLowerer:
                     procedures.append(proc)
             else:
                 lower_items((sub,))
-        self.symbols.own.interfaces[item.name] = first + len(procedures)
+        if (procedures or callbacks) and not (in_object or has_attr(item.attrs, "uuid")):
+            # (MIDL lets an interface of types alone go without, as oaidl.idl's do)
+            self.sink.error(
+                f"interface '{item.name}' has procedures but no [uuid]: a remote interface "
+                "needs one (mark it [local] if it is not remote)",
+                item.span,
+            )
+        self.symbols.own.interfaces[item.name] = first + len(procedures) + callbacks
         self.lowered.append(
             ir.Interface(
                 item.name,
@@ -102,6 +116,7 @@ class InterfaceLowerer:
                 item.base,
                 tuple(ir.Attribute(a.name, _arg_texts(a), a.span) for a in item.attrs),
                 item.span,
+                doc_comment(item.span, item.attrs),
             )
         )
         types.pointer_default = saved
@@ -145,14 +160,30 @@ class InterfaceLowerer:
         )
         return (0, 0)
 
+    def callback(self, decl: ast.Declaration) -> int:
+        """Warn that the ``[callback]`` procedures ``decl`` declares are left out; how many."""
+        names = [d for d in decl.declarators if d.params is not None and not d.func_pointers]
+        for d in names:
+            self.sink.warning(
+                f"[callback] procedure '{d.name}' runs on the client, which idlc does not "
+                "support yet: it is left out of the generated code (its opnum stays taken)",
+                d.span,
+                kind="unsupported",
+            )
+        return len(names)
+
     def procedures(self, decl: ast.Declaration, opnum: int, in_object: bool) -> list[ir.Procedure]:
         """The procedures ``decl`` declares, numbered from ``opnum``."""
-        check_attrs(decl.attrs, self.sink)
+        check_attrs(decl.attrs, self.sink, generated=not in_object)
         types = self.types
         out: list[ir.Procedure] = []
         for d in decl.declarators:
             if d.params is None or d.func_pointers:
-                self.sink.warning(f"declaration of '{d.name}' in an interface ignored", d.span)
+                self.sink.warning(
+                    f"declaration of '{d.name}' in an interface ignored",
+                    d.span,
+                    kind="ignored-declaration",
+                )
                 continue
             ret_decl = ast.Declarator(None, d.pointers, span=d.span)
             ret, _ = types.shape(decl.type, ret_decl, decl.attrs, "return", f"{d.name}_return")
@@ -174,6 +205,7 @@ class InterfaceLowerer:
                     comm_status=has_attr(decl.attrs, "comm_status"),
                     fault_status=has_attr(decl.attrs, "fault_status"),
                     span=d.span,
+                    doc=doc_comment(decl.span, decl.attrs),
                 )
             )
         return out
@@ -188,7 +220,9 @@ class InterfaceLowerer:
         out: list[ir.Param] = []
         for i, p in enumerate(params):
             if p.type is None:
-                self.sink.warning(f"variable arguments in '{proc}' ignored", p.span)
+                self.sink.warning(
+                    f"variable arguments in '{proc}' ignored", p.span, kind="ignored-declaration"
+                )
                 continue
             decl = p.declarator or ast.Declarator(None, span=p.span)
             is_void = isinstance(p.type, ast.BaseType) and p.type.name == "void"
@@ -197,13 +231,21 @@ class InterfaceLowerer:
                     self.sink.error("'void' must be the only parameter", p.span)
                 continue
             names = [a.name for a in p.attrs]  # asked of 30 000 parameters over the corpus
-            if not KNOWN_ATTRIBUTES.issuperset(names):
-                check_attrs(p.attrs, self.sink)
+            if not _QUIET.issuperset(names):
+                check_attrs(p.attrs, self.sink, generated=not in_object)
             name = decl.name or f"arg{i}"
             t, _floating = shape(p.type, decl, p.attrs, "param", f"{proc}_{name}")
             has_in, has_out = "in" in names, "out" in names
             if has_out and not in_object and not self.is_pointer(t):
                 self.sink.error(f"[out] parameter '{name}' is not a pointer", decl.span)
+            elif has_out and not has_in and not in_object and decl.pointers:
+                kind = next((n for n in names if n in ("unique", "ptr")), None)
+                if kind is not None:
+                    self.sink.error(
+                        f"[out] parameter '{name}' is [{kind}]: the top-level pointer of an "
+                        "[out]-only parameter must be [ref]",
+                        decl.span,
+                    )
             direction = (
                 ir.Direction.INOUT
                 if has_in and has_out

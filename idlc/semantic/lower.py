@@ -5,12 +5,13 @@ from __future__ import annotations
 from .. import ir
 from ..diagnostics import DiagnosticSink
 from ..syntax import ast
+from .attributes import check_attrs
 from .declarations import DeclarationLowerer
 from .forward import ForwardTypes
 from .interfaces import InterfaceLowerer
 from .records import RecordLowerer
 from .symbols import Symbols, SymbolTable
-from .typeshapes import TypeShaper, check_attrs
+from .typeshapes import TypeShaper
 from .values import ValueLowerer
 
 

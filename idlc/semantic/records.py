@@ -5,9 +5,10 @@ from __future__ import annotations
 from .. import ir
 from ..diagnostics import DiagnosticSink
 from ..syntax import ast
+from .attributes import check_attrs, doc_comment
 from .constexpr import NotConstant, fold
 from .symbols import SymbolTable
-from .typeshapes import TypeShaper, attr, check_attrs, has_attr
+from .typeshapes import TypeShaper, attr, has_attr
 from .values import ValueLowerer
 
 
@@ -52,7 +53,8 @@ class RecordLowerer:
         ref = ir.TypeRef(name, self.module)
         self._defined[id(spec)] = ref
         fields = self.fields(spec.members or (), name)
-        self._finish(ir.Struct(name, fields, spec.span), spec.tag)
+        doc = doc_comment(spec.span, ())
+        self._finish(ir.Struct(name, fields, spec.span, doc), spec.tag)
         return ref
 
     def fields(self, members: tuple[ast.Member, ...], outer: str) -> tuple[ir.Field, ...]:
@@ -68,6 +70,7 @@ class RecordLowerer:
                     f"initialiser of struct member '{m.declarators[0].name}' ignored: "
                     "IDL members take no values",
                     m.init.span,
+                    kind="member-initializer",
                 )
             for d in m.declarators or (ast.Declarator(None, span=m.span),):
                 out.append(self.field(m, d, outer))
@@ -125,6 +128,7 @@ class RecordLowerer:
                 spec.switch_name,
                 (spec.union_name or "tagged_union") if spec.switch_name else None,
                 spec.span,
+                doc_comment(spec.span, attrs),
             ),
             spec.tag,
         )
@@ -162,5 +166,6 @@ class RecordLowerer:
             self.symbols.add_const(m.name, int(nxt), m.span)
             nxt = int(nxt) + 1
         v1 = has_attr(attrs, "v1_enum")
-        self._finish(ir.Enum_(name, tuple(members), v1, spec.span), spec.tag)
+        doc = doc_comment(spec.span, attrs)
+        self._finish(ir.Enum_(name, tuple(members), v1, spec.span, doc), spec.tag)
         return ref

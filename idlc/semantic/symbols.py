@@ -18,6 +18,14 @@ from .constexpr import Value
 
 T = TypeVar("T")
 
+# C's base type words, and the keywords a declaration starts with, for "did you mean"
+_BASE_WORDS = frozenset(
+    """
+    char short long int hyper small float double void signed unsigned typedef struct union enum
+    const
+    """.split()  # noqa: SIM905 - a word list reads best as text
+)
+
 _INT_NAMES: dict[str, tuple[str, int, bool]] = {}
 
 
@@ -152,6 +160,14 @@ class SymbolTable:
                 return found
         return None
 
+    def type_names(self) -> set[str]:
+        """Every type name this file can use: its own, its imports', the built-in ones and
+        C's base types (for "did you mean" after an unknown one)."""
+        names = set(self.own.types) | self.future_types | set(BUILTIN_NAMES) | _BASE_WORDS
+        for sym in self.visible:
+            names.update(sym.types)
+        return names
+
     def lookup_tag(self, key: str) -> str | None:
         """The declaration name of ``key`` ("struct X"), declared so far or further down."""
         if key in self.own.tags:
@@ -218,6 +234,7 @@ class SymbolTable:
                     "the first definition is kept",
                     decl.span,
                     notes=note,
+                    kind="redefinition",
                 )
                 return
             self.sink.error(f"redefinition of '{decl.name}'", decl.span, notes=note)

@@ -23,31 +23,12 @@ from collections.abc import Callable
 from typing import Protocol
 
 from .. import ir
-from ..diagnostics import DiagnosticSink
+from ..diagnostics import DiagnosticSink, did_you_mean
 from ..syntax import ast
 from ..syntax.parser import parse_attr_exprs, parse_attr_type
 from .constexpr import NotConstant, fold
 from .symbols import BASE_TYPES, BUILTIN_NAMES, SymbolTable, TypeEntry, c_base_type
 from .values import ValueLowerer
-
-KNOWN_ATTRIBUTES = frozenset(
-    """
-    aggregatable allocate annotation appobject async async_uuid auto_handle bindable broadcast
-    byte_count call_as callback case code comm_status context_handle context_handle_noserialize
-    context_handle_serialize control cpp_quote custom decode default default_bind
-    defaultcollelem defaultvalue defaultvtable disable_consistency_check displaybind dllname
-    dual enable_allocate encode endpoint entry explicit_handle fault_status first_is
-    force_allocate handle heap helpcontext helpfile helpstring helpstringcontext helpstringdll
-    hidden id idempotent ignore iid_is immediatebind implicit_handle in last_is lcid length_is
-    licensed local max_is maybe message min_is ms_union nocode nonbrowsable noncreatable
-    nonextensible notify notify_flag object odl oleautomation optimize optional out
-    partial_ignore pointer_default pointer_type progid propget propput propputref proxy ptr
-    public range readonly ref represent_as requestedit restricted retval satype size_is source
-    strict_context_handle string switch switch_is switch_type system_handle threading
-    transmit_as type_strict_context_handle uidefault unique user_marshal usesgetlasterror uuid
-    v1_enum vararg version wire_marshal wire_marshal_type
-    """.split()  # noqa: SIM905 - a word list reads best as text
-)
 
 
 def attr(attrs: ast.Attrs, name: str) -> ast.Attribute | None:
@@ -78,13 +59,6 @@ class RecordBodies(Protocol):
 
 # Lowers the typedef declaring a name further down the file; its entry, if there is one.
 LowerPending = Callable[[str, ir.Span], TypeEntry | None]
-
-
-def check_attrs(attrs: ast.Attrs, sink: DiagnosticSink) -> None:
-    """Warn about the attributes MIDL does not know."""
-    for a in attrs:
-        if a.name not in KNOWN_ATTRIBUTES:
-            sink.warning(f"unknown attribute '{a.name}' ignored", a.span)
 
 
 class TypeShaper:
@@ -186,7 +160,7 @@ class TypeShaper:
             if isinstance(v, int):
                 values.append(v)
         if len(values) != 2:
-            self.sink.warning("[range] needs two constant bounds; ignored", a.span)
+            self.sink.warning("[range] needs two constant bounds; ignored", a.span, kind="range")
             return None
         return values[0], values[1]
 
@@ -232,6 +206,7 @@ class TypeShaper:
                         f"[{name}] is not supported: '{d.name or hint}' travels and is used in "
                         "Python as its transmitted type",
                         a.span,
+                        kind="unsupported",
                     )
                     return (wire or ir.UnsupportedType(hint, f"bad [{name}]")), False
         base, base_floating = self.base_type(spec, attrs, hint)
@@ -252,6 +227,8 @@ class TypeShaper:
         sizes = (None, None, None) if _SIZE_ATTRS.isdisjoint(names) else self.sizes(attrs)
         levels: list[ast.ArrayDim | None] = [*d.arrays, *([None] * d.pointers)]
         if not levels:
+            if string or sizes != (None, None, None):
+                self.check_bare(base, attrs, string, sizes, d.name or hint)
             return self.shape_bare(base, base_floating, explicit, string, sizes, site)
         t = base
         if base_floating and self.pointer_default != "ref":
@@ -293,11 +270,55 @@ class TypeShaper:
             and self.charish(base) is None
             and not isinstance(self.symbols.resolve_deep(base), ir.StringType)
         ):
-            self.sink.warning(
-                "[string] applies only to char or wchar_t pointers and arrays", d.span
-            )
+            if self.plain_data(base):  # `[string] long *p`: no character anywhere
+                self.sink.error(
+                    f"[string] on '{d.name or hint}', which is not a char or wchar_t pointer "
+                    "or array",
+                    _attr_span(attrs, "string", d.span),
+                )
+            else:  # `[string] LPWSTR *p`: the strings are further down
+                self.sink.warning(
+                    "[string] applies only to char or wchar_t pointers and arrays",
+                    d.span,
+                    kind="string",
+                )
         floating = site == "typedef" and explicit is None and d.pointers > 0 and not d.arrays
         return t, floating
+
+    def plain_data(self, t: ir.Type, *, chars: bool = False) -> bool:
+        """Whether ``t`` is a number, a boolean or a record (or, with ``chars``, a character):
+        data with no pointer, array or character in it for [string] or [size_is] to apply to."""
+        r = self.symbols.resolve_deep(t)
+        if isinstance(r, ir.CharType):
+            return chars
+        if isinstance(r, ir.IntType | ir.FloatType | ir.BoolType):
+            return chars or self.charish(r) is None
+        if isinstance(r, ir.TypeRef):
+            return isinstance(self.symbols.resolve(r), ir.Struct | ir.Union | ir.Enum_)
+        return False
+
+    def check_bare(
+        self,
+        base: ir.Type,
+        attrs: ast.Attrs,
+        string: bool,
+        sizes: tuple[list[ir.Expr | None] | None, ...],
+        name: str,
+    ) -> None:
+        """MIDL's errors for [string] and the size attributes on a declarator with no pointer
+        or array of its own, where its type has none either (``[in, string] long x``)."""
+        if not self.plain_data(base, chars=True):
+            return  # a pointer, an array or a string already, or a type in error
+        if string:
+            self.sink.error(
+                f"[string] on '{name}', which is not a char or wchar_t pointer or array",
+                _attr_span(attrs, "string", None),
+            )
+        if sizes != (None, None, None):
+            which = next(a for a in attrs if a.name in _SIZE_ATTRS)
+            self.sink.error(
+                f"[{which.name}] on '{name}', which is neither a pointer nor an array", which.span
+            )
 
     def shape_bare(
         self,
@@ -397,7 +418,8 @@ class TypeShaper:
             entry = self.lower_pending(spec.name, spec.span)
             if entry is not None and not entry.interface:
                 return ir.TypeRef(spec.name, entry.module), entry.floating
-            self.sink.error(f"unknown type '{spec.name}'", spec.span)
+            near = did_you_mean(spec.name, self.symbols.type_names())
+            self.sink.error(f"unknown type '{spec.name}'{near}", spec.span)
             return ir.UnsupportedType(spec.name, "undefined"), False
         if isinstance(spec, ast.InterfaceType):
             return ir.UnsupportedType(spec.name, "interface"), False
@@ -423,3 +445,8 @@ class TypeShaper:
         if spec.members is None:
             return self.tag_ref("enum", spec.tag or "", spec.span), False
         return self.records.enum(spec, attrs, hint), False
+
+
+def _attr_span(attrs: ast.Attrs, name: str, default: ir.Span | None) -> ir.Span | None:
+    a = attr(attrs, name)
+    return a.span if a is not None else default

@@ -121,5 +121,7 @@ class ValueLowerer:
         near = sorted(n for n in locals_ if n.casefold() == folded)
         if len(near) != 1:
             return name
-        self.sink.warning(f"'{name}' taken as '{near[0]}', which differs only in case", span)
+        self.sink.warning(
+            f"'{name}' taken as '{near[0]}', which differs only in case", span, kind="case-mismatch"
+        )
         return near[0]

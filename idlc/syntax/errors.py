@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 
 from lark import Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 from lark.lexer import TerminalDef
 
-from ..diagnostics import DiagnosticSink
+from ..diagnostics import DiagnosticSink, did_you_mean
 from .actions_base import Spanner
 
 _TERMINAL_WORDS = {
@@ -23,6 +24,35 @@ _TERMINAL_WORDS = {
     "$END": "end of file",
 }
 _OPENERS = {"struct", "union", "enum", "interface", "library", "coclass", "module", "dispinterface"}
+# The words a declaration or a parameter may start with: a misspelt one reads as a type name,
+# and the parser fails a word or two later.
+_KEYWORDS = frozenset(
+    """
+    typedef struct union enum const interface import importlib library coclass dispinterface
+    module cpp_quote char short long int hyper small float double void signed unsigned boolean
+    byte wchar_t handle_t error_status_t pipe
+    """.split()  # noqa: SIM905 - a word list reads best as text
+)
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _misspelt_keyword(text: str, tok: Token) -> tuple[str, str, int] | None:
+    """A first word of the failing declaration (or parameter) that is not a keyword but is
+    close to one: the word, the keyword and the word's offset in ``text``."""
+    end = tok.start_pos
+    if end is None:
+        return None
+    start = max(text.rfind(c, 0, end) for c in ";{}(,") + 1
+    close = text.rfind("]", start, end)  # past the attribute list
+    start = close + 1 if close >= 0 else start
+    words = list(_WORD.finditer(text, start, end))
+    if not words or words[0].group() in _KEYWORDS:
+        return None
+    first = words[0]
+    hint = did_you_mean(first.group(), _KEYWORDS)
+    if not hint or text[start : first.start()].strip():
+        return None
+    return first.group(), hint, first.start()
 
 
 def _describe_expected(name: str, terminals: Collection[TerminalDef]) -> str:
@@ -118,7 +148,20 @@ def report(
             msg = "unexpected end of file"
         sink.error(prefix + msg, spanner(*pos))
         return
-    if "SEMICOLON" in expected and last is not None and tok.type not in ("LPAR", "LSQB"):
+    typo = _misspelt_keyword(text, tok)
+    if typo is not None:
+        word, hint, at = typo
+        line_start = text.rfind("\n", 0, at) + 1
+        where = spanner(text.count("\n", 0, at) + 1, at - line_start + 1)
+        sink.error(prefix + f"unknown type '{word}'{hint}", where)
+        return
+    # `[` or `(` may go on the declaration (an array, a function), unless on a later line
+    on_later_line = last is not None and (tok.line or 0) > (last.end_line or last.line or 0)
+    if (
+        "SEMICOLON" in expected
+        and last is not None
+        and (tok.type not in ("LPAR", "LSQB") or on_later_line)
+    ):
         after = {
             "struct": "struct member",
             "union": "union arm",

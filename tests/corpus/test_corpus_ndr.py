@@ -33,7 +33,7 @@ FILES: dict[str, tuple[str, list[str]]] = {
     "samr": (
         "aliases/alt-dtyp",
         [
-            f"samr.idl:{where}: warning: NDR20: {what}: {why}"
+            f"samr.idl:{where}: warning: NDR20: {what}: {why} [-Wndr]"
             for where, what, why in (
                 ("20:25", "RAW_CREDENTIALS.RawCredentials", UNSIZED),
                 ("24:26", "CLEARTEXT_CREDENTIALS.CleartextCredentials", UNSIZED),
@@ -57,14 +57,14 @@ FILES: dict[str, tuple[str, list[str]]] = {
     "lsad": (
         "aliases/alt-dtyp",
         [
-            f"lsad.idl:{where}: warning: NDR20: {what}: {why}"
+            f"lsad.idl:{where}: warning: NDR20: {what}: {why} [-Wndr]"
             for where, what, why in (("70:21", "LSAPR_OBJECT_ATTRIBUTES.RootDirectory", UNSIZED),)
         ],
     ),
     "lsat": (
         "aliases/alt-dtyp",
         [
-            f"lsat.idl:{where}: warning: NDR20: {what}: {why}"
+            f"lsat.idl:{where}: warning: NDR20: {what}: {why} [-Wndr]"
             for where, what, why in (("70:21", "LSAPR_OBJECT_ATTRIBUTES.RootDirectory", UNSIZED),)
         ],
     ),

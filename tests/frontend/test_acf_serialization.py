@@ -52,7 +52,17 @@ def test_an_interface_marks_every_type_of_the_module_but_constants(tmp_path: Pat
     assert all(t.encode and t.decode for t in module.serialized)
 
 
-def test_no_serialization_without_the_attributes_and_unknown_types_warn(tmp_path: Path) -> None:
-    module, notes = serialized(tmp_path, "typedef [allocate(all_nodes)] REC, NOPE;\n")
+def test_no_serialization_without_the_attributes(tmp_path: Path) -> None:
+    module, notes = serialized(tmp_path, "typedef [allocate(all_nodes)] REC;\n")
     assert module.serialized == ()
-    assert notes == [f"warning: ACF type 'NOPE' is not declared in {tmp_path / 'store.idl'}"]
+    assert notes == []
+
+
+def test_an_acf_type_the_idl_does_not_declare_is_an_error(tmp_path: Path) -> None:
+    program, sink = compile_idl(
+        tmp_path, IDL, name="store.idl", store__acf="typedef [encode] REC, RECS;\n"
+    )
+    assert program is None
+    assert messages(sink) == [
+        f"error: ACF type 'RECS' is not declared in {tmp_path / 'store.idl'}; did you mean 'REC'?"
+    ]

@@ -123,9 +123,17 @@ def test_errors_exit_1_with_gcc_style(tmp_path: Path, capsys: pytest.CaptureFixt
 
 
 def test_warnings_exit_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    write(tmp_path, {"w.idl": HEADER + "interface W { [zork] void F(void); }\n"})
+    write(tmp_path, {"w.idl": HEADER + "interface W { [maybe] void F(void); }\n"})
     assert run(tmp_path, "w.idl") == 0
-    assert "warning: unknown attribute 'zork' ignored" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "warning: attribute [maybe] is not implemented by idlc and is ignored" in err
+
+
+def test_unknown_attributes_are_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(tmp_path, {"w.idl": HEADER + "interface W { [zork] void F(void); }\n"})
+    assert run(tmp_path, "w.idl") == 1
+    assert "error: unknown attribute 'zork'\n" in capsys.readouterr().err
+    assert not (tmp_path / "w.py").exists()
 
 
 def test_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -185,7 +193,34 @@ def test_several_inputs_share_imports(tmp_path: Path) -> None:
         },
     )
     assert run(tmp_path, "a.idl", "b.idl") == 0
-    assert {p.name for p in tmp_path.glob("*.py")} == {"a.py", "b.py", "common.py", "__init__.py"}
+    assert {p.name for p in tmp_path.glob("*.py")} == {"a.py", "b.py", "common.py"}
+
+
+def test_no_package_marker_where_idlc_runs(tmp_path: Path) -> None:
+    """Without -o (or with -o naming the current directory) the modules go where idlc runs,
+    and no __init__.py is dropped there; any other OUTDIR is made a package."""
+    write(tmp_path, {"calc.idl": CALC})
+    assert run(tmp_path, "calc.idl") == 0
+    assert run(tmp_path, "calc.idl", "-o", ".") == 0
+    assert run(tmp_path, "calc.idl", "-o", str(tmp_path)) == 0
+    assert {p.name for p in tmp_path.glob("*.py")} == {"calc.py"}
+    (tmp_path / "gen").mkdir()
+    assert run(tmp_path, "calc.idl", "-o", "gen") == 0
+    assert {p.name for p in (tmp_path / "gen").iterdir()} == {"calc.py", "__init__.py"}
+    (tmp_path / "gen" / "__init__.py").write_text("# mine\n")
+    assert run(tmp_path, "calc.idl", "-o", "gen") == 0
+    assert (tmp_path / "gen" / "__init__.py").read_text() == "# mine\n"  # never overwritten
+
+
+def test_help_describes_every_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    for flag in ("-o OUTDIR", "-I DIR", "-D NAME", "--acf", "--no-acf", "-Werror", "-w KIND"):
+        line = next(x for x in out.splitlines() if x.strip().startswith(flag))
+        assert len(line.split()) > len(flag.split()) + 1, line  # a description follows
+    for flag in ("--check", "--version", "--dump-ir"):
+        assert f"  {flag}  " in out or f"  {flag} " in out
+    assert "ignored-attribute" in out and "exit status" in out
 
 
 def test_internal_errors_exit_2(

@@ -23,6 +23,9 @@ def test_module_names() -> None:
     assert module_name("ms-rprn.idl") == "ms_rprn"
     assert module_name("3d.idl") == "_3d"
     assert module_name("class.idl") == "class_"
+    # the same names on every Python: 3.12's soft keyword `type` is kept, 3.10's `match` is not
+    assert module_name("type.idl") == "type"
+    assert module_name("match.idl") == "match_"
     assert module_name(Path("a/b/Foo Bar.IDL")) == "foo_bar"
 
 
@@ -239,11 +242,14 @@ def test_context_handles_and_pipes(tmp_path: Path) -> None:
 
 
 def test_opnums_and_async(tmp_path: Path) -> None:
-    m = iface("void A(void); [async] void B(void); [callback] void C(void);", tmp_path)
+    m = iface(
+        "void A(void); [async] void B(void); [callback] void C(void); void D(void);", tmp_path
+    )
+    # a [callback] is left out (with a warning) but keeps its opnum
     assert [(p.name, p.opnum, p.is_async) for p in m.interfaces[0].procedures] == [
         ("A", 0, False),
         ("B", 1, True),
-        ("C", 2, False),
+        ("D", 3, False),
     ]
 
 
@@ -274,13 +280,29 @@ def test_identical_redefinition_allowed(tmp_path: Path) -> None:
     assert [d.name for d in m.decls] == ["A", "N"]
 
 
-def test_unknown_attribute_is_a_warning(tmp_path: Path) -> None:
+def test_unknown_attribute_is_an_error(tmp_path: Path) -> None:
     program, sink = compile_idl(tmp_path, HEADER + "interface I { [zork] void F([in, z] long x); }")
+    assert program is None
+    assert messages(sink) == [
+        "error: unknown attribute 'zork'",
+        "error: unknown attribute 'z'",
+    ]
+
+
+def test_ignored_attributes_warn_only_where_calls_are_generated(tmp_path: Path) -> None:
+    program, sink = compile_idl(
+        tmp_path,
+        HEADER
+        + "interface I { [maybe] void F([in, ignore] long *x); }"
+        + "[object, uuid(00000000-0000-0000-C000-000000000046)] interface IUnknown"
+        + " { [maybe] long QueryInterface([in, ignore] long *x); }",
+    )
     assert program is not None
     assert messages(sink) == [
-        "warning: unknown attribute 'zork' ignored",
-        "warning: unknown attribute 'z' ignored",
+        "warning: attribute [maybe] is not implemented by idlc and is ignored",
+        "warning: attribute [ignore] is not implemented by idlc and is ignored",
     ]
+    assert {d.kind for d in sink.diagnostics} == {"ignored-attribute"}
 
 
 def test_many_errors_in_one_pass(tmp_path: Path) -> None:

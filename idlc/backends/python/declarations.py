@@ -31,6 +31,7 @@ class EnumView(ir.Node):
     name: str
     members: tuple[tuple[str, int], ...]
     values_name: str
+    doc: str | None = None  # the IDL comment above it
 
 
 class RecordView(ir.Node):
@@ -38,6 +39,7 @@ class RecordView(ir.Node):
 
     name: str
     fields: tuple[tuple[str, str], ...]  # (python name, annotation)
+    doc: str | None = None  # the IDL comment above it
 
 
 class AliasView(ir.Node):
@@ -56,6 +58,7 @@ def enum_view(e: ir.Enum_) -> EnumView:
         ir.py_name(e.name),
         tuple((ir.py_name(x.name), x.value) for x in e.members),
         f"_{e.name}_VALUES",
+        e.doc,
     )
 
 
@@ -164,7 +167,7 @@ def struct_codecs(m: Marshaller, s: ir.Struct) -> tuple[RecordView, list[str]]:
         *signature("", m.codec_name("dec", ref), ["w: object", "path: str"], name),
         *indent(dec),
     ]
-    return RecordView(name, fields), [*encoder, "", "", *decoder]
+    return RecordView(name, fields, s.doc), [*encoder, "", "", *decoder]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -245,7 +248,8 @@ def union_codecs(
     if encapsulated:
         assert u.switch_name is not None and u.union_name is not None
         switch_py, union_py = ir.py_name(u.switch_name), ir.py_name(u.union_name)
-        record = RecordView(name, ((switch_py, m.py_type(u.switch_type)), (union_py, value_type)))
+        fields = ((switch_py, m.py_type(u.switch_type)), (union_py, value_type))
+        record = RecordView(name, fields, u.doc)
         m.reset()
         check = m.encode(u.switch_type, "k", path.field(u.switch_name))
         functions += [

@@ -57,7 +57,35 @@ def py_tuple(items: Iterable[str], indent: str, head: str, tail: str) -> str:
     return "\n".join(wrap(indent, f"{head}(", items, f"){tail}", magic=bool(tail)))
 
 
+def docstring(summary: str, doc: str | None, indent: str) -> str:
+    """A docstring at ``indent``: ``summary`` (may be empty), then the IDL comment ``doc`` as
+    its own paragraph; empty when both are."""
+    parts = [x for x in (summary, doc) if x]
+    if not parts:
+        return ""
+    text = "\n\n".join(parts).replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    if text.endswith('"') and not text.endswith('\\"'):
+        text = text[:-1] + '\\"'
+    text = "".join(c if c >= " " or c in "\n\t" else f"\\x{ord(c):02x}" for c in text)
+    # As ruff format writes a docstring: the first line without leading blanks, the others
+    # indented alike (their common indentation replaced by the docstring's).
+    lines = [x.rstrip() for x in text.split("\n")]
+    lines[0] = lines[0].lstrip()
+    rest = [_expand_indent(x) for x in lines[1:]]
+    common = min((len(x) - len(x.lstrip()) for x in rest if x), default=0)
+    if not rest:
+        return f'{indent}"""{lines[0]}"""'
+    body = [f"{indent}{x[common:]}" if x else "" for x in rest]
+    return "\n".join([f'{indent}"""{lines[0]}', *body, f'{indent}"""'])
+
+
+def _expand_indent(line: str) -> str:
+    stripped = line.lstrip()
+    return line[: len(line) - len(stripped)].expandtabs(8) + stripped
+
+
 FILTERS: dict[str, Callable[..., str]] = {
+    "docstring": docstring,
     "signature": method_signature,
     "names": names,
     "args_tuple": args_tuple,

@@ -81,6 +81,7 @@ class ProcView(ir.Node):
     context_handles: bool  # the server tracks context handles per call
     context_positions: tuple[int, ...]  # the manager arguments that are call contexts
     functions: str  # the marshalling functions, module level: code text (procedures.py)
+    doc: str | None = None  # the IDL comment above it
 
 
 class InterfaceView(ir.Node):
@@ -90,6 +91,7 @@ class InterfaceView(ir.Node):
     spec: str  # module-level name of the idlrt.Interface
     procedures: tuple[ProcView, ...]
     after_imports: bool  # the first thing after the imports: one blank line, not two
+    doc: str | None = None  # the IDL comment above it
 
 
 class ModuleView(ir.Node):
@@ -236,7 +238,9 @@ def _interface(
     )
     assert iface.uuid is not None
     spec = f"_{iface.name}_INTERFACE"
-    return InterfaceView(iface.name, iface.uuid, iface.version, spec, procs, after_imports)
+    return InterfaceView(
+        iface.name, iface.uuid, iface.version, spec, procs, after_imports, iface.doc
+    )
 
 
 def _result_field(name: str, taken: set[str]) -> str:
@@ -373,6 +377,7 @@ def _make_procedure(
         or m.is_context_handle(proc.return_type),
         context_positions=tuple(context_positions),
         functions="\n".join(functions),
+        doc=proc.doc,
     )
 
 

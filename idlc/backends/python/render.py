@@ -63,5 +63,5 @@ def generate(program: Program, *, version: str, sink: DiagnosticSink | None = No
         hit = _CACHE[key] = (program.modules, source, view.ndr.warnings)
     if sink is not None:
         for span, message in hit[2]:
-            sink.warning(message, span)
+            sink.warning(message, span, kind="ndr")
     return hit[1]

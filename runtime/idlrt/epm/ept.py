@@ -27,6 +27,8 @@ ept_s_not_registered: Final[int] = 382312662
 
 @dataclass(slots=True)
 class uuid_t:
+    """A UUID as NDR carries it (C706 appendix A): a structure aligned to 4."""
+
     time_low: int
     time_mid: int
     time_hi_and_version: int
@@ -37,6 +39,8 @@ class uuid_t:
 
 @dataclass(slots=True)
 class rpc_if_id_t:
+    """An interface and its version (C706 rpc_if_id_t, MS RPC_IF_ID)."""
+
     uuid: uuid_t
     vers_major: int
     vers_minor: int
@@ -44,12 +48,16 @@ class rpc_if_id_t:
 
 @dataclass(slots=True)
 class twr_t:
+    """A protocol tower: octets NDR does not look into (C706 appendix L lays them out)."""
+
     tower_length: int
     tower_octet_string: bytes
 
 
 @dataclass(slots=True)
 class ept_entry_t:
+    """One element of the endpoint map."""
+
     object: uuid_t
     tower: twr_p_t
     annotation: str
@@ -2220,7 +2228,15 @@ _ept_INTERFACE = idlrt.Interface(
 
 
 class eptClient(idlrt.Client):
-    """Blocking client of interface ept."""
+    """Blocking client of interface ept.
+
+    ept: the DCE endpoint mapper (C706 appendix O, as [MS-RPCE] 2.2.1.2 amends it), written for
+    idlc. The server answers ept_map and ept_lookup (and frees lookup handles); every operation
+    is declared, in C706's order, so that each keeps its opnum (insert 0 ... mgmt_delete 6).
+
+    Regenerate the module beside this file after a change here or in the generator:
+        python -m idlc runtime/idlrt/epm/ept.idl -o runtime/idlrt/epm
+    """
 
     _idl_interface_ = _ept_INTERFACE
 
@@ -2232,11 +2248,13 @@ class eptClient(idlrt.Client):
         *,
         timeout: float | None = None,
     ) -> ept_insertResult:
+        """opnum 0"""
         return self._call(_ept_ept_insert, (num_ents, entries, replace), timeout)
 
     def ept_delete(
         self, num_ents: int, entries: list[ept_entry_t], *, timeout: float | None = None
     ) -> ept_deleteResult:
+        """opnum 1"""
         return self._call(_ept_ept_delete, (num_ents, entries), timeout)
 
     def ept_lookup(
@@ -2250,6 +2268,7 @@ class eptClient(idlrt.Client):
         *,
         timeout: float | None = None,
     ) -> ept_lookupResult:
+        """opnum 2"""
         return self._call(
             _ept_ept_lookup,
             (inquiry_type, object, interface_id, vers_option, entry_handle, max_ents),
@@ -2265,6 +2284,7 @@ class eptClient(idlrt.Client):
         *,
         timeout: float | None = None,
     ) -> ept_mapResult:
+        """opnum 3"""
         return self._call(
             _ept_ept_map, (object, map_tower, entry_handle, max_towers), timeout
         )
@@ -2272,9 +2292,11 @@ class eptClient(idlrt.Client):
     def ept_lookup_handle_free(
         self, entry_handle: idlrt.ContextHandle | None, *, timeout: float | None = None
     ) -> ept_lookup_handle_freeResult:
+        """opnum 4"""
         return self._call(_ept_ept_lookup_handle_free, (entry_handle,), timeout)
 
     def ept_inq_object(self, *, timeout: float | None = None) -> ept_inq_objectResult:
+        """opnum 5"""
         return self._call(_ept_ept_inq_object, (), timeout)
 
     def ept_mgmt_delete(
@@ -2285,11 +2307,20 @@ class eptClient(idlrt.Client):
         *,
         timeout: float | None = None,
     ) -> ept_mgmt_deleteResult:
+        """opnum 6"""
         return self._call(_ept_ept_mgmt_delete, (object_speced, object, tower), timeout)
 
 
 class eptAsyncClient(idlrt.AsyncClient):
-    """asyncio client of interface ept."""
+    """asyncio client of interface ept.
+
+    ept: the DCE endpoint mapper (C706 appendix O, as [MS-RPCE] 2.2.1.2 amends it), written for
+    idlc. The server answers ept_map and ept_lookup (and frees lookup handles); every operation
+    is declared, in C706's order, so that each keeps its opnum (insert 0 ... mgmt_delete 6).
+
+    Regenerate the module beside this file after a change here or in the generator:
+        python -m idlc runtime/idlrt/epm/ept.idl -o runtime/idlrt/epm
+    """
 
     _idl_interface_ = _ept_INTERFACE
 
@@ -2301,11 +2332,13 @@ class eptAsyncClient(idlrt.AsyncClient):
         *,
         timeout: float | None = None,
     ) -> ept_insertResult:
+        """opnum 0"""
         return await self._call(_ept_ept_insert, (num_ents, entries, replace), timeout)
 
     async def ept_delete(
         self, num_ents: int, entries: list[ept_entry_t], *, timeout: float | None = None
     ) -> ept_deleteResult:
+        """opnum 1"""
         return await self._call(_ept_ept_delete, (num_ents, entries), timeout)
 
     async def ept_lookup(
@@ -2319,6 +2352,7 @@ class eptAsyncClient(idlrt.AsyncClient):
         *,
         timeout: float | None = None,
     ) -> ept_lookupResult:
+        """opnum 2"""
         return await self._call(
             _ept_ept_lookup,
             (inquiry_type, object, interface_id, vers_option, entry_handle, max_ents),
@@ -2334,6 +2368,7 @@ class eptAsyncClient(idlrt.AsyncClient):
         *,
         timeout: float | None = None,
     ) -> ept_mapResult:
+        """opnum 3"""
         return await self._call(
             _ept_ept_map, (object, map_tower, entry_handle, max_towers), timeout
         )
@@ -2341,11 +2376,13 @@ class eptAsyncClient(idlrt.AsyncClient):
     async def ept_lookup_handle_free(
         self, entry_handle: idlrt.ContextHandle | None, *, timeout: float | None = None
     ) -> ept_lookup_handle_freeResult:
+        """opnum 4"""
         return await self._call(_ept_ept_lookup_handle_free, (entry_handle,), timeout)
 
     async def ept_inq_object(
         self, *, timeout: float | None = None
     ) -> ept_inq_objectResult:
+        """opnum 5"""
         return await self._call(_ept_ept_inq_object, (), timeout)
 
     async def ept_mgmt_delete(
@@ -2356,13 +2393,22 @@ class eptAsyncClient(idlrt.AsyncClient):
         *,
         timeout: float | None = None,
     ) -> ept_mgmt_deleteResult:
+        """opnum 6"""
         return await self._call(
             _ept_ept_mgmt_delete, (object_speced, object, tower), timeout
         )
 
 
 class eptManager(idlrt.Manager):
-    """Manager routines of interface ept: subclass and override."""
+    """Manager routines of interface ept: subclass and override.
+
+    ept: the DCE endpoint mapper (C706 appendix O, as [MS-RPCE] 2.2.1.2 amends it), written for
+    idlc. The server answers ept_map and ept_lookup (and frees lookup handles); every operation
+    is declared, in C706's order, so that each keeps its opnum (insert 0 ... mgmt_delete 6).
+
+    Regenerate the module beside this file after a change here or in the generator:
+        python -m idlc runtime/idlrt/epm/ept.idl -o runtime/idlrt/epm
+    """
 
     _idl_interface_ = _ept_INTERFACE
 
@@ -2373,6 +2419,7 @@ class eptManager(idlrt.Manager):
         entries: list[ept_entry_t],
         replace: int,
     ) -> tuple[int] | Awaitable[tuple[int]]:
+        """opnum 0"""
         raise idlrt.RpcError(
             idlrt.status.RPC_S_CANNOT_SUPPORT, "ept.ept_insert is not implemented"
         )
@@ -2380,6 +2427,7 @@ class eptManager(idlrt.Manager):
     def ept_delete(
         self, h: idlrt.CallContext, num_ents: int, entries: list[ept_entry_t]
     ) -> tuple[int] | Awaitable[tuple[int]]:
+        """opnum 1"""
         raise idlrt.RpcError(
             idlrt.status.RPC_S_CANNOT_SUPPORT, "ept.ept_delete is not implemented"
         )
@@ -2397,6 +2445,7 @@ class eptManager(idlrt.Manager):
         tuple[object, int, list[ept_entry_t], int]
         | Awaitable[tuple[object, int, list[ept_entry_t], int]]
     ):
+        """opnum 2"""
         raise idlrt.RpcError(
             idlrt.status.RPC_S_CANNOT_SUPPORT, "ept.ept_lookup is not implemented"
         )
@@ -2412,6 +2461,7 @@ class eptManager(idlrt.Manager):
         tuple[object, int, list[twr_p_t], int]
         | Awaitable[tuple[object, int, list[twr_p_t], int]]
     ):
+        """opnum 3"""
         raise idlrt.RpcError(
             idlrt.status.RPC_S_CANNOT_SUPPORT, "ept.ept_map is not implemented"
         )
@@ -2419,6 +2469,7 @@ class eptManager(idlrt.Manager):
     def ept_lookup_handle_free(
         self, h: idlrt.CallContext, entry_handle: object
     ) -> tuple[object, int] | Awaitable[tuple[object, int]]:
+        """opnum 4"""
         raise idlrt.RpcError(
             idlrt.status.RPC_S_CANNOT_SUPPORT,
             "ept.ept_lookup_handle_free is not implemented",
@@ -2427,6 +2478,7 @@ class eptManager(idlrt.Manager):
     def ept_inq_object(
         self, h: idlrt.CallContext
     ) -> tuple[uuid_t, int] | Awaitable[tuple[uuid_t, int]]:
+        """opnum 5"""
         raise idlrt.RpcError(
             idlrt.status.RPC_S_CANNOT_SUPPORT, "ept.ept_inq_object is not implemented"
         )
@@ -2434,6 +2486,7 @@ class eptManager(idlrt.Manager):
     def ept_mgmt_delete(
         self, h: idlrt.CallContext, object_speced: int, object: uuid_p_t, tower: twr_p_t
     ) -> tuple[int] | Awaitable[tuple[int]]:
+        """opnum 6"""
         raise idlrt.RpcError(
             idlrt.status.RPC_S_CANNOT_SUPPORT, "ept.ept_mgmt_delete is not implemented"
         )

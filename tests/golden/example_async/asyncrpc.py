@@ -944,21 +944,32 @@ _AsyncRPC_INTERFACE = idlrt.Interface(
 
 
 class AsyncRPCClient(idlrt.Client):
-    """Blocking client of interface AsyncRPC."""
+    """Blocking client of interface AsyncRPC.
+
+    AsyncRPC: idlc's take on Microsoft's classic asynchronous RPC sample.
+
+    NonAsyncFunc is an ordinary call. AsyncFunc is declared [async] in AsyncRPC.acf, the way MIDL
+    does it: the server parks the call and completes it later. CheckedDelay is [async] right here
+    and is aborted by the server with an application code when its argument makes no sense.
+    A session shows context handles; AsyncFunc can be cancelled by the client.
+    """
 
     _idl_interface_ = _AsyncRPC_INTERFACE
 
     def NonAsyncFunc(self, pszMessage: str, *, timeout: float | None = None) -> None:
+        """An ordinary call: returns once the server has printed the message."""
         return self._call(_AsyncRPC_NonAsyncFunc, (pszMessage,), timeout)
 
     def AsyncFunc(
         self, nDelay: int, *, timeout: float | None = None
     ) -> idlrt.AsyncCall[AsyncFuncResult]:
+        """[async] in AsyncRPC.acf: the server completes it nDelay milliseconds later."""
         return self._start(_AsyncRPC_AsyncFunc, (nDelay,), timeout)
 
     def CheckedDelay(
         self, nDelay: int, total: int, *, timeout: float | None = None
     ) -> idlrt.AsyncCall[CheckedDelayResult]:
+        """The server aborts it with APP_ERROR_NEGATIVE_DELAY when nDelay < 0."""
         return self._start(_AsyncRPC_CheckedDelay, (nDelay, total), timeout)
 
     def OpenSession(
@@ -981,27 +992,39 @@ class AsyncRPCClient(idlrt.Client):
         return self._call(_AsyncRPC_CloseSession, (session,), timeout)
 
     def Shutdown(self, *, timeout: float | None = None) -> None:
+        """Stops the server once the calls in progress have finished."""
         return self._call(_AsyncRPC_Shutdown, (), timeout)
 
 
 class AsyncRPCAsyncClient(idlrt.AsyncClient):
-    """asyncio client of interface AsyncRPC."""
+    """asyncio client of interface AsyncRPC.
+
+    AsyncRPC: idlc's take on Microsoft's classic asynchronous RPC sample.
+
+    NonAsyncFunc is an ordinary call. AsyncFunc is declared [async] in AsyncRPC.acf, the way MIDL
+    does it: the server parks the call and completes it later. CheckedDelay is [async] right here
+    and is aborted by the server with an application code when its argument makes no sense.
+    A session shows context handles; AsyncFunc can be cancelled by the client.
+    """
 
     _idl_interface_ = _AsyncRPC_INTERFACE
 
     async def NonAsyncFunc(
         self, pszMessage: str, *, timeout: float | None = None
     ) -> None:
+        """An ordinary call: returns once the server has printed the message."""
         return await self._call(_AsyncRPC_NonAsyncFunc, (pszMessage,), timeout)
 
     def AsyncFunc(
         self, nDelay: int, *, timeout: float | None = None
     ) -> idlrt.AsyncCall[AsyncFuncResult]:
+        """[async] in AsyncRPC.acf: the server completes it nDelay milliseconds later."""
         return self._start(_AsyncRPC_AsyncFunc, (nDelay,), timeout)
 
     def CheckedDelay(
         self, nDelay: int, total: int, *, timeout: float | None = None
     ) -> idlrt.AsyncCall[CheckedDelayResult]:
+        """The server aborts it with APP_ERROR_NEGATIVE_DELAY when nDelay < 0."""
         return self._start(_AsyncRPC_CheckedDelay, (nDelay, total), timeout)
 
     async def OpenSession(
@@ -1024,17 +1047,27 @@ class AsyncRPCAsyncClient(idlrt.AsyncClient):
         return await self._call(_AsyncRPC_CloseSession, (session,), timeout)
 
     async def Shutdown(self, *, timeout: float | None = None) -> None:
+        """Stops the server once the calls in progress have finished."""
         return await self._call(_AsyncRPC_Shutdown, (), timeout)
 
 
 class AsyncRPCManager(idlrt.Manager):
-    """Manager routines of interface AsyncRPC: subclass and override."""
+    """Manager routines of interface AsyncRPC: subclass and override.
+
+    AsyncRPC: idlc's take on Microsoft's classic asynchronous RPC sample.
+
+    NonAsyncFunc is an ordinary call. AsyncFunc is declared [async] in AsyncRPC.acf, the way MIDL
+    does it: the server parks the call and completes it later. CheckedDelay is [async] right here
+    and is aborted by the server with an application code when its argument makes no sense.
+    A session shows context handles; AsyncFunc can be cancelled by the client.
+    """
 
     _idl_interface_ = _AsyncRPC_INTERFACE
 
     def NonAsyncFunc(
         self, hBinding: idlrt.CallContext, pszMessage: str
     ) -> Awaitable[None] | None:
+        """An ordinary call: returns once the server has printed the message."""
         raise idlrt.RpcError(
             idlrt.status.RPC_S_CANNOT_SUPPORT,
             "AsyncRPC.NonAsyncFunc is not implemented",
@@ -1043,6 +1076,7 @@ class AsyncRPCManager(idlrt.Manager):
     def AsyncFunc(
         self, handle: AsyncFuncHandle, hBinding: idlrt.CallContext, nDelay: int
     ) -> Awaitable[None] | None:
+        """[async] in AsyncRPC.acf: the server completes it nDelay milliseconds later."""
         raise idlrt.RpcError(
             idlrt.status.RPC_S_CANNOT_SUPPORT, "AsyncRPC.AsyncFunc is not implemented"
         )
@@ -1050,6 +1084,7 @@ class AsyncRPCManager(idlrt.Manager):
     def CheckedDelay(
         self, handle: CheckedDelayHandle, nDelay: int, total: int
     ) -> Awaitable[None] | None:
+        """The server aborts it with APP_ERROR_NEGATIVE_DELAY when nDelay < 0."""
         raise idlrt.RpcError(
             idlrt.status.RPC_S_CANNOT_SUPPORT,
             "AsyncRPC.CheckedDelay is not implemented",
@@ -1072,6 +1107,7 @@ class AsyncRPCManager(idlrt.Manager):
         )
 
     def Shutdown(self, hBinding: idlrt.CallContext) -> Awaitable[None] | None:
+        """Stops the server once the calls in progress have finished."""
         raise idlrt.RpcError(
             idlrt.status.RPC_S_CANNOT_SUPPORT, "AsyncRPC.Shutdown is not implemented"
         )

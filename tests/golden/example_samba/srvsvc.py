@@ -1941,7 +1941,12 @@ _srvsvc_INTERFACE = idlrt.Interface(
 
 
 class srvsvcClient(idlrt.Client):
-    """Blocking client of interface srvsvc."""
+    """Blocking client of interface srvsvc.
+
+    srvsvc, the Windows Server Service, as [MS-SRVS] specifies its wire: only what this example
+    calls, NetrServerGetInfo at levels 100 and 101. The procedures before it stand in for the
+    ones the example does not use, so that NetrServerGetInfo keeps its opnum, 21.
+    """
 
     _idl_interface_ = _srvsvc_INTERFACE
 
@@ -2019,7 +2024,12 @@ class srvsvcClient(idlrt.Client):
 
 
 class srvsvcAsyncClient(idlrt.AsyncClient):
-    """asyncio client of interface srvsvc."""
+    """asyncio client of interface srvsvc.
+
+    srvsvc, the Windows Server Service, as [MS-SRVS] specifies its wire: only what this example
+    calls, NetrServerGetInfo at levels 100 and 101. The procedures before it stand in for the
+    ones the example does not use, so that NetrServerGetInfo keeps its opnum, 21.
+    """
 
     _idl_interface_ = _srvsvc_INTERFACE
 
@@ -2097,7 +2107,12 @@ class srvsvcAsyncClient(idlrt.AsyncClient):
 
 
 class srvsvcManager(idlrt.Manager):
-    """Manager routines of interface srvsvc: subclass and override."""
+    """Manager routines of interface srvsvc: subclass and override.
+
+    srvsvc, the Windows Server Service, as [MS-SRVS] specifies its wire: only what this example
+    calls, NetrServerGetInfo at levels 100 and 101. The procedures before it stand in for the
+    ones the example does not use, so that NetrServerGetInfo keeps its opnum, 21.
+    """
 
     _idl_interface_ = _srvsvc_INTERFACE
 

@@ -48,6 +48,8 @@ class ITEM:
 
 @dataclass(slots=True)
 class QUERY:
+    """An encapsulated union carries its own discriminant."""
+
     kind: int
     by: _QUERY_arms
 
@@ -1240,7 +1242,11 @@ _Inventory_INTERFACE = idlrt.Interface(
 
 
 class InventoryClient(idlrt.Client):
-    """Blocking client of interface Inventory."""
+    """Blocking client of interface Inventory.
+
+    Inventory: a struct-, union- and array-heavy interface, to show (and test) how every kind of
+    IDL type travels, and which status code refuses a value that breaks the IDL's rules.
+    """
 
     _idl_interface_ = _Inventory_INTERFACE
 
@@ -1260,7 +1266,11 @@ class InventoryClient(idlrt.Client):
 
 
 class InventoryAsyncClient(idlrt.AsyncClient):
-    """asyncio client of interface Inventory."""
+    """asyncio client of interface Inventory.
+
+    Inventory: a struct-, union- and array-heavy interface, to show (and test) how every kind of
+    IDL type travels, and which status code refuses a value that breaks the IDL's rules.
+    """
 
     _idl_interface_ = _Inventory_INTERFACE
 
@@ -1282,7 +1292,11 @@ class InventoryAsyncClient(idlrt.AsyncClient):
 
 
 class InventoryManager(idlrt.Manager):
-    """Manager routines of interface Inventory: subclass and override."""
+    """Manager routines of interface Inventory: subclass and override.
+
+    Inventory: a struct-, union- and array-heavy interface, to show (and test) how every kind of
+    IDL type travels, and which status code refuses a value that breaks the IDL's rules.
+    """
 
     _idl_interface_ = _Inventory_INTERFACE
 

@@ -242,7 +242,8 @@ class Enum_(Node):
     members: tuple[EnumMember, ...]
     v1_enum: bool = False
     span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
-    doc: str | None = dataclasses.field(default=None, compare=False, repr=False)  # IDL comment
+    # the IDL comment above it: compared, so memoised views of equal nodes keep their own
+    doc: str | None = dataclasses.field(default=None, repr=False)
 
 
 class Field(Node):
@@ -257,7 +258,8 @@ class Struct(Node):
     name: str
     fields: tuple[Field, ...]
     span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
-    doc: str | None = dataclasses.field(default=None, compare=False, repr=False)  # IDL comment
+    # the IDL comment above it: compared, so memoised views of equal nodes keep their own
+    doc: str | None = dataclasses.field(default=None, repr=False)
 
 
 class UnionArm(Node):
@@ -275,7 +277,8 @@ class Union(Node):
     switch_name: str | None = None  # encapsulated: the discriminant field's name
     union_name: str | None = None  # encapsulated: the arm field's name
     span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
-    doc: str | None = dataclasses.field(default=None, compare=False, repr=False)  # IDL comment
+    # the IDL comment above it: compared, so memoised views of equal nodes keep their own
+    doc: str | None = dataclasses.field(default=None, repr=False)
 
 
 class Typedef(Node):
@@ -331,7 +334,8 @@ class Procedure(Node):
     comm_status: bool = False  # on the return value
     fault_status: bool = False  # on the return value
     span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
-    doc: str | None = dataclasses.field(default=None, compare=False, repr=False)  # IDL comment
+    # the IDL comment above it: compared, so memoised views of equal nodes keep their own
+    doc: str | None = dataclasses.field(default=None, repr=False)
 
     @property
     def py_name(self) -> str:
@@ -363,7 +367,8 @@ class Interface(Node):
     base: str | None = None
     attributes: tuple[Attribute, ...] = ()
     span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
-    doc: str | None = dataclasses.field(default=None, compare=False, repr=False)  # IDL comment
+    # the IDL comment above it: compared, so memoised views of equal nodes keep their own
+    doc: str | None = dataclasses.field(default=None, repr=False)
 
     @property
     def generated(self) -> bool:

@@ -100,3 +100,27 @@ def test_docstring_literals_stay_python() -> None:
     for text in ('x"', '"""', "a\\", "\x00", 'q"""'):
         literal = docstring("", text, "")
         assert eval(literal) == text
+
+
+def test_equal_declarations_keep_their_own_comments(tmp_path: Path) -> None:
+    """Two files declaring the same procedure and struct, commented differently, compiled in one
+    process: the generator's memo of equal declarations must not hand one file's docstring (or
+    its absence) to the other."""
+    body = "[uuid(2b0a5f7e-1f3c-4e21-9d7a-5c1e8b3a6f40)] interface Same {{\n{0}\n}}\n"
+    decls = "typedef struct {{ long x; }} PT;\n{1}\nlong Go([in] long n);"
+    texts = {
+        "first": body.format(decls.format("", "// Go, as the first file says.")),
+        "second": body.format(decls.format("", "")),
+        "third": body.format(decls.format("", "// Go, as the third file says.")),
+    }
+    for name, text in texts.items():
+        (tmp_path / f"{name}.idl").write_text(text)
+        out = tmp_path / f"out_{name}"
+        with contextlib.redirect_stderr(io.StringIO()):
+            assert main([str(tmp_path / f"{name}.idl"), "-o", str(out)]) == 0
+    first = (tmp_path / "out_first" / "first.py").read_text()
+    second = (tmp_path / "out_second" / "second.py").read_text()
+    third = (tmp_path / "out_third" / "third.py").read_text()
+    assert '"""Go, as the first file says."""' in first
+    assert "as the" not in second
+    assert '"""Go, as the third file says."""' in third

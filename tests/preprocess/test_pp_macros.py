@@ -159,4 +159,4 @@ def test_command_line_function_like_and_empty_defines(pp: Runner) -> None:
 def test_deep_argument_nesting_does_not_crash(pp: Runner) -> None:
     depth = 3000
     r = pp.text("#define F(x) x\n" + "F(" * depth + "1" + ")" * depth + "\n")
-    assert r.lines[1] == "1" or r.messages() == ["t.idl:1:1: input nested too deeply"]
+    assert r.messages() == ["t.idl:2:201: macro expansion nested too deeply (more than 100)"]

@@ -131,10 +131,17 @@ def _parse(
         except SyntaxFailure:
             return None
         except TooDeep as exc:
-            where = _BUILDER._first_span(exc.children)
+            where = _BUILDER._first_span(_first_item(exc.children))
             sink.error(f"nesting too deep: more than {MAX_DEPTH} levels", where)
             return None
         return _explain(text, start, spanner, sink, what)
+
+
+def _first_item(items: list[Any]) -> list[Any]:
+    """``items`` with the lists of Lark's ``x*`` at its start opened (a loop: they nest)."""
+    while items and isinstance(items[0], list):
+        items = items[0] + items[1:]
+    return items
 
 
 def _explain(

@@ -247,9 +247,10 @@ class Expander:
         args: list[list[Tok]] = [[]]
         depth = 0
         while True:
-            if not stream and (more is None or not more(stream, False)):
-                self.report(f"unterminated argument list invoking macro '{m.name}'", name)
-                return None
+            while not stream:  # a line given by ``more`` may hold no token
+                if more is None or not more(stream, False):
+                    self.report(f"unterminated argument list invoking macro '{m.name}'", name)
+                    return None
             t = stream.popleft()
             if t.kind == "p":
                 if t.text == "(":

@@ -4,8 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo samba-demo test lint golden bench clean
+.PHONY: demo samba-demo test lint golden bench fuzz clean
 BENCH_ARGS ?=
+# The long IDL fuzz; e.g. FUZZ_ARGS='--count 1000 --seed 3'. Crashing mutants go to fuzz-crashes/.
+FUZZ_ARGS ?= --count 100000 --progress
 
 $(STAMP): pyproject.toml runtime/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,13 +35,13 @@ GOLDEN := tests/golden
 
 # Generated code is checked with ruff's default rules, as a user's project would check it.
 lint: examples/async/gen/asyncrpc.py examples/types/gen/inventory.py examples/samba/gen/srvsvc.py
-	$(BIN)/ruff check idlc runtime tests examples bench
-	$(BIN)/ruff format --check idlc runtime tests examples bench
+	$(BIN)/ruff check idlc runtime tests examples bench fuzz
+	$(BIN)/ruff format --check idlc runtime tests examples bench fuzz
 	$(BIN)/ruff check --isolated $(GOLDEN)/example_*
 	$(BIN)/ruff format --isolated --check $(GOLDEN)/example_*
 	$(BIN)/ruff check --isolated runtime/idlrt/epm/ept.py
 	$(BIN)/ruff format --isolated --check runtime/idlrt/epm/ept.py
-	$(BIN)/mypy --strict idlc runtime/idlrt bench $(GOLDEN)/example_*/*.py
+	$(BIN)/mypy --strict idlc runtime/idlrt bench fuzz $(GOLDEN)/example_*/*.py
 	$(BIN)/mypy --strict examples/async/server.py examples/async/client.py examples/async/demo.py
 	$(BIN)/mypy --strict examples/types/server.py examples/types/client.py
 	$(BIN)/mypy --strict examples/samba/client.py examples/samba/demo.py
@@ -51,8 +53,11 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[bench]'
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
+fuzz: $(STAMP)
+	$(BIN)/python -m fuzz.idl $(FUZZ_ARGS)
+
 golden: $(STAMP)
 	$(BIN)/python -m pytest -q tests/golden --update-golden
 
 clean:
-	rm -rf $(VENV) examples/*/gen .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) examples/*/gen .mypy_cache .ruff_cache .pytest_cache fuzz-crashes

@@ -22,7 +22,11 @@ AT_THE_BOUNDS = {
     "unary": "const long c = " + "- ~" * 95 + "1;",
     "ternary": "const long c = " + "1 ? 1 : " * 95 + "1;",
     "size_is": "void f([in] long n, [in, size_is(" + "(" * 85 + "n" + ")" * 85 + ")] long *p);",
-    "structs": "typedef " + "struct { " * 90 + "long x; " + "} a; " * 89 + "} S;"
+    "structs": "typedef "
+    + "struct { " * 90
+    + "long x; "
+    + "} a; " * 89
+    + "} S;"
     + " void f([in] S *s);",
     "stars": "void f([in] long " + "*" * 32 + "p);",
     "arrays": "typedef long A" + "[2]" * 32 + "; void f([in] A *a);",

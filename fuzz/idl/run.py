@@ -189,7 +189,10 @@ def fuzz(
                     break
                 if progress and now - last > 10:
                     last = now
-                    print(f"  {index} mutants, {index / (now - start):.1f}/s", file=sys.stderr)
+                    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+                    rate = index / (now - start)
+                    line = f"  {index} mutants, {rate:.1f}/s, max RSS {rss:.0f} MiB"
+                    print(line, file=sys.stderr)
                 rng = random.Random(f"{seed}:{index}")
                 base, donor = rng.choice(seeds), rng.choice(seeds)
                 m = mutate(rng, base, donor)

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from .. import ir
 from ..diagnostics import Diagnostic, DiagnosticSink, forget_lines
+from ..preprocess.tokens import forget_files
 from ..semantic.lower import FileLowerer
 from ..semantic.symbols import Symbols
 from ..syntax import ast
@@ -196,3 +197,4 @@ def forget(folder: Path) -> None:
     for key in [k for k, s in _SYNTAX.items() if id(s) not in live]:
         del _SYNTAX[key]
     forget_lines(root)
+    forget_files(root)

@@ -4,9 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo samba-demo test lint golden bench clean fuzz fuzz-wire
+.PHONY: demo samba-demo test lint golden bench clean fuzz fuzz-idl fuzz-wire
 BENCH_ARGS ?=
-# The long wire fuzz (docs/reliability.md, "The wire fuzzer"); `make test` runs a short one.
+# The long fuzzers (docs/reliability.md); `make test` runs a short version of each.
+# e.g. FUZZ_IDL_ARGS='--count 1000 --seed 3'; crashing mutants go to fuzz-crashes/.
+FUZZ_IDL_ARGS ?= --count 100000 --progress
 FUZZ_WIRE_ARGS ?= --messages 1000000 --seed 1 --time-limit 1800
 
 $(STAMP): pyproject.toml runtime/pyproject.toml
@@ -56,8 +58,11 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[bench]'
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
-# Every fuzzer, each bounded by its own count and time limit; fuzz-wire alone for the wire one.
-fuzz: fuzz-wire
+# Every fuzzer, each bounded by its own count and time limit.
+fuzz: fuzz-idl fuzz-wire
+
+fuzz-idl: $(STAMP)
+	$(BIN)/python -m fuzz.idl $(FUZZ_IDL_ARGS)
 
 fuzz-wire: $(STAMP)
 	$(BIN)/python -m fuzz.wire $(FUZZ_WIRE_ARGS)
@@ -66,4 +71,4 @@ golden: $(STAMP)
 	$(BIN)/python -m pytest -q tests/golden --update-golden
 
 clean:
-	rm -rf $(VENV) examples/*/gen .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) examples/*/gen .mypy_cache .ruff_cache .pytest_cache fuzz-crashes

@@ -36,6 +36,12 @@ class CompileError(Exception):
 _LINES: dict[str, tuple[tuple[int, int], list[str]]] = {}
 
 
+def forget_lines(folder: str) -> None:
+    """Drop the lines kept of the files under ``folder`` (a path ending in a separator)."""
+    for path in [p for p in _LINES if p.startswith(folder)]:
+        del _LINES[path]
+
+
 def _read_lines(file: str) -> list[str] | None:
     path = os.path.abspath(sourcefiles.follow(file))  # a shown name is relative to the cwd
     try:

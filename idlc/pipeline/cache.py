@@ -25,7 +25,8 @@ from functools import cached_property
 from pathlib import Path
 
 from .. import ir
-from ..diagnostics import Diagnostic, DiagnosticSink
+from ..diagnostics import Diagnostic, DiagnosticSink, forget_lines
+from ..preprocess.tokens import forget_files
 from ..semantic.lower import FileLowerer
 from ..semantic.symbols import Symbols
 from ..syntax import ast
@@ -178,3 +179,22 @@ def lowered(
     entry = Lowered(tuple(visible), result, symbols, tuple(sink.diagnostics))
     syntax.lowered[key] = entry
     return entry
+
+
+def forget(folder: Path) -> None:
+    """Drop what the process-wide caches hold of the files under ``folder``: a long-lived
+    process that compiles many short-lived files (the IDL fuzzer) keeps its memory flat."""
+    root = os.path.abspath(folder) + os.sep
+
+    def under(name: object) -> bool:
+        return os.path.abspath(str(name)).startswith(root)
+
+    for key in [
+        k for k, s in _SOURCES.items() if under(k[0]) or any(under(n) for n, _ in s.stamps)
+    ]:
+        del _SOURCES[key]
+    live = {id(s.syntax) for s in _SOURCES.values()}
+    for key in [k for k, s in _SYNTAX.items() if id(s) not in live]:
+        del _SYNTAX[key]
+    forget_lines(root)
+    forget_files(root)

@@ -63,6 +63,8 @@ def parse_int(text: str) -> Value:
             v = int(digits, 8)
         except ValueError:
             raise ExprError(f'invalid digit in octal constant "{text}"') from None
+    elif len(digits) > 20:  # more than 2**64 (and than int() reads: 4300 digits)
+        raise ExprError("integer constant is too large for its type")
     else:
         v = int(digits)
     if v > _MASK:

@@ -22,6 +22,11 @@ MoreFn = Callable[[deque[Tok], bool], bool]
 ReportFn = Callable[[str, Tok], None]
 
 BUILTINS = ("__FILE__", "__LINE__")
+# Bounds on one expansion, whatever the macros: how many may expand inside one another (a
+# token's hide set, or arguments expanded within arguments), and how many tokens the
+# replacements of one line may make (``#define A0 A1 A1``, ``#define A1 A2 A2``... doubles).
+MAX_NESTING = 100
+MAX_TOKENS = 1_000_000
 
 
 @dataclass(slots=True)
@@ -167,19 +172,41 @@ class Expander:
         self.report = report
         self.file = ""  # for __FILE__
         self.line_delta = 1  # __LINE__ of a token is its 0-based line + line_delta
+        self._active = 0  # expand() calls under way: arguments are expanded within
+        self._made = 0  # tokens the replacements have made since the outermost call began
+        self._stopped = False  # a bound was hit and reported: the rest is copied as it is
 
     def expand(self, toks: list[Tok], more: MoreFn | None = None) -> list[Tok]:
+        if self._active == 0:
+            self._made, self._stopped = 0, False
+        self._active += 1
+        try:
+            return self._expand(toks, more)
+        finally:
+            self._active -= 1
+
+    def _stop(self, message: str, t: Tok) -> None:
+        """Report a bound hit, once: what is left of the expansion is copied unexpanded."""
+        if not self._stopped:
+            self.report(message, t)
+        self._stopped = True
+
+    def _expand(self, toks: list[Tok], more: MoreFn | None) -> list[Tok]:
         macros = self.macros
         stream = deque(toks)
         out: list[Tok] = []
         while stream:
             t = stream.popleft()
             m = macros.get(t.text) if t.kind == "id" else None
-            if m is None or t.text in t.hs:
+            if m is None or t.text in t.hs or self._stopped:
                 out.append(t)
                 continue
             if m.builtin:
                 out.append(self._builtin(t))
+                continue
+            if len(t.hs) >= MAX_NESTING or self._active > MAX_NESTING:
+                self._stop(f"macro expansion nested too deeply (more than {MAX_NESTING})", t)
+                out.append(t)
                 continue
             if m.params is None:
                 repl = self._subst(m, t, None, t.hs | {m.name})
@@ -197,6 +224,10 @@ class Expander:
                 repl = self._subst(m, t, args, (t.hs & close.hs) | {m.name})
             if repl:
                 repl[0].pre = t.pre
+            self._made += len(repl)
+            if self._made > MAX_TOKENS and not self._stopped:
+                self._stop(f"macro expansion too large (more than {MAX_TOKENS} tokens)", t)
+                continue
             stream.extendleft(reversed(repl))
         return out
 
@@ -216,9 +247,10 @@ class Expander:
         args: list[list[Tok]] = [[]]
         depth = 0
         while True:
-            if not stream and (more is None or not more(stream, False)):
-                self.report(f"unterminated argument list invoking macro '{m.name}'", name)
-                return None
+            while not stream:  # a line given by ``more`` may hold no token
+                if more is None or not more(stream, False):
+                    self.report(f"unterminated argument list invoking macro '{m.name}'", name)
+                    return None
             t = stream.popleft()
             if t.kind == "p":
                 if t.text == "(":

@@ -320,8 +320,12 @@ class _Preprocessor:
                 self._error(f'invalid filename "{toks[1].text}"', d.line, d.hash_col)
                 return
             self.file = toks[1].text[toks[1].text.index('"') + 1 : -1].replace("\\\\", "\\")
+        number = toks[0].text.lstrip("0")
+        if len(number) > 10 or int(number or "0") > 2147483647:  # C's bound
+            self._error("line number out of range after #line", d.line, d.hash_col)
+            return
         # The line after the directive gets number N.
-        self.delta = int(toks[0].text) - (d.line + d.nlines)
+        self.delta = int(number or "0") - (d.line + d.nlines)
 
     # -- #if -----------------------------------------------------------------------------------
 

@@ -193,6 +193,12 @@ def lines_read() -> int:
     return sum(len(entry[1].lines) for entry in _CACHE.values())
 
 
+def forget_files(folder: str) -> None:
+    """Drop the files under ``folder`` (an absolute path ending in a separator)."""
+    for path in [p for p in _CACHE if os.path.abspath(p).startswith(folder)]:
+        del _CACHE[path]
+
+
 def load(path: str) -> SourceFile | None:
     """The split form of the file at ``path``, read once per process (None if unreadable)."""
     try:

@@ -57,6 +57,16 @@ _BINARY: dict[str, Callable[[int, int], int]] = {
 }
 
 
+# The widest integer folded, in bits: IDL's widest type has 64. A wider operand, or a shift past
+# it, is left unfolded (so reported as not constant), never computed: ``1 << 10**12`` would
+# take all memory, and ``A * A`` over a chain of constants doubles the width at each step.
+_MAX_BITS = 256
+
+
+def _too_wide(v: object) -> bool:
+    return isinstance(v, int) and v.bit_length() > _MAX_BITS
+
+
 def fold(e: ir.Expr) -> ir.Expr:
     """Evaluate the constant parts of an IR expression."""
     if isinstance(e, ir.Unary):
@@ -76,6 +86,8 @@ def fold(e: ir.Expr) -> ir.Expr:
         left, right = fold(e.left), fold(e.right)
         a = left.value if isinstance(left, ir.Literal_) else None
         b = right.value if isinstance(right, ir.Literal_) else None
+        if _too_wide(a) or _too_wide(b) or (e.op == "<<" and isinstance(b, int) and b > _MAX_BITS):
+            return ir.Binary(e.op, left, right)  # left unfolded: "not constant"
         if isinstance(a, int) and isinstance(b, int):
             if e.op in _BINARY and not (e.op in ("<<", ">>") and b < 0):
                 return ir.Literal_(_BINARY[e.op](a, b))

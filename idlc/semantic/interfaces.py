@@ -150,7 +150,7 @@ class InterfaceLowerer:
             return (0, 0)
         text = a.args[0].text.strip() if a.args and len(a.args) == 1 else ""
         parts = text.split(".")
-        if 1 <= len(parts) <= 2 and all(p.isdigit() for p in parts):
+        if 1 <= len(parts) <= 2 and all(p.isascii() and p.isdigit() and len(p) < 9 for p in parts):
             nums = [int(p) for p in parts] + [0]
             if all(n <= 0xFFFF for n in nums):
                 return nums[0], nums[1]

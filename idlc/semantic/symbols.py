@@ -96,6 +96,14 @@ class TypeEntry:
     span: ir.Span
     floating: bool = False  # a typedef whose top-level pointer takes its kind where it is used
     interface: bool = False
+    depth: int = 0  # how deep its type nests, through the named types it uses (``type_depth``)
+
+
+# The deepest a named type may nest, counting each struct, union, typedef, pointer and array
+# level down to base types, through the names it uses: the backends walk types by recursion,
+# and what nests by name (``typedef struct { S1 a; } S2;``...) escapes the parser's bound.
+# Real IDL stays under 30.
+MAX_TYPE_DEPTH = 100
 
 
 @dataclass
@@ -239,8 +247,38 @@ class SymbolTable:
                 return
             self.sink.error(f"redefinition of '{decl.name}'", decl.span, notes=note)
             return
-        self.own.types[decl.name] = TypeEntry(self.module, decl, decl.span, floating)
+        depth = self.type_depth(decl)
+        if depth > MAX_TYPE_DEPTH:
+            self.sink.error(
+                f"'{decl.name}' nests too deeply: {depth} levels of structs, unions, typedefs, "
+                f"pointers and arrays, at most {MAX_TYPE_DEPTH}",
+                decl.span,
+            )
+            return
+        self.own.types[decl.name] = TypeEntry(self.module, decl, decl.span, floating, depth=depth)
         self.decls.append(decl)
+
+    def type_depth(self, t: ir.Type | ir.Decl) -> int:
+        """How many levels ``t`` nests, a named type counting as deep as it was declared (a
+        recursion bounded by the parser's and the declarators' bounds)."""
+        if isinstance(t, ir.TypeRef):
+            entry = self.lookup_type(t.name)
+            if entry is None or entry.module != t.module:
+                sym = next((s for s in [self.own, *self.visible] if s.module == t.module), None)
+                entry = None if sym is None else sym.types.get(t.name)
+            return 0 if entry is None else entry.depth
+        if isinstance(t, ir.PointerType):
+            return 1 + self.type_depth(t.target)
+        if isinstance(t, ir.ArrayType | ir.PipeType):
+            return 1 + self.type_depth(t.element)
+        if isinstance(t, ir.Typedef):
+            return 1 + self.type_depth(t.type)
+        if isinstance(t, ir.Struct):
+            return 1 + max((self.type_depth(f.type) for f in t.fields), default=0)
+        if isinstance(t, ir.Union):
+            arms = (a.field.type for a in t.arms if a.field is not None)
+            return 1 + max((self.type_depth(a) for a in arms), default=0)
+        return 0
 
     def withdraw(self, decl: ir.Decl) -> None:
         """Take back a declaration this file made (an anonymous enum becomes its constants)."""

@@ -402,7 +402,12 @@ class AstBuilder(ActionState):
         return ast.IndexOp(c[0], c[1], c[1].span)
 
     def number(self, c: list[Tok]) -> ast.Number:
-        return ast.Number(parse_int(c[0].value), c[0].value, self.span(c[0]))
+        try:
+            value = parse_int(c[0].value)
+        except ValueError as exc:
+            self.sink.error(str(exc), self.span(c[0]))
+            raise SyntaxFailure from None
+        return ast.Number(value, c[0].value, self.span(c[0]))
 
     def float(self, c: list[Tok]) -> ast.Number:
         text = c[0].value

@@ -12,6 +12,12 @@ tables are built and kept with them), so that parsing imports nothing of Lark:
 
 It never explains a syntax error: it raises ``Stuck``, and the caller runs Lark's own parser over
 the same input, whose exception (with its parser state) ``errors`` turns into words.
+
+It bounds the depth of what it builds: each value on its stack has a depth (a token 0, a rule's
+value one more than its deepest child, a list of Lark's ``x*`` that of its deepest item), and a
+value deeper than ``MAX_DEPTH`` raises ``TooDeep``. Every later pass walks the syntax tree, or
+the IR made from it, by recursion: the bound keeps their depth far from Python's recursion
+limit, whatever the input (``((((...))))``, ``1+1+...+1``, nested structs, ``pipe pipe ...``).
 """
 
 from __future__ import annotations
@@ -29,14 +35,18 @@ from typing import Any
 from .lexer import LexError, MidlLexer
 
 FORMAT = 5  # bump when Tables changes shape
+# The deepest syntax a parse builds, in rule levels: a parenthesis or an operator is one, a
+# nested struct two (its member and itself). Real IDL stays under 30.
+MAX_DEPTH = 200
 
 Action = int  # a state to shift to, or ~rule number (negative) to reduce by
 Keep = tuple[tuple[int, bool, int], ...]  # per child kept: its index, splice it, Nones before it
 # A rule: the name it reduces to, its length, the action named for it, the children kept (None:
 # all of them), the Nones appended after them, and whether a lone child is handed up as it is.
 RuleShape = tuple[str, int, str, Keep | None, int, bool]
-# How the loop reduces a rule: by its length, with a callback (None: hand the lone child up).
-Reduction = tuple[int, Callable[[list[Any]], Any] | None, str]
+# How the loop reduces a rule: by its length, with a callback (None: hand the lone child up),
+# the name it reduces to, and the depth it adds (0 for Lark's lists, which are spliced).
+Reduction = tuple[int, Callable[[list[Any]], Any] | None, str, int]
 # The state a reduction goes to, by the state below and the rule's name: one state, or one per
 # lookahead where the state gone to would hand the value up through `?a: b` rules.
 Gotos = list[dict[str, "int | dict[str, int]"]]
@@ -47,6 +57,15 @@ _END_OF_INPUT = (("$END", None),)  # the lookahead after the last token
 
 class Stuck(Exception):
     """The input does not parse (Lark's parser will say why)."""
+
+
+class TooDeep(Exception):
+    """The input nests deeper than ``MAX_DEPTH``; ``children`` are those of the reduction that
+    went over (their first span says where)."""
+
+    def __init__(self, children: list[Any]) -> None:
+        super().__init__("nesting too deep")
+        self.children = children
 
 
 class Tables:
@@ -175,7 +194,7 @@ class Driver:
         functions = scope["reducers"](actions)
         self.tables = tables
         self.reductions: list[Reduction] = [
-            (shape[1], function, shape[0])
+            (shape[1], function, shape[0], 0 if shape[0].startswith("_") else 1)
             for shape, function in zip(tables.rules, functions, strict=True)
         ]
         self.gotos = tables.gotos
@@ -183,12 +202,13 @@ class Driver:
 
     def parse(self, text: str, start: str) -> Any:
         """What the grammar actions make of ``text`` from ``start``; raises Stuck if it does not
-        parse (grammar actions may raise their own exceptions)."""
+        parse, TooDeep if it nests too deeply (grammar actions may raise their own exceptions)."""
         states = self.tables.states
         gotos = self.gotos
         end_state = self.tables.end_states[start]
         stack = [self.tables.start_states[start]]
         values: list[Any] = []
+        depths: list[int] = []  # of each value
         reductions = self.reductions
         tokens = chain(self.lexer.tokens(text, 0, len(text), states, stack), _END_OF_INPUT)
         try:
@@ -201,23 +221,33 @@ class Driver:
                             raise Stuck
                         stack.append(action)
                         values.append(tok)
+                        depths.append(0)
                         break
-                    size, callback, origin = reductions[~action]
+                    size, callback, origin, step = reductions[~action]
                     if callback is None:  # `?a: b`: the value stays, only the state changes
                         goto = gotos[stack[-2]][origin]
                         stack[-1] = goto if goto.__class__ is int else goto[kind]  # type: ignore[index]
                     elif size == 1:  # the commonest: the value and the state are replaced
+                        depth = depths[-1] = depths[-1] + step
+                        if depth > MAX_DEPTH:
+                            raise TooDeep(values[-1:])
                         values[-1] = callback([values[-1]])
                         goto = gotos[stack[-2]][origin]
                         stack[-1] = goto if goto.__class__ is int else goto[kind]  # type: ignore[index]
                     else:
                         if size:
                             children = values[-size:]
+                            depth = max(depths[-size:]) + step
                             del stack[-size:]
                             del values[-size:]
+                            del depths[-size:]
                         else:
                             children = []
+                            depth = step
+                        if depth > MAX_DEPTH:
+                            raise TooDeep(children)
                         values.append(callback(children))
+                        depths.append(depth)
                         goto = gotos[stack[-1]][origin]
                         stack.append(goto if goto.__class__ is int else goto[kind])  # type: ignore[index]
                     if kind == "$END" and stack[-1] == end_state:

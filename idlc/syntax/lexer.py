@@ -195,10 +195,14 @@ _SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "
 def _unescape(m: re.Match[str]) -> str:
     esc = m[1]
     if esc[0] == "x":
-        return chr(int(esc[1:] or "0", 16))
-    if esc[0] in "01234567":
-        return chr(int(esc, 8))
-    return _SIMPLE_ESCAPES.get(esc, esc)
+        code = int(esc[1:] or "0", 16)
+    elif esc[0] in "01234567":
+        code = int(esc, 8)
+    else:
+        return _SIMPLE_ESCAPES.get(esc, esc)
+    # A code that is no character (past U+10FFFF, or a surrogate, which no UTF can write out)
+    # is read as U+FFFD, as undecodable bytes are.
+    return chr(code) if code < 0xD800 or 0xDFFF < code <= 0x10FFFF else "\ufffd"
 
 
 def decode_string(body: str) -> str:
@@ -209,10 +213,23 @@ def decode_string(body: str) -> str:
     return _ESCAPE.sub(_unescape, body)
 
 
+MAX_INT = 2**64 - 1  # the largest integer IDL has (an unsigned hyper)
+
+
 def parse_int(text: str) -> int:
+    """An integer literal's value; ValueError, in words for the user, for a bad octal digit or
+    a value over 64 bits (read without converting thousands of digits)."""
     digits = text.rstrip("uUlL")
     if digits[:2] in ("0x", "0X"):
-        return int(digits[2:], 16)
-    if len(digits) > 1 and digits[0] == "0":
-        return int(digits, 8)
-    return int(digits)
+        value = int(digits[2:], 16)
+    elif len(digits) > 1 and digits[0] == "0":
+        if "8" in digits or "9" in digits:
+            raise ValueError("invalid digit in octal constant")
+        value = int(digits, 8)
+    elif len(digits) > 20:
+        raise ValueError("integer constant is too large (more than 64 bits)")
+    else:
+        value = int(digits)
+    if value > MAX_INT:
+        raise ValueError("integer constant is too large (more than 64 bits)")
+    return value

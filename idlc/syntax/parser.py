@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import sys
 import threading
+from contextlib import suppress
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,7 +19,16 @@ from ..nodes import Span
 from . import ast
 from .actions import AstBuilder
 from .actions_base import Spanner, SyntaxFailure
-from .lalr import FORMAT, Driver, Stuck, load_tables, save_tables, tables_from
+from .lalr import (
+    FORMAT,
+    MAX_DEPTH,
+    Driver,
+    Stuck,
+    TooDeep,
+    load_tables,
+    save_tables,
+    tables_from,
+)
 from .lexer import parse_int
 
 if TYPE_CHECKING:
@@ -95,7 +105,8 @@ def parse_attr_exprs(
         span = fragment_spanner(base)(1, simple.end(1) + 1)
         if simple[2] is not None:
             return (ast.Ident(simple[2], span),)
-        return (ast.Number(parse_int(simple[3]), simple[3], span),)
+        with suppress(ValueError):  # else the parser reports it
+            return (ast.Number(parse_int(simple[3]), simple[3], span),)
     result = _parse(text, "attr_exprs", fragment_spanner(base), sink, what)
     return result if isinstance(result, tuple) else None
 
@@ -119,7 +130,18 @@ def _parse(
             pass
         except SyntaxFailure:
             return None
+        except TooDeep as exc:
+            where = _BUILDER._first_span(_first_item(exc.children))
+            sink.error(f"nesting too deep: more than {MAX_DEPTH} levels", where)
+            return None
         return _explain(text, start, spanner, sink, what)
+
+
+def _first_item(items: list[Any]) -> list[Any]:
+    """``items`` with the lists of Lark's ``x*`` at its start opened (a loop: they nest)."""
+    while items and isinstance(items[0], list):
+        items = items[0] + items[1:]
+    return items
 
 
 def _explain(

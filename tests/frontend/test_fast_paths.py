@@ -232,7 +232,7 @@ def test_every_rule_reduces_through_a_written_out_callback() -> None:
         ExpandSingleChild,
     )
 
-    for _size, callback, origin in parser._driver().reductions:
+    for _size, callback, origin, _step in parser._driver().reductions:
         assert type(origin) is str
         lark_s = ChildFilterLALR | ChildFilterLALR_NoPlaceholders | ExpandSingleChild
         assert not isinstance(callback, lark_s)

@@ -159,4 +159,12 @@ def test_command_line_function_like_and_empty_defines(pp: Runner) -> None:
 def test_deep_argument_nesting_does_not_crash(pp: Runner) -> None:
     depth = 3000
     r = pp.text("#define F(x) x\n" + "F(" * depth + "1" + ")" * depth + "\n")
-    assert r.lines[1] == "1" or r.messages() == ["t.idl:1:1: input nested too deeply"]
+    assert r.messages() == ["t.idl:2:201: macro expansion nested too deeply (more than 100)"]
+
+
+def test_a_blank_line_inside_macro_arguments(pp: Runner) -> None:
+    # found by the IDL fuzzer: the line after "F(" held no token, and the argument reader
+    # popped from the empty stream (IndexError, an internal error)
+    r = pp.text("#define F(x) [x]\nF(\n\n  1)\nF(\n")
+    assert r.lines[1] == "[1]"
+    assert r.messages() == ["t.idl:5:1: unterminated argument list invoking macro 'F'"]

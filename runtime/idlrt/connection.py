@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import sys
 import threading
 from typing import Any, cast
 
@@ -52,7 +51,6 @@ BIG_FRAME = 16 * 1024  # payload bytes from which a frame is not coalesced with 
 # meanwhile. One write per 32 frames costs little next to the frames themselves; S2 (64
 # calls in flight on one connection) went from 0.7x to 1.4x the raw loop with it.
 FLUSH_AT = 64
-_TRANSPORT_CYCLE = sys.version_info < (3, 12)
 SPARES = 4  # idle Unpackers a thread keeps for its connections (each about 57 KiB)
 
 
@@ -158,9 +156,9 @@ class FramedProtocol(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
         self._wbuf.clear()
-        if _TRANSPORT_CYCLE and self.transport is not None:
-            # CPython 3.11's selector transport keeps its read callback, a bound method of
-            # itself, after it is closed (gh-100348, fixed in 3.12): a cycle that waits for the
+        if self.transport is not None:
+            # CPython's selector transport (3.11, and 3.12.1 still) keeps its read callback, a
+            # bound method of itself, after it is closed (gh-100348): a cycle that waits for the
             # cyclic GC. Reading has stopped for good by now; drop the callback.
             with contextlib.suppress(AttributeError):
                 if self.transport._read_ready_cb is not None:  # type: ignore[attr-defined]

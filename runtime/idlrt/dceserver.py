@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from .connection import ProtocolError
 from .dcestream import SecurityContext, Stream, check_pdu, receive
-from .dispatch import Outcome, ServerConnection, _encode_result, _failure, _run_inline
+from .dispatch import ServerConnection, result_outcome, routine_failure, run_inline
 from .errors import RpcError
 from .handle import CallRecord
 from .model import Procedure
@@ -43,7 +43,6 @@ log = logging.getLogger("idlrt")
 
 MAX_FRAG = 0xFFF8  # the largest fragment we take and send (16-bit frag_length, 8-aligned)
 FEATURES = pdu.BTFN_KEEP_CONNECTION_ON_ORPHAN  # what bind-time negotiation may grant
-_ = Outcome  # the dispatcher's outcome type, for readers of _send_outcome below
 _unpack_prefix = REQUEST_PREFIX.unpack_from
 _FRAG_BITS = pdu.WHOLE | pdu.PFC_OBJECT_UUID
 _copy_context = contextvars.copy_context
@@ -355,9 +354,9 @@ class DceServerConnection(ServerConnection):
         calls = self._calls
         calls[call_id] = rec
         try:
-            result = _copy_context().run(_run_inline, rec, op.fn, args)
+            result = _copy_context().run(run_inline, rec, op.fn, args)
         except Exception as exc:
-            self._finished(rec, *_failure(op, exc))
+            self._finished(rec, *routine_failure(op, exc))
             return
         except asyncio.CancelledError:  # raised by the routine itself
             log.error("idlrt: manager routine %s raised CancelledError", proc.name)
@@ -366,7 +365,7 @@ class DceServerConnection(ServerConnection):
         try:
             data = proc.ndr_encode_result(args, result)
         except Exception:  # encode again the slow way, for its fault and its log message
-            self._finished(rec, *_encode_result(rec, result, True))
+            self._finished(rec, *result_outcome(rec, result, True))
             return
         if calls.get(call_id) is rec:
             del calls[call_id]

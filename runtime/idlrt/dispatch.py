@@ -44,7 +44,7 @@ log = logging.getLogger("idlrt")
 Outcome = tuple[int, "bytes | int", "str | None", "Changes | None"]
 
 
-def _run_inline(rec: CallRecord, fn: Any, args: Any) -> object:
+def run_inline(rec: CallRecord, fn: Any, args: Any) -> object:
     """Run the coroutine of a routine that never suspends (``Op.inline``) to its end."""
     _set_current_call(rec)  # in the caller's fresh context
     coro = fn(*args)
@@ -60,7 +60,7 @@ _set_current_call = current_call.set
 _copy_context = contextvars.copy_context
 
 
-def _failure(op: CallSite, exc: Exception) -> Outcome:
+def routine_failure(op: CallSite, exc: Exception) -> Outcome:
     """The fault for an exception raised by a manager routine."""
     if isinstance(exc, RpcError) and type(exc.code) is int and 0 < exc.code <= MAX_CODE:
         return FAULT, exc.code, exc.detail, None
@@ -76,10 +76,10 @@ def _debug_detail(op: CallSite, exc: BaseException) -> str | None:
     return f"{op.proc.name} raised {type(exc).__qualname__}: {exc}"
 
 
-def _encode_result(rec: CallRecord, result: object, on_loop: bool) -> Outcome:
+def result_outcome(rec: CallRecord, result: object, on_loop: bool) -> Outcome:
     """The reply for a synchronous routine's return value, in the connection's wire."""
     if rec._op.ctx:
-        return _encode_result_scoped(rec, result, on_loop)
+        return result_outcome_scoped(rec, result, on_loop)
     try:
         return RESPONSE, rec._conn.encode_result(rec, result, on_loop), None, None
     except RpcError as exc:
@@ -90,8 +90,8 @@ def _encode_result(rec: CallRecord, result: object, on_loop: bool) -> Outcome:
         return FAULT, RPC_S_CALL_FAILED, _debug_detail(rec._op, exc), None
 
 
-def _encode_result_scoped(rec: CallRecord, result: object, on_loop: bool) -> Outcome:
-    """``_encode_result`` for a procedure with context handles: with the call in ``scope``."""
+def result_outcome_scoped(rec: CallRecord, result: object, on_loop: bool) -> Outcome:
+    """``result_outcome`` for a procedure with context handles: with the call in ``scope``."""
     tls = scope
     tls.call = rec  # for the context-handle encoders
     try:
@@ -163,9 +163,9 @@ class ServerConnection(ServerSession):
         calls = self._calls
         calls[call_id] = rec
         try:
-            result = _copy_context().run(_run_inline, rec, op.fn, args)
+            result = _copy_context().run(run_inline, rec, op.fn, args)
         except Exception as exc:
-            self._finished(rec, *_failure(op, exc))
+            self._finished(rec, *routine_failure(op, exc))
             return
         except asyncio.CancelledError:  # raised by the routine itself
             log.error("idlrt: manager routine %s raised CancelledError", proc.name)
@@ -175,7 +175,7 @@ class ServerConnection(ServerSession):
         try:
             data = packer.pack(proc.encode_result(result))
         except Exception:  # encode again the slow way, for its fault and its log message
-            self._finished(rec, *_encode_result(rec, result, True))
+            self._finished(rec, *result_outcome(rec, result, True))
             return
         if calls.get(call_id) is rec:
             del calls[call_id]
@@ -277,7 +277,7 @@ class ServerConnection(ServerSession):
             self._async_failed(handle, exc)
 
     def _async_failed(self, handle: AsyncHandle, exc: Exception) -> None:
-        _, code, detail, _ = _failure(handle._op, exc)
+        _, code, detail, _ = routine_failure(handle._op, exc)
         assert isinstance(code, int)
         if not handle._fault(code, detail) and isinstance(exc, RpcError):
             log.warning("idlrt: %s raised %r after finishing its call", handle.procedure, exc)
@@ -286,19 +286,19 @@ class ServerConnection(ServerSession):
         self._calls[rec._call_id] = rec
         if op.inline:  # cannot suspend: run it now, in a context of its own, as a task would
             try:
-                result = _copy_context().run(_run_inline, rec, op.fn, args)
+                result = _copy_context().run(run_inline, rec, op.fn, args)
             except Exception as exc:
-                self._finished(rec, *_failure(op, exc))
+                self._finished(rec, *routine_failure(op, exc))
             except asyncio.CancelledError:  # raised by the routine itself
                 log.error("idlrt: manager routine %s raised CancelledError", op.proc.name)
                 self._finished(rec, FAULT, RPC_S_CALL_FAILED, None, None)
             else:
-                self._finished(rec, *_encode_result(rec, result, True))
+                self._finished(rec, *result_outcome(rec, result, True))
             return
         try:
             coro = op.fn(*args)
         except Exception as exc:
-            self._finished(rec, *_failure(op, exc))
+            self._finished(rec, *routine_failure(op, exc))
             return
         self.server.spawn(self._run_coroutine(rec, coro))
 
@@ -307,17 +307,17 @@ class ServerConnection(ServerSession):
         try:
             result = await coro
         except Exception as exc:
-            self._finished(rec, *_failure(rec._op, exc))
+            self._finished(rec, *routine_failure(rec._op, exc))
         else:
-            self._finished(rec, *_encode_result(rec, result, True))
+            self._finished(rec, *result_outcome(rec, result, True))
 
     def _run_in_thread(self, rec: CallRecord, op: Op, args: Any) -> None:
         """Worker thread: run a plain routine, encode its reply, hand it to the loop."""
         token = current_call.set(rec)
         try:
-            outcome = _encode_result(rec, op.fn(*args), False)
+            outcome = result_outcome(rec, op.fn(*args), False)
         except Exception as exc:
-            outcome = _failure(op, exc)
+            outcome = routine_failure(op, exc)
         finally:
             current_call.reset(token)
         with contextlib.suppress(RuntimeError):  # the loop is closed: the server is gone

@@ -17,7 +17,6 @@ Layer 3 (connection and transport): imports ``wire.msgpack`` and ``untrusted`` (
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import threading
 from typing import Any, cast
@@ -52,6 +51,21 @@ BIG_FRAME = 16 * 1024  # payload bytes from which a frame is not coalesced with 
 # calls in flight on one connection) went from 0.7x to 1.4x the raw loop with it.
 FLUSH_AT = 64
 SPARES = 4  # idle Unpackers a thread keeps for its connections (each about 57 KiB)
+
+
+def _break_transport_cycles(transport: object) -> None:
+    """CPython's selector transport keeps bound methods of itself in its own attributes after
+    it is closed: its read callback (gh-100348, 3.11 and 3.12.1) and, from 3.12, its write
+    callback (``_write_ready``, chosen per socket). Each is a cycle that waits for the cyclic
+    GC, with the transport's buffers. Reading and writing have stopped for good once the
+    connection is lost, so the instance's own references are dropped."""
+    attrs = getattr(transport, "__dict__", None)
+    if attrs is None:
+        return
+    for name in ("_read_ready_cb", "_write_ready"):
+        method = attrs.get(name)
+        if getattr(method, "__self__", None) is transport:
+            attrs[name] = None
 
 
 class ProtocolError(Exception):
@@ -157,12 +171,7 @@ class FramedProtocol(asyncio.Protocol):
         self.closed = True
         self._wbuf.clear()
         if self.transport is not None:
-            # CPython's selector transport (3.11, and 3.12.1 still) keeps its read callback, a
-            # bound method of itself, after it is closed (gh-100348): a cycle that waits for the
-            # cyclic GC. Reading has stopped for good by now; drop the callback.
-            with contextlib.suppress(AttributeError):
-                if self.transport._read_ready_cb is not None:  # type: ignore[attr-defined]
-                    self.transport._read_ready_cb = None  # type: ignore[attr-defined]
+            _break_transport_cycles(self.transport)
         self.transport = None
         self._unpacker = None  # it may hold a partial message: not given back
         self._payload_header = None

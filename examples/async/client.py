@@ -73,6 +73,10 @@ async def main(binding: str) -> None:
         (session,) = await client.CloseSession(session)
         log(f"closed session handle is {session}")
 
+
+def blocking_part(binding: str) -> None:
+    """The blocking client, in plain synchronous code (not on a thread running an event loop,
+    where it would raise RuntimeError)."""
     with asyncrpc.AsyncRPCClient.connect(binding) as blocking:
         blocking.NonAsyncFunc("hello from the blocking client")
         (session,) = blocking.OpenSession("blocking client")
@@ -85,3 +89,4 @@ async def main(binding: str) -> None:
 
 if __name__ == "__main__":
     asyncio.run(main(sys.argv[1]))
+    blocking_part(sys.argv[1])

@@ -30,6 +30,8 @@ from .constexpr import NotConstant, fold
 from .symbols import BASE_TYPES, BUILTIN_NAMES, SymbolTable, TypeEntry, c_base_type
 from .values import ValueLowerer
 
+MAX_ARRAY_SIZE = 0xFFFF_FFFF  # elements in one dimension of a fixed array
+
 
 def attr(attrs: ast.Attrs, name: str) -> ast.Attribute | None:
     for a in attrs:  # a loop, not next(genexpr): lowering asks this a third of a million times
@@ -406,6 +408,9 @@ class TypeShaper:
             return None
         if not isinstance(v, int) or isinstance(v, bool) or v < 0:
             self.sink.error("array size must be a non-negative integer constant", dim.span)
+            return None
+        if v > MAX_ARRAY_SIZE:  # NDR counts elements in 32 bits; so do MIDL's stubs
+            self.sink.error(f"array size {v} is too large (at most {MAX_ARRAY_SIZE})", dim.span)
             return None
         return v
 

@@ -34,7 +34,6 @@ from .wire.msgpack import DEFAULT_MAX_RESPONSE
 
 # The common header and a response's fixed fields share the layout of a request's first 24
 # octets up to the call id, all the short path reads.
-_unpack_prefix = pdu.REQUEST_PREFIX.unpack_from
 
 MAX_FRAG = 0xFFF8  # the fragment size we offer: the most a 16-bit frag_length allows, 8-aligned
 
@@ -211,32 +210,14 @@ class DceClientConnection(ClientConnection):
     def _short_pdu(self, message: bytes | bytearray) -> bool:
         """The short path: a whole response without auth verifier on an association without
         security context, what most PDUs are, delivered from the fields the long path would
-        read, in one unpack. False (nothing done) for anything else, malformed PDUs included:
-        the long path takes them, and gives their errors."""
-        if len(message) < pdu.RESPONSE_HEADER:
+        read. False (nothing done) for anything else."""
+        fields = self.stream.plain_whole(message, pdu.RESPONSE, pdu.WHOLE)
+        if fields is None:
             return False
-        vers, minor, ptype, flags, rep, frep, length, auth_length, call_id, _, _, _ = (
-            _unpack_prefix(message)
-        )
-        if not (
-            ptype == pdu.RESPONSE
-            and flags & pdu.WHOLE == pdu.WHOLE
-            and not auth_length
-            and length == len(message)
-            and length <= self.stream.max_recv
-            and vers == 5
-            and minor <= 1
-            and rep == 0x10
-            and frep == 0
-            and self.stream.security is None
-        ):
-            return False
-        self._deliver(call_id, bytes(message[pdu.RESPONSE_HEADER :]))
+        self._deliver(fields[0], bytes(message[pdu.RESPONSE_HEADER :]))
         return True
 
-    def _on_pdu(self, message: bytearray) -> None:
-        if self._short_pdu(message):
-            return
+    def _long_pdu(self, message: bytearray) -> None:
         h = check_pdu(message)
         ptype = h.ptype
         if ptype == pdu.RESPONSE:

@@ -36,14 +36,13 @@ from .status import (
 )
 from .untrusted import cut
 from .wire import dcerpc as pdu
-from .wire.dcerpc import REQUEST_PREFIX, Header
+from .wire.dcerpc import Header
 from .wire.msgpack import FAULT, RESPONSE
 
 log = logging.getLogger("idlrt")
 
 MAX_FRAG = 0xFFF8  # the largest fragment we take and send (16-bit frag_length, 8-aligned)
 FEATURES = pdu.BTFN_KEEP_CONNECTION_ON_ORPHAN  # what bind-time negotiation may grant
-_unpack_prefix = REQUEST_PREFIX.unpack_from
 _FRAG_BITS = pdu.WHOLE | pdu.PFC_OBJECT_UUID
 _copy_context = contextvars.copy_context
 
@@ -87,38 +86,18 @@ class DceServerConnection(ServerConnection):
 
     def _short_pdu(self, message: bytes | bytearray) -> bool:
         """The short path: a whole request without object UUID or auth verifier on an
-        association without security context, what most PDUs are. It reads the fields the
-        long path would (one unpack, no Header or Request object) and starts the call; False
-        (nothing done) for anything else, malformed PDUs included: the long path takes them,
-        and gives their errors."""
-        if len(message) < pdu.REQUEST_HEADER:
+        association without security context, what most PDUs are, started from the fields the
+        long path would read. False (nothing done) for anything else."""
+        fields = self.stream.plain_whole(message, pdu.REQUEST, _FRAG_BITS)
+        if fields is None or self._auth_failed or self.server.min_auth_level > 0:
             return False
-        vers, minor, ptype, flags, rep, frep, length, auth_length, call_id, _, ctx_id, opnum = (
-            _unpack_prefix(message)
-        )
-        if not (
-            ptype == pdu.REQUEST
-            and flags & _FRAG_BITS == pdu.WHOLE
-            and not auth_length
-            and length == len(message)
-            and length <= self.stream.max_recv
-            and vers == 5
-            and minor <= 1
-            and rep == 0x10
-            and frep == 0
-            and self.stream.security is None
-            and not self._auth_failed
-            and self.server.min_auth_level <= 0
-        ):
-            return False
+        call_id, ctx_id, opnum = fields
         if call_id in self._partial:
             self._drop_partial(call_id)
         self._start(call_id, ctx_id, opnum, None, bytes(message[pdu.REQUEST_HEADER :]))
         return True
 
-    def _on_pdu(self, message: bytearray) -> None:
-        if self._short_pdu(message):
-            return
+    def _long_pdu(self, message: bytearray) -> None:
         h = check_pdu(message)
         ptype = h.ptype
         if ptype == pdu.REQUEST:

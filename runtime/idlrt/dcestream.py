@@ -16,6 +16,7 @@ from .wire.dcerpc import (
     MAX_FRAG,
     PFC_FIRST_FRAG,
     PFC_LAST_FRAG,
+    REQUEST_PREFIX,
     SEC_TRAILER_SIZE,
     Header,
     PduError,
@@ -27,6 +28,7 @@ from .wire.dcerpc import (
 )
 
 _STUB_ALIGN = 16  # a protected stub is padded to this ([MS-RPCE] 2.2.2.11)
+_PREFIX = REQUEST_PREFIX  # a request's or response's fixed fields, header included
 
 
 class SecurityContext(Protocol):
@@ -98,6 +100,34 @@ class Stream:
             raise PduError(f"frag_length {length} is shorter than a header")
         if length > self.max_recv:
             raise PduError(f"frag_length {length} is over the agreed {self.max_recv}")
+
+    def plain_whole(
+        self, message: bytes | bytearray, ptype: int, flag_mask: int
+    ) -> tuple[int, int, int] | None:
+        """``(call_id, p_cont_id, opnum)`` of ``message`` when it is one whole PDU of type
+        ``ptype`` that a short path may take: version 5.0/5.1, little-endian, within
+        ``max_recv``, first and last fragment (and no other flag of ``flag_mask``), no auth
+        verifier, on an association no security context protects. None for anything else,
+        malformed PDUs included: the long path takes them and gives their errors. (For a
+        response, the last field is its cancel count and reserved octet.)"""
+        if len(message) < _PREFIX.size or self.security is not None:
+            return None
+        vers, minor, kind, flags, rep, frep, length, auth_length, call_id, _, ctx_id, opnum = (
+            _PREFIX.unpack_from(message)
+        )
+        if (
+            kind == ptype
+            and flags & flag_mask == PFC_FIRST_FRAG | PFC_LAST_FRAG
+            and not auth_length
+            and length == len(message)
+            and length <= self.max_recv
+            and vers == 5
+            and minor <= 1
+            and rep == 0x10
+            and frep == 0
+        ):
+            return call_id, ctx_id, opnum
+        return None
 
     def buffered(self) -> int:
         """Octets received that do not yet make a whole PDU."""
@@ -231,10 +261,12 @@ class PduConnection(Protocol):
     _reads: int
     _wbuf: list[bytes]
 
-    def _on_pdu(self, message: bytearray) -> None: ...
+    def _short_pdu(self, message: bytes | bytearray) -> bool:
+        """Handle ``message`` if it is a whole PDU of the commonest kind; False otherwise."""
+        ...
 
-    def _short_pdu(self, data: bytes) -> bool:
-        """Handle ``data`` if it is one whole PDU of the commonest kind; False otherwise."""
+    def _long_pdu(self, message: bytearray) -> None:
+        """Handle any other whole PDU (checked here, in full)."""
         ...
 
     def _flush(self) -> None: ...
@@ -247,7 +279,8 @@ class PduConnection(Protocol):
 
 
 def receive(conn: PduConnection, data: bytes) -> None:
-    """``data_received`` of either end: each whole PDU to ``conn._on_pdu``, then what that
+    """``data_received`` of either end: each whole PDU to ``conn._short_pdu``, else to
+    ``conn._long_pdu`` (each PDU tries the short path once), then what that
     queued goes out in one write. A malformed PDU, or one whose verifier fails, closes this
     connection only; a bug of ours is logged and drops it, never reaching the event loop."""
     if conn.closed:
@@ -258,9 +291,11 @@ def receive(conn: PduConnection, data: bytes) -> None:
         stream = conn.stream
         # A whole PDU alone in its read (one call in flight) may take the short path as it
         # came, without a copy into the stream's buffer and out again.
-        if stream.buffered() or not conn._short_pdu(data):
+        lone = not stream.buffered() and len(data) >= HEADER_SIZE and frag_length(data) == len(data)
+        if not (lone and conn._short_pdu(data)):
             for message in stream.feed(data):
-                conn._on_pdu(message)
+                if lone or not conn._short_pdu(message):
+                    conn._long_pdu(message)
                 if conn.closed:
                     break
     except (PduError, ProtocolError) as exc:

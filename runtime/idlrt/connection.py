@@ -30,9 +30,11 @@ from .wire.msgpack import (
     KIND_NAMES,
     MAX_HEADER,
     MAX_ID,
+    PIPE,
     READ_SIZE,
     REQUEST,
     RESPONSE,
+    SIZE_AT,
     nested_too_deep,
     new_unpacker,
     thread_packer,
@@ -359,15 +361,17 @@ class FramedProtocol(asyncio.Protocol):
             if not (
                 (kind == REQUEST and n == 5 and type(obj[2]) is int and type(obj[3]) is int)
                 or (kind == RESPONSE and n == 3)
+                or (kind == PIPE and n == 4 and type(obj[3]) is int)
             ) and nested_too_deep(obj):
                 raise ProtocolError(f"{KIND_NAMES[kind]} header nested too deep")
-            if kind != REQUEST and kind != RESPONSE:
+            at = SIZE_AT[kind]
+            if not at:
                 pos = end
                 self.on_message(obj)
                 if self.closed:
                     return False
                 continue
-            size = obj[4] if kind == REQUEST else obj[2]
+            size = obj[at]
             call_id = obj[1]
             if (
                 type(size) is not int
@@ -402,9 +406,9 @@ class FramedProtocol(asyncio.Protocol):
         raise NotImplementedError
 
     def on_payload(self, header: list[Any], payload: bytes) -> None:
-        """A REQUEST or RESPONSE arrived with its payload (still packed)."""
+        """A REQUEST, RESPONSE or PIPE arrived with its payload (still packed)."""
         raise NotImplementedError
 
     def on_oversize(self, header: list[Any], size: int) -> None:
-        """A REQUEST or RESPONSE announced a payload over the limit; it will be skipped."""
+        """A REQUEST, RESPONSE or PIPE announced a payload over the limit; it will be skipped."""
         raise NotImplementedError

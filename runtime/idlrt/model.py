@@ -22,6 +22,35 @@ def _no_ndr(*values: object) -> Any:
 
 
 @dataclass(frozen=True, slots=True)
+class Pipe:
+    """One pipe parameter of a procedure (``typedef pipe T NAME``), with its chunk codecs.
+
+    ``index``: its place among the procedure's pipes (declaration order), as the wire names
+    it. ``position``: where its ``PipeReader`` ([in]) or ``PipeWriter`` ([out]) goes in the
+    manager's argument list (not counting the async handle), as ``context_positions`` count.
+    ``encode_chunk``/``decode_chunk``: a chunk (``list[T]``, or ``bytes`` for a pipe of
+    ``byte``/``char``/``unsigned char``) to and from the msgpack wire's value, checked; each
+    raises ``RpcError`` on bad data, with ``path`` in its message. NDR20 (DCE/RPC): the
+    elements have a fixed size, ``ndr_size`` octets each, aligned to ``ndr_align``;
+    ``ndr_encode_chunk(chunk) -> bytes`` writes the elements (not the count) as they follow an
+    aligned count, and ``ndr_decode_chunk(data, count) -> chunk`` reads ``count`` of them from
+    ``data`` (which starts at the first element).
+    """
+
+    name: str
+    index: int
+    direction: str  # "in" or "out"
+    position: int
+    is_bytes: bool
+    encode_chunk: Callable[[object], object]
+    decode_chunk: Callable[[object], Any]
+    ndr_size: int = 0
+    ndr_align: int = 1
+    ndr_encode_chunk: Callable[[Any], bytes] = _no_ndr
+    ndr_decode_chunk: Callable[[bytes, int], Any] = _no_ndr
+
+
+@dataclass(frozen=True, slots=True)
 class Procedure(Generic[R]):
     """One procedure of an interface, with its generated wire functions, for both wires.
 
@@ -61,13 +90,19 @@ class Procedure(Generic[R]):
     ndr_decode_in: Callable[[bytes], tuple[Any, ...]] = _no_ndr
     ndr_encode_out: Callable[..., bytes] = _no_ndr
     ndr_encode_result: Callable[[tuple[Any, ...], object], bytes] = _no_ndr
+    # The procedure's pipe parameters, in declaration order (left out of the codecs above).
+    pipes: tuple[Pipe, ...] = ()
+    # A [callback]: declared in the interface, served by the client (its ``Callbacks``), called
+    # by the server's ``CallbackClient``; the roles of the four codecs above are swapped.
+    is_callback: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class Interface:
     """An IDL interface: its name, UUID (lower-case canonical form), version and procedures.
 
-    ``procedures[i].opnum == i``: the tuple is indexed by opnum.
+    ``procedures[i].opnum == i``: the tuple is indexed by opnum; ``[callback]`` procedures
+    (``is_callback``) take their opnums in the same sequence.
     """
 
     name: str

@@ -21,15 +21,37 @@ PROTOCOL_VERSION: Final = 1
 BIND: Final = 0  # [BIND, ctx_id, uuid, major, minor, protocol]
 BIND_ACK: Final = 1  # [BIND_ACK, ctx_id, protocol, server_minor]
 BIND_NAK: Final = 2  # [BIND_NAK, ctx_id, code]
+# A server calls a [callback] with a REQUEST that names the call it serves: [REQUEST,
+# callback_id, ctx_id, opnum, size, call_id] + payload; the client answers with RESPONSE or
+# FAULT under callback_id. Callback ids are the server's own, apart from the client's call ids.
 REQUEST: Final = 3  # [REQUEST, call_id, ctx_id, opnum, size] + payload (argument list)
 RESPONSE: Final = 4  # [RESPONSE, call_id, size] + payload (result list)
 FAULT: Final = 5  # [FAULT, call_id, code] or [FAULT, call_id, code, detail]
 CANCEL: Final = 6  # [CANCEL, call_id, abortive]
+# A chunk of pipe ``index`` of a call (docs/pipes.md): client to server for [in] pipes, server
+# to client for [out] pipes, before the call's RESPONSE; size 0 (no payload) ends the pipe.
+PIPE: Final = 7  # [PIPE, call_id, size, index] + payload (one chunk)
+# The receiver of a pipe has consumed ``octets`` more payload octets of it: its sender may
+# have up to PIPE_WINDOW octets sent and not yet acknowledged.
+PIPE_ACK: Final = 8  # [PIPE_ACK, call_id, index, octets]
 
-KIND_NAMES: Final = ("BIND", "BIND_ACK", "BIND_NAK", "REQUEST", "RESPONSE", "FAULT", "CANCEL")
+KIND_NAMES: Final = (
+    "BIND",
+    "BIND_ACK",
+    "BIND_NAK",
+    "REQUEST",
+    "RESPONSE",
+    "FAULT",
+    "CANCEL",
+    "PIPE",
+    "PIPE_ACK",
+)
 
 # Minimum header lengths, by kind; longer headers are accepted (extra items are ignored).
-HEADER_LENGTHS: Final = (6, 3, 3, 5, 3, 3, 3)
+HEADER_LENGTHS: Final = (6, 3, 3, 5, 3, 3, 3, 4, 4)
+# Where a message with a payload (REQUEST, RESPONSE, PIPE) says its size; 0: no payload.
+SIZE_AT: Final = (0, 0, 0, 4, 2, 0, 0, 2, 0)
+PIPE_WINDOW: Final = 4 * 1024 * 1024  # octets of a pipe sent and not yet acknowledged
 
 MAX_ID: Final = 0xFFFF_FFFF_FFFF_FFFF  # call ids are unsigned 64-bit
 MAX_CTX_ID: Final = 0xFFFF

@@ -273,6 +273,7 @@ class ClientConnection(FramedProtocol):
                 reason,
                 False,
             )
+        self.callbacks = None  # no callback comes any more; its object may refer back to us
         binds, self._binds = self._binds, {}
         for fut in binds.values():
             if not fut.done():

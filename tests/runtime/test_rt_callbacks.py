@@ -405,6 +405,7 @@ def test_a_client_that_disconnects_fails_the_pending_callback_with_1726() -> Non
             call = asyncio.ensure_future(client.Run(1))
             await cbs.entered.wait()
             await client.close()
+            assert client._conn.callbacks is None  # no reference cycle through the callbacks
             with pytest.raises(idlrt.RpcError) as info:
                 await call
             assert info.value.code == status.RPC_S_CALL_FAILED
@@ -624,6 +625,25 @@ def test_the_callback_request_on_the_wire() -> None:
             raw.send([5, head[1] + 100, 1726])  # a FAULT for a callback never sent
             assert await raw.closed_by_peer()
             await raw.close()
+
+    run(body)
+
+
+@msgpack_only
+def test_a_callback_reply_over_the_servers_limit_is_1783() -> None:
+    async def body() -> None:
+        impl = CoroRelay()
+        async with serving(impl, max_request=256) as (_, binding, _):
+            raw = await RawClient.open(binding)
+            await raw.bind(RELAY.uuid, 1, 0)
+            raw.request(7, P_Run.opnum, [1])
+            head = await raw.recv()
+            await raw._next_value()
+            payload = msgpack.packb([1, "x" * 300])
+            raw.send_raw(msgpack.packb([4, head[1], len(payload)]) + payload)
+            assert (await raw.recv())[:3] == [5, 7, status.RPC_X_BAD_STUB_DATA]
+            await raw.close()
+        assert "over the server's limit" in (impl.errors[0].detail or "")
 
     run(body)
 

@@ -1,37 +1,39 @@
-"""The stubs of idl/Callbacks.idl (interface Relay: [callback] procedures) for the runtime
+"""The stubs of idl/Callbacks.idl (interface Callbacks: [callback] procedures) for the runtime
 tests.
 
-Until idlc generates [callback] procedures, they come from relay_handwritten.py, written to
-the generated shape of /work/spec19.md; then this module compiles the IDL as calc_stubs does.
-The clients speak the running test's wire (``support.WIRE``) unless told otherwise.
+Until idlc on main generates [callback] procedures they come from callbacks_handwritten.py,
+of the generated shape of /work/spec19.md; then this module compiles the IDL as calc_stubs
+does. The clients speak the running test's wire (``support.WIRE``) unless told otherwise.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import relay_handwritten as _relay
+import callbacks_handwritten as _cb
 
 import idlrt
 import support
 
-RELAY: idlrt.Interface = _relay._Relay_INTERFACE
-AskResult = _relay.AskResult
-RunLaterHandle = _relay.RunLaterHandle
-RelayManager = _relay.RelayManager
-RelayCallbacks = _relay.RelayCallbacks
-RelayCallbackClient = _relay.RelayCallbackClient
-P_Progress, P_Ask, P_Run, P_RunLater, P_Nest, P_Down = RELAY.procedures
+CALLBACKS: idlrt.Interface = _cb._Callbacks_INTERFACE
+AskResult = _cb.AskResult
+FillResult = _cb.FillResult
+GatherResult = _cb.GatherResult
+LaterHandle = _cb.LaterHandle
+Manager = _cb.CallbacksManager
+Callbacks = _cb.CallbacksCallbacks
+CallbackClient = _cb.CallbacksCallbackClient
+(P_Count, P_Quiz, P_Gather, P_Inner, P_Later, P_Tick, P_Ask, P_Fill, P_Nest) = CALLBACKS.procedures
 
 
-class RelayAsyncClient(_relay.RelayAsyncClient):
+class AsyncClient(_cb.CallbacksAsyncClient):
     @classmethod
     async def connect(cls, binding: str, **kwargs: Any) -> Any:
         kwargs.setdefault("wire", support.WIRE)
         return await super().connect(binding, **kwargs)
 
 
-class RelayClient(_relay.RelayClient):
+class Client(_cb.CallbacksClient):
     @classmethod
     def connect(cls, binding: str, **kwargs: Any) -> Any:
         kwargs.setdefault("wire", support.WIRE)

@@ -20,6 +20,7 @@ from typing import Any, ClassVar, Self, TypeVar, cast
 
 from .binding import Binding
 from .call import AsyncCall, decode_reply, failure_outcome
+from .callbacks import Callbacks, attach, checked
 from .client import ClientConnection, open_connection
 from .errors import RpcError
 from .model import Interface, Procedure
@@ -112,10 +113,13 @@ class Client:
         wire: str | None = None,
         auth: Any = None,
         object_uuid: str | None = None,
+        callbacks: Callbacks | None = None,
     ) -> Self:
         """Connect to ``binding`` and bind the class's interface (blocks); the keywords are
-        those of ``AsyncClient.connect``."""
+        those of ``AsyncClient.connect``. ``callbacks``: an ``async def`` callback runs on
+        the blocking clients' shared loop (it must not block), a plain one in a worker thread."""
         _not_on(_loop, f"{cls.__name__}.connect")
+        served = None if callbacks is None else checked(callbacks, cls._idl_interface_)
         b = Binding.parse(binding)
         loop = shared_loop()
         obj = None if object_uuid is None else uuid.UUID(object_uuid)
@@ -124,6 +128,8 @@ class Client:
             loop,
         )
         conn, ctx_id = fut.result()
+        if served is not None:
+            attach(conn, ctx_id, served)
         return cls(conn, ctx_id, call_timeout)
 
     @property

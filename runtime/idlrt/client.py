@@ -17,6 +17,7 @@ from typing import Any, ClassVar, Protocol, Self, TypeVar, cast
 
 from .binding import TCP, WIRES, Binding
 from .call import AsyncCall, decode_result, failure_outcome
+from .callbacks import Callbacks, ServedCallbacks, attach, checked, refuse_oversize, serve_request
 from .connection import FramedProtocol, ProtocolError
 from .errors import RpcError, caller_error
 from .model import Interface, Procedure
@@ -97,6 +98,7 @@ class ClientConnection(FramedProtocol):
         self._binds: dict[int, asyncio.Future[int]] = {}
         self._next_ctx = 0
         self._lost: asyncio.Future[None] = loop.create_future()
+        self.callbacks: ServedCallbacks | None = None  # what connect(callbacks=...) serves
 
     # -- binding ------------------------------------------------------------------------------
 
@@ -235,7 +237,10 @@ class ClientConnection(FramedProtocol):
 
     def on_payload(self, header: list[Any], payload: bytes) -> None:
         if header[0] != RESPONSE:
-            raise ProtocolError("unexpected REQUEST from a server")
+            if header[0] != REQUEST:
+                raise ProtocolError(f"unexpected {KIND_NAMES[header[0]]} from a server")
+            serve_request(self, header, payload)  # a [callback] (idlrt.callbacks)
+            return
         call = self._calls.pop(header[1], None)
         if call is not None:
             self._batch += 1
@@ -247,7 +252,10 @@ class ClientConnection(FramedProtocol):
 
     def on_oversize(self, header: list[Any], size: int) -> None:
         if header[0] != RESPONSE:
-            raise ProtocolError("unexpected REQUEST from a server")
+            if header[0] != REQUEST:
+                raise ProtocolError(f"unexpected {KIND_NAMES[header[0]]} from a server")
+            refuse_oversize(self, header, size)  # a [callback]'s request
+            return
         call = self._calls.pop(header[1], None)
         if call is not None:
             detail = f"a reply of {size} bytes is over the client's limit"
@@ -265,6 +273,7 @@ class ClientConnection(FramedProtocol):
                 reason,
                 False,
             )
+        self.callbacks = None  # no callback comes any more; its object may refer back to us
         binds, self._binds = self._binds, {}
         for fut in binds.values():
             if not fut.done():
@@ -383,6 +392,7 @@ class AsyncClient:
         wire: str | None = None,
         auth: Any = None,
         object_uuid: str | None = None,
+        callbacks: Callbacks | None = None,
     ) -> Self:
         """Connect to ``binding`` and bind the class's interface.
 
@@ -392,13 +402,17 @@ class AsyncClient:
         or "dcerpc" (also the binding option ``[PORT,wire=dcerpc]``). ``auth``: an
         ``idlrt.NtlmAuth``, which implies DCE/RPC. A TCP binding without port asks the
         endpoint mapper at the host's port 135, over DCE/RPC. ``object_uuid``: the object
-        every DCE/RPC request names.
+        every DCE/RPC request names. ``callbacks``: an instance of the interface's generated
+        ``Callbacks`` subclass, which serves the server's ``[callback]`` calls.
         """
+        served = None if callbacks is None else checked(callbacks, cls._idl_interface_)
         b = Binding.parse(binding)
         obj = None if object_uuid is None else uuid.UUID(object_uuid)
         conn, ctx_id = await open_connection(
             b, cls._idl_interface_, timeout, ssl, server_hostname, wire, auth, obj
         )
+        if served is not None:
+            attach(conn, ctx_id, served)
         return cls(conn, ctx_id, call_timeout)
 
     @property

@@ -36,7 +36,7 @@ from .status import (
     RPC_X_BAD_STUB_DATA,
 )
 from .untrusted import safe_repr
-from .wire.msgpack import FAULT, MAX_CODE, REQUEST, RESPONSE, unpack_payload
+from .wire.msgpack import FAULT, KIND_NAMES, MAX_CODE, REQUEST, RESPONSE, unpack_payload
 
 log = logging.getLogger("idlrt")
 
@@ -117,7 +117,10 @@ class ServerConnection(ServerSession):
     def on_payload(self, h: list[Any], payload: bytes) -> None:
         """A REQUEST: check it, in the order docs/protocol.md gives, and start its routine."""
         if h[0] != REQUEST:
-            raise ProtocolError("unexpected RESPONSE from a client")
+            if h[0] != RESPONSE or self.callbacks is None:
+                raise ProtocolError(f"unexpected {KIND_NAMES[h[0]]} from a client")
+            self.callbacks.response(h, payload)  # a [callback]'s reply
+            return
         call_id: int = h[1]  # checked by the framing layer
         ctx_id, opnum = h[2], h[3]
         server = self.server
@@ -208,6 +211,10 @@ class ServerConnection(ServerSession):
         """Start any other call: security callback, decoding, then the routine's own way."""
         server = self.server
         proc = op.proc
+        if proc.is_callback:  # served by the client, never by a manager
+            detail = f"{reg.interface.name}: opnum {proc.opnum} is a [callback]"
+            self._fault(call_id, RPC_S_PROCNUM_OUT_OF_RANGE, detail)
+            return
         rec = (
             proc.handle_class(self, call_id, op) if proc.is_async else CallRecord(self, call_id, op)
         )
@@ -260,13 +267,19 @@ class ServerConnection(ServerSession):
         ref.call_id = call_id
         ref.op = op
         self._calls[call_id] = ref
+        # idlrt.current_call() in the routine (and the tasks it starts), where it may call back
+        token = _set_current_call(handle) if op.calls_back else None
         try:
             ret = op.fn(handle, *args)
         except Exception as exc:
+            if token is not None:
+                current_call.reset(token)
             self._async_failed(handle, exc)
             return
         if op.is_coro:
             self.server.spawn(self._run_async_coroutine(ret, handle))
+        if token is not None:
+            current_call.reset(token)
 
     async def _run_async_coroutine(
         self, coro: Coroutine[Any, Any, Any], handle: AsyncHandle

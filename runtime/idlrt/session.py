@@ -20,6 +20,7 @@ from concurrent.futures import Executor
 from typing import Any, Protocol
 
 from .binding import LOCAL
+from .callbacks import PendingCallbacks
 from .callcontext import CallContext, PeerCredentials
 from .connection import FramedProtocol, ProtocolError
 from .ctxhandle import Changes
@@ -143,6 +144,7 @@ class ServerSession(FramedProtocol):
         self._idle_timer: asyncio.TimerHandle | None = None
         self._message_timer: asyncio.TimerHandle | None = None
         self._write_paused = False  # the client does not read its replies
+        self.callbacks: PendingCallbacks | None = None  # [callback]s sent, awaiting a reply
 
     # -- connection events --------------------------------------------------------------------
 
@@ -187,6 +189,8 @@ class ServerSession(FramedProtocol):
         table = self.ctx_table
         if table is not None and table.handles:
             table.run_down_all()
+        if self.callbacks is not None:
+            self.callbacks.lost("the client's connection is lost" + (f" ({exc})" if exc else ""))
         server.connection_closed(self)
 
     def pause_writing(self) -> None:
@@ -281,12 +285,17 @@ class ServerSession(FramedProtocol):
             self._on_cancel(header)
         elif kind == BIND:
             self._on_bind(header)
+        elif kind == FAULT and self.callbacks is not None:
+            self.callbacks.fault(header)  # a [callback] failed on the client
         else:
             raise ProtocolError(f"unexpected {KIND_NAMES[kind]} (a client sends BIND/CANCEL)")
 
     def on_oversize(self, header: list[Any], size: int) -> None:
         if header[0] != REQUEST:
-            raise ProtocolError("unexpected RESPONSE from a client")
+            if header[0] != RESPONSE or self.callbacks is None:
+                raise ProtocolError(f"unexpected {KIND_NAMES[header[0]]} from a client")
+            self.callbacks.oversize(header, size)  # a [callback]'s reply
+            return
         limit = self.server.max_request
         self._fault(header[1], RPC_S_ACCESS_DENIED, f"request of {size} bytes, limit {limit}")
 

@@ -58,6 +58,7 @@ RUNTIME_LAYERS = {
     "idlrt.model": 4,
     "idlrt.call": 4,
     # 5: the client and the server
+    "idlrt.callbacks": 5,
     "idlrt.client": 5,
     "idlrt.blocking": 5,
     "idlrt.registry": 5,

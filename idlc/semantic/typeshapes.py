@@ -26,8 +26,8 @@ from .. import ir
 from ..diagnostics import DiagnosticSink, did_you_mean
 from ..syntax import ast
 from ..syntax.parser import parse_attr_exprs, parse_attr_type
+from .checks import PipeRules
 from .constexpr import NotConstant, fold
-from .pipes import PipeRules
 from .symbols import BASE_TYPES, BUILTIN_NAMES, SymbolTable, TypeEntry, c_base_type
 from .values import ValueLowerer
 

@@ -27,14 +27,16 @@ from . import codec, status
 from .binding import Binding
 from .blocking import Client
 from .call import AsyncCall
+from .callbacks import CallbackClient, Callbacks
 from .callcontext import CallContext, PeerCredentials
 from .client import AsyncClient
 from .ctxhandle import ContextHandle
 from .dceclient import DceClientConnection
 from .errors import RpcError
 from .handle import AsyncHandle, call_context
-from .model import Interface, Manager, Procedure
+from .model import Interface, Manager, Pipe, Procedure
 from .ntlm import Accounts, NtlmAuth
+from .pipes import PipeReader, PipeSink, PipeSource, PipeWriter
 from .server import ConnectionStats, Server, ServerStats
 
 # The client's DCE/RPC connections live beside it (layer 5), the endpoint mapper above: both
@@ -53,6 +55,8 @@ __all__ = [
     "AsyncHandle",
     "Binding",
     "CallContext",
+    "CallbackClient",
+    "Callbacks",
     "Client",
     "ConnectionStats",
     "ContextHandle",
@@ -60,6 +64,11 @@ __all__ = [
     "Manager",
     "NtlmAuth",
     "PeerCredentials",
+    "Pipe",
+    "PipeReader",
+    "PipeSink",
+    "PipeSource",
+    "PipeWriter",
     "Procedure",
     "RpcError",
     "Server",

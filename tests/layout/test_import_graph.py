@@ -57,6 +57,7 @@ RUNTIME_LAYERS = {
     "idlrt.handle": 4,
     "idlrt.model": 4,
     "idlrt.call": 4,
+    "idlrt.pipes": 4,  # issue 19: placeholders of the compiler side, replaced by the runtime's
     # 5: the client and the server
     "idlrt.client": 5,
     "idlrt.blocking": 5,
@@ -67,6 +68,7 @@ RUNTIME_LAYERS = {
     "idlrt.server": 5,
     "idlrt.dceclient": 5,
     "idlrt.dceserver": 5,
+    "idlrt.callbacks": 5,  # issue 19: placeholders of the compiler side, as idlrt.pipes
     # 6: the public API, and the endpoint mapper beside it: the stubs idlc generated for the
     # ept interface import the package (``import idlrt``), as every generated module does, so
     # the mapper cannot sit lower; the package imports it last (see test_no_import_cycles).

@@ -444,3 +444,22 @@ def test_output_is_deterministic(tmp_path: Path) -> None:
     compile_package(IDL, tmp_path / "b")
     a, b = (tmp_path / d / "pipekinds.py" for d in "ab")
     assert a.read_bytes() == b.read_bytes()
+
+
+@pytest.mark.parametrize("name", ["Pipes", "Callbacks"])
+def test_the_runtime_tests_idl_compiles_cleanly(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """tests/runtime/idl/{Pipes,Callbacks}.idl, for the runtime's tests: no diagnostics."""
+    idl = Path(__file__).parents[1] / "runtime" / "idl" / f"{name}.idl"
+    out = tmp_path / f"gen_rt_{name.lower()}"
+    compile_package(idl, out)
+    assert capsys.readouterr().err == ""
+    module = import_generated(out, name.lower())
+    procs = getattr(module, f"_{name}_INTERFACE").procedures
+    if name == "Pipes":
+        assert all(p.pipes for p in procs) and not any(p.is_callback for p in procs)
+        assert [p.position for p in module._Pipes_Scale.pipes] == [0, 3]
+    else:
+        assert [p.name for p in procs if p.is_callback] == ["Tick", "Ask", "Fill", "Nest"]
+        assert hasattr(module, "CallbacksCallbacks") and hasattr(module, "CallbacksCallbackClient")

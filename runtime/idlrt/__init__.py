@@ -36,8 +36,9 @@ from .ctxhandle import ContextHandle
 from .dceclient import DceClientConnection
 from .errors import RpcError
 from .handle import AsyncHandle, call_context
-from .model import Interface, Manager, Procedure
+from .model import Interface, Manager, Pipe, Procedure
 from .ntlm import Accounts, NtlmAuth
+from .pipes import PipeReader, PipeSink, PipeSource, PipeWriter
 from .server import ConnectionStats, Server, ServerStats
 
 # The client's DCE/RPC connections live beside it (layer 5), the endpoint mapper above: both
@@ -65,6 +66,11 @@ __all__ = [
     "Manager",
     "NtlmAuth",
     "PeerCredentials",
+    "Pipe",
+    "PipeReader",
+    "PipeSink",
+    "PipeSource",
+    "PipeWriter",
     "Procedure",
     "RpcError",
     "Server",

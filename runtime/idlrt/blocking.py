@@ -24,7 +24,7 @@ from .callbacks import Callbacks, attach, checked
 from .client import ClientConnection, open_connection
 from .errors import RpcError
 from .model import Interface, Procedure
-from .status import RPC_S_CALL_CANCELLED, RPC_S_CALL_FAILED_DNE
+from .status import RPC_S_CALL_CANCELLED, RPC_S_CALL_FAILED_DNE, RPC_S_CANNOT_SUPPORT
 
 R = TypeVar("R")
 
@@ -158,11 +158,17 @@ class Client:
         self.close()
 
     def _call(
-        self, proc: Procedure[R], args: tuple[object, ...], timeout: float | None = None
+        self,
+        proc: Procedure[R],
+        args: tuple[object, ...],
+        timeout: float | None = None,
+        pipes: tuple[object, ...] = (),
     ) -> R:
         """One call; blocks the calling thread until the reply, or until ``timeout`` seconds
         (default: ``call_timeout``) have passed: then the call is cancelled abortively and
         fails with 1818."""
+        if pipes:  # placeholder until the runtime streams pipes (issue 19)
+            raise RpcError(RPC_S_CANNOT_SUPPORT, f"{proc.name}: pipes are not implemented yet")
         conn = self._conn
         _not_on(conn.loop, f"{type(self).__name__}.{proc.method}")
         data = conn.encode_args(proc, args)
@@ -196,9 +202,15 @@ class Client:
         return cast(R, value)
 
     def _start(
-        self, proc: Procedure[R], args: tuple[object, ...], timeout: float | None = None
+        self,
+        proc: Procedure[R],
+        args: tuple[object, ...],
+        timeout: float | None = None,
+        pipes: tuple[object, ...] = (),
     ) -> AsyncCall[R]:
         """Start an ``[async]`` call; returns at once (``timeout`` as on ``AsyncClient``)."""
+        if pipes:  # placeholder until the runtime streams pipes (issue 19)
+            raise RpcError(RPC_S_CANNOT_SUPPORT, f"{proc.name}: pipes are not implemented yet")
         conn = self._conn
         if timeout is None:
             timeout = self.call_timeout

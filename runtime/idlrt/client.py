@@ -25,6 +25,7 @@ from .status import (
     RPC_S_CALL_CANCELLED,
     RPC_S_CALL_FAILED,
     RPC_S_CALL_FAILED_DNE,
+    RPC_S_CANNOT_SUPPORT,
     RPC_S_SEC_PKG_ERROR,
     RPC_S_SERVER_UNAVAILABLE,
     RPC_X_BAD_STUB_DATA,
@@ -436,7 +437,11 @@ class AsyncClient:
         await self.close()
 
     async def _call(
-        self, proc: Procedure[R], args: tuple[object, ...], timeout: float | None = None
+        self,
+        proc: Procedure[R],
+        args: tuple[object, ...],
+        timeout: float | None = None,
+        pipes: tuple[object, ...] = (),
     ) -> R:
         """One call: send the request, await the reply. Cancelling the awaiting task cancels
         the call abortively (the server is told), as does running out of ``timeout`` seconds
@@ -445,6 +450,8 @@ class AsyncClient:
         The connection hands the reply's payload (or a ``CallFailed``) to a bare future; it is
         decoded here, in the caller's task, so a call costs one frame, one future, no record.
         """
+        if pipes:  # placeholder until the runtime streams pipes (issue 19)
+            raise RpcError(RPC_S_CANNOT_SUPPORT, f"{proc.name}: pipes are not implemented yet")
         conn = self._conn
         if timeout is None:
             timeout = self.call_timeout
@@ -481,10 +488,16 @@ class AsyncClient:
             raise RpcError(RPC_X_BAD_STUB_DATA, detail) from None
 
     def _start(
-        self, proc: Procedure[R], args: tuple[object, ...], timeout: float | None = None
+        self,
+        proc: Procedure[R],
+        args: tuple[object, ...],
+        timeout: float | None = None,
+        pipes: tuple[object, ...] = (),
     ) -> AsyncCall[R]:
         """Start an ``[async]`` call; returns at once. After ``timeout`` seconds (default:
         ``call_timeout``) without an outcome the call is cancelled abortively (1818)."""
+        if pipes:  # placeholder until the runtime streams pipes (issue 19)
+            raise RpcError(RPC_S_CANNOT_SUPPORT, f"{proc.name}: pipes are not implemented yet")
         conn = self._conn
         if timeout is None:
             timeout = self.call_timeout

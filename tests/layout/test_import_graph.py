@@ -57,6 +57,7 @@ RUNTIME_LAYERS = {
     "idlrt.handle": 4,
     "idlrt.model": 4,
     "idlrt.call": 4,
+    "idlrt.pipes": 4,  # issue 19: placeholders of the compiler side, replaced by the runtime's
     # 5: the client and the server
     "idlrt.callbacks": 5,
     "idlrt.client": 5,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import struct
 import subprocess
 import sys
 import textwrap
@@ -235,8 +236,21 @@ def test_pipes_leave_the_values_and_results(gen: ModuleType) -> None:
     assert gen.SumResult._fields == ("retval", "count")
     assert gen._Files_Pairs_sin([5]) == (5,)
     assert gen._Files_Pairs_cout([]) is None
-    assert gen._ndr_Files_Pairs_sin(gen._ndr_Files_Pairs_cin(5)) == (5,)
+    # NDR: the server's decoder also says where the [in] pipes start
+    assert gen._ndr_Files_Pairs_sin(gen._ndr_Files_Pairs_cin(5)) == (5, 4)
     assert list(inspect.signature(gen.SumHandle.complete).parameters) == ["self", "retval", "count"]
+
+
+def test_ndr_out_values_after_pipes_align_from_their_stub_offset(gen: ModuleType) -> None:
+    # the [out] values follow the [out] pipes, at a stub offset that is a multiple of 4: the
+    # hyper after a long needs 4 octets of padding from offset 0, none from offset 4
+    at0 = gen._ndr_Files_Kinds_sout((0,), 3, 5)
+    at4 = gen._ndr_Files_Kinds_sout((4,), 3, 5)
+    assert at0 == struct.pack("<l4xq", 3, 5)
+    assert at4 == struct.pack("<lq", 3, 5)
+    assert gen._ndr_Files_Kinds_cout(at0) == gen.KindsResult(n=3, total=5)
+    assert gen._ndr_Files_Kinds_cout(bytes(4) + at4, 4) == gen.KindsResult(n=3, total=5)
+    assert gen._ndr_Files_Kinds_sin(b"") == (0,)  # no [in] values: the pipes start at once
 
 
 def test_callbacks_keep_their_opnums(gen: ModuleType) -> None:

@@ -726,8 +726,9 @@ def _ndr_Files_Upload_cin(a_name: str) -> bytes:
     return bytes(b)
 
 
-def _ndr_Files_Upload_cout(data: bytes) -> int:
+def _ndr_Files_Upload_cout(data: bytes, start: int = 0) -> int:
     r = _ndr.Reader(data)
+    r.pos = start
     try:
         buf = r.buf
         t1 = _NDR_l.unpack_from(buf, r.pos)
@@ -743,18 +744,20 @@ def _ndr_Files_Upload_sin(data: bytes) -> tuple[Any, ...]:
     r = _ndr.Reader(data)
     try:
         x1 = _ndr.get_str(r)
-        return (x1,)
+        return (x1, r.pos)
     except _ndr.DECODE_ERRORS as exc:
         _ndr.decode_failed(exc, "Upload")
 
 
 def _ndr_Files_Upload_sout(a: tuple[Any, ...], r_retval: Any) -> bytes:
     b = _ndr.Buffer()
+    start = a[-1] & 7
+    b += _ndr.PAD[start]
     try:
         b += _NDR_l.pack(_ndr.no_bool() if isinstance(r_retval, bool) else r_retval)
     except _ndr.ENCODE_ERRORS as exc:
         _ndr.encode_failed(exc, "Upload", _Files_Upload_sout, r_retval)
-    return bytes(b)
+    return bytes(b[start:])
 
 
 def _ndr_Files_Upload_sres(a: tuple[Any, ...], r: object) -> bytes:
@@ -770,8 +773,9 @@ def _ndr_Files_Download_cin(a_name: str) -> bytes:
     return bytes(b)
 
 
-def _ndr_Files_Download_cout(data: bytes) -> int:
+def _ndr_Files_Download_cout(data: bytes, start: int = 0) -> int:
     r = _ndr.Reader(data)
+    r.pos = start
     try:
         buf = r.buf
         t1 = _NDR_l.unpack_from(buf, r.pos)
@@ -787,18 +791,20 @@ def _ndr_Files_Download_sin(data: bytes) -> tuple[Any, ...]:
     r = _ndr.Reader(data)
     try:
         x1 = _ndr.get_str(r)
-        return (x1,)
+        return (x1, r.pos)
     except _ndr.DECODE_ERRORS as exc:
         _ndr.decode_failed(exc, "Download")
 
 
 def _ndr_Files_Download_sout(a: tuple[Any, ...], r_retval: Any) -> bytes:
     b = _ndr.Buffer()
+    start = a[-1] & 7
+    b += _ndr.PAD[start]
     try:
         b += _NDR_l.pack(_ndr.no_bool() if isinstance(r_retval, bool) else r_retval)
     except _ndr.ENCODE_ERRORS as exc:
         _ndr.encode_failed(exc, "Download", _Files_Download_sout, r_retval)
-    return bytes(b)
+    return bytes(b[start:])
 
 
 def _ndr_Files_Download_sres(a: tuple[Any, ...], r: object) -> bytes:
@@ -848,8 +854,9 @@ def _ndr_Files_Sum_cin() -> bytes:
     return b""
 
 
-def _ndr_Files_Sum_cout(data: bytes) -> SumResult:
+def _ndr_Files_Sum_cout(data: bytes, start: int = 0) -> SumResult:
     r = _ndr.Reader(data)
+    r.pos = start
     try:
         buf = r.buf
         t1 = _NDR_l.unpack_from(buf, r.pos)
@@ -864,11 +871,13 @@ def _ndr_Files_Sum_cout(data: bytes) -> SumResult:
 
 
 def _ndr_Files_Sum_sin(data: bytes) -> tuple[Any, ...]:
-    return ()
+    return (0,)
 
 
 def _ndr_Files_Sum_sout(a: tuple[Any, ...], r_retval: Any, r_count: Any) -> bytes:
     b = _ndr.Buffer()
+    start = a[-1] & 7
+    b += _ndr.PAD[start]
     try:
         b += _NDR_ll.pack(
             _ndr.no_bool() if isinstance(r_count, bool) else r_count,
@@ -876,7 +885,7 @@ def _ndr_Files_Sum_sout(a: tuple[Any, ...], r_retval: Any, r_count: Any) -> byte
         )
     except _ndr.ENCODE_ERRORS as exc:
         _ndr.encode_failed(exc, "Sum", _Files_Sum_sout, r_retval, r_count)
-    return bytes(b)
+    return bytes(b[start:])
 
 
 def _ndr_Files_Sum_sres(a: tuple[Any, ...], r: object) -> bytes:
@@ -892,7 +901,7 @@ def _ndr_Files_Pairs_cin(a_n: int) -> bytes:
     return bytes(b)
 
 
-def _ndr_Files_Pairs_cout(data: bytes) -> None:
+def _ndr_Files_Pairs_cout(data: bytes, start: int = 0) -> None:
     return None
 
 
@@ -903,7 +912,7 @@ def _ndr_Files_Pairs_sin(data: bytes) -> tuple[Any, ...]:
         t1 = _NDR_l.unpack_from(buf, r.pos)
         r.pos += 4
         v2 = t1[0]
-        return (v2,)
+        return (v2, r.pos)
     except _ndr.DECODE_ERRORS as exc:
         _ndr.decode_failed(exc, "Pairs")
 
@@ -972,33 +981,42 @@ def _ndr_Files_Kinds_cin() -> bytes:
     return b""
 
 
-def _ndr_Files_Kinds_cout(data: bytes) -> KindsResult:
+def _ndr_Files_Kinds_cout(data: bytes, start: int = 0) -> KindsResult:
     r = _ndr.Reader(data)
+    r.pos = start
     try:
         buf = r.buf
         t1 = _NDR_l.unpack_from(buf, r.pos)
         r.pos += 4
         v2 = t1[0]
-        return KindsResult(n=v2)
+        r.pos = (r.pos + 7) & ~7
+        t3 = _NDR_q.unpack_from(buf, r.pos)
+        r.pos += 8
+        v4 = t3[0]
+        return KindsResult(n=v2, total=v4)
     except _ndr.DECODE_ERRORS as exc:
         _ndr.decode_failed(exc, "Kinds")
 
 
 def _ndr_Files_Kinds_sin(data: bytes) -> tuple[Any, ...]:
-    return ()
+    return (0,)
 
 
-def _ndr_Files_Kinds_sout(a: tuple[Any, ...], r_n: Any) -> bytes:
+def _ndr_Files_Kinds_sout(a: tuple[Any, ...], r_n: Any, r_total: Any) -> bytes:
     b = _ndr.Buffer()
+    start = a[-1] & 7
+    b += _ndr.PAD[start]
     try:
         b += _NDR_l.pack(_ndr.no_bool() if isinstance(r_n, bool) else r_n)
+        b += _ndr.PAD[-len(b) & 7]
+        b += _NDR_q.pack(_ndr.no_bool() if isinstance(r_total, bool) else r_total)
     except _ndr.ENCODE_ERRORS as exc:
-        _ndr.encode_failed(exc, "Kinds", _Files_Kinds_sout, r_n)
-    return bytes(b)
+        _ndr.encode_failed(exc, "Kinds", _Files_Kinds_sout, r_n, r_total)
+    return bytes(b[start:])
 
 
 def _ndr_Files_Kinds_sres(a: tuple[Any, ...], r: object) -> bytes:
-    return _ndr_Files_Kinds_sout(a, *_codec.result_tuple(r, 1, "Kinds"))
+    return _ndr_Files_Kinds_sout(a, *_codec.result_tuple(r, 2, "Kinds"))
 
 
 # --- interface Files ---
@@ -1016,6 +1034,7 @@ class AskResult(NamedTuple):
 
 class KindsResult(NamedTuple):
     n: int
+    total: int
 
 
 def _Files_Upload_cin(a_name: str) -> list[object]:
@@ -1495,7 +1514,7 @@ def _Files_Kinds_cin() -> list[object]:
 
 
 def _Files_Kinds_cout(w: object) -> KindsResult:
-    (r_n,) = _codec.fields(w, 1, "Kinds")
+    r_n, r_total = _codec.fields(w, 2, "Kinds")
     if r_n is None:
         raise _codec.null_ref("Kinds.n")
     if (
@@ -1504,7 +1523,15 @@ def _Files_Kinds_cout(w: object) -> KindsResult:
         or not -2147483648 <= r_n <= 2147483647
     ):
         raise _codec.int_error(r_n, "long", "Kinds.n")
-    return KindsResult(n=r_n)
+    if r_total is None:
+        raise _codec.null_ref("Kinds.total")
+    if (
+        not isinstance(r_total, int)
+        or r_total.__class__ is bool
+        or not -9223372036854775808 <= r_total <= 9223372036854775807
+    ):
+        raise _codec.int_error(r_total, "hyper", "Kinds.total")
+    return KindsResult(n=r_n, total=r_total)
 
 
 def _Files_Kinds_sin(w: object) -> tuple[object, ...]:
@@ -1512,7 +1539,7 @@ def _Files_Kinds_sin(w: object) -> tuple[object, ...]:
     return ()
 
 
-def _Files_Kinds_sout(r_n: object) -> list[object]:
+def _Files_Kinds_sout(r_n: object, r_total: object) -> list[object]:
     if r_n is None:
         raise _codec.null_ref("Kinds.n")
     if (
@@ -1521,11 +1548,19 @@ def _Files_Kinds_sout(r_n: object) -> list[object]:
         or not -2147483648 <= r_n <= 2147483647
     ):
         raise _codec.int_error(r_n, "long", "Kinds.n")
-    return [r_n]
+    if r_total is None:
+        raise _codec.null_ref("Kinds.total")
+    if (
+        not isinstance(r_total, int)
+        or r_total.__class__ is bool
+        or not -9223372036854775808 <= r_total <= 9223372036854775807
+    ):
+        raise _codec.int_error(r_total, "hyper", "Kinds.total")
+    return [r_n, r_total]
 
 
 def _Files_Kinds_sres(r: object) -> list[object]:
-    return _Files_Kinds_sout(*_codec.result_tuple(r, 1, "Kinds"))
+    return _Files_Kinds_sout(*_codec.result_tuple(r, 2, "Kinds"))
 
 
 _Files_Kinds = idlrt.Procedure(
@@ -1829,7 +1864,7 @@ class FilesManager(idlrt.Manager):
         wide_chars: idlrt.PipeReader[WCHAR_PIPE],
         doubles: idlrt.PipeWriter[DOUBLE_PIPE],
         alias: idlrt.PipeReader[BYTE_PIPE],
-    ) -> tuple[int] | Awaitable[tuple[int]]:
+    ) -> tuple[int, int] | Awaitable[tuple[int, int]]:
         raise idlrt.RpcError(
             idlrt.status.RPC_S_CANNOT_SUPPORT, "Files.Kinds is not implemented"
         )

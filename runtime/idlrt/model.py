@@ -46,6 +46,9 @@ class Pipe:
     decode_chunk: Callable[[object], Any]
     ndr_size: int = 0
     ndr_align: int = 1
+    # The padding after an element that the last one of a chunk goes without: NDR pads a
+    # structure only up to the next one (``ndr_encode_chunk`` writes it; the wire does not).
+    ndr_tail: int = 0
     ndr_encode_chunk: Callable[[Any], bytes] = _no_ndr
     ndr_decode_chunk: Callable[[bytes, int], Any] = _no_ndr
 

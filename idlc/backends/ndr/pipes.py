@@ -24,14 +24,17 @@ from .encode import Encoder
 from .model import EMBEDDED, Model, align_up
 
 
-def element_layout(model: Model, element: ir.Type) -> tuple[int, int] | None:
-    """The NDR20 size (with its padding to the alignment) and the alignment of one element;
-    None when its size is not fixed."""
+def element_layout(model: Model, element: ir.Type) -> tuple[int, int, int] | None:
+    """The NDR20 size (with its padding to the alignment) and the alignment of one element,
+    and the octets of that padding, which the last element of a chunk goes without; None when
+    its size is not fixed."""
     lay = model.of(element, EMBEDDED)
     if lay.problem or lay.deferred or lay.size is None or lay.conformant:
         return None
     align = lay.group_align or lay.align
-    return align_up(lay.size, align), align
+    exact = model.of(element, EMBEDDED).size
+    size = align_up(lay.size, align)
+    return size, align, size - (exact if exact is not None else size)
 
 
 def pipe_functions(ctx: Context, name: str, element: ir.Type, span: ir.Span | None) -> list[str]:
@@ -43,7 +46,7 @@ def pipe_functions(ctx: Context, name: str, element: ir.Type, span: ir.Span | No
         lay = ctx.model.of(element, EMBEDDED)
         ctx.problem(f"a pipe of elements of no fixed size ({lay.problem or 'a union'})")
         return []
-    size, align = layout
+    size, align, _ = layout
     exact = ctx.model.of(element, EMBEDDED).size
     chunk = ctx.m.py_type(ir.ArrayType(element))
     val = Value({}, Path(name))

@@ -271,7 +271,7 @@ def _interface(
     )
 
 
-_Layouts = dict[ir.TypeRef, tuple[int, int] | None]
+_Layouts = dict[ir.TypeRef, tuple[int, int, int] | None]
 
 
 def _pipe_layouts(m: Marshaller, generated: tuple[ir.Interface, ...]) -> _Layouts:

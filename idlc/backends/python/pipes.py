@@ -28,7 +28,8 @@ class PipeView(ir.Node):
     is_bytes: bool
     encode: str  # the chunk codecs, qualified
     decode: str
-    ndr: tuple[str, str, int, int] | None  # NDR20 encoder, decoder, element size, alignment
+    # NDR20 encoder, decoder, element size, alignment, and the padding the last element lacks
+    ndr: tuple[str, str, int, int, int] | None
     client_type: str  # idlrt.PipeSource[chunk] or idlrt.PipeSink[chunk]
     server_type: str  # idlrt.PipeReader[chunk] or idlrt.PipeWriter[chunk]
 
@@ -85,7 +86,7 @@ def pipe_views(
     proc: ir.Procedure,
     names: dict[str, str],
     positions: dict[str, int],
-    layouts: dict[ir.TypeRef, tuple[int, int] | None],
+    layouts: dict[ir.TypeRef, tuple[int, int, int] | None],
 ) -> tuple[PipeView, ...]:
     """The views of ``proc``'s pipes: ``names`` are the parameters' Python names, ``positions``
     their places among the manager's arguments, ``layouts`` each pipe type's NDR20 element

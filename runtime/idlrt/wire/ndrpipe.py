@@ -6,7 +6,9 @@ stub data, as everywhere in NDR, so the encoder and the parser carry the stream'
 
 Layer 2 (wire codecs): pure, no asyncio; imports ``status`` and ``errors``. The elements of a
 pipe have a fixed size (idlc refuses any other element type), which the generated
-``idlrt.Pipe`` records give with their own codecs for the elements of one chunk.
+``idlrt.Pipe`` records give with their own codecs for the elements of one chunk: element
+``i`` at ``i * ndr_size``, the last one without the ``ndr_tail`` octets of padding that
+would bring a structure up to the next element.
 """
 
 from __future__ import annotations
@@ -35,6 +37,9 @@ class PipeCodec(Protocol):
     @property
     def ndr_align(self) -> int: ...
 
+    @property
+    def ndr_tail(self) -> int: ...
+
     def ndr_encode_chunk(self, chunk: Any) -> bytes: ...
 
     def ndr_decode_chunk(self, data: bytes, count: int) -> Any: ...
@@ -51,6 +56,8 @@ class ChunkEncoder:
     def chunk(self, pipe: PipeCodec, chunk: Any) -> bytes:
         """One chunk of ``pipe`` (which must not be empty: an empty chunk ends a pipe)."""
         elements = pipe.ndr_encode_chunk(chunk)
+        if pipe.ndr_tail:  # the last element goes without its padding
+            elements = elements[: -pipe.ndr_tail]
         count = len(chunk)
         o = self.offset
         pad = -o & 3
@@ -127,7 +134,7 @@ class ChunkParser:
                 continue
             pipe = pipes[self.index]
             pad = -o & (pipe.ndr_align - 1)
-            size = self._count * pipe.ndr_size
+            size = self._count * pipe.ndr_size - pipe.ndr_tail
             if have < pad + size:
                 break
             begin = start + pad

@@ -13,7 +13,8 @@ what it needs as a ``typing.Protocol`` that the upper layer satisfies.
    ``asyncio.Protocol``, one Packer and one streaming Unpacker per connection).
 4. call and handle objects: ``callcontext`` (``CallContext``), ``handle`` (``CallRecord``,
    ``AsyncHandle``), ``model`` (``Procedure``, ``Interface``, ``Manager``), ``call``
-   (``AsyncCall``).
+   (``AsyncCall``), ``pipes`` (the state of pipe streams, readers and writers, the client's
+   pump and sinks; the connection through the ``PipeChannel`` Protocol).
 5. the two ends. Client: ``client`` (``AsyncClient``), ``blocking`` (``Client``). Server:
    ``registry`` (what ``register()`` resolves), ``ctxtable`` (open context handles per
    connection), ``session`` (a connection's state and the end of its calls), ``dispatch``
@@ -33,8 +34,9 @@ from .ctxhandle import ContextHandle
 from .dceclient import DceClientConnection
 from .errors import RpcError
 from .handle import AsyncHandle, call_context
-from .model import Interface, Manager, Procedure
+from .model import Interface, Manager, Pipe, Procedure
 from .ntlm import Accounts, NtlmAuth
+from .pipes import PipeReader, PipeSink, PipeSource, PipeWriter
 from .server import ConnectionStats, Server, ServerStats
 
 # The client's DCE/RPC connections live beside it (layer 5), the endpoint mapper above: both
@@ -60,6 +62,11 @@ __all__ = [
     "Manager",
     "NtlmAuth",
     "PeerCredentials",
+    "Pipe",
+    "PipeReader",
+    "PipeSink",
+    "PipeSource",
+    "PipeWriter",
     "Procedure",
     "RpcError",
     "Server",

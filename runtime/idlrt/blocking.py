@@ -15,14 +15,22 @@ import os
 import ssl as _ssl
 import threading
 import uuid
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Any, ClassVar, Self, TypeVar, cast
 
 from .binding import Binding
 from .call import AsyncCall, decode_reply, failure_outcome
-from .client import ClientConnection, open_connection
+from .client import (
+    ClientConnection,
+    check_pipes,
+    open_connection,
+    pipes_outcome,
+    start_piped,
+)
 from .errors import RpcError
 from .model import Interface, Procedure
+from .pipes import ClientPipes
 from .status import RPC_S_CALL_CANCELLED, RPC_S_CALL_FAILED_DNE
 
 R = TypeVar("R")
@@ -152,13 +160,20 @@ class Client:
         self.close()
 
     def _call(
-        self, proc: Procedure[R], args: tuple[object, ...], timeout: float | None = None
+        self,
+        proc: Procedure[R],
+        args: tuple[object, ...],
+        timeout: float | None = None,
+        pipes: Sequence[object] = (),
     ) -> R:
         """One call; blocks the calling thread until the reply, or until ``timeout`` seconds
         (default: ``call_timeout``) have passed: then the call is cancelled abortively and
-        fails with 1818."""
+        fails with 1818. ``pipes``: a source or sink per pipe of ``proc``, in index order;
+        this thread pumps the sources and calls the sinks (docs/pipes.md)."""
         conn = self._conn
         _not_on(conn.loop, f"{type(self).__name__}.{proc.method}")
+        if pipes or proc.pipes:
+            return self._call_piped(proc, args, timeout, pipes)
         data = conn.encode_args(proc, args)
         call = BlockingCall(proc)
         call_id = next(conn.ids)
@@ -189,13 +204,40 @@ class Client:
             raise RpcError(code, detail)
         return cast(R, value)
 
+    def _call_piped(
+        self,
+        proc: Procedure[R],
+        args: tuple[object, ...],
+        timeout: float | None,
+        pipes: Sequence[object],
+    ) -> R:
+        conn = self._conn
+        check_pipes(conn, proc, pipes)
+        data = conn.encode_args(proc, args)
+        call_id = next(conn.ids)
+        piped = ClientPipes(conn, call_id, proc, pipes)
+        try:
+            conn.loop.call_soon_threadsafe(conn.request, self._ctx, proc, data, piped, call_id)
+        except RuntimeError:
+            raise RpcError(RPC_S_CALL_FAILED_DNE, "the client's event loop is closed") from None
+        piped.run_blocking(self.call_timeout if timeout is None else timeout)
+        return pipes_outcome(proc, piped, conn.ndr)
+
     def _start(
-        self, proc: Procedure[R], args: tuple[object, ...], timeout: float | None = None
+        self,
+        proc: Procedure[R],
+        args: tuple[object, ...],
+        timeout: float | None = None,
+        pipes: Sequence[object] = (),
     ) -> AsyncCall[R]:
-        """Start an ``[async]`` call; returns at once (``timeout`` as on ``AsyncClient``)."""
+        """Start an ``[async]`` call; returns at once (``timeout`` as on ``AsyncClient``).
+        With ``pipes``, a task of the shared client loop drives them: sources and sinks run
+        on that loop and must not block it (docs/pipes.md)."""
         conn = self._conn
         if timeout is None:
             timeout = self.call_timeout
+        if pipes or proc.pipes:
+            return start_piped(conn, self._ctx, proc, args, timeout, pipes)
         data = conn.encode_args(proc, args)
         call = AsyncCall(conn, next(conn.ids), proc)
         try:

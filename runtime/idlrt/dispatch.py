@@ -19,16 +19,19 @@ import logging
 from collections.abc import Coroutine
 from typing import Any
 
+from .callcontext import CallContext
 from .connection import BIG_FRAME, FLUSH_AT, ProtocolError
 from .ctxhandle import Changes, scope
 from .errors import RpcError
 from .handle import AsyncHandle, CallRecord, CallSite, current_call
 from .model import Procedure
+from .pipes import ServerPipes
 from .registry import Op, Registration
 from .session import HandleRef, ServerSession
 from .status import (
     RPC_S_ACCESS_DENIED,
     RPC_S_CALL_FAILED,
+    RPC_S_CANNOT_SUPPORT,
     RPC_S_PROCNUM_OUT_OF_RANGE,
     RPC_S_SERVER_TOO_BUSY,
     RPC_S_SERVER_UNAVAILABLE,
@@ -36,7 +39,7 @@ from .status import (
     RPC_X_BAD_STUB_DATA,
 )
 from .untrusted import safe_repr
-from .wire.msgpack import FAULT, MAX_CODE, REQUEST, RESPONSE, unpack_payload
+from .wire.msgpack import FAULT, MAX_CODE, PIPE, REQUEST, RESPONSE, unpack_payload
 
 log = logging.getLogger("idlrt")
 
@@ -117,6 +120,9 @@ class ServerConnection(ServerSession):
     def on_payload(self, h: list[Any], payload: bytes) -> None:
         """A REQUEST: check it, in the order docs/protocol.md gives, and start its routine."""
         if h[0] != REQUEST:
+            if h[0] == PIPE:
+                self.on_pipe(h, payload)
+                return
             raise ProtocolError("unexpected RESPONSE from a client")
         call_id: int = h[1]  # checked by the framing layer
         ctx_id, opnum = h[2], h[3]
@@ -235,7 +241,12 @@ class ServerConnection(ServerSession):
                 tls.call = None
         if self.ndr:  # NDR's reply encoders need the [in] values
             rec._ins = args
-        if op.positions:
+        if proc.pipes:
+            if self.ndr:
+                self._fault(call_id, RPC_S_CANNOT_SUPPORT, f"{proc.name}: pipes on DCE/RPC")
+                return
+            args = self._with_pipes(op, rec, ctx, args)
+        elif op.positions:
             if ctx is None:
                 ctx = self.call_context(op, rec)
             args = list(args)
@@ -253,6 +264,22 @@ class ServerConnection(ServerSession):
                 server.executor.submit(self._run_in_thread, rec, op, args)
             except RuntimeError:  # the executor is shut down: the server is stopping
                 self._finished(rec, FAULT, RPC_S_SERVER_UNAVAILABLE, None, None)
+
+    def _with_pipes(self, op: Op, rec: CallRecord, ctx: CallContext | None, args: Any) -> list[Any]:
+        """The routine's arguments with the call's pipe readers and writers, and its
+        ``CallContext`` for each ``handle_t``, inserted at their positions (ascending)."""
+        call_id = rec._call_id
+        pipes = self._pipes[call_id] = ServerPipes(self, call_id, op.proc.pipes)
+        inserts = list(pipes.arguments)
+        if op.positions:
+            if ctx is None:
+                ctx = self.call_context(op, rec)
+            inserts.extend((pos, ctx) for pos in op.positions)
+        inserts.sort(key=lambda item: item[0])
+        full: list[Any] = list(args)
+        for pos, value in inserts:
+            full.insert(pos, value)
+        return full
 
     def _start_async(self, handle: AsyncHandle, op: Op, args: Any) -> None:
         call_id = handle._call_id

@@ -26,10 +26,13 @@ from .ctxhandle import Changes
 from .ctxtable import ContextTable, TableServer
 from .handle import _CANCELLED, _DISCONNECTED, _GONE, AsyncHandle, CallRecord, CallSite
 from .model import Procedure
+from .pipes import BAD, OVER, ServerPipes
 from .registry import Op, Registration
 from .status import (
     RPC_S_ACCESS_DENIED,
+    RPC_S_CALL_CANCELLED,
     RPC_S_CALL_FAILED,
+    RPC_S_NO_CALL_ACTIVE,
     RPC_S_OUT_OF_RESOURCES,
     RPC_S_UNKNOWN_IF,
     RPC_S_UNSUPPORTED_TRANS_SYN,
@@ -45,6 +48,8 @@ from .wire.msgpack import (
     KIND_NAMES,
     MAX_CTX_ID,
     MAX_ID,
+    PIPE,
+    PIPE_ACK,
     PROTOCOL_VERSION,
     REQUEST,
     RESPONSE,
@@ -142,7 +147,7 @@ class ServerSession(FramedProtocol):
         self._lost = False  # connection_lost has run
         self._idle_timer: asyncio.TimerHandle | None = None
         self._message_timer: asyncio.TimerHandle | None = None
-        self._write_paused = False  # the client does not read its replies
+        self._pipes: dict[int, ServerPipes] = {}  # the pipes of calls in progress that have any
 
     # -- connection events --------------------------------------------------------------------
 
@@ -170,6 +175,9 @@ class ServerSession(FramedProtocol):
                 timer.cancel()
         self._idle_timer = self._message_timer = None
         calls, self._calls = self._calls, {}
+        pipes, self._pipes = self._pipes, {}
+        for call_pipes in pipes.values():
+            call_pipes.fail(RPC_S_CALL_FAILED, "the client's connection was lost")
         handles: list[AsyncHandle] = []
         server = self.server
         for rec in calls.values():
@@ -191,14 +199,14 @@ class ServerSession(FramedProtocol):
 
     def pause_writing(self) -> None:
         # The client is not reading its replies: stop reading its requests until it does.
-        self._write_paused = True
+        super().pause_writing()
         if self.transport is not None:
             self.transport.pause_reading()
 
     def resume_writing(self) -> None:
-        self._write_paused = False
         if self.transport is not None and not self.closed:
             self.transport.resume_reading()
+        super().resume_writing()
 
     # -- limits: idle connections, unfinished messages, replies nobody reads ------------------
 
@@ -281,13 +289,20 @@ class ServerSession(FramedProtocol):
             self._on_cancel(header)
         elif kind == BIND:
             self._on_bind(header)
+        elif kind == PIPE_ACK:
+            self._on_pipe_ack(header)
         else:
             raise ProtocolError(f"unexpected {KIND_NAMES[kind]} (a client sends BIND/CANCEL)")
 
     def on_oversize(self, header: list[Any], size: int) -> None:
+        limit = self.server.max_request
+        if header[0] == PIPE:
+            if header[1] in self._calls:
+                detail = f"a pipe chunk of {size} bytes, limit {limit}"
+                self.pipe_violation(header[1], RPC_S_ACCESS_DENIED, detail)
+            return
         if header[0] != REQUEST:
             raise ProtocolError("unexpected RESPONSE from a client")
-        limit = self.server.max_request
         self._fault(header[1], RPC_S_ACCESS_DENIED, f"request of {size} bytes, limit {limit}")
 
     def _fault(self, call_id: object, code: int, detail: str | None = None) -> None:
@@ -327,11 +342,15 @@ class ServerSession(FramedProtocol):
         self.cancel_call(call_id, h[2] is True)
 
     def cancel_call(self, call_id: int, abortive: bool) -> None:
-        """The client asked to cancel call ``call_id`` (rules 8-10)."""
+        """The client asked to cancel call ``call_id`` (rules 8-10); its pipes fail with 1818."""
         calls = self._calls
         rec = calls.get(call_id)
         if rec is None:
             return  # finished already: the cancel crossed the reply
+        if self._pipes:
+            pipes = self._pipes.pop(call_id, None) if abortive else self._pipes.get(call_id)
+            if pipes is not None:
+                pipes.fail(RPC_S_CALL_CANCELLED, "the client cancelled the call")
         if type(rec) is HandleRef:
             handle = rec()
             if abortive:
@@ -346,6 +365,13 @@ class ServerSession(FramedProtocol):
                 del calls[call_id]  # the routine runs on; its reply is dropped
 
     def _send_outcome(self, call_id: int, kind: int, data: bytes | int, detail: str | None) -> None:
+        if self._pipes:
+            pipes = self._pipes.pop(call_id, None)
+            if pipes is not None:
+                if kind == RESPONSE:
+                    pipes.end()  # the ends of its [out] pipes go before the reply
+                else:
+                    pipes.fail(RPC_S_NO_CALL_ACTIVE, "the call is over")
         if self._write_paused and self.reply_backlog_exceeded():
             return
         if kind == RESPONSE:
@@ -358,6 +384,52 @@ class ServerSession(FramedProtocol):
         else:
             assert isinstance(data, int)
             self._fault(call_id, data, detail)
+
+    # -- pipes ------------------------------------------------------------------------------
+
+    def on_pipe(self, h: list[Any], payload: bytes) -> None:
+        """A chunk of an [in] pipe (loop thread). For a call not in progress it is dropped
+        (it crossed the call's end); a bad index or a chunk past the pipe's end fails the call
+        with 1783; past the window, the connection is closed."""
+        call_id = h[1]
+        pipes = self._pipes.get(call_id)
+        if pipes is None:
+            if call_id in self._calls:
+                self.pipe_violation(call_id, RPC_X_BAD_STUB_DATA, "a PIPE for a call without it")
+            return
+        fed = pipes.on_chunk(h[3], payload)
+        if fed == BAD:
+            detail = f"PIPE {safe_repr(h[3])}: not an [in] pipe of the call, or past its end"
+            self.pipe_violation(call_id, RPC_X_BAD_STUB_DATA, detail)
+        elif fed == OVER:
+            raise ProtocolError(f"PIPE of call {call_id} past its window")
+
+    def _on_pipe_ack(self, h: list[Any]) -> None:
+        call_id, index, octets = h[1], h[2], h[3]
+        if not is_uint(call_id, MAX_ID) or not is_uint(octets, MAX_ID):
+            raise ProtocolError(f"bad PIPE_ACK {safe_repr(h[:4])}")
+        pipes = self._pipes.get(call_id)
+        if pipes is None:
+            if call_id in self._calls:
+                detail = "a PIPE_ACK for a call without it"
+                self.pipe_violation(call_id, RPC_X_BAD_STUB_DATA, detail)
+            return
+        acked = pipes.on_ack(index, octets)
+        if acked == BAD:
+            detail = f"PIPE_ACK {safe_repr(index)}: not an [out] pipe of the call"
+            self.pipe_violation(call_id, RPC_X_BAD_STUB_DATA, detail)
+        elif acked == OVER:
+            raise ProtocolError(f"PIPE_ACK of call {call_id} for more than was sent")
+
+    def pipe_violation(self, call_id: int, code: int, detail: str) -> None:
+        """The client broke a pipe rule on call ``call_id`` in progress: the call fails with
+        ``code`` (a FAULT now; its routine's pipes raise it; the routine's reply, or a later
+        ``complete``, is dropped quietly, as after an abortive cancel)."""
+        pipes = self._pipes.pop(call_id, None)
+        if pipes is not None:
+            pipes.fail(code, detail)
+        self.cancel_call(call_id, True)
+        self._fault(call_id, code, detail)
 
     # -- the wire's stubs (the DCE/RPC connection overrides them) ------------------------------
 
@@ -424,6 +496,9 @@ class ServerSession(FramedProtocol):
             return  # finished, cancelled or disconnected before the handle died
         del self._calls[call_id]
         self.server.call_ended()
+        pipes = self._pipes.pop(call_id, None)
+        if pipes is not None:
+            pipes.fail(RPC_S_CALL_FAILED, "the call's handle was garbage-collected")
         log.warning(
             "idlrt: the AsyncHandle of %s (call %d) was garbage-collected without complete() "
             "or abort(); the call fails with 1726",

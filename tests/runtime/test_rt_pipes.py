@@ -26,7 +26,7 @@ def test_in_pipe_of_bytes_from_each_kind_of_source(wire: str) -> None:
     data = pattern(0, 300_000)
 
     async def body() -> None:
-        async with session(PipesImpl()) as (server, impl, client):
+        async with session(PipesImpl()) as (_server, impl, client):
             assert await client.Upload(7, list(chunks_of(data, 1000))) == len(data) + 7
             assert await client.Upload(1, chunks_of(data, 65536)) == len(data) + 1
             assert await client.Upload(2, achunks_of(data, 70_000)) == len(data) + 2
@@ -89,7 +89,7 @@ def test_pipes_of_longs_and_structs(wire: str) -> None:
 
 def test_bad_chunks_and_bad_pipe_arguments_fail_at_the_call_site(wire: str) -> None:
     async def body() -> None:
-        async with session(PipesImpl()) as (server, _impl, client):
+        async with session(PipesImpl()) as (_server, _impl, client):
             with pytest.raises(ValueError, match=r"LONG_PIPE\[1\]"):
                 await client.Sum([[1, 2**40]], lambda c: None)
             with pytest.raises(TypeError, match="PAIR"):
@@ -110,7 +110,7 @@ def test_the_async_manager_reads_and_pushes_from_its_own_thread(wire: str) -> No
     completes; every doubled chunk reaches the sink before the result."""
 
     async def body() -> None:
-        async with session(PipesImpl()) as (server, _impl, client):
+        async with session(PipesImpl()) as (_server, _impl, client):
             seen: list[int] = []
 
             async def values() -> Any:
@@ -173,7 +173,7 @@ def test_a_source_that_raises_reaches_the_caller_and_cancels_the_call(wire: str)
         raise Boom("no more")
 
     async def body() -> None:
-        async with session(PipesImpl()) as (server, impl, client):
+        async with session(PipesImpl()) as (_server, impl, client):
             with pytest.raises(Boom):
                 await client.Upload(1, source())
             assert await asyncio.to_thread(impl.errors.get, True, 10) == 1818
@@ -195,7 +195,7 @@ def test_a_sink_that_raises_reaches_the_caller(wire: str) -> None:
         raise KeyError("sink")
 
     async def body() -> None:
-        async with session(PipesImpl()) as (server, impl, client):
+        async with session(PipesImpl()) as (_server, impl, client):
             with pytest.raises(KeyError):
                 await client.Download(10_000_000, 1000, sink)
             assert await asyncio.to_thread(impl.errors.get, True, 10) == 1818
@@ -219,7 +219,7 @@ def test_procedures_with_pipes_never_take_the_short_path(wire: str) -> None:
     assert not Op(upload, impl.Upload, True, reg).fast
 
     async def body() -> None:
-        async with session(impl) as (server, _impl, client):
+        async with session(impl) as (_server, _impl, client):
             assert await client.Upload(9, [b"ignored"] * 3) == 9  # unread: it just ends
             assert await client.Plain(1) == 2
 
@@ -243,7 +243,7 @@ def test_no_pipe_state_outlives_its_calls(wire: str) -> None:
     before = pipe_objects()
 
     async def body() -> None:
-        async with session(PipesImpl()) as (server, _impl, client):
+        async with session(PipesImpl()) as (_server, _impl, client):
             for _ in range(3):
                 await client.Copy([b"ab"], 1, lambda c: None, lambda c: None)
                 await client.Sum([[1]], lambda c: None)

@@ -323,6 +323,7 @@ class Outbound:
         "_flushing",
         "_outstanding",
         "_queued",
+        "_streak",
         "_window",
         "g",
         "pipe",
@@ -341,6 +342,7 @@ class Outbound:
         self._error: RpcError | None = None
         self._queued: list[bytes | None] = []  # reserved by threads, for the loop to send
         self._flushing = False  # a _flush of _queued is scheduled
+        self._streak = 0  # chunks sent on the loop in a row without waiting
 
     # -- the lock held ------------------------------------------------------------------------
 
@@ -384,6 +386,15 @@ class Outbound:
             if not self.reserve(len(payload)):
                 return False
         self._channel.send_pipe_chunk(self._call_id, self.pipe.index, payload)
+        return True
+
+    def due_pause(self) -> bool:
+        """Whether a sender that has not waited for ``STREAK`` chunks should let the loop run
+        other tasks (a window of small chunks is many of them)."""
+        self._streak += 1
+        if self._streak < STREAK:
+            return False
+        self._streak = 0
         return True
 
     async def send(self, payload: bytes) -> None:
@@ -478,6 +489,7 @@ class _Done:
 
 
 _DONE = _Done()
+STREAK = 256  # chunks a task sends without waiting before it lets the loop run others
 
 
 def _is_empty(chunk: object) -> bool:
@@ -591,7 +603,7 @@ class PipeWriter(Generic[T]):
         payload = out._channel.encode_chunk(out.pipe, chunk)
         if threading.get_ident() == out.g.thread_id:
             if out.try_send(payload):
-                return _DONE
+                return asyncio.sleep(0) if out.due_pause() else _DONE
             return out.send(payload)
         out.send_blocking(payload)
         return _DONE
@@ -828,14 +840,9 @@ class ClientPipes:
                         if not await self._push(outbound, chunk):
                             return
                 else:
-                    streak = 0
                     for chunk in source:  # type: ignore[attr-defined]
                         if not await self._push(outbound, chunk):
                             return
-                        streak += 1
-                        if streak == 256:  # a fast source leaves the loop to others too
-                            streak = 0
-                            await asyncio.sleep(0)
                 try:
                     if not outbound.end():
                         return
@@ -855,6 +862,8 @@ class ClientPipes:
         try:
             if not outbound.try_send(payload):
                 await outbound.send(payload)
+            elif outbound.due_pause():
+                await asyncio.sleep(0)
         except RpcError:
             return False
         return True

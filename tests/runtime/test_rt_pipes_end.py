@@ -7,13 +7,13 @@ from __future__ import annotations
 import asyncio
 import gc
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
 from pipes_helpers import PipesImpl, pipe_objects, session
-from pipes_stubs import SumHandle
-from rt_helpers import run, wait_until
+from pipes_stubs import PipesClient, SumHandle
+from rt_helpers import ServerThread, run, wait_until
 
 import idlrt
 from idlrt.status import RPC_S_CALL_CANCELLED, RPC_S_CALL_FAILED, RPC_S_NO_CALL_ACTIVE
@@ -206,3 +206,16 @@ def test_a_dropped_handle_of_a_call_with_pipes_is_collected(wire: str) -> None:
 
     run(body)
     assert pipe_objects() == before
+
+
+def test_the_blocking_clients_timeout_stops_its_pump(wire: str) -> None:
+    def endless() -> Iterator[bytes]:
+        while True:
+            yield b"b" * 1024
+
+    with ServerThread(PipesImpl()) as st, PipesClient.connect(st.binding) as client:
+        with pytest.raises(idlrt.RpcError) as err:
+            client.Upload(1, endless(), timeout=0.3)
+        assert err.value.code == RPC_S_CALL_CANCELLED
+        assert st.impl.errors.get(timeout=10) == RPC_S_CALL_CANCELLED
+        assert client.Plain(1) == 2

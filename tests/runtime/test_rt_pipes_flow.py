@@ -26,6 +26,7 @@ CHUNK = 16 * 1024
 # What a receiver that hands nothing over holds once its sender is out of credit: the next
 # chunk (CHUNK octets and a few of msgpack framing) no longer fits in the window.
 FULL = WINDOW - CHUNK - 16
+SENT = WINDOW // (CHUNK + 16)  # the chunks that fit in the window
 
 
 @pytest.fixture(autouse=True)
@@ -83,9 +84,9 @@ def test_a_slow_sink_bounds_what_an_out_pipe_buffers(wire: str) -> None:
                 received.extend(chunk)
 
             call = asyncio.ensure_future(client.Download(total, CHUNK, sink))
-            await wait_until(lambda: PipeStats.high_water >= FULL)
-            # the routine's pushes: one window of credit, and one push blocked
-            assert impl.chunks <= WINDOW // CHUNK + 1
+            await wait_until(lambda: impl.chunks >= SENT)  # the routine spent its credit
+            await wait_until(lambda: PipeStats.high_water >= FULL - CHUNK)  # the sink has one
+            assert impl.chunks <= WINDOW // CHUNK + 1  # and no more than that went
             go.set()
             assert await call is None
             assert received == pattern(0, total)
@@ -111,7 +112,8 @@ def test_a_slow_blocking_sink_bounds_what_an_out_pipe_buffers(wire: str) -> None
                     client.Download(total, CHUNK, sink)
 
             done = asyncio.ensure_future(asyncio.to_thread(call))
-            await wait_until(lambda: PipeStats.high_water >= FULL)
+            await wait_until(lambda: impl.chunks >= SENT)
+            await wait_until(lambda: PipeStats.high_water >= FULL - CHUNK)
             assert impl.chunks <= WINDOW // CHUNK + 1
             go.set()
             await done

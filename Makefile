@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo samba-demo test lint golden bench clean fuzz fuzz-idl fuzz-wire
+.PHONY: demo files-demo samba-demo test lint golden bench clean fuzz fuzz-idl fuzz-wire
 BENCH_ARGS ?=
 # The long fuzzers (docs/reliability.md); `make test` runs a short version of each.
 # e.g. FUZZ_IDL_ARGS='--count 1000 --seed 3'; crashing mutants go to fuzz-crashes/.
@@ -26,6 +26,13 @@ examples/types/gen/inventory.py: $(STAMP) examples/types/Inventory.idl
 demo: examples/async/gen/asyncrpc.py
 	$(BIN)/python examples/async/demo.py
 
+examples/files/gen/files.py: $(STAMP) examples/files/Files.idl
+	$(BIN)/idlc examples/files/Files.idl -o examples/files/gen
+
+# Pipes and a [callback]: upload and download 8 MiB with a progress bar (docs/pipes.md).
+files-demo: examples/files/gen/files.py
+	$(BIN)/python examples/files/demo.py
+
 examples/samba/gen/srvsvc.py: $(STAMP) examples/samba/srvsvc.idl
 	$(BIN)/idlc examples/samba/srvsvc.idl -o examples/samba/gen
 
@@ -36,7 +43,8 @@ samba-demo: examples/samba/gen/srvsvc.py
 GOLDEN := tests/golden
 
 # Generated code is checked with ruff's default rules, as a user's project would check it.
-lint: examples/async/gen/asyncrpc.py examples/types/gen/inventory.py examples/samba/gen/srvsvc.py
+lint: examples/async/gen/asyncrpc.py examples/types/gen/inventory.py examples/samba/gen/srvsvc.py \
+		examples/files/gen/files.py
 	$(BIN)/ruff check idlc runtime tests examples bench fuzz
 	$(BIN)/ruff format --check idlc runtime tests examples bench fuzz
 	$(BIN)/ruff check --isolated $(GOLDEN)/example_*
@@ -47,6 +55,7 @@ lint: examples/async/gen/asyncrpc.py examples/types/gen/inventory.py examples/sa
 	$(BIN)/mypy --strict examples/async/server.py examples/async/client.py examples/async/demo.py
 	$(BIN)/mypy --strict examples/types/server.py examples/types/client.py
 	$(BIN)/mypy --strict examples/samba/client.py examples/samba/demo.py
+	$(BIN)/mypy --strict examples/files/server.py examples/files/client.py examples/files/demo.py
 	$(BIN)/ruff check fuzz/wire
 	$(BIN)/ruff format --check fuzz/wire
 	$(BIN)/mypy --strict fuzz/wire

@@ -1,4 +1,4 @@
-"""The runner: ``python -m bench [--quick] [--uvloop] [--reps N] [--only S1,S2,D1,N1] ...``.
+"""The runner: ``python -m bench [--quick] [--uvloop] [--reps N] [--only S1,S2,D1,N1,P1] ...``.
 
 For every event loop, repetition and scenario it runs every system in turn (the order rotates
 with the repetition), each in a fresh server process and a fresh client process, then prints
@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import compile as s6
-from bench import report, wire_codecs
+from bench import pipes, report, wire_codecs
 from bench.procs import ROOT, BenchError, ServerProcess, run_client
 from bench.scenarios import Params
 from bench.stubs import generate, have
@@ -283,8 +283,14 @@ def main(argv: list[str] | None = None) -> int:
             notes.append("N1 without impacket: not installed (pip install '.[bench]')")
         profile = args.profile / "N1" if args.profile is not None else None
         codecs_result = wire_codecs.run(args.quick, profile=profile)
+    pipes_result = None
+    if not only or "P1" in only:
+        print("P1 pipes ...", file=sys.stderr, flush=True)
+        pipes_result = pipes.run(args.quick, reps)
     summary = report.summarize(runs)
     goals = report.goals(summary, compile_result, codecs_result)
+    if pipes_result is not None:
+        goals += [{"loop": "asyncio", "target": None, **g} for g in pipes_result["goals"]]
     doc = {
         "machine": machine(),
         "config": {
@@ -301,11 +307,14 @@ def main(argv: list[str] | None = None) -> int:
         "summary": summary,
         "compile": compile_result,
         "codecs": codecs_result,
+        "pipes": pipes_result,
         "goals": goals,
     }
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(doc, indent=1) + "\n")
     print(report.render(doc))
+    if pipes_result is not None:
+        print(pipes.render(pipes_result))
     print(f"\nwritten: {args.json}")
     failed = [r for r in runs if "error" in r]
     return 1 if failed else 0

@@ -15,7 +15,9 @@ what it needs as a ``typing.Protocol`` that the upper layer satisfies.
    ``AsyncHandle``), ``model`` (``Procedure``, ``Interface``, ``Manager``), ``call``
    (``AsyncCall``), ``pipes`` (the state of pipe streams, readers and writers, the client's
    pump and sinks; the connection through the ``PipeChannel`` Protocol).
-5. the two ends. Client: ``client`` (``AsyncClient``), ``blocking`` (``Client``). Server:
+5. the two ends. Both, lowest: ``callbacks`` (``[callback]`` procedures: the server's
+   ``CallbackClient`` and table of callbacks awaiting a reply, the client's serving of
+   them). Client: ``client`` (``AsyncClient``), ``blocking`` (``Client``). Server:
    ``registry`` (what ``register()`` resolves), ``ctxtable`` (open context handles per
    connection), ``session`` (a connection's state and the end of its calls), ``dispatch``
    (starting calls), ``server`` (``Server``).
@@ -28,6 +30,7 @@ from . import codec, status
 from .binding import Binding
 from .blocking import Client
 from .call import AsyncCall
+from .callbacks import CallbackClient, Callbacks, current_call
 from .callcontext import CallContext, PeerCredentials
 from .client import AsyncClient
 from .ctxhandle import ContextHandle
@@ -55,6 +58,8 @@ __all__ = [
     "AsyncHandle",
     "Binding",
     "CallContext",
+    "CallbackClient",
+    "Callbacks",
     "Client",
     "ConnectionStats",
     "ContextHandle",
@@ -73,5 +78,6 @@ __all__ = [
     "ServerStats",
     "call_context",
     "codec",
+    "current_call",
     "status",
 ]

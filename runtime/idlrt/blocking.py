@@ -19,18 +19,13 @@ from collections.abc import Sequence
 from types import TracebackType
 from typing import Any, ClassVar, Self, TypeVar, cast
 
+from . import pipecalls
 from .binding import Binding
 from .call import AsyncCall, decode_reply, failure_outcome
-from .client import (
-    ClientConnection,
-    check_pipes,
-    open_connection,
-    pipes_outcome,
-    start_piped,
-)
+from .callbacks import Callbacks, attach, checked
+from .client import ClientConnection, open_connection
 from .errors import RpcError
 from .model import Interface, Procedure
-from .pipes import ClientPipes
 from .status import RPC_S_CALL_CANCELLED, RPC_S_CALL_FAILED_DNE
 
 R = TypeVar("R")
@@ -120,10 +115,13 @@ class Client:
         wire: str | None = None,
         auth: Any = None,
         object_uuid: str | None = None,
+        callbacks: Callbacks | None = None,
     ) -> Self:
         """Connect to ``binding`` and bind the class's interface (blocks); the keywords are
-        those of ``AsyncClient.connect``."""
+        those of ``AsyncClient.connect``. ``callbacks``: an ``async def`` callback runs on
+        the blocking clients' shared loop (it must not block), a plain one in a worker thread."""
         _not_on(_loop, f"{cls.__name__}.connect")
+        served = None if callbacks is None else checked(callbacks, cls._idl_interface_)
         b = Binding.parse(binding)
         loop = shared_loop()
         obj = None if object_uuid is None else uuid.UUID(object_uuid)
@@ -132,6 +130,8 @@ class Client:
             loop,
         )
         conn, ctx_id = fut.result()
+        if served is not None:
+            attach(conn, ctx_id, served)
         return cls(conn, ctx_id, call_timeout)
 
     @property
@@ -173,7 +173,8 @@ class Client:
         conn = self._conn
         _not_on(conn.loop, f"{type(self).__name__}.{proc.method}")
         if pipes or proc.pipes:
-            return self._call_piped(proc, args, timeout, pipes)
+            timeout = self.call_timeout if timeout is None else timeout
+            return pipecalls.call_blocking(conn, self._ctx, proc, args, timeout, pipes)
         data = conn.encode_args(proc, args)
         call = BlockingCall(proc)
         call_id = next(conn.ids)
@@ -204,25 +205,6 @@ class Client:
             raise RpcError(code, detail)
         return cast(R, value)
 
-    def _call_piped(
-        self,
-        proc: Procedure[R],
-        args: tuple[object, ...],
-        timeout: float | None,
-        pipes: Sequence[object],
-    ) -> R:
-        conn = self._conn
-        check_pipes(conn, proc, pipes)
-        data = conn.encode_args(proc, args)
-        call_id = next(conn.ids)
-        piped = ClientPipes(conn, call_id, proc, pipes)
-        try:
-            conn.loop.call_soon_threadsafe(conn.request, self._ctx, proc, data, piped, call_id)
-        except RuntimeError:
-            raise RpcError(RPC_S_CALL_FAILED_DNE, "the client's event loop is closed") from None
-        piped.run_blocking(self.call_timeout if timeout is None else timeout)
-        return pipes_outcome(proc, piped, conn.ndr)
-
     def _start(
         self,
         proc: Procedure[R],
@@ -237,7 +219,7 @@ class Client:
         if timeout is None:
             timeout = self.call_timeout
         if pipes or proc.pipes:
-            return start_piped(conn, self._ctx, proc, args, timeout, pipes)
+            return pipecalls.start(conn, self._ctx, proc, args, timeout, pipes)
         data = conn.encode_args(proc, args)
         call = AsyncCall(conn, next(conn.ids), proc)
         try:

@@ -15,22 +15,22 @@ from collections.abc import Awaitable, Callable, Sequence
 from types import TracebackType
 from typing import Any, ClassVar, Protocol, Self, TypeVar, cast
 
+from . import pipecalls
 from .binding import TCP, WIRES, Binding
-from .call import AsyncCall, decode_reply, decode_result, failure_outcome
+from .call import AsyncCall, decode_result, failure_outcome
+from .callbacks import Callbacks, ServedCallbacks, attach, checked, refuse_oversize, serve_request
+from .clientpipes import ClientPipes
 from .connection import FramedProtocol, ProtocolError
 from .errors import RpcError, caller_error
 from .model import Interface, Procedure
-from .pipes import BAD, OVER, ClientPipes
 from .status import (
     RPC_S_CALL_CANCELLED,
     RPC_S_CALL_FAILED,
     RPC_S_CALL_FAILED_DNE,
-    RPC_S_CANNOT_SUPPORT,
     RPC_S_SEC_PKG_ERROR,
     RPC_S_SERVER_UNAVAILABLE,
     RPC_X_BAD_STUB_DATA,
 )
-from .untrusted import safe_repr
 from .wire.msgpack import (
     BIND,
     BIND_ACK,
@@ -40,7 +40,6 @@ from .wire.msgpack import (
     FAULT,
     KIND_NAMES,
     MAX_CODE,
-    MAX_ID,
     PIPE,
     PIPE_ACK,
     PROTOCOL_VERSION,
@@ -86,71 +85,6 @@ def _fail(
         call.fail(code, detail, fault)
 
 
-class PipedCall(AsyncCall[R]):
-    """The ``AsyncCall`` of an ``[async]`` procedure with pipes: its pipes are driven by a
-    task of the connection's loop, and what a source or sink raised is its outcome."""
-
-    __slots__ = ("_error",)
-
-    def __init__(self, conn: Any, call_id: int, proc: Procedure[R]) -> None:
-        super().__init__(conn, call_id, proc)
-        self._error: BaseException | None = None
-
-    def result(self) -> R:
-        if self._error is not None and self.done():
-            raise self._error
-        return super().result()
-
-
-def pipes_outcome(proc: Procedure[R], pipes: ClientPipes, ndr: bool) -> R:
-    """The result of a call with pipes from its ``outcome`` (raises its failure)."""
-    outcome = pipes.outcome
-    if type(outcome) is tuple:
-        code, value, detail = failure_outcome(proc, *outcome)
-        if code:
-            raise RpcError(code, detail)
-        return cast(R, value)
-    assert isinstance(outcome, bytes)
-    code, value, detail = decode_reply(proc, outcome, ndr)
-    if code:
-        raise RpcError(code, detail)
-    return cast(R, value)
-
-
-def check_pipes(conn: ClientConnection, proc: Procedure[Any], pipes: Sequence[object]) -> None:
-    """TypeError unless ``pipes`` has one source or sink per pipe of ``proc``; 1764 where the
-    connection's wire has no pipes yet."""
-    if len(pipes) != len(proc.pipes):
-        raise TypeError(f"{proc.name} takes {len(proc.pipes)} pipes, got {len(pipes)}")
-    if conn.ndr:
-        raise RpcError(RPC_S_CANNOT_SUPPORT, f"{proc.name}: pipes on DCE/RPC are not supported yet")
-
-
-def start_piped(
-    conn: ClientConnection,
-    ctx_id: int,
-    proc: Procedure[R],
-    args: tuple[object, ...],
-    timeout: float | None,
-    pipes: Sequence[object],
-) -> AsyncCall[R]:
-    """Start an ``[async]`` call with pipes from any thread (both clients' ``_start``)."""
-    check_pipes(conn, proc, pipes)
-    data = conn.encode_args(proc, args)
-    call: PipedCall[R] = PipedCall(conn, next(conn.ids), proc)
-    piped = ClientPipes(conn, call._call_id, proc, pipes)
-    if threading.get_ident() == conn.thread_id:
-        conn.start_piped(ctx_id, proc, data, call, piped, timeout)
-    else:
-        try:
-            conn.loop.call_soon_threadsafe(
-                conn.start_piped, ctx_id, proc, data, call, piped, timeout
-            )
-        except RuntimeError:
-            call.fail(RPC_S_CALL_FAILED_DNE, "the client's event loop is closed")
-    return call
-
-
 class ClientConnection(FramedProtocol):
     """One connection to a server; calls on it are multiplexed by call id."""
 
@@ -168,7 +102,7 @@ class ClientConnection(FramedProtocol):
         self._binds: dict[int, asyncio.Future[int]] = {}
         self._next_ctx = 0
         self._lost: asyncio.Future[None] = loop.create_future()
-        self._tasks: set[asyncio.Task[None]] = set()  # the pipe drivers of [async] calls
+        self.callbacks: ServedCallbacks | None = None  # what connect(callbacks=...) serves
 
     # -- binding ------------------------------------------------------------------------------
 
@@ -271,50 +205,6 @@ class ClientConnection(FramedProtocol):
             timer = self.loop.call_later(timeout, self.expire, call_id, call, timeout)
             call.add_done_callback(lambda _call: self._disarm(timer))
 
-    def start_piped(
-        self,
-        ctx_id: int,
-        proc: Procedure[Any],
-        args: Any,
-        call: PipedCall[Any],
-        pipes: ClientPipes,
-        timeout: float | None,
-    ) -> None:
-        """``start`` for a procedure with pipes: the pipes are the call's entry in the table,
-        and a task of this loop drives them, then finishes ``call`` (loop thread)."""
-        call_id = call._call_id
-        if not call.is_pending():
-            return  # cancelled (abortively) before it could be sent
-        self.request(ctx_id, proc, args, pipes, call_id)
-        if timeout is not None and pipes.is_pending():
-            timer = self.loop.call_later(timeout, self.expire, call_id, call, timeout)
-            call.add_done_callback(lambda _call: self._disarm(timer))
-        call.add_done_callback(lambda _call: self._drop_piped(call_id, pipes))
-        task = self.loop.create_task(self._drive(call, pipes))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    def _drop_piped(self, call_id: int, pipes: ClientPipes) -> None:
-        """The ``AsyncCall`` ended first (cancel, timeout): so do its pipes (any thread)."""
-        if pipes.is_pending():
-            self.cancel_call(call_id, True)
-
-    async def _drive(self, call: PipedCall[Any], pipes: ClientPipes) -> None:
-        try:
-            await pipes.run()
-        except asyncio.CancelledError:
-            raise
-        except BaseException as exc:
-            call._error = exc
-            call.fail(RPC_S_CALL_CANCELLED, str(exc))
-            return
-        outcome = pipes.outcome
-        if type(outcome) is tuple:
-            call.fail(*outcome)
-        else:
-            assert isinstance(outcome, bytes)
-            call.resolve(outcome)
-
     def _disarm(self, timer: asyncio.TimerHandle) -> None:
         if threading.get_ident() == self.thread_id:
             timer.cancel()
@@ -344,7 +234,7 @@ class ClientConnection(FramedProtocol):
                 detail = header[3] if len(header) > 3 and type(header[3]) is str else None
                 _fail(call, code, detail, True)
         elif kind == PIPE_ACK:
-            self._on_pipe_ack(header)
+            pipecalls.on_pipe_ack(self, header)
         elif kind in (BIND_ACK, BIND_NAK):
             fut = self._binds.pop(header[1], None)
             if fut is None:
@@ -360,9 +250,12 @@ class ClientConnection(FramedProtocol):
     def on_payload(self, header: list[Any], payload: bytes) -> None:
         if header[0] != RESPONSE:
             if header[0] == PIPE:
-                self._on_pipe(header, payload)
+                pipecalls.on_pipe(self, header, payload)
                 return
-            raise ProtocolError("unexpected REQUEST from a server")
+            if header[0] != REQUEST:
+                raise ProtocolError(f"unexpected {KIND_NAMES[header[0]]} from a server")
+            serve_request(self, header, payload)  # a [callback] (idlrt.callbacks)
+            return
         call = self._calls.pop(header[1], None)
         if call is not None:
             self._batch += 1
@@ -374,44 +267,23 @@ class ClientConnection(FramedProtocol):
 
     def on_oversize(self, header: list[Any], size: int) -> None:
         if header[0] == PIPE:
-            self._bad_pipe(header[1], f"a pipe chunk of {size} bytes is over the client's limit")
+            self.bad_pipe(header[1], f"a pipe chunk of {size} bytes is over the client's limit")
             return
         if header[0] != RESPONSE:
-            raise ProtocolError("unexpected REQUEST from a server")
+            if header[0] != REQUEST:
+                raise ProtocolError(f"unexpected {KIND_NAMES[header[0]]} from a server")
+            refuse_oversize(self, header, size)  # a [callback]'s request
+            return
         call = self._calls.pop(header[1], None)
         if call is not None:
             detail = f"a reply of {size} bytes is over the client's limit"
             _fail(call, RPC_X_BAD_STUB_DATA, detail, False)
 
-    def _on_pipe(self, h: list[Any], payload: bytes) -> None:
-        """A chunk of an [out] pipe: to its call's sinks; dropped if the call is over."""
-        call = self._calls.get(h[1])
-        if type(call) is not ClientPipes:
-            if call is not None:
-                self._bad_pipe(h[1], "a PIPE for a call without [out] pipes")
-            return
-        fed = call.on_chunk(h[3], payload)
-        if fed == BAD:
-            self._bad_pipe(h[1], f"PIPE {safe_repr(h[3])}: not an [out] pipe, or past its end")
-        elif fed == OVER:
-            raise ProtocolError(f"PIPE of call {h[1]} past its window")
+    def pending(self, call_id: int) -> object | None:
+        """The entry of call ``call_id`` in the table of calls in progress, if any."""
+        return self._calls.get(call_id)
 
-    def _on_pipe_ack(self, h: list[Any]) -> None:
-        call_id, index, octets = h[1], h[2], h[3]
-        if not is_uint(call_id, MAX_ID) or not is_uint(octets, MAX_ID):
-            raise ProtocolError(f"bad PIPE_ACK {safe_repr(h[:4])}")
-        call = self._calls.get(call_id)
-        if type(call) is not ClientPipes:
-            if call is not None:
-                self._bad_pipe(call_id, "a PIPE_ACK for a call without [in] pipes")
-            return
-        acked = call.on_ack(index, octets)
-        if acked == BAD:
-            self._bad_pipe(call_id, f"PIPE_ACK {safe_repr(index)}: not an [in] pipe")
-        elif acked == OVER:
-            raise ProtocolError(f"PIPE_ACK of call {call_id} for more than was sent")
-
-    def _bad_pipe(self, call_id: int, detail: str) -> None:
+    def bad_pipe(self, call_id: int, detail: str) -> None:
         """The server broke a pipe rule on call ``call_id``: it fails with 1783 (if it is in
         progress) and is cancelled abortively."""
         call = self._calls.get(call_id)
@@ -431,6 +303,7 @@ class ClientConnection(FramedProtocol):
                 reason,
                 False,
             )
+        self.callbacks = None  # no callback comes any more; its object may refer back to us
         binds, self._binds = self._binds, {}
         for fut in binds.values():
             if not fut.done():
@@ -549,6 +422,7 @@ class AsyncClient:
         wire: str | None = None,
         auth: Any = None,
         object_uuid: str | None = None,
+        callbacks: Callbacks | None = None,
     ) -> Self:
         """Connect to ``binding`` and bind the class's interface.
 
@@ -558,13 +432,17 @@ class AsyncClient:
         or "dcerpc" (also the binding option ``[PORT,wire=dcerpc]``). ``auth``: an
         ``idlrt.NtlmAuth``, which implies DCE/RPC. A TCP binding without port asks the
         endpoint mapper at the host's port 135, over DCE/RPC. ``object_uuid``: the object
-        every DCE/RPC request names.
+        every DCE/RPC request names. ``callbacks``: an instance of the interface's generated
+        ``Callbacks`` subclass, which serves the server's ``[callback]`` calls.
         """
+        served = None if callbacks is None else checked(callbacks, cls._idl_interface_)
         b = Binding.parse(binding)
         obj = None if object_uuid is None else uuid.UUID(object_uuid)
         conn, ctx_id = await open_connection(
             b, cls._idl_interface_, timeout, ssl, server_hostname, wire, auth, obj
         )
+        if served is not None:
+            attach(conn, ctx_id, served)
         return cls(conn, ctx_id, call_timeout)
 
     @property
@@ -609,7 +487,7 @@ class AsyncClient:
             coro = self._call(proc, args, timeout, pipes)
             return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, conn.loop))
         if pipes or proc.pipes:
-            return await self._call_piped(proc, args, timeout, pipes)
+            return await pipecalls.call(conn, self._ctx, proc, args, timeout, pipes)
         data = conn.encode_args(proc, args)
         fut: asyncio.Future[bytes] = conn.loop.create_future()
         call_id = next(conn.ids)
@@ -639,35 +517,6 @@ class AsyncClient:
             detail = f"{proc.name}: {type(exc).__name__}: {exc}"
             raise RpcError(RPC_X_BAD_STUB_DATA, detail) from None
 
-    async def _call_piped(
-        self,
-        proc: Procedure[R],
-        args: tuple[object, ...],
-        timeout: float | None,
-        pipes: Sequence[object],
-    ) -> R:
-        """``_call`` for a procedure with pipes: the caller's task feeds the sinks, a task of
-        its own pumps the sources; the result comes after the last chunk reached its sink."""
-        conn = self._conn
-        check_pipes(conn, proc, pipes)
-        data = conn.encode_args(proc, args)
-        call_id = next(conn.ids)
-        piped = ClientPipes(conn, call_id, proc, pipes)
-        conn.request(self._ctx, proc, data, piped, call_id)
-        timer = None
-        if timeout is not None and piped.is_pending():
-            timer = conn.loop.call_later(timeout, conn.expire, call_id, piped, timeout)
-        try:
-            await piped.run()
-        except asyncio.CancelledError:
-            if call_id in conn._calls:
-                conn._cancel(call_id, True)
-            raise
-        finally:
-            if timer is not None:
-                timer.cancel()
-        return pipes_outcome(proc, piped, conn.ndr)
-
     def _start(
         self,
         proc: Procedure[R],
@@ -683,7 +532,7 @@ class AsyncClient:
         if timeout is None:
             timeout = self.call_timeout
         if pipes or proc.pipes:
-            return start_piped(conn, self._ctx, proc, args, timeout, pipes)
+            return pipecalls.start(conn, self._ctx, proc, args, timeout, pipes)
         data = conn.encode_args(proc, args)
         call = AsyncCall(conn, next(conn.ids), proc)
         if threading.get_ident() == conn.thread_id:

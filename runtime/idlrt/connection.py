@@ -127,16 +127,21 @@ class FramedProtocol(asyncio.Protocol):
 
     # -- writing ------------------------------------------------------------------------------
 
+    # Pieces queued from which ``send`` writes before the pass ends. A msgpack message is two
+    # pieces (header, payload) and goes through ``send2``; a wire whose messages are one piece
+    # each (DCE/RPC's PDUs) writes after as many messages, half the pieces.
+    flush_at = FLUSH_AT
+
     def send(self, data: bytes) -> None:
         """Queue ``data``; what is queued in this loop pass goes out in one write (a write per
-        ``FLUSH_AT`` pieces when there is much of it)."""
+        ``flush_at`` pieces when there is much of it)."""
         if self.closed:
             return
         buf = self._wbuf
         buf.append(data)
         if len(buf) == 1 and not self._receiving:
             self.loop.call_soon(self._flush)
-        elif len(buf) >= FLUSH_AT:
+        elif len(buf) >= self.flush_at:
             self._flush()
 
     def send2(self, header: bytes, payload: bytes) -> None:

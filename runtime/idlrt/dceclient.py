@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from .binding import Binding
 from .client import ClientConnection, PendingCall, _fail
-from .connection import ProtocolError
+from .connection import FLUSH_AT, ProtocolError
 from .dcestream import SecurityContext, Stream, check_pdu, receive
 from .errors import RpcError, caller_error
 from .model import Interface, Procedure
@@ -51,6 +51,7 @@ class DceClientConnection(ClientConnection):
     """One DCE/RPC association to a server; calls on it are multiplexed by call id."""
 
     ndr = True
+    flush_at = FLUSH_AT // 2  # a PDU is one piece: write after as many messages as msgpack
 
     def __init__(
         self,

@@ -17,7 +17,7 @@ import os
 import uuid
 from typing import Any, Protocol
 
-from .connection import ProtocolError
+from .connection import FLUSH_AT, ProtocolError
 from .dcestream import SecurityContext, Stream, check_pdu, receive
 from .dispatch import ServerConnection, result_outcome, routine_failure, run_inline
 from .errors import RpcError
@@ -64,6 +64,7 @@ class DceServerConnection(ServerConnection):
     """One client association of a ``Server`` on the DCE/RPC wire."""
 
     ndr = True
+    flush_at = FLUSH_AT // 2  # a PDU is one piece: write after as many messages as msgpack
     server: DceHost
 
     def __init__(self, server: DceHost, protseq: str) -> None:

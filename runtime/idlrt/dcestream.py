@@ -171,10 +171,7 @@ class Stream:
         protected as the security context says."""
         sec = self.security
         protected = sec is not None and sec.auth_level > LEVEL_CONNECT
-        room = self.max_xmit - HEADER_SIZE - len(head)
-        if protected:
-            assert sec is not None
-            room = (room - SEC_TRAILER_SIZE - sec.signature_size) & ~(_STUB_ALIGN - 1)
+        room = self.room(len(head))
         total = len(stub)
         if total <= room and not protected:  # one fragment, the common case
             first_last = flags | PFC_FIRST_FRAG | PFC_LAST_FRAG
@@ -202,6 +199,25 @@ class Stream:
             pos = end
             if pos >= total:
                 return out
+
+    def room(self, head_size: int) -> int:
+        """The stub octets one fragment carries after ``head_size`` octets of fixed fields
+        (a multiple of 16 where the security context protects the stub)."""
+        room = self.max_xmit - HEADER_SIZE - head_size
+        sec = self.security
+        if sec is not None and sec.auth_level > LEVEL_CONNECT:
+            room = (room - SEC_TRAILER_SIZE - sec.signature_size) & ~(_STUB_ALIGN - 1)
+        return room
+
+    def fragment(
+        self, ptype: int, flags: int, call_id: int, head: bytes, piece: bytes | bytearray
+    ) -> bytes:
+        """One fragment of a stub that is sent as it is produced (a pipe's): ``flags`` say
+        whether it is the first and the last; ``piece`` holds at most ``room`` octets."""
+        sec = self.security
+        if sec is not None and sec.auth_level > LEVEL_CONNECT:
+            return self._protected(ptype, flags, call_id, head, memoryview(piece), sec)
+        return header(ptype, flags, HEADER_SIZE + len(head) + len(piece), call_id) + head + piece
 
     def _protected(
         self,

@@ -26,6 +26,7 @@ from .errors import RpcError
 from .handle import AsyncHandle, CallRecord, CallSite, current_call
 from .model import Procedure
 from .pipes import ServerPipes
+from .pipestate import BAD, OVER
 from .registry import Op, Registration
 from .session import HandleRef, ServerSession
 from .status import (
@@ -39,7 +40,17 @@ from .status import (
     RPC_X_BAD_STUB_DATA,
 )
 from .untrusted import safe_repr
-from .wire.msgpack import FAULT, MAX_CODE, PIPE, REQUEST, RESPONSE, unpack_payload
+from .wire.msgpack import (
+    FAULT,
+    KIND_NAMES,
+    MAX_CODE,
+    MAX_ID,
+    PIPE,
+    REQUEST,
+    RESPONSE,
+    is_uint,
+    unpack_payload,
+)
 
 log = logging.getLogger("idlrt")
 
@@ -123,7 +134,10 @@ class ServerConnection(ServerSession):
             if h[0] == PIPE:
                 self.on_pipe(h, payload)
                 return
-            raise ProtocolError("unexpected RESPONSE from a client")
+            if h[0] != RESPONSE or self.callbacks is None:
+                raise ProtocolError(f"unexpected {KIND_NAMES[h[0]]} from a client")
+            self.callbacks.response(h, payload)  # a [callback]'s reply
+            return
         call_id: int = h[1]  # checked by the framing layer
         ctx_id, opnum = h[2], h[3]
         server = self.server
@@ -210,10 +224,69 @@ class ServerConnection(ServerSession):
         log.debug("idlrt: decoding the arguments of %s failed", proc.name, exc_info=exc)
         self._fault(call_id, RPC_X_BAD_STUB_DATA, f"{proc.name}: undecodable arguments")
 
+    # -- pipes ------------------------------------------------------------------------------
+
+    def on_oversize(self, header: list[Any], size: int) -> None:
+        if header[0] != PIPE:
+            super().on_oversize(header, size)
+        elif header[1] in self._calls:
+            limit = self.server.max_request
+            detail = f"a pipe chunk of {size} bytes, limit {limit}"
+            self.pipe_violation(header[1], RPC_S_ACCESS_DENIED, detail)
+
+    def on_pipe(self, h: list[Any], payload: bytes) -> None:
+        """A chunk of an [in] pipe (loop thread). For a call not in progress it is dropped
+        (it crossed the call's end); a bad index or a chunk past the pipe's end fails the call
+        with 1783; past the window, the connection is closed."""
+        call_id = h[1]
+        pipes = self._pipes.get(call_id)
+        if pipes is None:
+            if call_id in self._calls:
+                self.pipe_violation(call_id, RPC_X_BAD_STUB_DATA, "a PIPE for a call without it")
+            return
+        fed = pipes.on_chunk(h[3], payload)
+        if fed == BAD:
+            detail = f"PIPE {safe_repr(h[3])}: not an [in] pipe of the call, or past its end"
+            self.pipe_violation(call_id, RPC_X_BAD_STUB_DATA, detail)
+        elif fed == OVER:
+            raise ProtocolError(f"PIPE of call {call_id} past its window")
+
+    def on_pipe_ack(self, h: list[Any]) -> None:
+        """The client handed over more of an [out] pipe."""
+        call_id, index, octets = h[1], h[2], h[3]
+        if not is_uint(call_id, MAX_ID) or not is_uint(octets, MAX_ID):
+            raise ProtocolError(f"bad PIPE_ACK {safe_repr(h[:4])}")
+        pipes = self._pipes.get(call_id)
+        if pipes is None:
+            if call_id in self._calls:
+                detail = "a PIPE_ACK for a call without it"
+                self.pipe_violation(call_id, RPC_X_BAD_STUB_DATA, detail)
+            return
+        acked = pipes.on_ack(index, octets)
+        if acked == BAD:
+            detail = f"PIPE_ACK {safe_repr(index)}: not an [out] pipe of the call"
+            self.pipe_violation(call_id, RPC_X_BAD_STUB_DATA, detail)
+        elif acked == OVER:
+            raise ProtocolError(f"PIPE_ACK of call {call_id} for more than was sent")
+
+    def pipe_violation(self, call_id: int, code: int, detail: str) -> None:
+        """The client broke a pipe rule on call ``call_id`` in progress: the call fails with
+        ``code`` (a FAULT now; its routine's pipes raise it; the routine's reply, or a later
+        ``complete``, is dropped quietly, as after an abortive cancel)."""
+        pipes = self._pipes.pop(call_id, None)
+        if pipes is not None:
+            pipes.fail(code, detail)
+        self.cancel_call(call_id, True)
+        self._fault(call_id, code, detail)
+
     def _dispatch(self, op: Op, reg: Registration, call_id: int, payload: bytes) -> None:
         """Start any other call: security callback, decoding, then the routine's own way."""
         server = self.server
         proc = op.proc
+        if proc.is_callback:  # served by the client, never by a manager
+            detail = f"{reg.interface.name}: opnum {proc.opnum} is a [callback]"
+            self._fault(call_id, RPC_S_PROCNUM_OUT_OF_RANGE, detail)
+            return
         rec = (
             proc.handle_class(self, call_id, op) if proc.is_async else CallRecord(self, call_id, op)
         )
@@ -287,13 +360,19 @@ class ServerConnection(ServerSession):
         ref.call_id = call_id
         ref.op = op
         self._calls[call_id] = ref
+        # idlrt.current_call() in the routine (and the tasks it starts), where it may call back
+        token = _set_current_call(handle) if op.calls_back else None
         try:
             ret = op.fn(handle, *args)
         except Exception as exc:
+            if token is not None:
+                current_call.reset(token)
             self._async_failed(handle, exc)
             return
         if op.is_coro:
             self.server.spawn(self._run_async_coroutine(ret, handle))
+        if token is not None:
+            current_call.reset(token)
 
     async def _run_async_coroutine(
         self, coro: Coroutine[Any, Any, Any], handle: AsyncHandle

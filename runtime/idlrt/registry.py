@@ -44,7 +44,9 @@ def routines(manager: object, iface: Interface) -> list[Callable[..., Any]]:
     typo); and taking the arguments the runtime will pass, which are those of the generated
     default (the async handle first for an ``[async]`` procedure, then the ``[in]`` and
     ``[in, out]`` parameters, a ``CallContext`` for each ``handle_t``). TypeError if not.
-    A routine left as the generated default is fine: its calls fail with 1764."""
+    A routine left as the generated default is fine: its calls fail with 1764. A
+    ``[callback]`` procedure (served by the client) needs no routine: its place holds one
+    that dispatch never runs."""
     cls = type(manager)
     generated = next((c for c in cls.__mro__ if "_idl_interface_" in c.__dict__), cls)
     own = {
@@ -53,10 +55,13 @@ def routines(manager: object, iface: Interface) -> list[Callable[..., Any]]:
         for name, value in vars(c).items()
         if callable(value) and not name.startswith("_") and not name.endswith("_rundown")
     }
-    methods = {proc.method for proc in iface.procedures}
+    methods = {proc.method for proc in iface.procedures if not proc.is_callback}
     strays = sorted(own - methods)
     found: list[Callable[..., Any]] = []
     for proc in iface.procedures:
+        if proc.is_callback:  # the client serves it: dispatch refuses it with 1745
+            found.append(_served_by_the_client)
+            continue
         where = f"{cls.__name__}.{proc.method}"
         fn = getattr(manager, proc.method, None)
         if not callable(fn):
@@ -73,6 +78,11 @@ def routines(manager: object, iface: Interface) -> list[Callable[..., Any]]:
             _check_arity(where, fn, default)
         found.append(fn)
     return found
+
+
+def _served_by_the_client(*args: object) -> None:
+    """The routine of a ``[callback]`` procedure's opnum, which never runs."""
+    raise AssertionError("a [callback] procedure is never dispatched to a manager")
 
 
 def _did_you_mean(name: str, candidates: list[str]) -> str:
@@ -104,7 +114,7 @@ def _check_arity(where: str, fn: Callable[..., Any], default: Callable[..., Any]
 class Op:
     """One procedure of a registered manager, resolved once at ``register()``."""
 
-    __slots__ = ("ctx", "fast", "fn", "inline", "is_coro", "positions", "proc", "reg")
+    __slots__ = ("calls_back", "ctx", "fast", "fn", "inline", "is_coro", "positions", "proc", "reg")
 
     def __init__(
         self, proc: Procedure[Any], fn: Callable[..., Any], is_coro: bool, reg: Registration
@@ -115,6 +125,8 @@ class Op:
         self.reg = reg
         self.positions = tuple(sorted(proc.context_positions))
         self.ctx = proc.context_handles  # the codec's context-handle helpers need the call
+        # an [async] routine of an interface with callbacks gets idlrt.current_call() in its body
+        self.calls_back = proc.is_async and any(p.is_callback for p in reg.interface.procedures)
         # Before 3.12 (no eager tasks), an ``async def`` routine that cannot suspend is run to
         # its end where the request is dispatched, with no Task and no extra loop pass.
         self.inline = is_coro and sys.version_info < (3, 12) and never_suspends(fn)

@@ -20,19 +20,19 @@ from concurrent.futures import Executor
 from typing import Any, Protocol
 
 from .binding import LOCAL
+from .callbacks import PendingCallbacks
 from .callcontext import CallContext, PeerCredentials
 from .connection import FramedProtocol, ProtocolError
 from .ctxhandle import Changes
 from .ctxtable import ContextTable, TableServer
 from .handle import _CANCELLED, _DISCONNECTED, _GONE, AsyncHandle, CallRecord, CallSite
 from .model import Procedure
-from .pipes import BAD, OVER, ServerPipes
+from .pipes import ServerPipes
 from .registry import Op, Registration
 from .status import (
     RPC_S_ACCESS_DENIED,
     RPC_S_CALL_CANCELLED,
     RPC_S_CALL_FAILED,
-    RPC_S_NO_CALL_ACTIVE,
     RPC_S_OUT_OF_RESOURCES,
     RPC_S_UNKNOWN_IF,
     RPC_S_UNSUPPORTED_TRANS_SYN,
@@ -48,7 +48,6 @@ from .wire.msgpack import (
     KIND_NAMES,
     MAX_CTX_ID,
     MAX_ID,
-    PIPE,
     PIPE_ACK,
     PROTOCOL_VERSION,
     REQUEST,
@@ -148,6 +147,7 @@ class ServerSession(FramedProtocol):
         self._idle_timer: asyncio.TimerHandle | None = None
         self._message_timer: asyncio.TimerHandle | None = None
         self._pipes: dict[int, ServerPipes] = {}  # the pipes of calls in progress that have any
+        self.callbacks: PendingCallbacks | None = None  # [callback]s sent, awaiting a reply
 
     # -- connection events --------------------------------------------------------------------
 
@@ -195,6 +195,8 @@ class ServerSession(FramedProtocol):
         table = self.ctx_table
         if table is not None and table.handles:
             table.run_down_all()
+        if self.callbacks is not None:
+            self.callbacks.lost("the client's connection is lost" + (f" ({exc})" if exc else ""))
         server.connection_closed(self)
 
     def pause_writing(self) -> None:
@@ -290,19 +292,23 @@ class ServerSession(FramedProtocol):
         elif kind == BIND:
             self._on_bind(header)
         elif kind == PIPE_ACK:
-            self._on_pipe_ack(header)
+            self.on_pipe_ack(header)
+        elif kind == FAULT and self.callbacks is not None:
+            self.callbacks.fault(header)  # a [callback] failed on the client
         else:
             raise ProtocolError(f"unexpected {KIND_NAMES[kind]} (a client sends BIND/CANCEL)")
 
+    def on_pipe_ack(self, header: list[Any]) -> None:
+        """A PIPE_ACK (``dispatch.ServerConnection`` serves pipes)."""
+        raise ProtocolError("unexpected PIPE_ACK")
+
     def on_oversize(self, header: list[Any], size: int) -> None:
         limit = self.server.max_request
-        if header[0] == PIPE:
-            if header[1] in self._calls:
-                detail = f"a pipe chunk of {size} bytes, limit {limit}"
-                self.pipe_violation(header[1], RPC_S_ACCESS_DENIED, detail)
-            return
         if header[0] != REQUEST:
-            raise ProtocolError("unexpected RESPONSE from a client")
+            if header[0] != RESPONSE or self.callbacks is None:
+                raise ProtocolError(f"unexpected {KIND_NAMES[header[0]]} from a client")
+            self.callbacks.oversize(header, size)  # a [callback]'s reply
+            return
         self._fault(header[1], RPC_S_ACCESS_DENIED, f"request of {size} bytes, limit {limit}")
 
     def _fault(self, call_id: object, code: int, detail: str | None = None) -> None:
@@ -365,13 +371,8 @@ class ServerSession(FramedProtocol):
                 del calls[call_id]  # the routine runs on; its reply is dropped
 
     def _send_outcome(self, call_id: int, kind: int, data: bytes | int, detail: str | None) -> None:
-        if self._pipes:
-            pipes = self._pipes.pop(call_id, None)
-            if pipes is not None:
-                if kind == RESPONSE:
-                    pipes.end()  # the ends of its [out] pipes go before the reply
-                else:
-                    pipes.fail(RPC_S_NO_CALL_ACTIVE, "the call is over")
+        if self._pipes and (pipes := self._pipes.pop(call_id, None)) is not None:
+            pipes.finish(kind == RESPONSE)  # the ends of [out] pipes go before the reply
         if self._write_paused and self.reply_backlog_exceeded():
             return
         if kind == RESPONSE:
@@ -384,52 +385,6 @@ class ServerSession(FramedProtocol):
         else:
             assert isinstance(data, int)
             self._fault(call_id, data, detail)
-
-    # -- pipes ------------------------------------------------------------------------------
-
-    def on_pipe(self, h: list[Any], payload: bytes) -> None:
-        """A chunk of an [in] pipe (loop thread). For a call not in progress it is dropped
-        (it crossed the call's end); a bad index or a chunk past the pipe's end fails the call
-        with 1783; past the window, the connection is closed."""
-        call_id = h[1]
-        pipes = self._pipes.get(call_id)
-        if pipes is None:
-            if call_id in self._calls:
-                self.pipe_violation(call_id, RPC_X_BAD_STUB_DATA, "a PIPE for a call without it")
-            return
-        fed = pipes.on_chunk(h[3], payload)
-        if fed == BAD:
-            detail = f"PIPE {safe_repr(h[3])}: not an [in] pipe of the call, or past its end"
-            self.pipe_violation(call_id, RPC_X_BAD_STUB_DATA, detail)
-        elif fed == OVER:
-            raise ProtocolError(f"PIPE of call {call_id} past its window")
-
-    def _on_pipe_ack(self, h: list[Any]) -> None:
-        call_id, index, octets = h[1], h[2], h[3]
-        if not is_uint(call_id, MAX_ID) or not is_uint(octets, MAX_ID):
-            raise ProtocolError(f"bad PIPE_ACK {safe_repr(h[:4])}")
-        pipes = self._pipes.get(call_id)
-        if pipes is None:
-            if call_id in self._calls:
-                detail = "a PIPE_ACK for a call without it"
-                self.pipe_violation(call_id, RPC_X_BAD_STUB_DATA, detail)
-            return
-        acked = pipes.on_ack(index, octets)
-        if acked == BAD:
-            detail = f"PIPE_ACK {safe_repr(index)}: not an [out] pipe of the call"
-            self.pipe_violation(call_id, RPC_X_BAD_STUB_DATA, detail)
-        elif acked == OVER:
-            raise ProtocolError(f"PIPE_ACK of call {call_id} for more than was sent")
-
-    def pipe_violation(self, call_id: int, code: int, detail: str) -> None:
-        """The client broke a pipe rule on call ``call_id`` in progress: the call fails with
-        ``code`` (a FAULT now; its routine's pipes raise it; the routine's reply, or a later
-        ``complete``, is dropped quietly, as after an abortive cancel)."""
-        pipes = self._pipes.pop(call_id, None)
-        if pipes is not None:
-            pipes.fail(code, detail)
-        self.cancel_call(call_id, True)
-        self._fault(call_id, code, detail)
 
     # -- the wire's stubs (the DCE/RPC connection overrides them) ------------------------------
 

@@ -14,7 +14,8 @@ from pipes_stubs import PAIR, PipesAsyncClient, PipesManager, SumHandle
 from rt_helpers import quiet, serving, wait_until
 
 import idlrt
-from idlrt.pipes import Inbound, Outbound, PipeReader, PipeWriter
+from idlrt.pipes import PipeReader, PipeWriter
+from idlrt.pipestate import Inbound, Outbound
 
 
 class PipesImpl(PipesManager):  # type: ignore[misc]

@@ -16,6 +16,7 @@ from pipes_stubs import PipesClient, SumHandle
 from rt_helpers import ServerThread, run, wait_until
 
 import idlrt
+from idlrt import pipecalls
 from idlrt.status import RPC_S_CALL_CANCELLED, RPC_S_CALL_FAILED, RPC_S_NO_CALL_ACTIVE
 
 pytestmark = pytest.mark.msgpack_only
@@ -48,7 +49,7 @@ def test_async_call_cancelled_abortively_halfway(wire: str) -> None:
             call.cancel(abortive=True)
             assert call.status() == RPC_S_CALL_CANCELLED
             assert await error_of(impl) == RPC_S_CALL_CANCELLED  # the reader in its thread
-            await wait_until(lambda: not client._conn._tasks and not client._conn._calls)
+            await wait_until(lambda: not pipecalls.running() and not client._conn._calls)
             await wait_until(lambda: server.stats().calls_in_progress == 0)
             assert await client.Plain(1) == 2
 

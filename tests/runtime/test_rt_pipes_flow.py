@@ -17,7 +17,7 @@ from rt_helpers import RawClient, run, serving, wait_until
 
 import idlrt
 from idlrt.connection import FramedProtocol
-from idlrt.pipes import PipeStats
+from idlrt.pipestate import PipeStats
 
 pytestmark = pytest.mark.msgpack_only
 

@@ -1,0 +1,157 @@
+"""NDR20 pipes (C706 14.3.11, docs/pipes.md): a pipe is a sequence of chunks, each an unsigned
+long count, aligned to 4, then that many elements; a chunk of count 0 ends the pipe. In a stub
+the [in] pipes follow every other [in] value, and the [out] pipes come before every other [out]
+value, each pipe to its end before the next one. Positions are counted from the start of the
+stub data, as everywhere in NDR, so the encoder and the parser carry the stream's offset.
+
+Layer 2 (wire codecs): pure, no asyncio; imports ``status`` and ``errors``. The elements of a
+pipe have a fixed size (idlc refuses any other element type), which the generated
+``idlrt.Pipe`` records give with their own codecs for the elements of one chunk.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from ..errors import RpcError
+from ..status import RPC_X_BAD_STUB_DATA
+
+_COUNT = struct.Struct("<L")
+_PAD = tuple(bytes(i) for i in range(8))
+MAX_COUNT = 0xFFFF_FFFF
+
+
+class PipeCodec(Protocol):
+    """What a pipe's chunks need of its ``idlrt.Pipe`` record."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def ndr_size(self) -> int: ...
+
+    @property
+    def ndr_align(self) -> int: ...
+
+    def ndr_encode_chunk(self, chunk: Any) -> bytes: ...
+
+    def ndr_decode_chunk(self, data: bytes, count: int) -> Any: ...
+
+
+class ChunkEncoder:
+    """Writes chunks into a stub whose next octet is at ``offset``."""
+
+    __slots__ = ("offset",)
+
+    def __init__(self, offset: int) -> None:
+        self.offset = offset
+
+    def chunk(self, pipe: PipeCodec, chunk: Any) -> bytes:
+        """One chunk of ``pipe`` (which must not be empty: an empty chunk ends a pipe)."""
+        elements = pipe.ndr_encode_chunk(chunk)
+        count = len(chunk)
+        o = self.offset
+        pad = -o & 3
+        o += pad + 4
+        pad2 = -o & (pipe.ndr_align - 1)
+        out = b"".join((_PAD[pad], _COUNT.pack(count), _PAD[pad2], elements))
+        self.offset = o + pad2 + len(elements)
+        return out
+
+    def end(self) -> bytes:
+        """The empty chunk that ends a pipe."""
+        pad = -self.offset & 3
+        self.offset += pad + 4
+        return _PAD[pad] + bytes(4)
+
+
+class ChunkParser:
+    """Reads the chunks of ``pipes``, one pipe after the other, from stub octets that arrive in
+    pieces, the first of them at stub offset ``offset``. ``feed`` returns what each piece
+    completes: ``(i, chunk)`` for a chunk of ``pipes[i]``, ``(i, None)`` when it ends. Once
+    every pipe has ended, what follows is kept (``rest``): the stub's other values.
+
+    A chunk is handed on whole, so its size is bounded: a count whose elements would take
+    more than ``max_chunk`` octets is ``RpcError(1783)``, before anything is buffered for it.
+    """
+
+    __slots__ = ("_buf", "_count", "_start", "index", "max_chunk", "offset", "pipes")
+
+    def __init__(self, pipes: Sequence[PipeCodec], offset: int, max_chunk: int) -> None:
+        self.pipes = pipes
+        self.offset = offset  # stub offset of _buf[_start]
+        self.max_chunk = max_chunk
+        self.index = 0  # the pipe being read; len(pipes) once all have ended
+        self._buf = bytearray()
+        self._start = 0
+        self._count = -1  # elements of the chunk being read, -1: its count is still to come
+
+    @property
+    def done(self) -> bool:
+        """Whether every pipe has ended."""
+        return self.index >= len(self.pipes)
+
+    def buffered(self) -> int:
+        """Octets held that are not yet part of a whole chunk."""
+        return len(self._buf) - self._start
+
+    def feed(self, data: bytes | bytearray | memoryview) -> list[tuple[int, Any]]:
+        buf = self._buf
+        buf += data
+        out: list[tuple[int, Any]] = []
+        pipes = self.pipes
+        while self.index < len(pipes):
+            start = self._start
+            have = len(buf) - start
+            o = self.offset
+            if self._count < 0:
+                pad = -o & 3
+                if have < pad + 4:
+                    break
+                (count,) = _COUNT.unpack_from(buf, start + pad)
+                self._advance(pad + 4)
+                if count == 0:
+                    out.append((self.index, None))
+                    self.index += 1
+                    continue
+                pipe = pipes[self.index]
+                if count * pipe.ndr_size > self.max_chunk:
+                    raise RpcError(
+                        RPC_X_BAD_STUB_DATA,
+                        f"{pipe.name}: a chunk of {count} elements is over the limit of "
+                        f"{self.max_chunk} octets",
+                    )
+                self._count = count
+                continue
+            pipe = pipes[self.index]
+            pad = -o & (pipe.ndr_align - 1)
+            size = self._count * pipe.ndr_size
+            if have < pad + size:
+                break
+            begin = start + pad
+            chunk = pipe.ndr_decode_chunk(bytes(buf[begin : begin + size]), self._count)
+            self._advance(pad + size)
+            self._count = -1
+            out.append((self.index, chunk))
+        if self._start > 65536 and self._start * 2 > len(buf):
+            del buf[: self._start]
+            self._start = 0
+        return out
+
+    def _advance(self, n: int) -> None:
+        self._start += n
+        self.offset += n
+
+    def rest(self) -> tuple[bytes, int]:
+        """The octets after the last pipe, and the stub offset of the first of them."""
+        return bytes(self._buf[self._start :]), self.offset
+
+
+def with_offset(data: bytes, offset: int) -> tuple[bytes, int]:
+    """``data``, which starts at stub offset ``offset``, laid out so that position ``p`` of
+    the result keeps the alignment of stub offset ``offset + p - lead``; and ``lead``, where
+    it starts: a generated decoder reads it from there as from the start of a stub."""
+    lead = offset & 7
+    return (_PAD[lead] + data if lead else data), lead

@@ -185,6 +185,9 @@ class ContextHandleType(Node):
 
 
 class PipeType(Node):
+    """``pipe T``: an open-ended stream of chunks of ``T`` (a parameter's type only, declared
+    with ``typedef pipe T NAME``); an [out] pipe is ``PointerType(TypeRef(NAME), "ref")``."""
+
     element: Type
 
 
@@ -315,6 +318,9 @@ class Param(Node):
     comm_status: bool = False
     fault_status: bool = False
     span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
+    # a pipe: ``type`` is (an [in] pipe) or points to (an [out] pipe, one [ref] level) a
+    # typedef of ``PipeType``; set by the front end, which can look through typedefs
+    is_pipe: bool = False
 
     @property
     def py_name(self) -> str:
@@ -336,6 +342,8 @@ class Procedure(Node):
     span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
     # the IDL comment above it: compared, so memoised views of equal nodes keep their own
     doc: str | None = dataclasses.field(default=None, repr=False)
+    # [callback]: declared here, run by the client when the server calls it during a call
+    is_callback: bool = False
 
     @property
     def py_name(self) -> str:
@@ -347,13 +355,21 @@ class Procedure(Node):
 
     @property
     def in_params(self) -> tuple[Param, ...]:
-        """Parameters the client sends, in wire order (explicit handles excluded)."""
-        return tuple(p for p in self.params if p.direction.is_in and not p.is_handle)
+        """Parameters the client sends, in wire order (explicit handles and pipes excluded)."""
+        return tuple(p for p in self.params if p.direction.is_in and not (p.is_handle or p.is_pipe))
 
     @property
     def out_params(self) -> tuple[Param, ...]:
-        """Parameters the server sends back, in wire order, after the return value."""
-        return tuple(p for p in self.params if p.direction.is_out and not p.is_handle)
+        """Parameters the server sends back, in wire order, after the return value (pipes
+        excluded)."""
+        return tuple(
+            p for p in self.params if p.direction.is_out and not (p.is_handle or p.is_pipe)
+        )
+
+    @property
+    def pipe_params(self) -> tuple[Param, ...]:
+        """The pipe parameters, in declaration order: their index on the wire."""
+        return tuple(p for p in self.params if p.is_pipe)
 
 
 class Interface(Node):

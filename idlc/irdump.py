@@ -122,6 +122,7 @@ def dump_interface(i: ir.Interface) -> list[str]:
             f" [{m}]"
             for m, on in (
                 ("async", p.is_async),
+                ("callback", p.is_callback),
                 ("comm_status", p.comm_status),
                 ("fault_status", p.fault_status),
             )
@@ -138,5 +139,7 @@ def dump_interface(i: ir.Interface) -> list[str]:
                 extra += " [comm_status]"
             if prm.fault_status:
                 extra += " [fault_status]"
+            if prm.is_pipe:
+                extra += " [pipe]"
             lines.append(f"    [{prm.direction.value}] {prm.name}: {dump_type(prm.type)}{extra}")
     return lines

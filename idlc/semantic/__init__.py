@@ -7,6 +7,7 @@ file's declarations: ``symbols`` is the symbol table (the file's names in front 
 struct, union and enum bodies; ``declarations`` lowers typedefs, constants and bare
 declarations; ``forward`` notes what a file declares further down and lowers it out of turn
 where it is used first, as it does the [MS-DTYP] names of ``wellknown/``; ``interfaces``
-lowers interfaces and their procedures. ``acf`` merges the ACF; ``checks`` applies the rules
-that need the whole module.
+lowers interfaces and their procedures ([callback] ones included). ``acf`` merges the ACF;
+``checks`` applies the rules that need the whole module, and holds the rules of pipes, which
+``typeshapes`` and ``interfaces`` apply as they lower.
 """

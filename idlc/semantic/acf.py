@@ -149,10 +149,19 @@ def _merge_interface(
                 comm_status=p.comm_status or _has(ap.attrs, "comm_status"),
                 fault_status=p.fault_status or _has(ap.attrs, "fault_status"),
             )
+        is_async = _has(item.attrs, "async")
+        if is_async and proc.is_callback:
+            sink.warning(
+                f"[async] on [callback] procedure '{proc.name}' is ignored: a callback is an "
+                "ordinary call that the client serves",
+                item.span,
+                kind="unsupported",
+            )
+            is_async = False
         procedures[procs[item.name]] = ir.replace(
             proc,
             params=tuple(new_params),
-            is_async=proc.is_async or _has(item.attrs, "async"),
+            is_async=proc.is_async or is_async,
             comm_status=proc.comm_status or comm,
             fault_status=proc.fault_status or fault,
         )

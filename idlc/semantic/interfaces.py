@@ -72,7 +72,6 @@ class InterfaceLowerer:
             else:
                 first = base
         procedures: list[ir.Procedure] = []
-        callbacks = 0  # [callback] procedures take an opnum but generate nothing yet
         seen: dict[tuple[str, str], ir.Procedure] = {}
         for sub in item.items:
             if isinstance(sub, ast.Declaration) and any(
@@ -80,10 +79,7 @@ class InterfaceLowerer:
             ):
                 # a COM property's get and put accessors share its name
                 prop = next((a.name for a in sub.attrs if a.name in _PROPERTY_ATTRS), "")
-                opnum = first + len(procedures) + callbacks
-                if has_attr(sub.attrs, "callback") and not in_object:
-                    callbacks += self.callback(sub)
-                    continue
+                opnum = first + len(procedures)
                 for proc in self.procedures(sub, opnum, in_object):
                     key = (proc.name, prop if in_object else "")
                     if key in seen:
@@ -96,14 +92,14 @@ class InterfaceLowerer:
                     procedures.append(proc)
             else:
                 lower_items((sub,))
-        if (procedures or callbacks) and not (in_object or has_attr(item.attrs, "uuid")):
+        if procedures and not (in_object or has_attr(item.attrs, "uuid")):
             # (MIDL lets an interface of types alone go without, as oaidl.idl's do)
             self.sink.error(
                 f"interface '{item.name}' has procedures but no [uuid]: a remote interface "
                 "needs one (mark it [local] if it is not remote)",
                 item.span,
             )
-        self.symbols.own.interfaces[item.name] = first + len(procedures) + callbacks
+        self.symbols.own.interfaces[item.name] = first + len(procedures)
         self.lowered.append(
             ir.Interface(
                 item.name,
@@ -160,23 +156,14 @@ class InterfaceLowerer:
         )
         return (0, 0)
 
-    def callback(self, decl: ast.Declaration) -> int:
-        """Warn that the ``[callback]`` procedures ``decl`` declares are left out; how many."""
-        names = [d for d in decl.declarators if d.params is not None and not d.func_pointers]
-        for d in names:
-            self.sink.warning(
-                f"[callback] procedure '{d.name}' runs on the client, which idlc does not "
-                "support yet: it is left out of the generated code (its opnum stays taken)",
-                d.span,
-                kind="unsupported",
-            )
-        return len(names)
-
     def procedures(self, decl: ast.Declaration, opnum: int, in_object: bool) -> list[ir.Procedure]:
         """The procedures ``decl`` declares, numbered from ``opnum``."""
         check_attrs(decl.attrs, self.sink, generated=not in_object)
         types = self.types
         out: list[ir.Procedure] = []
+        # [callback]: run by the client, generated with the interface (not in COM interfaces)
+        is_callback = has_attr(decl.attrs, "callback") and not in_object
+        is_async = has_attr(decl.attrs, "async")
         for d in decl.declarators:
             if d.params is None or d.func_pointers:
                 self.sink.warning(
@@ -193,28 +180,36 @@ class InterfaceLowerer:
                 types.local_names,
                 {p.declarator.name for p in d.params if p.declarator and p.declarator.name},
             )
-            params = self.params(d.params, d.name or "", in_object)
+            params = self.params(d.params, d.name or "", in_object, is_callback)
             types.local_names = saved
+            if is_callback and is_async:
+                self.sink.warning(
+                    f"[async] on [callback] procedure '{d.name}' is ignored: a callback is an "
+                    "ordinary call that the client serves",
+                    d.span,
+                    kind="unsupported",
+                )
             out.append(
                 ir.Procedure(
                     d.name or "",
                     opnum + len(out),
                     ret,
                     params,
-                    is_async=has_attr(decl.attrs, "async"),
+                    is_async=is_async and not is_callback,
                     comm_status=has_attr(decl.attrs, "comm_status"),
                     fault_status=has_attr(decl.attrs, "fault_status"),
                     span=d.span,
                     doc=doc_comment(decl.span, decl.attrs),
+                    is_callback=is_callback,
                 )
             )
         return out
 
     def params(
-        self, params: tuple[ast.Param, ...], proc: str, in_object: bool
+        self, params: tuple[ast.Param, ...], proc: str, in_object: bool, is_callback: bool
     ) -> tuple[ir.Param, ...]:
         """The parameters of procedure ``proc`` (of an object or local interface when
-        ``in_object``, where [out] need not be a pointer)."""
+        ``in_object``, where [out] need not be a pointer; a [callback] when ``is_callback``)."""
         types = self.types
         shape = types.shape
         out: list[ir.Param] = []
@@ -236,16 +231,6 @@ class InterfaceLowerer:
             name = decl.name or f"arg{i}"
             t, _floating = shape(p.type, decl, p.attrs, "param", f"{proc}_{name}")
             has_in, has_out = "in" in names, "out" in names
-            if has_out and not in_object and not self.is_pointer(t):
-                self.sink.error(f"[out] parameter '{name}' is not a pointer", decl.span)
-            elif has_out and not has_in and not in_object and decl.pointers:
-                kind = next((n for n in names if n in ("unique", "ptr")), None)
-                if kind is not None:
-                    self.sink.error(
-                        f"[out] parameter '{name}' is [{kind}]: the top-level pointer of an "
-                        "[out]-only parameter must be [ref]",
-                        decl.span,
-                    )
             direction = (
                 ir.Direction.INOUT
                 if has_in and has_out
@@ -253,6 +238,22 @@ class InterfaceLowerer:
                 if has_out
                 else ir.Direction.IN
             )
+            span = decl.span if decl.name else p.span
+            # a pipe has rules of its own, which say what is wrong with it
+            is_pipe = not in_object and bool(
+                types.pipes.param(t, direction, name, proc, is_callback, span)
+            )
+            checked = in_object or is_pipe
+            if has_out and not checked and not self.is_pointer(t):
+                self.sink.error(f"[out] parameter '{name}' is not a pointer", decl.span)
+            elif has_out and not has_in and not checked and decl.pointers:
+                kind = next((n for n in names if n in ("unique", "ptr")), None)
+                if kind is not None:
+                    self.sink.error(
+                        f"[out] parameter '{name}' is [{kind}]: the top-level pointer of an "
+                        "[out]-only parameter must be [ref]",
+                        decl.span,
+                    )
             out.append(
                 ir.Param(
                     name,
@@ -262,7 +263,8 @@ class InterfaceLowerer:
                     range=types.range(p.attrs) if "range" in names else None,
                     comm_status="comm_status" in names,
                     fault_status="fault_status" in names,
-                    span=decl.span if decl.name else p.span,
+                    span=span,
+                    is_pipe=is_pipe,
                 )
             )
         return tuple(out)

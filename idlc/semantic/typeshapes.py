@@ -26,6 +26,7 @@ from .. import ir
 from ..diagnostics import DiagnosticSink, did_you_mean
 from ..syntax import ast
 from ..syntax.parser import parse_attr_exprs, parse_attr_type
+from .checks import PipeRules
 from .constexpr import NotConstant, fold
 from .symbols import BASE_TYPES, BUILTIN_NAMES, SymbolTable, TypeEntry, c_base_type
 from .values import ValueLowerer
@@ -87,6 +88,7 @@ class TypeShaper:
         self.symbols = symbols
         self.sink = sink
         self.values = values
+        self.pipes = PipeRules(symbols, sink)
         self.pointer_default: ir.PointerKind = "unique"
         # the fields or parameters an attribute expression may name; None outside them
         self.local_names: set[str] | None = None
@@ -198,7 +200,18 @@ class TypeShaper:
         self, spec: ast.TypeSpec, d: ast.Declarator, attrs: ast.Attrs, site: str, hint: str
     ) -> tuple[ir.Type, bool]:
         """The IR type of declarator ``d`` of type ``spec`` at ``site`` (param, field, arm,
-        typedef, return, const, cast), and whether it is a floating pointer typedef."""
+        typedef, return, const, cast), and whether it is a floating pointer typedef; an error
+        where it holds a pipe that it may not (parameters: see ``interfaces``)."""
+        t, floating = self._shape(spec, d, attrs, site, hint)
+        if site != "param" and site != "cast":
+            span = d.span if d.span.line else spec.span
+            name = d.name or (hint.removesuffix("_return") if site == "return" else hint)
+            self.pipes.placement(t, site, name, span)
+        return t, floating
+
+    def _shape(
+        self, spec: ast.TypeSpec, d: ast.Declarator, attrs: ast.Attrs, site: str, hint: str
+    ) -> tuple[ir.Type, bool]:
         # Asked of every declaration (100 000 over the corpus): the names are looked at once.
         names = [a.name for a in attrs]
         if d.pointers + len(d.arrays) > MAX_LEVELS:
@@ -448,6 +461,7 @@ class TypeShaper:
             return ir.UnsupportedType("SAFEARRAY", "SAFEARRAY(...)"), False
         if isinstance(spec, ast.PipeSpec):
             element, _ = self.base_type(spec.element, (), hint)
+            self.pipes.element(element, spec.span)
             return ir.PipeType(element), False
         if isinstance(spec, ast.StructSpec):
             if spec.members is None:

@@ -112,3 +112,28 @@ def test_w_names_a_kind_that_exists(idlc) -> None:  # type: ignore[no-untyped-de
         "idlc: error: -w ignored-attributes: no such warning kind; "
         "did you mean 'ignored-attribute'?\n"
     )
+
+
+def test_acf_async_on_a_callback_is_ignored_with_a_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "cb.idl").write_text(
+        "[uuid(12345678-1234-1234-1234-123456789abc), version(1.0)]\n"
+        "interface Cb { void Run(void); [callback] void Back([in] long n); }\n"
+    )
+    (tmp_path / "cb.acf").write_text("interface Cb { [async] Back(); [async] Run(); }\n")
+    cwd = Path.cwd()
+    os.chdir(tmp_path)
+    try:
+        status = main(["cb.idl", "--dump-ir"])
+    finally:
+        os.chdir(cwd)
+    out, err = capsys.readouterr()
+    assert status == 0
+    assert err == (
+        "cb.acf:1:24: warning: [async] on [callback] procedure 'Back' is ignored: a callback "
+        "is an ordinary call that the client serves [-Wunsupported]\n"
+        " interface Cb { [async] Back(); [async] Run(); }\n"
+        "                        ^\n"
+    )
+    assert "0: Run -> void [async]\n" in out and "1: Back -> void [callback]\n" in out

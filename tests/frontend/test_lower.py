@@ -239,17 +239,35 @@ def test_context_handles_and_pipes(tmp_path: Path) -> None:
     assert decl(m, "LPIPE") == ir.Typedef("LPIPE", ir.PipeType(LONG))
     procs = m.interfaces[0].procedures
     assert procs[0].params[0].type == ir.PointerType(T("CTX"), "ref")
+    pipe = procs[2].params[0]
+    assert (pipe.type, pipe.is_pipe) == (T("LPIPE"), True)
+    assert procs[2].in_params == () and procs[2].pipe_params == (pipe,)
+
+
+def test_out_pipes_go_through_one_ref_pointer(tmp_path: Path) -> None:
+    m = iface(
+        "typedef pipe byte BP; typedef BP BP2;"
+        " long Get([in] long n, [out] BP2 *data, [out] long *count);",
+        tmp_path,
+    )
+    proc = m.interfaces[0].procedures[0]
+    data = proc.params[1]
+    assert (data.type, data.is_pipe) == (ir.PointerType(T("BP2"), "ref"), True)
+    assert [p.name for p in proc.out_params] == ["count"]
+    assert [p.name for p in proc.pipe_params] == ["data"]
 
 
 def test_opnums_and_async(tmp_path: Path) -> None:
     m = iface(
         "void A(void); [async] void B(void); [callback] void C(void); void D(void);", tmp_path
     )
-    # a [callback] is left out (with a warning) but keeps its opnum
-    assert [(p.name, p.opnum, p.is_async) for p in m.interfaces[0].procedures] == [
-        ("A", 0, False),
-        ("B", 1, True),
-        ("D", 3, False),
+    # a [callback] takes its opnum in the same sequence, marked
+    procs = m.interfaces[0].procedures
+    assert [(p.name, p.opnum, p.is_async, p.is_callback) for p in procs] == [
+        ("A", 0, False, False),
+        ("B", 1, True, False),
+        ("C", 2, False, True),
+        ("D", 3, False, False),
     ]
 
 

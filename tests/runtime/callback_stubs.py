@@ -1,19 +1,30 @@
 """The stubs of idl/Callbacks.idl (interface Callbacks: [callback] procedures) for the runtime
-tests.
-
-Until idlc on main generates [callback] procedures they come from callbacks_handwritten.py,
-of the generated shape of /work/spec19.md; then this module compiles the IDL as calc_stubs
-does. The clients speak the running test's wire (``support.WIRE``) unless told otherwise.
+tests, compiled once per test session as calc_stubs does. The clients speak the running test's
+wire (``support.WIRE``) unless told otherwise.
 """
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
+from pathlib import Path
 from typing import Any
-
-import callbacks_handwritten as _cb
 
 import idlrt
 import support
+from support import compile_package, import_generated
+
+
+def _compile() -> Any:
+    tmp = Path(tempfile.mkdtemp(prefix="idlrt-test-callbacks-"))
+    atexit.register(shutil.rmtree, tmp, True)
+    out = tmp / "cb_stubs"
+    compile_package(Path(__file__).resolve().parent / "idl" / "Callbacks.idl", out)
+    return import_generated(out, "callbacks")
+
+
+_cb = _compile()
 
 CALLBACKS: idlrt.Interface = _cb._Callbacks_INTERFACE
 AskResult = _cb.AskResult

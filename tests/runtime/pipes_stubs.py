@@ -1,33 +1,68 @@
-"""The pipe tests' stubs for interface Pipes (idl/Pipes.idl).
+"""The pipe tests' stubs: what idlc generates from idl/PipeKinds.idl (every kind of routine,
+pipes around a ``handle_t`` and ordinary arguments) and idl/Pipes.idl (the compiler side's
+interface of pipes), compiled once per test session into a temporary directory.
 
-Until idlc generates pipes they come from pipes_hand.py, written by hand to the shape the
-compiler will generate; then this module compiles idl/Pipes.idl as calc_stubs.py does. The
-client classes connect over the running test's wire (``support.WIRE``).
+The client classes connect over the running test's wire (``support.WIRE``), as calc_stubs'.
 """
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
+from pathlib import Path
 from typing import Any
 
-import pipes_hand as _pipes
 from calc_stubs import _AsyncOnTestWire, _BlockingOnTestWire
 
 import idlrt
+from support import compile_package, import_generated
 
-PIPES: idlrt.Interface = _pipes._Pipes_INTERFACE
-BYTE_PIPE = _pipes.BYTE_PIPE
-LONG_PIPE = _pipes.LONG_PIPE
-PAIR = _pipes.PAIR
-PAIR_PIPE = _pipes.PAIR_PIPE
-SumResult = _pipes.SumResult
-SumHandle = _pipes.SumHandle
-PipesManager: Any = _pipes.PipesManager
-P_Upload, P_Download, P_Copy, P_Sum, P_Pairs, P_Plain = PIPES.procedures
+IDL = Path(__file__).resolve().parent / "idl"
 
 
-class PipesAsyncClient(_AsyncOnTestWire, _pipes.PipesAsyncClient):  # type: ignore[misc]
+def _compile() -> tuple[Any, Any]:
+    tmp = Path(tempfile.mkdtemp(prefix="idlrt-test-pipe-stubs-"))
+    atexit.register(shutil.rmtree, tmp, True)
+    out = tmp / "rt_pipe_stubs"
+    for name in ("PipeKinds", "Pipes"):
+        compile_package(IDL / f"{name}.idl", out)
+    return import_generated(out, "pipekinds"), import_generated(out, "pipes")
+
+
+_kinds, _pipes = _compile()
+
+# --- interface PipeKinds --------------------------------------------------------------------
+
+PIPES: idlrt.Interface = _kinds._PipeKinds_INTERFACE
+BYTE_PIPE = _kinds.BYTE_PIPE
+LONG_PIPE = _kinds.LONG_PIPE
+PAIR = _kinds.PAIR
+PAIR_PIPE = _kinds.PAIR_PIPE
+SumResult = _kinds.SumResult
+SumHandle = _kinds.SumHandle
+PipesManager: Any = _kinds.PipeKindsManager
+
+
+class PipesAsyncClient(_AsyncOnTestWire, _kinds.PipeKindsAsyncClient):  # type: ignore[misc,name-defined]
     pass
 
 
-class PipesClient(_BlockingOnTestWire, _pipes.PipesClient):  # type: ignore[misc]
+class PipesClient(_BlockingOnTestWire, _kinds.PipeKindsClient):  # type: ignore[misc,name-defined]
+    pass
+
+
+# --- interface Pipes (idl/Pipes.idl) -----------------------------------------------------------
+
+ITEM = _pipes.ITEM
+PipesSumResult = _pipes.SumResult
+PipesSumHandle = _pipes.SumHandle
+CompilerPipesManager: Any = _pipes.PipesManager
+
+
+class CompilerPipesAsyncClient(_AsyncOnTestWire, _pipes.PipesAsyncClient):  # type: ignore[misc,name-defined]
+    pass
+
+
+class CompilerPipesClient(_BlockingOnTestWire, _pipes.PipesClient):  # type: ignore[misc,name-defined]
     pass

@@ -11,6 +11,7 @@ calls ``idlrt.wire.ndr`` for strings, counts and errors:
 - ``encode`` / ``decode``: the code of one value, each direction;
 - ``context``: what the writers of one module share, and the problems found;
 - ``serialization``: ``<Type>_encode``/``<Type>_decode``, for types the ACF serializes;
+- ``pipes``: a pipe type's chunk codecs (the elements of a chunk);
 - ``model``: the NDR model of a type (kind, alignment, size, deferred parts);
 - ``emit``: the lines of one function, the alignment known, the run being gathered.
 """

@@ -9,6 +9,14 @@ msgpack ones, for ``interface X``, procedure ``P``:
   arguments ``a`` that ``_sin`` returned (an [out] union's discriminant or an [out] array's
   bounds are often [in] parameters); ``_ndr_X_P_sres(a, r)`` takes a routine's return value.
 
+A procedure with pipes (docs/pipes.md) sends its [in] pipes after the other [in] values and
+its [out] pipes before the other [out] values, so the runtime must know where the [in] values
+end and where, after the pipes, the [out] values start: ``_sin`` then returns the offset
+after the last [in] value as one more item, the runtime hands ``_sout`` the [out] values'
+stub offset as the last item of ``a``, and ``_cout(data, start)`` reads ``data`` from
+``start``. That offset is a multiple of 4 (a pipe ends with a count), not always of 8, so
+those two functions align to 8 at run time.
+
 Each parameter is a top-level construct: its referents follow it at once. Encoders check what
 packing does not; when packing fails, the msgpack encoder of the same values says why.
 """
@@ -50,11 +58,13 @@ def _encoder(
     slots: list[Slot],
     scope: dict[str, str],
     fallback: str,
+    after_pipes: bool = False,
 ) -> list[str]:
+    """``after_pipes``: the values follow [out] pipes, at the stub offset ``a[-1]``."""
     head = signature("", name, params, "bytes")
     if not slots:
         return [*head, '    return b""']
-    enc = Encoder(ctx, 8, depth=2)
+    enc = Encoder(ctx, 4 if after_pipes else 8, depth=2)
     for s in slots:
         path = _where(ctx, proc, s)
         local = scope[s.idl]
@@ -63,22 +73,30 @@ def _encoder(
     for s in slots:
         path = _where(ctx, proc, s)
         enc.whole(s.type, scope[s.idl], Value(scope, path, switch_source(s.switch_is, scope)))
+    start = ["    start = a[-1] & 7", "    b += _ndr.PAD[start]"] if after_pipes else []
     return [
         *head,
         "    b = _ndr.Buffer()",
+        *start,
         "    try:",
         *enc.text(),
         "    except _ndr.ENCODE_ERRORS as exc:",
         f"        _ndr.encode_failed(exc, {py_str(proc.name)}, {fallback})",
-        "    return bytes(b)",
+        "    return bytes(b[start:])" if after_pipes else "    return bytes(b)",
     ]
 
 
 def _decoder(
-    ctx: Context, proc: ir.Procedure, name: str, returns: str, slots: list[Slot]
+    ctx: Context,
+    proc: ir.Procedure,
+    name: str,
+    returns: str,
+    slots: list[Slot],
+    after_pipes: bool = False,
 ) -> tuple[list[str], Decoder, list[str]]:
-    """The head of a decoder, the body so far and the expressions of ``slots``' values."""
-    dec = Decoder(ctx, 8, depth=2)
+    """The head of a decoder, the body so far and the expressions of ``slots``' values.
+    ``after_pipes``: the values follow [out] pipes, from ``data[start]`` on."""
+    dec = Decoder(ctx, 4 if after_pipes else 8, depth=2)
     scope: dict[str, str] = {}
     exprs: dict[str, str] = {}
     for s in slots:
@@ -91,17 +109,22 @@ def _decoder(
         path = Path(f"{proc.name}.{s.idl}")
         dec.emit(*ctx.m.range_check(s.range, exprs[s.idl], path, s.type))
         dec.emit(*agreement_checks(ctx.m, s.type, exprs[s.idl], scope, path))
-    head = signature("", name, ["data: bytes"], returns)
+    params = ["data: bytes", "start: int = 0"] if after_pipes else ["data: bytes"]
+    head = signature("", name, params, returns)
     return head, dec, [exprs[s.idl] for s in slots]
 
 
-def _wrap_decoder(head: list[str], dec: Decoder, proc: ir.Procedure, empty: bool) -> list[str]:
+def _wrap_decoder(
+    head: list[str], dec: Decoder, proc: ir.Procedure, empty: bool, start: bool = False
+) -> list[str]:
+    """``start``: reading begins at ``data[start]`` (the [out] values after [out] pipes)."""
     body = dec.text()
     if empty or not any(_READER.search(line) for line in body):  # nothing to read
         return [*head, *(line[4:] for line in body)]
     return [
         *head,
         "    r = _ndr.Reader(data)",
+        *(["    r.pos = start"] if start else []),
         "    try:",
         *body,
         "    except _ndr.DECODE_ERRORS as exc:",
@@ -130,8 +153,9 @@ def procedure_functions(
     out += [*_encoder(ctx, proc, names.encode_in, params, ins, scope, fallback), "", ""]
 
     # client: response
+    piped = bool(proc.pipe_params)
     order = _wire_order(results, proc)
-    head, dec, exprs = _decoder(ctx, proc, names.decode_out, result_type, order)
+    head, dec, exprs = _decoder(ctx, proc, names.decode_out, result_type, order, piped)
     by_idl = dict(zip([s.idl for s in order], exprs, strict=True))
     if result_class:
         fields = ", ".join(f"{s.py}={by_idl[s.idl]}" for s in results)
@@ -140,11 +164,13 @@ def procedure_functions(
         dec.emit(f"result: {result_type} = {by_idl[results[0].idl]}", "return result")
     else:
         dec.emit("return None")
-    out += [*_wrap_decoder(head, dec, proc, not order), "", ""]
+    out += [*_wrap_decoder(head, dec, proc, not order, piped), "", ""]
 
     # server: request
     ctx.side = "server"
     head, dec, exprs = _decoder(ctx, proc, names.decode_in, "tuple[Any, ...]", ins)
+    if piped:  # where the [in] pipes start
+        exprs = [*exprs, "r.pos" if ins else "0"]
     dec.emit(f"return ({exprs[0]},)" if len(exprs) == 1 else f"return ({', '.join(exprs)})")
     out += [*_wrap_decoder(head, dec, proc, not ins), "", ""]
 
@@ -153,7 +179,7 @@ def procedure_functions(
     scope.update({s.idl: f"r_{s.py}" for s in results})
     params = ["a: tuple[Any, ...]", *(f"r_{s.py}: Any" for s in results)]
     fallback = ", ".join([msgpack.encode_out, *(f"r_{s.py}" for s in results)])
-    out += _encoder(ctx, proc, names.encode_out, params, order, scope, fallback)
+    out += _encoder(ctx, proc, names.encode_out, params, order, scope, fallback, piped)
     if not results:
         body = ['return b""']
     elif len(results) == 1 and proc.has_retval:

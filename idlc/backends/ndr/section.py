@@ -1,6 +1,6 @@
 """The NDR20 section of one generated module: the Structs its runs use, each enum's table, each
-structure's and union's functions, each procedure's, and the warnings for what it cannot
-marshal (at the source location of the member, arm or parameter)."""
+structure's, union's and pipe type's functions, each procedure's, and the warnings for what it
+cannot marshal (at the source location of the member, arm, parameter or pipe type)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from ... import ir
 from ..python.conversions import Marshaller
 from ..python.procedures import Slot
 from .context import Context
+from .pipes import pipe_functions
 from .procedures import procedure_functions
 from .records import enum_table, struct_functions, union_functions, whole_functions
 from .serialization import serialization_functions
@@ -45,6 +46,10 @@ def build(m: Marshaller, module: ir.Module, procs: list[ProcSlots]) -> NdrSectio
         elif isinstance(d, ir.Union):
             functions.append("\n".join(union_functions(ctx, d)))
             functions.append("\n".join(whole_functions(ctx, d)))
+        elif isinstance(d, ir.Typedef) and isinstance(d.type, ir.PipeType):
+            lines = pipe_functions(ctx, d.name, d.type.element, d.span)
+            if lines:
+                functions.append("\n".join(lines))
     for t in module.serialized:
         functions.append("\n".join(serialization_functions(ctx, t)))
     for p in procs:

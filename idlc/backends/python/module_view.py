@@ -15,6 +15,8 @@ from pathlib import PurePath
 
 from ... import ir
 from ..ndr import section as ndr_section
+from ..ndr.model import Model
+from ..ndr.pipes import element_layout
 from ..ndr.section import NdrSection, ProcSlots
 from .conversions import Marshaller
 from .declarations import (
@@ -28,6 +30,7 @@ from .declarations import (
     union_codecs,
 )
 from .memo import cached, dependencies
+from .pipes import PipeView, pipe_codecs, pipe_element, pipe_ref, pipe_views
 from .procedures import (
     Slot,
     StubNames,
@@ -61,6 +64,8 @@ class ProcView(ir.Node):
     spec: str  # module-level name of the idlrt.Procedure
     is_async: bool
     params: tuple[tuple[str, str], ...]  # the client's arguments: (name, annotation)
+    call_args: tuple[tuple[str, str], ...]  # those the client's call passes as values
+    pipe_args: tuple[tuple[str, str], ...]  # its pipes, which it passes apart, in index order
     timeout: str  # the client's keyword-only timeout argument
     result_class: str | None  # the NamedTuple, when there are [out] parameters
     result_fields: tuple[ResultField, ...]
@@ -69,6 +74,7 @@ class ProcView(ir.Node):
     complete_params: tuple[tuple[str, str], ...]  # complete()'s positional: the return value
     complete_keywords: tuple[tuple[str, str], ...]  # complete()'s keyword-only: [out] values
     manager_params: tuple[tuple[str, str], ...]  # after self: the handle, then the [in] values
+    # and the pipes
     manager_result: str  # what a synchronous manager routine returns; "None" for [async]
     # The marshalling functions' names (see procedures.py), as the spec and methods call them.
     encode_in: str
@@ -82,6 +88,8 @@ class ProcView(ir.Node):
     context_positions: tuple[int, ...]  # the manager arguments that are call contexts
     functions: str  # the marshalling functions, module level: code text (procedures.py)
     doc: str | None = None  # the IDL comment above it
+    pipes: tuple[PipeView, ...] = ()
+    is_callback: bool = False  # run by the client: a method of the Callbacks classes
 
 
 class InterfaceView(ir.Node):
@@ -89,9 +97,11 @@ class InterfaceView(ir.Node):
     uuid: str
     version: tuple[int, int]
     spec: str  # module-level name of the idlrt.Interface
-    procedures: tuple[ProcView, ...]
+    procedures: tuple[ProcView, ...]  # by opnum, the callbacks included
     after_imports: bool  # the first thing after the imports: one blank line, not two
     doc: str | None = None  # the IDL comment above it
+    calls: tuple[ProcView, ...] = ()  # the procedures the server serves: clients, manager
+    callbacks: tuple[ProcView, ...] = ()  # the [callback] procedures the client serves
 
 
 class ModuleView(ir.Node):
@@ -131,6 +141,8 @@ def build(program: ir.Program, *, version: str) -> ModuleView:
             enums.append(enum_view(d))
         elif isinstance(d, ir.Typedef):
             aliases.append(AliasView(ir.py_name(d.name), m.py_type(d.type)))
+            if isinstance(d.type, ir.PipeType):
+                codecs.append("\n".join(pipe_codecs(m, d.name, d.type)))
         elif isinstance(d, ir.Struct):
             record, codec = _struct(m, d)
             records.append(record)
@@ -150,7 +162,10 @@ def build(program: ir.Program, *, version: str) -> ModuleView:
     first = ndr_first and not any(i.procedures for i in generated)
     names = [p.name for i in generated for p in i.procedures]
     shared = {n for n in names if names.count(n) > 1}
-    interfaces = tuple(_interface(m, i, first and n == 0, shared) for n, i in enumerate(generated))
+    layouts = _pipe_layouts(m, generated)
+    interfaces = tuple(
+        _interface(m, i, first and n == 0, shared, layouts) for n, i in enumerate(generated)
+    )
     has_procs = any(i.procedures for i in interfaces)
     ndr = ndr_section.build(m, module, _ndr_procedures(m, generated, interfaces))
     needs_namedtuple = any(p.result_class for i in interfaces for p in i.procedures)
@@ -228,19 +243,50 @@ def _referenced(m: Marshaller, module: ir.Module) -> list[str]:
 
 
 def _interface(
-    m: Marshaller, iface: ir.Interface, after_imports: bool, shared: set[str]
+    m: Marshaller,
+    iface: ir.Interface,
+    after_imports: bool,
+    shared: set[str],
+    layouts: _Layouts,
 ) -> InterfaceView:
     """``shared``: procedure names that more than one interface of the module declares; their
-    Result and Handle classes take the interface's name first, so that neither hides the other."""
+    Result and Handle classes take the interface's name first, so that neither hides the other.
+    ``layouts``: the NDR20 element layout of each pipe type."""
     procs = tuple(
-        _procedure(m, iface, p, f"{iface.name}_" if p.name in shared else "")
+        _procedure(m, iface, p, f"{iface.name}_" if p.name in shared else "", layouts)
         for p in iface.procedures
     )
     assert iface.uuid is not None
     spec = f"_{iface.name}_INTERFACE"
     return InterfaceView(
-        iface.name, iface.uuid, iface.version, spec, procs, after_imports, iface.doc
+        iface.name,
+        iface.uuid,
+        iface.version,
+        spec,
+        procs,
+        after_imports,
+        iface.doc,
+        calls=tuple(p for p in procs if not p.is_callback),
+        callbacks=tuple(p for p in procs if p.is_callback),
     )
+
+
+_Layouts = dict[ir.TypeRef, tuple[int, int] | None]
+
+
+def _pipe_layouts(m: Marshaller, generated: tuple[ir.Interface, ...]) -> _Layouts:
+    """The NDR20 size and alignment of an element of each pipe type the procedures use (None
+    where it has no fixed size), found once for the module."""
+    model: Model | None = None
+    out: _Layouts = {}
+    for iface in generated:
+        for proc in iface.procedures:
+            for p in proc.pipe_params:
+                ref = pipe_ref(m, p.type)
+                if ref not in out:
+                    model = model or Model(m)
+                    out[ref] = element_layout(model, pipe_element(m, ref))
+    return out
 
 
 def _result_field(name: str, taken: set[str]) -> str:
@@ -257,12 +303,21 @@ def _unique(name: str, taken: set[str]) -> str:
 
 
 def _procedure(
-    m: Marshaller, iface: ir.Interface, proc: ir.Procedure, class_prefix: str
+    m: Marshaller, iface: ir.Interface, proc: ir.Procedure, class_prefix: str, layouts: _Layouts
 ) -> ProcView:
-    """The procedure's view, made once per equal procedure in an equal setting."""
+    """The procedure's view, made once per equal procedure in an equal setting (its pipes'
+    element layouts included: they depend on structures the dependencies do not look into)."""
     types = [proc.return_type, *(p.type for p in proc.params)]
-    key = ("procedure", iface.name, class_prefix, proc, dependencies(m, types))
-    return cached(key, lambda: _make_procedure(m, iface.name, proc, class_prefix))
+    pipes = {r: layouts[r] for r in (pipe_ref(m, p.type) for p in proc.pipe_params)}
+    key = (
+        "procedure",
+        iface.name,
+        class_prefix,
+        proc,
+        dependencies(m, types),
+        tuple(pipes.items()),
+    )
+    return cached(key, lambda: _make_procedure(m, iface.name, proc, class_prefix, pipes))
 
 
 def _slots(proc: ir.Procedure) -> tuple[dict[str, str], str, list[Slot], list[Slot]]:
@@ -305,7 +360,7 @@ def _ndr_procedures(
 
 
 def _make_procedure(
-    m: Marshaller, iface_name: str, proc: ir.Procedure, class_prefix: str
+    m: Marshaller, iface_name: str, proc: ir.Procedure, class_prefix: str, layouts: _Layouts
 ) -> ProcView:
     prefix = f"_{iface_name}_{proc.name}"
     names, handle_param, ins, results = _slots(proc)
@@ -341,12 +396,27 @@ def _make_procedure(
     if handle_class:
         manager_params.append((handle_param, handle_class))
     context_positions: list[int] = []  # counted from the first argument after the handle
+    positions: dict[str, int] = {}  # of the pipes, counted alike
     for p in proc.params:
         if p.is_handle:
             context_positions.append(len(manager_params) - (1 if handle_class else 0))
             manager_params.append((names[p.name], "idlrt.CallContext"))
+        elif p.is_pipe:
+            positions[p.name] = len(manager_params) - (1 if handle_class else 0)
+            manager_params.append((names[p.name], ""))  # its type, below
         elif p.direction.is_in:
             manager_params.append((names[p.name], m.py_type(p.type, server=True)))
+    pipes = pipe_views(m, proc, names, positions, layouts)
+    client_params: list[tuple[str, str]] = []
+    pipe_types = {v.name: v for v in pipes}
+    for p in proc.params:
+        if p.is_pipe:
+            view = pipe_types[p.name]
+            client_params.append((view.py, view.client_type))
+            at = view.position + (1 if handle_class else 0)
+            manager_params[at] = (view.py, view.server_type)
+        elif p.direction.is_in and not p.is_handle:
+            client_params.append((names[p.name], m.py_type(p.type)))
 
     return ProcView(
         name=proc.py_name,
@@ -354,9 +424,11 @@ def _make_procedure(
         opnum=proc.opnum,
         spec=prefix,
         is_async=proc.is_async,
-        params=tuple((slot.py, m.py_type(slot.type)) for slot in ins),
+        params=tuple(client_params),
+        call_args=tuple((slot.py, m.py_type(slot.type)) for slot in ins),
+        pipe_args=tuple((v.py, v.client_type) for v in pipes),
         # Every call takes a keyword-only timeout (seconds; None: the client's call_timeout).
-        timeout=_unique("timeout", {slot.py for slot in ins}),
+        timeout=_unique("timeout", {name for name, _ in client_params}),
         result_class=result_class,
         result_fields=result_fields,
         result_type=result_type,
@@ -378,6 +450,8 @@ def _make_procedure(
         context_positions=tuple(context_positions),
         functions="\n".join(functions),
         doc=proc.doc,
+        pipes=pipes,
+        is_callback=proc.is_callback,
     )
 
 

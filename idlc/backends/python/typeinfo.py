@@ -176,7 +176,8 @@ class TypeInfo:
                 if kind == "ref" or inner.endswith("| None") or inner == "None":
                     return inner
                 return f"{inner} | None"
-            case ir.ArrayType(element=element):
+            case ir.ArrayType(element=element) | ir.PipeType(element=element):
+                # a pipe's value is a chunk: a run of its elements
                 if self.is_byte(element):
                     return "bytes"
                 return f"list[{self.py_type(element, server=server)}]"

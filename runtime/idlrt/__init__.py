@@ -13,7 +13,8 @@ what it needs as a ``typing.Protocol`` that the upper layer satisfies.
    ``asyncio.Protocol``, one Packer and one streaming Unpacker per connection).
 4. call and handle objects: ``callcontext`` (``CallContext``), ``handle`` (``CallRecord``,
    ``AsyncHandle``), ``model`` (``Procedure``, ``Interface``, ``Manager``), ``call``
-   (``AsyncCall``).
+   (``AsyncCall``), ``pipes`` (the state of pipe streams, readers and writers, the client's
+   pump and sinks; the connection through the ``PipeChannel`` Protocol).
 5. the two ends. Both, lowest: ``callbacks`` (``[callback]`` procedures: the server's
    ``CallbackClient`` and table of callbacks awaiting a reply, the client's serving of
    them). Client: ``client`` (``AsyncClient``), ``blocking`` (``Client``). Server:

@@ -15,16 +15,18 @@ import os
 import ssl as _ssl
 import threading
 import uuid
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Any, ClassVar, Self, TypeVar, cast
 
+from . import pipecalls
 from .binding import Binding
 from .call import AsyncCall, decode_reply, failure_outcome
 from .callbacks import Callbacks, attach, checked
 from .client import ClientConnection, open_connection
 from .errors import RpcError
 from .model import Interface, Procedure
-from .status import RPC_S_CALL_CANCELLED, RPC_S_CALL_FAILED_DNE, RPC_S_CANNOT_SUPPORT
+from .status import RPC_S_CALL_CANCELLED, RPC_S_CALL_FAILED_DNE
 
 R = TypeVar("R")
 
@@ -162,15 +164,17 @@ class Client:
         proc: Procedure[R],
         args: tuple[object, ...],
         timeout: float | None = None,
-        pipes: tuple[object, ...] = (),
+        pipes: Sequence[object] = (),
     ) -> R:
         """One call; blocks the calling thread until the reply, or until ``timeout`` seconds
         (default: ``call_timeout``) have passed: then the call is cancelled abortively and
-        fails with 1818."""
-        if pipes:  # placeholder until the runtime streams pipes (issue 19)
-            raise RpcError(RPC_S_CANNOT_SUPPORT, f"{proc.name}: pipes are not implemented yet")
+        fails with 1818. ``pipes``: a source or sink per pipe of ``proc``, in index order;
+        this thread pumps the sources and calls the sinks (docs/pipes.md)."""
         conn = self._conn
         _not_on(conn.loop, f"{type(self).__name__}.{proc.method}")
+        if pipes or proc.pipes:
+            timeout = self.call_timeout if timeout is None else timeout
+            return pipecalls.call_blocking(conn, self._ctx, proc, args, timeout, pipes)
         data = conn.encode_args(proc, args)
         call = BlockingCall(proc)
         call_id = next(conn.ids)
@@ -206,14 +210,16 @@ class Client:
         proc: Procedure[R],
         args: tuple[object, ...],
         timeout: float | None = None,
-        pipes: tuple[object, ...] = (),
+        pipes: Sequence[object] = (),
     ) -> AsyncCall[R]:
-        """Start an ``[async]`` call; returns at once (``timeout`` as on ``AsyncClient``)."""
-        if pipes:  # placeholder until the runtime streams pipes (issue 19)
-            raise RpcError(RPC_S_CANNOT_SUPPORT, f"{proc.name}: pipes are not implemented yet")
+        """Start an ``[async]`` call; returns at once (``timeout`` as on ``AsyncClient``).
+        With ``pipes``, a task of the shared client loop drives them: sources and sinks run
+        on that loop and must not block it (docs/pipes.md)."""
         conn = self._conn
         if timeout is None:
             timeout = self.call_timeout
+        if pipes or proc.pipes:
+            return pipecalls.start(conn, self._ctx, proc, args, timeout, pipes)
         data = conn.encode_args(proc, args)
         call = AsyncCall(conn, next(conn.ids), proc)
         try:

@@ -11,13 +11,15 @@ import itertools
 import ssl as _ssl
 import threading
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from types import TracebackType
 from typing import Any, ClassVar, Protocol, Self, TypeVar, cast
 
+from . import pipecalls
 from .binding import TCP, WIRES, Binding
 from .call import AsyncCall, decode_result, failure_outcome
 from .callbacks import Callbacks, ServedCallbacks, attach, checked, refuse_oversize, serve_request
+from .clientpipes import ClientPipes
 from .connection import FramedProtocol, ProtocolError
 from .errors import RpcError, caller_error
 from .model import Interface, Procedure
@@ -25,7 +27,6 @@ from .status import (
     RPC_S_CALL_CANCELLED,
     RPC_S_CALL_FAILED,
     RPC_S_CALL_FAILED_DNE,
-    RPC_S_CANNOT_SUPPORT,
     RPC_S_SEC_PKG_ERROR,
     RPC_S_SERVER_UNAVAILABLE,
     RPC_X_BAD_STUB_DATA,
@@ -39,6 +40,8 @@ from .wire.msgpack import (
     FAULT,
     KIND_NAMES,
     MAX_CODE,
+    PIPE,
+    PIPE_ACK,
     PROTOCOL_VERSION,
     REQUEST,
     RESPONSE,
@@ -178,7 +181,13 @@ class ClientConnection(FramedProtocol):
 
     def _cancel(self, call_id: int, abortive: bool) -> None:
         if abortive:
-            self._calls.pop(call_id, None)
+            call = self._calls.pop(call_id, None)
+            if type(call) is ClientPipes:
+                call.fail(RPC_S_CALL_CANCELLED, "cancelled by the client")
+        else:
+            call = self._calls.get(call_id)
+            if type(call) is ClientPipes:
+                call.stop_pumping()
         self.send(self.packer.pack((CANCEL, call_id, abortive)))
 
     def start(
@@ -224,6 +233,8 @@ class ClientConnection(FramedProtocol):
                 self._batch += 1
                 detail = header[3] if len(header) > 3 and type(header[3]) is str else None
                 _fail(call, code, detail, True)
+        elif kind == PIPE_ACK:
+            pipecalls.on_pipe_ack(self, header)
         elif kind in (BIND_ACK, BIND_NAK):
             fut = self._binds.pop(header[1], None)
             if fut is None:
@@ -238,6 +249,9 @@ class ClientConnection(FramedProtocol):
 
     def on_payload(self, header: list[Any], payload: bytes) -> None:
         if header[0] != RESPONSE:
+            if header[0] == PIPE:
+                pipecalls.on_pipe(self, header, payload)
+                return
             if header[0] != REQUEST:
                 raise ProtocolError(f"unexpected {KIND_NAMES[header[0]]} from a server")
             serve_request(self, header, payload)  # a [callback] (idlrt.callbacks)
@@ -252,6 +266,9 @@ class ClientConnection(FramedProtocol):
                 call.resolve(payload)
 
     def on_oversize(self, header: list[Any], size: int) -> None:
+        if header[0] == PIPE:
+            self.bad_pipe(header[1], f"a pipe chunk of {size} bytes is over the client's limit")
+            return
         if header[0] != RESPONSE:
             if header[0] != REQUEST:
                 raise ProtocolError(f"unexpected {KIND_NAMES[header[0]]} from a server")
@@ -261,6 +278,18 @@ class ClientConnection(FramedProtocol):
         if call is not None:
             detail = f"a reply of {size} bytes is over the client's limit"
             _fail(call, RPC_X_BAD_STUB_DATA, detail, False)
+
+    def pending(self, call_id: int) -> object | None:
+        """The entry of call ``call_id`` in the table of calls in progress, if any."""
+        return self._calls.get(call_id)
+
+    def bad_pipe(self, call_id: int, detail: str) -> None:
+        """The server broke a pipe rule on call ``call_id``: it fails with 1783 (if it is in
+        progress) and is cancelled abortively."""
+        call = self._calls.get(call_id)
+        if call is not None:
+            _fail(call, RPC_X_BAD_STUB_DATA, detail, False)
+            self._cancel(call_id, True)
 
     def connection_lost(self, exc: Exception | None) -> None:
         unsent = set(self._unflushed)
@@ -441,23 +470,24 @@ class AsyncClient:
         proc: Procedure[R],
         args: tuple[object, ...],
         timeout: float | None = None,
-        pipes: tuple[object, ...] = (),
+        pipes: Sequence[object] = (),
     ) -> R:
         """One call: send the request, await the reply. Cancelling the awaiting task cancels
         the call abortively (the server is told), as does running out of ``timeout`` seconds
-        (default: ``call_timeout``), which fails the call with 1818.
+        (default: ``call_timeout``), which fails the call with 1818. ``pipes``: a source or
+        sink per pipe of ``proc``, in index order (docs/pipes.md).
 
         The connection hands the reply's payload (or a ``CallFailed``) to a bare future; it is
         decoded here, in the caller's task, so a call costs one frame, one future, no record.
         """
-        if pipes:  # placeholder until the runtime streams pipes (issue 19)
-            raise RpcError(RPC_S_CANNOT_SUPPORT, f"{proc.name}: pipes are not implemented yet")
         conn = self._conn
         if timeout is None:
             timeout = self.call_timeout
         if threading.get_ident() != conn.thread_id:  # awaited on another loop: hop over
-            coro = self._call(proc, args, timeout)
+            coro = self._call(proc, args, timeout, pipes)
             return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, conn.loop))
+        if pipes or proc.pipes:
+            return await pipecalls.call(conn, self._ctx, proc, args, timeout, pipes)
         data = conn.encode_args(proc, args)
         fut: asyncio.Future[bytes] = conn.loop.create_future()
         call_id = next(conn.ids)
@@ -492,15 +522,17 @@ class AsyncClient:
         proc: Procedure[R],
         args: tuple[object, ...],
         timeout: float | None = None,
-        pipes: tuple[object, ...] = (),
+        pipes: Sequence[object] = (),
     ) -> AsyncCall[R]:
         """Start an ``[async]`` call; returns at once. After ``timeout`` seconds (default:
-        ``call_timeout``) without an outcome the call is cancelled abortively (1818)."""
-        if pipes:  # placeholder until the runtime streams pipes (issue 19)
-            raise RpcError(RPC_S_CANNOT_SUPPORT, f"{proc.name}: pipes are not implemented yet")
+        ``call_timeout``) without an outcome the call is cancelled abortively (1818).
+        ``pipes``: as for ``_call``; a task of the connection's loop drives them (the sources
+        and sinks run there)."""
         conn = self._conn
         if timeout is None:
             timeout = self.call_timeout
+        if pipes or proc.pipes:
+            return pipecalls.start(conn, self._ctx, proc, args, timeout, pipes)
         data = conn.encode_args(proc, args)
         call = AsyncCall(conn, next(conn.ids), proc)
         if threading.get_ident() == conn.thread_id:

@@ -19,7 +19,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from typing import Any, cast
+from collections.abc import Callable
+from typing import Any, Protocol, cast
 
 from msgpack import BufferFull  # type: ignore[import-untyped]
 
@@ -31,14 +32,18 @@ from .wire.msgpack import (
     MAX_HEADER,
     MAX_ID,
     PIPE,
+    PIPE_ACK,
+    PIPE_WINDOW,
     READ_SIZE,
     REQUEST,
     RESPONSE,
     SIZE_AT,
     nested_too_deep,
     new_unpacker,
+    pack_payload,
     thread_packer,
     thread_spares,
+    unpack_payload,
 )
 
 log = logging.getLogger("idlrt")
@@ -68,6 +73,16 @@ def _break_transport_cycles(transport: object) -> None:
         method = attrs.get(name)
         if getattr(method, "__self__", None) is transport:
             attrs[name] = None
+
+
+class ChunkCodec(Protocol):
+    """A pipe's chunk codecs (``model.Pipe``), as the msgpack framing of pipes uses them."""
+
+    @property
+    def encode_chunk(self) -> Callable[[object], object]: ...
+
+    @property
+    def decode_chunk(self) -> Callable[[object], Any]: ...
 
 
 class ProtocolError(Exception):
@@ -107,6 +122,8 @@ class FramedProtocol(asyncio.Protocol):
         # write and without an extra event-loop pass
         self._receiving = False
         self._reads = 0  # data_received calls so far (a server's idle timer looks at it)
+        self._write_paused = False  # the transport's buffer is over its high-water mark
+        self._on_writable: list[Callable[[], object]] = []  # pipes waiting for it to drain
 
     # -- writing ------------------------------------------------------------------------------
 
@@ -169,6 +186,51 @@ class FramedProtocol(asyncio.Protocol):
             if self._unflushed:
                 self._unflushed.clear()
 
+    # -- pipes: the msgpack framing of ``pipes.PipeChannel`` ------------------------------------
+
+    pipe_window = PIPE_WINDOW  # octets of a pipe sent and not yet acknowledged
+
+    def send_pipe_chunk(self, call_id: int, index: int, payload: bytes) -> None:
+        """Queue a chunk of pipe ``index`` of call ``call_id``: PIPE + payload."""
+        self.send2(self.packer.pack((PIPE, call_id, len(payload), index)), payload)
+
+    def send_pipe_end(self, call_id: int, index: int) -> None:
+        """Queue the end of pipe ``index`` of call ``call_id``: a PIPE of size 0."""
+        self.send(self.packer.pack((PIPE, call_id, 0, index)))
+
+    def send_pipe_ack(self, call_id: int, index: int, octets: int) -> None:
+        """Queue a PIPE_ACK: ``octets`` more of pipe ``index`` were handed over."""
+        self.send(self.packer.pack((PIPE_ACK, call_id, index, octets)))
+
+    def encode_chunk(self, pipe: ChunkCodec, chunk: object) -> bytes:
+        """A chunk as a PIPE payload, checked (any thread; ``RpcError`` if bad)."""
+        on_loop = threading.get_ident() == self.thread_id
+        return pack_payload(pipe.encode_chunk(chunk), self.packer if on_loop else None)
+
+    def decode_chunk(self, pipe: ChunkCodec, payload: bytes) -> Any:
+        """A PIPE payload as a chunk, checked (any thread; ``RpcError(1783)`` if bad)."""
+        return pipe.decode_chunk(unpack_payload(payload))
+
+    def writing_paused(self) -> bool:
+        """Whether the transport asked for writing to pause (its buffer is full)."""
+        return self._write_paused
+
+    def when_writable(self, fn: Callable[[], object]) -> None:
+        """Call ``fn()`` once the transport takes more (now if it does; loop thread)."""
+        if self._write_paused and not self.closed:
+            self._on_writable.append(fn)
+        else:
+            fn()
+
+    def pause_writing(self) -> None:
+        self._write_paused = True
+
+    def resume_writing(self) -> None:
+        self._write_paused = False
+        waiting, self._on_writable = self._on_writable, []
+        for fn in waiting:
+            fn()
+
     # -- connection events --------------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -177,6 +239,7 @@ class FramedProtocol(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
         self._wbuf.clear()
+        self._on_writable.clear()  # pipes waiting for the transport fail with the connection
         if self.transport is not None:
             _break_transport_cycles(self.transport)
         self.transport = None

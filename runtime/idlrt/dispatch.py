@@ -19,16 +19,20 @@ import logging
 from collections.abc import Coroutine
 from typing import Any
 
+from .callcontext import CallContext
 from .connection import BIG_FRAME, FLUSH_AT, ProtocolError
 from .ctxhandle import Changes, scope
 from .errors import RpcError
 from .handle import AsyncHandle, CallRecord, CallSite, current_call
 from .model import Procedure
+from .pipes import ServerPipes
+from .pipestate import BAD, OVER
 from .registry import Op, Registration
 from .session import HandleRef, ServerSession
 from .status import (
     RPC_S_ACCESS_DENIED,
     RPC_S_CALL_FAILED,
+    RPC_S_CANNOT_SUPPORT,
     RPC_S_PROCNUM_OUT_OF_RANGE,
     RPC_S_SERVER_TOO_BUSY,
     RPC_S_SERVER_UNAVAILABLE,
@@ -36,7 +40,17 @@ from .status import (
     RPC_X_BAD_STUB_DATA,
 )
 from .untrusted import safe_repr
-from .wire.msgpack import FAULT, KIND_NAMES, MAX_CODE, REQUEST, RESPONSE, unpack_payload
+from .wire.msgpack import (
+    FAULT,
+    KIND_NAMES,
+    MAX_CODE,
+    MAX_ID,
+    PIPE,
+    REQUEST,
+    RESPONSE,
+    is_uint,
+    unpack_payload,
+)
 
 log = logging.getLogger("idlrt")
 
@@ -117,6 +131,9 @@ class ServerConnection(ServerSession):
     def on_payload(self, h: list[Any], payload: bytes) -> None:
         """A REQUEST: check it, in the order docs/protocol.md gives, and start its routine."""
         if h[0] != REQUEST:
+            if h[0] == PIPE:
+                self.on_pipe(h, payload)
+                return
             if h[0] != RESPONSE or self.callbacks is None:
                 raise ProtocolError(f"unexpected {KIND_NAMES[h[0]]} from a client")
             self.callbacks.response(h, payload)  # a [callback]'s reply
@@ -207,6 +224,61 @@ class ServerConnection(ServerSession):
         log.debug("idlrt: decoding the arguments of %s failed", proc.name, exc_info=exc)
         self._fault(call_id, RPC_X_BAD_STUB_DATA, f"{proc.name}: undecodable arguments")
 
+    # -- pipes ------------------------------------------------------------------------------
+
+    def on_oversize(self, header: list[Any], size: int) -> None:
+        if header[0] != PIPE:
+            super().on_oversize(header, size)
+        elif header[1] in self._calls:
+            limit = self.server.max_request
+            detail = f"a pipe chunk of {size} bytes, limit {limit}"
+            self.pipe_violation(header[1], RPC_S_ACCESS_DENIED, detail)
+
+    def on_pipe(self, h: list[Any], payload: bytes) -> None:
+        """A chunk of an [in] pipe (loop thread). For a call not in progress it is dropped
+        (it crossed the call's end); a bad index or a chunk past the pipe's end fails the call
+        with 1783; past the window, the connection is closed."""
+        call_id = h[1]
+        pipes = self._pipes.get(call_id)
+        if pipes is None:
+            if call_id in self._calls:
+                self.pipe_violation(call_id, RPC_X_BAD_STUB_DATA, "a PIPE for a call without it")
+            return
+        fed = pipes.on_chunk(h[3], payload)
+        if fed == BAD:
+            detail = f"PIPE {safe_repr(h[3])}: not an [in] pipe of the call, or past its end"
+            self.pipe_violation(call_id, RPC_X_BAD_STUB_DATA, detail)
+        elif fed == OVER:
+            raise ProtocolError(f"PIPE of call {call_id} past its window")
+
+    def on_pipe_ack(self, h: list[Any]) -> None:
+        """The client handed over more of an [out] pipe."""
+        call_id, index, octets = h[1], h[2], h[3]
+        if not is_uint(call_id, MAX_ID) or not is_uint(octets, MAX_ID):
+            raise ProtocolError(f"bad PIPE_ACK {safe_repr(h[:4])}")
+        pipes = self._pipes.get(call_id)
+        if pipes is None:
+            if call_id in self._calls:
+                detail = "a PIPE_ACK for a call without it"
+                self.pipe_violation(call_id, RPC_X_BAD_STUB_DATA, detail)
+            return
+        acked = pipes.on_ack(index, octets)
+        if acked == BAD:
+            detail = f"PIPE_ACK {safe_repr(index)}: not an [out] pipe of the call"
+            self.pipe_violation(call_id, RPC_X_BAD_STUB_DATA, detail)
+        elif acked == OVER:
+            raise ProtocolError(f"PIPE_ACK of call {call_id} for more than was sent")
+
+    def pipe_violation(self, call_id: int, code: int, detail: str) -> None:
+        """The client broke a pipe rule on call ``call_id`` in progress: the call fails with
+        ``code`` (a FAULT now; its routine's pipes raise it; the routine's reply, or a later
+        ``complete``, is dropped quietly, as after an abortive cancel)."""
+        pipes = self._pipes.pop(call_id, None)
+        if pipes is not None:
+            pipes.fail(code, detail)
+        self.cancel_call(call_id, True)
+        self._fault(call_id, code, detail)
+
     def _dispatch(self, op: Op, reg: Registration, call_id: int, payload: bytes) -> None:
         """Start any other call: security callback, decoding, then the routine's own way."""
         server = self.server
@@ -242,7 +314,12 @@ class ServerConnection(ServerSession):
                 tls.call = None
         if self.ndr:  # NDR's reply encoders need the [in] values
             rec._ins = args
-        if op.positions:
+        if proc.pipes:
+            if self.ndr:
+                self._fault(call_id, RPC_S_CANNOT_SUPPORT, f"{proc.name}: pipes on DCE/RPC")
+                return
+            args = self._with_pipes(op, rec, ctx, args)
+        elif op.positions:
             if ctx is None:
                 ctx = self.call_context(op, rec)
             args = list(args)
@@ -260,6 +337,22 @@ class ServerConnection(ServerSession):
                 server.executor.submit(self._run_in_thread, rec, op, args)
             except RuntimeError:  # the executor is shut down: the server is stopping
                 self._finished(rec, FAULT, RPC_S_SERVER_UNAVAILABLE, None, None)
+
+    def _with_pipes(self, op: Op, rec: CallRecord, ctx: CallContext | None, args: Any) -> list[Any]:
+        """The routine's arguments with the call's pipe readers and writers, and its
+        ``CallContext`` for each ``handle_t``, inserted at their positions (ascending)."""
+        call_id = rec._call_id
+        pipes = self._pipes[call_id] = ServerPipes(self, call_id, op.proc.pipes)
+        inserts = list(pipes.arguments)
+        if op.positions:
+            if ctx is None:
+                ctx = self.call_context(op, rec)
+            inserts.extend((pos, ctx) for pos in op.positions)
+        inserts.sort(key=lambda item: item[0])
+        full: list[Any] = list(args)
+        for pos, value in inserts:
+            full.insert(pos, value)
+        return full
 
     def _start_async(self, handle: AsyncHandle, op: Op, args: Any) -> None:
         call_id = handle._call_id

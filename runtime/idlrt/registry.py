@@ -131,12 +131,13 @@ class Op:
         # its end where the request is dispatched, with no Task and no extra loop pass.
         self.inline = is_coro and sys.version_info < (3, 12) and never_suspends(fn)
         # The plainest calls take dispatch's short path: an inline routine with no security
-        # callback, no context handles and no ``handle_t`` parameter to fill in.
+        # callback, no context handles, no ``handle_t`` parameter to fill in and no pipes.
         self.fast = (
             self.inline
             and not proc.is_async
             and not self.ctx
             and not self.positions
+            and not proc.pipes
             and reg.security_callback is None
         )
 

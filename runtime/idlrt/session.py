@@ -27,9 +27,11 @@ from .ctxhandle import Changes
 from .ctxtable import ContextTable, TableServer
 from .handle import _CANCELLED, _DISCONNECTED, _GONE, AsyncHandle, CallRecord, CallSite
 from .model import Procedure
+from .pipes import ServerPipes
 from .registry import Op, Registration
 from .status import (
     RPC_S_ACCESS_DENIED,
+    RPC_S_CALL_CANCELLED,
     RPC_S_CALL_FAILED,
     RPC_S_OUT_OF_RESOURCES,
     RPC_S_UNKNOWN_IF,
@@ -46,6 +48,7 @@ from .wire.msgpack import (
     KIND_NAMES,
     MAX_CTX_ID,
     MAX_ID,
+    PIPE_ACK,
     PROTOCOL_VERSION,
     REQUEST,
     RESPONSE,
@@ -143,7 +146,7 @@ class ServerSession(FramedProtocol):
         self._lost = False  # connection_lost has run
         self._idle_timer: asyncio.TimerHandle | None = None
         self._message_timer: asyncio.TimerHandle | None = None
-        self._write_paused = False  # the client does not read its replies
+        self._pipes: dict[int, ServerPipes] = {}  # the pipes of calls in progress that have any
         self.callbacks: PendingCallbacks | None = None  # [callback]s sent, awaiting a reply
 
     # -- connection events --------------------------------------------------------------------
@@ -172,6 +175,9 @@ class ServerSession(FramedProtocol):
                 timer.cancel()
         self._idle_timer = self._message_timer = None
         calls, self._calls = self._calls, {}
+        pipes, self._pipes = self._pipes, {}
+        for call_pipes in pipes.values():
+            call_pipes.fail(RPC_S_CALL_FAILED, "the client's connection was lost")
         handles: list[AsyncHandle] = []
         server = self.server
         for rec in calls.values():
@@ -195,14 +201,14 @@ class ServerSession(FramedProtocol):
 
     def pause_writing(self) -> None:
         # The client is not reading its replies: stop reading its requests until it does.
-        self._write_paused = True
+        super().pause_writing()
         if self.transport is not None:
             self.transport.pause_reading()
 
     def resume_writing(self) -> None:
-        self._write_paused = False
         if self.transport is not None and not self.closed:
             self.transport.resume_reading()
+        super().resume_writing()
 
     # -- limits: idle connections, unfinished messages, replies nobody reads ------------------
 
@@ -285,18 +291,24 @@ class ServerSession(FramedProtocol):
             self._on_cancel(header)
         elif kind == BIND:
             self._on_bind(header)
+        elif kind == PIPE_ACK:
+            self.on_pipe_ack(header)
         elif kind == FAULT and self.callbacks is not None:
             self.callbacks.fault(header)  # a [callback] failed on the client
         else:
             raise ProtocolError(f"unexpected {KIND_NAMES[kind]} (a client sends BIND/CANCEL)")
 
+    def on_pipe_ack(self, header: list[Any]) -> None:
+        """A PIPE_ACK (``dispatch.ServerConnection`` serves pipes)."""
+        raise ProtocolError("unexpected PIPE_ACK")
+
     def on_oversize(self, header: list[Any], size: int) -> None:
+        limit = self.server.max_request
         if header[0] != REQUEST:
             if header[0] != RESPONSE or self.callbacks is None:
                 raise ProtocolError(f"unexpected {KIND_NAMES[header[0]]} from a client")
             self.callbacks.oversize(header, size)  # a [callback]'s reply
             return
-        limit = self.server.max_request
         self._fault(header[1], RPC_S_ACCESS_DENIED, f"request of {size} bytes, limit {limit}")
 
     def _fault(self, call_id: object, code: int, detail: str | None = None) -> None:
@@ -336,11 +348,15 @@ class ServerSession(FramedProtocol):
         self.cancel_call(call_id, h[2] is True)
 
     def cancel_call(self, call_id: int, abortive: bool) -> None:
-        """The client asked to cancel call ``call_id`` (rules 8-10)."""
+        """The client asked to cancel call ``call_id`` (rules 8-10); its pipes fail with 1818."""
         calls = self._calls
         rec = calls.get(call_id)
         if rec is None:
             return  # finished already: the cancel crossed the reply
+        if self._pipes:
+            pipes = self._pipes.pop(call_id, None) if abortive else self._pipes.get(call_id)
+            if pipes is not None:
+                pipes.fail(RPC_S_CALL_CANCELLED, "the client cancelled the call")
         if type(rec) is HandleRef:
             handle = rec()
             if abortive:
@@ -355,6 +371,8 @@ class ServerSession(FramedProtocol):
                 del calls[call_id]  # the routine runs on; its reply is dropped
 
     def _send_outcome(self, call_id: int, kind: int, data: bytes | int, detail: str | None) -> None:
+        if self._pipes and (pipes := self._pipes.pop(call_id, None)) is not None:
+            pipes.finish(kind == RESPONSE)  # the ends of [out] pipes go before the reply
         if self._write_paused and self.reply_backlog_exceeded():
             return
         if kind == RESPONSE:
@@ -433,6 +451,9 @@ class ServerSession(FramedProtocol):
             return  # finished, cancelled or disconnected before the handle died
         del self._calls[call_id]
         self.server.call_ended()
+        pipes = self._pipes.pop(call_id, None)
+        if pipes is not None:
+            pipes.fail(RPC_S_CALL_FAILED, "the call's handle was garbage-collected")
         log.warning(
             "idlrt: the AsyncHandle of %s (call %d) was garbage-collected without complete() "
             "or abort(); the call fails with 1726",

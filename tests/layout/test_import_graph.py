@@ -57,9 +57,12 @@ RUNTIME_LAYERS = {
     "idlrt.handle": 4,
     "idlrt.model": 4,
     "idlrt.call": 4,
-    "idlrt.pipes": 4,  # issue 19: placeholders of the compiler side, replaced by the runtime's
+    "idlrt.pipestate": 4,
+    "idlrt.pipes": 4,
     # 5: the client and the server
     "idlrt.callbacks": 5,
+    "idlrt.clientpipes": 5,
+    "idlrt.pipecalls": 5,
     "idlrt.client": 5,
     "idlrt.blocking": 5,
     "idlrt.registry": 5,

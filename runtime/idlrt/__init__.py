@@ -17,7 +17,9 @@ what it needs as a ``typing.Protocol`` that the upper layer satisfies.
    pump and sinks; the connection through the ``PipeChannel`` Protocol).
 5. the two ends. Both, lowest: ``callbacks`` (``[callback]`` procedures: the server's
    ``CallbackClient`` and table of callbacks awaiting a reply, the client's serving of
-   them). Client: ``client`` (``AsyncClient``), ``blocking`` (``Client``). Server:
+   them); ``clientpipes`` and ``pipecalls`` (the client's side of a call with pipes).
+   Client: ``client`` (``ClientConnection``), ``asyncclient`` (``AsyncClient``, connecting),
+   ``blocking`` (``Client``). Server:
    ``registry`` (what ``register()`` resolves), ``ctxtable`` (open context handles per
    connection), ``session`` (a connection's state and the end of its calls), ``dispatch``
    (starting calls), ``server`` (``Server``).
@@ -25,14 +27,14 @@ what it needs as a ``typing.Protocol`` that the upper layer satisfies.
 This package (the public API, ``__all__``) sits on top of them all.
 """
 
-from . import client as _client
+from . import asyncclient as _asyncclient
 from . import codec, status
+from .asyncclient import AsyncClient
 from .binding import Binding
 from .blocking import Client
 from .call import AsyncCall
 from .callbacks import CallbackClient, Callbacks, current_call
 from .callcontext import CallContext, PeerCredentials
-from .client import AsyncClient
 from .ctxhandle import ContextHandle
 from .dceclient import DceClientConnection
 from .errors import RpcError
@@ -44,7 +46,7 @@ from .server import ConnectionStats, Server, ServerStats
 
 # The client's DCE/RPC connections live beside it (layer 5), the endpoint mapper above: both
 # are plugged in here. The mapper's generated stubs use the names above, so it comes last.
-_client.dce_connection = DceClientConnection
+_asyncclient.dce_connection = DceClientConnection
 from . import epm as _epm  # noqa: E402
 
 _epm.install()

@@ -20,10 +20,11 @@ from types import TracebackType
 from typing import Any, ClassVar, Self, TypeVar, cast
 
 from . import pipecalls
+from .asyncclient import open_connection
 from .binding import Binding
 from .call import AsyncCall, decode_reply, failure_outcome
 from .callbacks import Callbacks, attach, checked
-from .client import ClientConnection, open_connection
+from .client import ClientConnection
 from .errors import RpcError
 from .model import Interface, Procedure
 from .status import RPC_S_CALL_CANCELLED, RPC_S_CALL_FAILED_DNE

@@ -64,6 +64,7 @@ RUNTIME_LAYERS = {
     "idlrt.clientpipes": 5,
     "idlrt.pipecalls": 5,
     "idlrt.client": 5,
+    "idlrt.asyncclient": 5,
     "idlrt.blocking": 5,
     "idlrt.registry": 5,
     "idlrt.ctxtable": 5,

@@ -9,7 +9,7 @@ ept_map and ept_lookup for what it serves and lets clients resolve bindings with
 
 from __future__ import annotations
 
-from .. import client
+from .. import asyncclient
 from ..server import Server
 from .mapper import server_mapper
 from .resolve import EPT_UUID, map_endpoint
@@ -18,4 +18,4 @@ from .resolve import EPT_UUID, map_endpoint
 def install() -> None:
     """Serve the endpoint mapper on every server, resolve port-less bindings in clients."""
     Server.builtin_managers[EPT_UUID] = server_mapper
-    client.resolve_endpoint = map_endpoint
+    asyncclient.resolve_endpoint = map_endpoint

@@ -17,6 +17,7 @@ from .errors import RpcError
 from .model import Procedure
 from .status import RPC_S_ASYNC_CALL_PENDING, RPC_S_CALL_CANCELLED, RPC_X_BAD_STUB_DATA
 from .wire.msgpack import unpack_payload
+from .wire.ndrpipe import values_start
 
 R = TypeVar("R")
 log = logging.getLogger("idlrt")
@@ -41,6 +42,9 @@ class CallChannel(Protocol):
 def decode_result(proc: Procedure[R], payload: bytes, ndr: bool) -> R:
     """The result in a reply's payload, in NDR20 (``ndr``) or msgpack; raises on bad data."""
     if ndr:
+        if proc.pipes:  # the [out] values after the [out] pipes, where ndrpipe says
+            decode: Any = proc.ndr_decode_out
+            return cast(R, decode(payload, values_start(payload)))
         return proc.ndr_decode_out(payload)
     return proc.decode_out(unpack_payload(payload))
 

@@ -5,6 +5,8 @@ lowest module: imports nothing of idlrt.
 
 from __future__ import annotations
 
+import socket
+import struct
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -22,6 +24,19 @@ class PeerCredentials:
     pid: int
     uid: int
     gid: int
+
+    @classmethod
+    def of(cls, transport: Any) -> PeerCredentials | None:
+        """The credentials of a Unix-socket transport's peer, where the system says them."""
+        sock = transport.get_extra_info("socket")
+        option = getattr(socket, "SO_PEERCRED", None)
+        if sock is None or option is None:
+            return None
+        try:
+            pid, uid, gid = struct.unpack("3i", sock.getsockopt(socket.SOL_SOCKET, option, 12))
+        except OSError:
+            return None
+        return cls(pid, uid, gid)
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from .clientpipes import ClientPipes
 from .connection import FramedProtocol, ProtocolError
 from .errors import RpcError, caller_error
 from .model import Interface, Procedure
+from .pipestate import PipeChannel
 from .status import (
     RPC_S_CALL_CANCELLED,
     RPC_S_CALL_FAILED,
@@ -176,6 +177,12 @@ class ClientConnection(FramedProtocol):
             self.loop.call_soon_threadsafe(self._cancel, call_id, abortive)
 
     def _cancel(self, call_id: int, abortive: bool) -> None:
+        self._cancelled(call_id, abortive)
+        self.send(self.packer.pack((CANCEL, call_id, abortive)))
+
+    def _cancelled(self, call_id: int, abortive: bool) -> None:
+        """The client cancels call ``call_id``: abortively, it is forgotten (its pipes fail
+        with 1818); else its [in] pipes stop (its sinks still get what comes)."""
         if abortive:
             call = self._calls.pop(call_id, None)
             if type(call) is ClientPipes:
@@ -184,7 +191,6 @@ class ClientConnection(FramedProtocol):
             call = self._calls.get(call_id)
             if type(call) is ClientPipes:
                 call.stop_pumping()
-        self.send(self.packer.pack((CANCEL, call_id, abortive)))
 
     def start(
         self,
@@ -274,6 +280,13 @@ class ClientConnection(FramedProtocol):
         if call is not None:
             detail = f"a reply of {size} bytes is over the client's limit"
             _fail(call, RPC_X_BAD_STUB_DATA, detail, False)
+
+    def pipe_channel(
+        self, call_id: int, proc: Procedure[Any], ctx_id: int, args: Any
+    ) -> PipeChannel:
+        """What the pipes of call ``call_id`` talk to: on this wire the connection itself
+        (any thread; ``args`` are the call's encoded arguments)."""
+        return self
 
     def pending(self, call_id: int) -> object | None:
         """The entry of call ``call_id`` in the table of calls in progress, if any."""

@@ -16,10 +16,13 @@ from typing import Any, Protocol
 
 from .binding import Binding
 from .client import ClientConnection, PendingCall, _fail
+from .clientpipes import ClientPipes
 from .connection import FLUSH_AT, ProtocolError
+from .dcepipes import DceCallPipes
 from .dcestream import SecurityContext, Stream, check_pdu, receive
 from .errors import RpcError, caller_error
 from .model import Interface, Procedure
+from .pipestate import BAD, PipeChannel
 from .status import (
     RPC_S_ACCESS_DENIED,
     RPC_S_CALL_FAILED_DNE,
@@ -31,6 +34,7 @@ from .status import (
 )
 from .wire import dcerpc as pdu
 from .wire.msgpack import DEFAULT_MAX_RESPONSE
+from .wire.ndrpipe import after_pipes
 
 # The common header and a response's fixed fields share the layout of a request's first 24
 # octets up to the call id, all the short path reads.
@@ -67,6 +71,7 @@ class DceClientConnection(ClientConnection):
         self._dce_binds: dict[int, asyncio.Future[tuple[Any, Any]]] = {}
         self._bound = False  # the first bind went out: later interfaces use alter_context
         self._partial: dict[int, bytearray] = {}  # response fragments, by call id
+        self._streams: dict[int, DceCallPipes] = {}  # the stub streams of calls with pipes
 
     # -- binding ------------------------------------------------------------------------------
 
@@ -159,6 +164,11 @@ class DceClientConnection(ClientConnection):
             _fail(call, RPC_S_CALL_FAILED_DNE, f"{self.binding}: not connected", False)
             return
         stub: bytes = args
+        piped = self._streams.get(call_id)
+        if piped is not None and piped.sent:  # [in] pipes: the request goes as they do
+            self._calls[call_id] = call
+            piped.flush_full()
+            return
         stream = self.stream
         if (
             self.object_uuid is None
@@ -195,10 +205,32 @@ class DceClientConnection(ClientConnection):
         for f in frags:
             self.send(f)
 
+    def pipe_channel(
+        self, call_id: int, proc: Procedure[Any], ctx_id: int, args: Any
+    ) -> PipeChannel:
+        """The stub stream of a call with pipes (any thread): its [in] pipes go in request
+        fragments after its other [in] values (``args``), its [out] pipes are read from the
+        response before its other [out] values."""
+        head = pdu.request_head(0, ctx_id, proc.opnum)
+        flags = 0
+        if self.object_uuid is not None:
+            head += self.object_uuid.bytes_le
+            flags = pdu.PFC_OBJECT_UUID
+        piped = DceCallPipes(self, call_id, proc, True, head, flags)
+        piped.prefix(args)
+        piped.start_reading(0, DEFAULT_MAX_RESPONSE)
+        self._streams[call_id] = piped
+        return piped
+
     def _cancel(self, call_id: int, abortive: bool) -> None:
+        self._cancelled(call_id, abortive)
         if abortive:
-            self._calls.pop(call_id, None)
             self._partial.pop(call_id, None)
+            piped = self._streams.pop(call_id, None)
+            if piped is not None:
+                piped.release()
+                if piped.sent:  # the request so far goes first: the server may have begun
+                    piped.flush_partial()
         ptype = pdu.ORPHANED if abortive else pdu.CO_CANCEL
         self.send(pdu.pdu(ptype, pdu.WHOLE, call_id))
 
@@ -231,6 +263,9 @@ class DceClientConnection(ClientConnection):
                     fut.set_result((code or RPC_S_PROTOCOL_ERROR, None))
                 return
             self._partial.pop(h.call_id, None)
+            piped = self._streams.pop(h.call_id, None)
+            if piped is not None:
+                piped.release()
             call = self._calls.pop(h.call_id, None)
             if call is not None:
                 self._batch += 1
@@ -258,6 +293,10 @@ class DceClientConnection(ClientConnection):
         call_id = h.call_id
         stub = self.stream.open(message, h, pdu.RESPONSE_HEADER)
         flags = h.flags
+        piped = self._streams.get(call_id)
+        if piped is not None and piped.received:
+            self._read_pipes(piped, stub, bool(flags & pdu.PFC_LAST_FRAG))
+            return
         if flags & pdu.PFC_FIRST_FRAG:
             if flags & pdu.PFC_LAST_FRAG:
                 self._deliver(call_id, bytes(stub))
@@ -280,7 +319,47 @@ class DceClientConnection(ClientConnection):
             del self._partial[call_id]
             self._deliver(call_id, bytes(parts))
 
+    def _read_pipes(self, piped: DceCallPipes, stub: bytes | bytearray, last: bool) -> None:
+        """A response fragment of a call with [out] pipes: their chunks to the sinks; after
+        the last fragment, what follows the pipes is the reply."""
+        call_id = piped.call_id
+        call = self._calls.get(call_id)
+        parser = piped.parser
+        assert parser is not None
+        if call is None or not isinstance(call, ClientPipes):
+            if last:
+                self._streams.pop(call_id, None)
+                piped.release()
+            return
+        try:
+            chunks = piped.feed(stub)
+            if parser.done and parser.buffered() > DEFAULT_MAX_RESPONSE:
+                raise RpcError(RPC_X_BAD_STUB_DATA, "a reply over the client's limit")
+        except RpcError as exc:
+            self.bad_pipe(call_id, exc.detail or "bad pipe data")
+            return
+        for index, payload in chunks:
+            if call.on_chunk(index, payload) == BAD:
+                self.bad_pipe(call_id, "a chunk of no [out] pipe")
+                return
+        if not last:
+            return
+        self._streams.pop(call_id, None)
+        piped.release()
+        if not parser.done:
+            self.bad_pipe(call_id, "the reply ended before its [out] pipes")
+            return
+        self._deliver(call_id, after_pipes(*parser.rest()))
+
     def _deliver(self, call_id: int, stub: bytes) -> None:
+        piped = self._streams.get(call_id)
+        if piped is not None:
+            if piped.received:
+                self._read_pipes(piped, stub, True)  # a whole reply in one fragment
+                return
+            del self._streams[call_id]
+            piped.release()
+            stub = after_pipes(stub, 0)  # no [out] pipes: the [out] values start the stub
         call = self._calls.pop(call_id, None)
         if call is None:
             return
@@ -294,6 +373,7 @@ class DceClientConnection(ClientConnection):
     def connection_lost(self, exc: Exception | None) -> None:
         super().connection_lost(exc)
         self._partial.clear()
+        self._streams.clear()
         binds, self._dce_binds = self._dce_binds, {}
         for fut in binds.values():
             if not fut.done():

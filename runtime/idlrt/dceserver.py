@@ -18,11 +18,13 @@ import uuid
 from typing import Any, Protocol
 
 from .connection import FLUSH_AT, ProtocolError
+from .dcepipes import DceCallPipes, read_pipes, start_early
 from .dcestream import SecurityContext, Stream, check_pdu, receive
 from .dispatch import ServerConnection, result_outcome, routine_failure, run_inline
 from .errors import RpcError
 from .handle import CallRecord
 from .model import Procedure
+from .pipestate import PipeChannel
 from .registry import Op
 from .session import MAX_CONTEXTS, ConnectionHost
 from .status import (
@@ -79,6 +81,11 @@ class DceServerConnection(ServerConnection):
         self._call_ctx: dict[int, int] = {}  # call id -> presentation context, for the reply
         self._objects: dict[int, str] = {}  # call id -> the object UUID its request named
         self._started = 0  # requests whole and started: the progress a message timer watches
+        # calls with pipes: their stub streams (docs/pipes.md); requests with [in] pipes start
+        # once their other [in] values are here, and the rest of their stub is read as it comes
+        self._streams: dict[int, DceCallPipes] = {}
+        self._reading: set[int] = set()  # calls whose request's [in] pipes are still coming
+        self._in_end = 0  # where the [in] pipes start, in the request decode_args just read
 
     # -- input --------------------------------------------------------------------------------
 
@@ -241,27 +248,34 @@ class DceServerConnection(ServerConnection):
             self.close()
             return
         flags = h.flags
+        last = bool(flags & pdu.PFC_LAST_FRAG)
+        if call_id in self._reading and not flags & pdu.PFC_FIRST_FRAG:
+            read_pipes(self, call_id, stub, last)
+            return
         if flags & pdu.PFC_FIRST_FRAG:
             if call_id in self._partial:
                 self._drop_partial(call_id)
-            if flags & pdu.PFC_LAST_FRAG:
+            if last:
                 self._start(call_id, req.context_id, req.opnum, req.object, bytes(stub))
                 return
             self._partial[call_id] = [req.context_id, req.opnum, req.object, stub]
-            self._grow(call_id, len(stub))
+            if self._grow(call_id, len(stub)):
+                start_early(self, call_id)
             return
         entry = self._partial.get(call_id)
         if entry is None:  # the rest of a request already refused, or never begun
-            if flags & pdu.PFC_LAST_FRAG:
+            if last:
                 self._partial.pop(call_id, None)
             return
         entry[3] += stub
         if not self._grow(call_id, len(stub)):
             return
-        if flags & pdu.PFC_LAST_FRAG:
+        if last:
             del self._partial[call_id]
             self._partial_size -= len(entry[3])
             self._start(call_id, entry[0], entry[1], entry[2], bytes(entry[3]))
+        else:
+            start_early(self, call_id)
 
     def _grow(self, call_id: int, n: int) -> bool:
         """Count ``n`` more buffered octets; over the server's request limit, the call fails
@@ -281,9 +295,16 @@ class DceServerConnection(ServerConnection):
             self._partial_size -= len(entry[3])
 
     def _start(
-        self, call_id: int, ctx_id: int, opnum: int, obj: uuid.UUID | None, stub: bytes
+        self,
+        call_id: int,
+        ctx_id: int,
+        opnum: int,
+        obj: uuid.UUID | None,
+        stub: bytes,
+        whole: bool = True,
     ) -> None:
-        """A whole request: check it in docs/protocol.md's order, then dispatch it."""
+        """A whole request (or, ``whole`` False, the start of one with [in] pipes, up to its
+        other [in] values at least): check it in docs/protocol.md's order, then dispatch it."""
         self._partial.pop(call_id, None)
         self._started += 1
         server = self.server
@@ -313,8 +334,10 @@ class DceServerConnection(ServerConnection):
         op = ops[opnum]
         if op.fast:
             self._run_fast(op, call_id, stub)
-        else:
-            self._dispatch(op, reg, call_id, stub)
+            return
+        self._dispatch(op, reg, call_id, stub)
+        if whole and call_id in self._streams and op.proc.pipes:  # [in] pipes, whole already
+            read_pipes(self, call_id, stub[self._in_end :], True)
 
     def _run_fast(self, op: Op, call_id: int, stub: bytes) -> None:
         """dispatch's short path (``Op.fast``) on this wire, as ``ServerConnection.on_payload``
@@ -357,15 +380,43 @@ class DceServerConnection(ServerConnection):
     # -- the wire's stubs and replies ---------------------------------------------------------
 
     def decode_args(self, proc: Procedure[Any], payload: bytes) -> tuple[Any, ...]:
-        return proc.ndr_decode_in(payload)
+        args = proc.ndr_decode_in(payload)
+        if proc.pipes:  # the decoder also said where the [in] pipes start
+            self._in_end = args[-1]
+            return args[:-1]
+        return args
+
+    def _ins(self, rec: CallRecord) -> tuple[Any, ...]:
+        """What the reply's encoder takes first: the [in] values, and for a call with pipes
+        the stub offset where its [out] values go, after its [out] pipes."""
+        proc: Any = rec._op.proc
+        if not proc.pipes:
+            return rec._ins
+        stream = self._streams.get(rec._call_id)
+        return (*rec._ins, 0 if stream is None else stream.final_offset())
 
     def encode_out(self, rec: CallRecord, values: Any, on_loop: bool) -> bytes:
         proc: Any = rec._op.proc
-        return proc.ndr_encode_out(rec._ins, *values)  # type: ignore[no-any-return]
+        return proc.ndr_encode_out(self._ins(rec), *values)  # type: ignore[no-any-return]
 
     def encode_result(self, rec: CallRecord, result: object, on_loop: bool) -> bytes:
         proc: Any = rec._op.proc
-        return proc.ndr_encode_result(rec._ins, result)  # type: ignore[no-any-return]
+        return proc.ndr_encode_result(self._ins(rec), result)  # type: ignore[no-any-return]
+
+    def pipe_channel(self, call_id: int, proc: Procedure[Any]) -> PipeChannel:
+        """The stub stream of a call with pipes: its [out] pipes go in response fragments,
+        its [in] pipes are read from the request after the values ``decode_args`` read."""
+        head = pdu.response_head(0, self._call_ctx.get(call_id, 0))
+        stream = self._streams[call_id] = DceCallPipes(self, call_id, proc, False, head)
+        stream.start_reading(self._in_end, self.server.max_request)
+        return stream
+
+    def pipe_violation(self, call_id: int, code: int, detail: str) -> None:
+        self._reading.discard(call_id)
+        stream = self._streams.pop(call_id, None)
+        if stream is not None:
+            stream.release()
+        super().pipe_violation(call_id, code, detail)
 
     def _fault(self, call_id: object, code: int, detail: str | None = None) -> None:
         assert isinstance(call_id, int)
@@ -381,10 +432,21 @@ class DceServerConnection(ServerConnection):
         return self._started
 
     def _send_outcome(self, call_id: int, kind: int, data: bytes | int, detail: str | None) -> None:
+        piped = self._streams.pop(call_id, None)
+        if piped is not None:
+            self._reading.discard(call_id)
+            piped.release()
+            if (pipes := self._pipes.pop(call_id, None)) is not None:
+                pipes.finish(kind == RESPONSE)  # the ends of its [out] pipes, in its stream
         if self._write_paused and self.reply_backlog_exceeded():
             return
         if isinstance(data, int):
             self._fault(call_id, data, detail)
+            return
+        if piped is not None and piped.sent:  # the [out] values after the [out] pipes
+            self._call_ctx.pop(call_id, None)
+            self._objects.pop(call_id, None)
+            piped.finish(data)
             return
         ctx_id = self._call_ctx.pop(call_id, 0)
         self._objects.pop(call_id, None)
@@ -400,6 +462,10 @@ class DceServerConnection(ServerConnection):
         if abortive:  # no reply will be sent: forget what it would have needed
             self._call_ctx.pop(call_id, None)
             self._objects.pop(call_id, None)
+            self._reading.discard(call_id)
+            stream = self._streams.pop(call_id, None)
+            if stream is not None:
+                stream.release()
         super().cancel_call(call_id, abortive)
 
     def wire_details(self, rec: CallRecord | None) -> tuple[Any, ...]:
@@ -413,4 +479,6 @@ class DceServerConnection(ServerConnection):
         self._partial.clear()
         self._call_ctx.clear()
         self._objects.clear()
+        self._streams.clear()
+        self._reading.clear()
         super().connection_lost(exc)

@@ -32,7 +32,6 @@ from .session import HandleRef, ServerSession
 from .status import (
     RPC_S_ACCESS_DENIED,
     RPC_S_CALL_FAILED,
-    RPC_S_CANNOT_SUPPORT,
     RPC_S_PROCNUM_OUT_OF_RANGE,
     RPC_S_SERVER_TOO_BUSY,
     RPC_S_SERVER_UNAVAILABLE,
@@ -315,9 +314,6 @@ class ServerConnection(ServerSession):
         if self.ndr:  # NDR's reply encoders need the [in] values
             rec._ins = args
         if proc.pipes:
-            if self.ndr:
-                self._fault(call_id, RPC_S_CANNOT_SUPPORT, f"{proc.name}: pipes on DCE/RPC")
-                return
             args = self._with_pipes(op, rec, ctx, args)
         elif op.positions:
             if ctx is None:
@@ -342,7 +338,8 @@ class ServerConnection(ServerSession):
         """The routine's arguments with the call's pipe readers and writers, and its
         ``CallContext`` for each ``handle_t``, inserted at their positions (ascending)."""
         call_id = rec._call_id
-        pipes = self._pipes[call_id] = ServerPipes(self, call_id, op.proc.pipes)
+        channel = self.pipe_channel(call_id, op.proc)
+        pipes = self._pipes[call_id] = ServerPipes(channel, call_id, op.proc.pipes)
         inserts = list(pipes.arguments)
         if op.positions:
             if ctx is None:

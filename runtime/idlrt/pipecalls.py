@@ -21,7 +21,7 @@ from .connection import ProtocolError
 from .errors import RpcError
 from .model import Procedure
 from .pipestate import BAD, OVER, PipeChannel
-from .status import RPC_S_CALL_CANCELLED, RPC_S_CALL_FAILED_DNE, RPC_S_CANNOT_SUPPORT
+from .status import RPC_S_CALL_CANCELLED, RPC_S_CALL_FAILED_DNE
 from .untrusted import safe_repr
 from .wire.msgpack import MAX_ID, is_uint
 
@@ -49,6 +49,10 @@ class PipeConnection(PipeChannel, Protocol):
 
     def bad_pipe(self, call_id: int, detail: str) -> None: ...
 
+    def pipe_channel(
+        self, call_id: int, proc: Procedure[Any], ctx_id: int, args: Any
+    ) -> PipeChannel: ...
+
 
 class PipedCall(AsyncCall[R]):
     """The ``AsyncCall`` of an ``[async]`` procedure with pipes: a task of the connection's
@@ -70,12 +74,9 @@ _drivers: set[asyncio.Task[None]] = set()  # the tasks that drive PipedCalls' pi
 
 
 def check_pipes(conn: PipeConnection, proc: Procedure[Any], pipes: Sequence[object]) -> None:
-    """TypeError unless ``pipes`` has one source or sink per pipe of ``proc``; 1764 where the
-    connection's wire has no pipes yet."""
+    """TypeError unless ``pipes`` has one source or sink per pipe of ``proc``."""
     if len(pipes) != len(proc.pipes):
         raise TypeError(f"{proc.name} takes {len(proc.pipes)} pipes, got {len(pipes)}")
-    if conn.ndr:
-        raise RpcError(RPC_S_CANNOT_SUPPORT, f"{proc.name}: pipes on DCE/RPC are not supported yet")
 
 
 def outcome(proc: Procedure[R], pipes: ClientPipes, ndr: bool) -> R:
@@ -105,7 +106,7 @@ async def call(
     check_pipes(conn, proc, pipes)
     data = conn.encode_args(proc, args)
     call_id = next(conn.ids)
-    piped = ClientPipes(conn, call_id, proc, pipes)
+    piped = ClientPipes(conn.pipe_channel(call_id, proc, ctx_id, data), call_id, proc, pipes)
     conn.request(ctx_id, proc, data, piped, call_id)
     timer = None
     if timeout is not None and piped.is_pending():
@@ -135,7 +136,7 @@ def call_blocking(
     check_pipes(conn, proc, pipes)
     data = conn.encode_args(proc, args)
     call_id = next(conn.ids)
-    piped = ClientPipes(conn, call_id, proc, pipes)
+    piped = ClientPipes(conn.pipe_channel(call_id, proc, ctx_id, data), call_id, proc, pipes)
     try:
         conn.loop.call_soon_threadsafe(conn.request, ctx_id, proc, data, piped, call_id)
     except RuntimeError:
@@ -156,7 +157,8 @@ def start(
     check_pipes(conn, proc, pipes)
     data = conn.encode_args(proc, args)
     started: PipedCall[R] = PipedCall(conn, next(conn.ids), proc)
-    piped = ClientPipes(conn, started._call_id, proc, pipes)
+    channel = conn.pipe_channel(started._call_id, proc, ctx_id, data)
+    piped = ClientPipes(channel, started._call_id, proc, pipes)
     if threading.get_ident() == conn.thread_id:
         _start(conn, ctx_id, proc, data, started, piped, timeout)
     else:

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import socket
-import struct
 import threading
 import weakref
 from concurrent.futures import Executor
@@ -28,6 +26,7 @@ from .ctxtable import ContextTable, TableServer
 from .handle import _CANCELLED, _DISCONNECTED, _GONE, AsyncHandle, CallRecord, CallSite
 from .model import Procedure
 from .pipes import ServerPipes
+from .pipestate import PipeChannel
 from .registry import Op, Registration
 from .status import (
     RPC_S_ACCESS_DENIED,
@@ -113,18 +112,6 @@ class HandleRef(weakref.ref[AsyncHandle]):
     op: Op
 
 
-def _peer_credentials(transport: Any) -> PeerCredentials | None:
-    sock = transport.get_extra_info("socket")
-    option = getattr(socket, "SO_PEERCRED", None)
-    if sock is None or option is None:
-        return None
-    try:
-        pid, uid, gid = struct.unpack("3i", sock.getsockopt(socket.SOL_SOCKET, option, 12))
-    except OSError:
-        return None
-    return PeerCredentials(pid, uid, gid)
-
-
 class ServerSession(FramedProtocol):
     """One client connection of a ``Server``: its state, its messages other than REQUEST, and
     the end of its calls."""
@@ -155,7 +142,7 @@ class ServerSession(FramedProtocol):
         super().connection_made(transport)
         self._peer = transport.get_extra_info("peername")
         if self.protseq == LOCAL:
-            self._credentials = _peer_credentials(transport)
+            self._credentials = PeerCredentials.of(transport)
         else:
             self._certificate = transport.get_extra_info("peercert")  # TLS only
         self.server.connection_opened(self)
@@ -387,6 +374,10 @@ class ServerSession(FramedProtocol):
             self._fault(call_id, data, detail)
 
     # -- the wire's stubs (the DCE/RPC connection overrides them) ------------------------------
+
+    def pipe_channel(self, call_id: int, proc: Procedure[Any]) -> PipeChannel:
+        """What the pipes of call ``call_id`` talk to: on this wire the connection itself."""
+        return self
 
     def decode_args(self, proc: Procedure[Any], payload: bytes) -> tuple[Any, ...]:
         """The [in] values of a request's payload."""

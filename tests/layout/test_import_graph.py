@@ -71,6 +71,7 @@ RUNTIME_LAYERS = {
     "idlrt.session": 5,
     "idlrt.dispatch": 5,
     "idlrt.server": 5,
+    "idlrt.dcepipes": 5,
     "idlrt.dceclient": 5,
     "idlrt.dceserver": 5,
     # 6: the public API, and the endpoint mapper beside it: the stubs idlc generated for the

@@ -64,9 +64,12 @@ class PipesImpl(PipesManager):  # type: ignore[misc]
         sizes: idlrt.PipeWriter[list[int]],
     ) -> int:
         self.contexts.append(h)
+        seen: list[int] = []
         async for chunk in src:
             await dst.push(chunk)
-            await sizes.push([len(chunk)])
+            seen.append(len(chunk))
+        for size in seen:  # [out] pipes one after the other, as NDR needs
+            await sizes.push([size])
         return n * 2
 
     def Sum(

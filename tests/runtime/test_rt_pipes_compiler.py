@@ -6,7 +6,6 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-import pytest
 from pipes_stubs import (
     ITEM,
     CompilerPipesAsyncClient,
@@ -18,8 +17,6 @@ from pipes_stubs import (
 from rt_helpers import ServerThread, quiet, run, serving, wait_until
 
 import idlrt
-
-pytestmark = pytest.mark.msgpack_only
 
 
 class Impl(CompilerPipesManager):  # type: ignore[misc]

@@ -19,7 +19,7 @@ import idlrt
 from idlrt import pipecalls
 from idlrt.status import RPC_S_CALL_CANCELLED, RPC_S_CALL_FAILED, RPC_S_NO_CALL_ACTIVE
 
-pytestmark = pytest.mark.msgpack_only
+
 
 
 async def endless_bytes(produced: list[int]) -> AsyncIterator[bytes]:

@@ -84,10 +84,15 @@ class ChunkParser:
     more than ``max_chunk`` octets is ``RpcError(1783)``, before anything is buffered for it.
     """
 
-    __slots__ = ("_buf", "_count", "_start", "index", "max_chunk", "offset", "pipes")
+    __slots__ = ("_buf", "_count", "_start", "index", "max_chunk", "offset", "pipes", "raw")
 
-    def __init__(self, pipes: Sequence[PipeCodec], offset: int, max_chunk: int) -> None:
+    def __init__(
+        self, pipes: Sequence[PipeCodec], offset: int, max_chunk: int, raw: bool = False
+    ) -> None:
+        """``raw``: hand each chunk on as the octets of its elements, undecoded (``count``
+        says how many elements such octets hold)."""
         self.pipes = pipes
+        self.raw = raw
         self.offset = offset  # stub offset of _buf[_start]
         self.max_chunk = max_chunk
         self.index = 0  # the pipe being read; len(pipes) once all have ended
@@ -138,7 +143,8 @@ class ChunkParser:
             if have < pad + size:
                 break
             begin = start + pad
-            chunk = pipe.ndr_decode_chunk(bytes(buf[begin : begin + size]), self._count)
+            octets = bytes(buf[begin : begin + size])
+            chunk = octets if self.raw else pipe.ndr_decode_chunk(octets, self._count)
             self._advance(pad + size)
             self._count = -1
             out.append((self.index, chunk))
@@ -156,9 +162,20 @@ class ChunkParser:
         return bytes(self._buf[self._start :]), self.offset
 
 
-def with_offset(data: bytes, offset: int) -> tuple[bytes, int]:
-    """``data``, which starts at stub offset ``offset``, laid out so that position ``p`` of
-    the result keeps the alignment of stub offset ``offset + p - lead``; and ``lead``, where
-    it starts: a generated decoder reads it from there as from the start of a stub."""
+def count(pipe: PipeCodec, octets: bytes) -> int:
+    """How many elements of ``pipe`` the octets of a chunk hold."""
+    return (len(octets) + pipe.ndr_tail) // pipe.ndr_size
+
+
+# The [out] values after [out] pipes, as the client hands them to ``Procedure.ndr_decode_out``
+# (``call.decode_result``): eight octets, the first of which says where the values start,
+# then padding that gives them their stub offset's alignment modulo 8, then the values.
+def after_pipes(values: bytes, offset: int) -> bytes:
+    """``values``, found at stub offset ``offset``, for ``ndr_decode_out(data, start)``."""
     lead = offset & 7
-    return (_PAD[lead] + data if lead else data), lead
+    return bytes((8 + lead,)) + _PAD[7] + _PAD[lead] + values
+
+
+def values_start(data: bytes) -> int:
+    """Where ``after_pipes`` put the values: the ``start`` for ``ndr_decode_out``."""
+    return data[0] if data else 0

@@ -1,0 +1,204 @@
+"""Pipes on the DCE/RPC wire (docs/pipes.md, "DCE/RPC"): the octets NDR gives them, read and
+written by a raw peer that cuts them anywhere; a request that ends before its pipes do; and
+flow control without acknowledgements: a slow reader or sink stops its connection's reading,
+so what it holds is bounded whatever the stream's length. The call-model tests of pipes
+(test_rt_pipes.py, test_rt_pipes_end.py) run on this wire too."""
+
+from __future__ import annotations
+
+import asyncio
+import struct
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from pipes_helpers import PipesImpl, pattern, session
+from rt_helpers import run, serving, wait_until
+
+import idlrt
+import support
+from idlrt import dcepipes
+from idlrt.pipestate import PipeStats
+from idlrt.wire import dcerpc as pdu
+
+pytestmark = pytest.mark.wire_free  # these pick the DCE/RPC wire themselves
+
+PIPEKINDS = "3f9a4c52-8e1d-4b7a-9c63-5d2e0f1a7b84"
+UPLOAD, DOWNLOAD = 0, 1
+
+
+class RawDce:
+    """A DCE/RPC client that writes the octets a test gives it and reads PDUs back."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader = reader
+        self.writer = writer
+
+    @classmethod
+    async def bound(cls, binding: str) -> RawDce:
+        port = int(binding.rsplit("[", 1)[1].rstrip("]"))
+        peer = cls(*await asyncio.open_connection("127.0.0.1", port))
+        ctx = pdu.ContextElem(0, uuid.UUID(PIPEKINDS), (1, 0), ((pdu.NDR20, 2),))
+        await peer.send(pdu.pdu(pdu.BIND, pdu.WHOLE, 1, pdu.bind_body(5840, 5840, 0, [ctx])))
+        h, _ = await peer.pdu()
+        assert h.ptype == pdu.BIND_ACK
+        return peer
+
+    async def send(self, data: bytes) -> None:
+        self.writer.write(data)
+        await self.writer.drain()
+
+    async def request(self, call_id: int, opnum: int, pieces: list[bytes]) -> None:
+        """A request whose stub is ``pieces``, one fragment each."""
+        for i, piece in enumerate(pieces):
+            flags = (pdu.PFC_FIRST_FRAG if i == 0 else 0) | (
+                pdu.PFC_LAST_FRAG if i == len(pieces) - 1 else 0
+            )
+            head = pdu.request_head(0, 0, opnum)
+            await self.send(pdu.pdu(pdu.REQUEST, flags, call_id, head + piece))
+
+    async def pdu(self) -> tuple[pdu.Header, bytes]:
+        head = await asyncio.wait_for(self.reader.readexactly(16), 10)
+        length = struct.unpack_from("<H", head, 8)[0]
+        data = head + await asyncio.wait_for(self.reader.readexactly(length - 16), 10)
+        return pdu.parse_header(data), data
+
+    async def response(self) -> bytes:
+        """The stub of a whole response, fragments joined; a fault's status as 4 octets."""
+        stub = b""
+        while True:
+            h, data = await self.pdu()
+            if h.ptype == pdu.FAULT:
+                return b"FAULT" + struct.pack("<L", pdu.status_of_fault(pdu.read_fault(data)))
+            assert h.ptype == pdu.RESPONSE
+            stub += data[pdu.RESPONSE_HEADER :]
+            if h.flags & pdu.PFC_LAST_FRAG:
+                return stub
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+def count(n: int) -> bytes:
+    return struct.pack("<L", n)
+
+
+def test_an_in_pipe_in_ndr_chunks_cut_anywhere_by_the_fragments() -> None:
+    # Upload(tag, data): tag (4 octets), then chunks "abc" and "de" and the empty chunk, the
+    # counts aligned to 4; then the reply: the [out] value, tag + 5
+    stub = struct.pack("<l", 100) + count(3) + b"abc" + b"\0" + count(2) + b"de" + b"\0\0"
+    stub += count(0)
+
+    async def body() -> None:
+        async with serving(PipesImpl()) as (_server, binding, _impl):
+            peer = await RawDce.bound(binding)
+            await peer.request(2, UPLOAD, [stub[:6], stub[6:13], stub[13:]])
+            assert await peer.response() == struct.pack("<l", 105)
+            await peer.request(3, UPLOAD, [stub])  # and in one fragment
+            assert await peer.response() == struct.pack("<l", 105)
+            peer.close()
+
+    run(body)
+
+
+def test_an_out_pipe_is_ndr_chunks_before_the_other_out_values() -> None:
+    # Download(size=5, chunk=2): chunks of 2, 2 and 1 octets, then the empty chunk (void)
+    want = count(2) + pattern(0, 2) + bytes(2) + count(2) + pattern(2, 2) + bytes(2)
+    want += count(1) + pattern(4, 1) + bytes(3) + count(0)
+
+    async def body() -> None:
+        async with serving(PipesImpl()) as (_server, binding, _impl):
+            peer = await RawDce.bound(binding)
+            await peer.request(2, DOWNLOAD, [struct.pack("<ll", 5, 2)])
+            assert await peer.response() == want
+            peer.close()
+
+    run(body)
+
+
+def test_a_request_that_ends_before_its_pipes_faults_1783() -> None:
+    async def body() -> None:
+        async with serving(PipesImpl()) as (server, binding, impl):
+            peer = await RawDce.bound(binding)
+            short = struct.pack("<l", 1) + count(3) + b"abc"  # no empty chunk
+            await peer.request(2, UPLOAD, [short[:5], short[5:]])
+            fault = await peer.response()
+            assert fault == b"FAULT" + struct.pack("<L", idlrt.status.RPC_X_BAD_STUB_DATA)
+            assert await asyncio.to_thread(impl.errors.get, True, 10) == 1783
+            await wait_until(lambda: server.stats().calls_in_progress == 0)
+            long = struct.pack("<l", 1) + count(0) + b"more"  # octets after the pipe
+            await peer.request(3, UPLOAD, [long])
+            assert await peer.response() == b"FAULT" + struct.pack("<L", 1783)
+            peer.close()
+
+    run(body)
+
+
+HOLD = 256 * 1024
+CHUNK = 16 * 1024
+# What one read can bring on top of HOLD before the reading stops (asyncio reads at most
+# 256 KiB at a time), and one fragment more.
+SLACK = 256 * 1024 + 64 * 1024
+
+
+class GatedUpload(PipesImpl):
+    def __init__(self) -> None:
+        super().__init__()
+        self.go = asyncio.Event()
+
+    async def Upload(self, tag: int, data: idlrt.PipeReader[bytes]) -> int:
+        await self.go.wait()
+        return await super().Upload(tag, data)
+
+
+def test_a_slow_reader_stops_the_reading_of_its_dce_connection(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(dcepipes, "HOLD", HOLD)
+    monkeypatch.setattr(support, "WIRE", "dcerpc")  # session()'s client
+    PipeStats.reset()
+    total = 80 * HOLD
+
+    def source() -> Iterator[bytes]:
+        for offset in range(0, total, CHUNK):
+            yield pattern(offset, CHUNK)
+
+    async def body() -> None:
+        async with session(GatedUpload()) as (_server, impl, client):
+            assert client._conn.ndr  # on DCE/RPC
+            call = asyncio.ensure_future(client.Upload(0, source()))
+            await wait_until(lambda: PipeStats.high_water >= HOLD)
+            assert not call.done()
+            impl.go.set()
+            assert await call == total
+            assert PipeStats.high_water <= HOLD + SLACK
+
+    run(body)
+
+
+def test_a_slow_sink_stops_the_reading_of_its_dce_connection(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(dcepipes, "HOLD", HOLD)
+    monkeypatch.setattr(support, "WIRE", "dcerpc")  # session()'s client
+    PipeStats.reset()
+    total = 80 * HOLD
+
+    async def body() -> None:
+        async with session() as (_server, _impl, client):
+            assert client._conn.ndr  # on DCE/RPC
+            go = asyncio.Event()
+            got = [0]
+
+            async def sink(chunk: bytes) -> None:
+                await go.wait()
+                got[0] += len(chunk)
+
+            call = asyncio.ensure_future(client.Download(total, CHUNK, sink))
+            await wait_until(lambda: PipeStats.high_water >= HOLD)
+            go.set()
+            await call
+            assert got[0] == total
+            assert PipeStats.high_water <= HOLD + SLACK
+
+    run(body)

@@ -20,8 +20,6 @@ from idlrt import pipecalls
 from idlrt.status import RPC_S_CALL_CANCELLED, RPC_S_CALL_FAILED, RPC_S_NO_CALL_ACTIVE
 
 
-
-
 async def endless_bytes(produced: list[int]) -> AsyncIterator[bytes]:
     """1 KiB chunks for ever, counted."""
     while True:

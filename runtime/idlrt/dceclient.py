@@ -303,7 +303,7 @@ class DceClientConnection(ClientConnection):
                 return
             if call_id not in self._calls:
                 return  # cancelled abortively: its fragments are dropped
-            self._partial[call_id] = stub
+            self._partial[call_id] = bytearray(stub)
             return
         parts = self._partial.get(call_id)
         if parts is None:
@@ -319,7 +319,9 @@ class DceClientConnection(ClientConnection):
             del self._partial[call_id]
             self._deliver(call_id, bytes(parts))
 
-    def _read_pipes(self, piped: DceCallPipes, stub: bytes | bytearray, last: bool) -> None:
+    def _read_pipes(
+        self, piped: DceCallPipes, stub: bytes | bytearray | memoryview, last: bool
+    ) -> None:
         """A response fragment of a call with [out] pipes: their chunks to the sinks; after
         the last fragment, what follows the pipes is the reply."""
         call_id = piped.call_id

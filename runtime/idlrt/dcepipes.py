@@ -131,8 +131,21 @@ class DceCallPipes:
             return ends + self._encoder.chunk(pipe, chunk)
 
     def send_pipe_chunk(self, call_id: int, index: int, payload: bytes) -> None:
-        self._out += payload
-        self._emit_full()
+        out = self._out
+        if out:
+            out += payload
+            self._emit_full()
+            return
+        # nothing queued: whole fragments straight from the chunk's octets, the rest queued
+        room = self._conn.stream.room(len(self.head))
+        view = memoryview(payload)
+        pos = 0
+        while len(view) - pos > room:
+            self._fragment(view[pos : pos + room], False)
+            pos += room
+        out += view[pos:]
+        view.release()
+        self._later()
 
     def send_pipe_end(self, call_id: int, index: int) -> None:
         with self._lock:
@@ -155,13 +168,20 @@ class DceCallPipes:
         """Send the whole fragments of what is queued; the rest goes when the loop has run
         its other callbacks (``flush_partial``), so a slow sender's chunks are not held
         back. The last octets always wait: they may be the stub's end."""
-        conn = self._conn
-        room = conn.stream.room(len(self.head))
+        room = self._conn.stream.room(len(self.head))
         out = self._out
-        while len(out) > room:
-            self._fragment(out[:room], False)
-            del out[:room]
-        if out and not self._flushing and not self._finished:
+        if len(out) > room:
+            with memoryview(out) as view:
+                pos = 0
+                while len(view) - pos > room:
+                    self._fragment(view[pos : pos + room], False)
+                    pos += room
+            del out[:pos]
+        self._later()
+
+    def _later(self) -> None:
+        """Send what is queued when the loop has run its other callbacks."""
+        if self._out and not self._flushing and not self._finished:
             self._flushing = True
             self.loop.call_soon(self.flush_partial)
 
@@ -186,7 +206,7 @@ class DceCallPipes:
         out.clear()
         self._finished = True
 
-    def _fragment(self, piece: bytes | bytearray, last: bool) -> None:
+    def _fragment(self, piece: bytes | bytearray | memoryview, last: bool) -> None:
         flags = self.flags if self.fragments_sent else self.flags | pdu.PFC_FIRST_FRAG
         if last:
             flags |= pdu.PFC_LAST_FRAG
@@ -200,7 +220,7 @@ class DceCallPipes:
         """The received pipes start at stub offset ``offset``."""
         self.parser = ChunkParser(self.received, offset, max_chunk, raw=True)
 
-    def feed(self, data: bytes | bytearray) -> list[tuple[int, bytes]]:
+    def feed(self, data: bytes | bytearray | memoryview) -> list[tuple[int, bytes]]:
         """The chunks (``b""``: a pipe's end) that stub octets complete, as ``(pipe index,
         element octets)``; the connection stops reading while too much is held."""
         parser = self.parser
@@ -307,7 +327,9 @@ def start_early(conn: PipedServer, call_id: int) -> None:
         read_pipes(conn, call_id, stub[end:], False)
 
 
-def read_pipes(conn: PipedServer, call_id: int, data: bytes | bytearray, last: bool) -> None:
+def read_pipes(
+    conn: PipedServer, call_id: int, data: bytes | bytearray | memoryview, last: bool
+) -> None:
     """More of a started request's stub: chunks of its [in] pipes, to their readers. A
     request that ends before its pipes do, or runs on after them, fails with 1783."""
     stream = conn._streams.get(call_id)

@@ -258,7 +258,7 @@ class DceServerConnection(ServerConnection):
             if last:
                 self._start(call_id, req.context_id, req.opnum, req.object, bytes(stub))
                 return
-            self._partial[call_id] = [req.context_id, req.opnum, req.object, stub]
+            self._partial[call_id] = [req.context_id, req.opnum, req.object, bytearray(stub)]
             if self._grow(call_id, len(stub)):
                 start_early(self, call_id)
             return

@@ -71,24 +71,38 @@ class Stream:
 
     def feed(self, data: bytes) -> list[bytearray]:
         """The whole PDUs that ``data`` completes; PduError for a fragment length that no PDU
-        can have or that is over ``max_recv``."""
+        can have or that is over ``max_recv``. Each octet is copied once: into the PDU it
+        belongs to (a PDU begun in an earlier read is completed in the buffer and handed
+        over as it is), or into the buffer when its PDU is not whole yet."""
         buf = self._buf
-        if not buf and len(data) >= HEADER_SIZE and frag_length(data) == len(data):
-            self._check_start(data, 0, len(data))
-            return [bytearray(data)]  # the common case: one PDU, alone in its read
-        buf += data
         out: list[bytearray] = []
+        n = len(data)
         pos = 0
-        n = len(buf)
+        view = memoryview(data)
+        if buf:  # complete the PDU begun earlier
+            if len(buf) < HEADER_SIZE:
+                pos = min(HEADER_SIZE - len(buf), n)
+                buf += view[:pos]
+                if len(buf) < HEADER_SIZE:
+                    return out
+            length = frag_length(buf)
+            self._check_start(buf, 0, length)
+            take = min(length - len(buf), n - pos)
+            buf += view[pos : pos + take]
+            pos += take
+            if len(buf) < length:
+                return out
+            out.append(buf)
+            buf = self._buf = bytearray()
         while n - pos >= HEADER_SIZE:
-            length = frag_length(buf, pos)
-            self._check_start(buf, pos, length)
+            length = frag_length(data, pos)
+            self._check_start(data, pos, length)
             if n - pos < length:
                 break
-            out.append(buf[pos : pos + length])
+            out.append(bytearray(view[pos : pos + length]))
             pos += length
-        if pos:
-            del buf[:pos]
+        if pos < n:
+            buf += view[pos:]
         return out
 
     def _check_start(self, buf: bytes | bytearray, pos: int, length: int) -> None:
@@ -133,10 +147,11 @@ class Stream:
         """Octets received that do not yet make a whole PDU."""
         return len(self._buf)
 
-    def open(self, pdu: bytearray, h: Header, stub_start: int) -> bytearray:
+    def open(self, pdu: bytearray, h: Header, stub_start: int) -> memoryview:
         """The stub of a request or response fragment, checked and decrypted by the security
-        context where it protects PDUs. ``RpcError`` 5 for a bad signature, 1728 for a
-        verifier that does not belong to the association."""
+        context where it protects PDUs: a view of the octets, which nothing changes after.
+        ``RpcError`` 5 for a bad signature, 1728 for a verifier that does not belong to the
+        association."""
         sec = self.security
         if sec is None or sec.auth_level <= LEVEL_CONNECT:
             if h.auth_length:
@@ -144,8 +159,8 @@ class Stream:
                 assert v is not None
                 if v.body_end < stub_start:
                     raise PduError("auth padding runs into the PDU's header")
-                return pdu[stub_start : v.body_end]
-            return pdu[stub_start:]
+                return memoryview(pdu)[stub_start : v.body_end]
+            return memoryview(pdu)[stub_start:]
         v = read_verifier(pdu, h)
         if v is None:
             raise RpcError(RPC_S_ACCESS_DENIED, "an unprotected PDU on a protected association")
@@ -159,7 +174,7 @@ class Stream:
             raise PduError("auth padding runs into the PDU's header")
         body = pdu[: v.trailer_start + SEC_TRAILER_SIZE]
         sec.unprotect(body, stub_start, v.trailer_start, v.value)
-        return body[stub_start : v.body_end]
+        return memoryview(body)[stub_start : v.body_end]
 
     # -- output -------------------------------------------------------------------------------
 
@@ -210,14 +225,20 @@ class Stream:
         return room
 
     def fragment(
-        self, ptype: int, flags: int, call_id: int, head: bytes, piece: bytes | bytearray
+        self,
+        ptype: int,
+        flags: int,
+        call_id: int,
+        head: bytes,
+        piece: bytes | bytearray | memoryview,
     ) -> bytes:
         """One fragment of a stub that is sent as it is produced (a pipe's): ``flags`` say
         whether it is the first and the last; ``piece`` holds at most ``room`` octets."""
         sec = self.security
         if sec is not None and sec.auth_level > LEVEL_CONNECT:
             return self._protected(ptype, flags, call_id, head, memoryview(piece), sec)
-        return header(ptype, flags, HEADER_SIZE + len(head) + len(piece), call_id) + head + piece
+        length = HEADER_SIZE + len(head) + len(piece)
+        return b"".join((header(ptype, flags, length, call_id), head, piece))
 
     def _protected(
         self,

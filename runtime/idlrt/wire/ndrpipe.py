@@ -14,6 +14,7 @@ would bring a structure up to the next element.
 from __future__ import annotations
 
 import struct
+from collections import deque
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -80,11 +81,13 @@ class ChunkParser:
     completes: ``(i, chunk)`` for a chunk of ``pipes[i]``, ``(i, None)`` when it ends. Once
     every pipe has ended, what follows is kept (``rest``): the stub's other values.
 
-    A chunk is handed on whole, so its size is bounded: a count whose elements would take
-    more than ``max_chunk`` octets is ``RpcError(1783)``, before anything is buffered for it.
+    The pieces are held as they came (views of them, which must not change), so a chunk's
+    octets are copied once, when it is whole, even when it spans several pieces. A chunk is
+    handed on whole, so its size is bounded: a count whose elements would take more than
+    ``max_chunk`` octets is ``RpcError(1783)``, before anything is held for it.
     """
 
-    __slots__ = ("_buf", "_count", "_start", "index", "max_chunk", "offset", "pipes", "raw")
+    __slots__ = ("_count", "_held", "_parts", "index", "max_chunk", "offset", "pipes", "raw")
 
     def __init__(
         self, pipes: Sequence[PipeCodec], offset: int, max_chunk: int, raw: bool = False
@@ -93,11 +96,11 @@ class ChunkParser:
         says how many elements such octets hold)."""
         self.pipes = pipes
         self.raw = raw
-        self.offset = offset  # stub offset of _buf[_start]
+        self.offset = offset  # stub offset of the first octet held
         self.max_chunk = max_chunk
         self.index = 0  # the pipe being read; len(pipes) once all have ended
-        self._buf = bytearray()
-        self._start = 0
+        self._parts: deque[memoryview] = deque()
+        self._held = 0
         self._count = -1  # elements of the chunk being read, -1: its count is still to come
 
     @property
@@ -107,23 +110,22 @@ class ChunkParser:
 
     def buffered(self) -> int:
         """Octets held that are not yet part of a whole chunk."""
-        return len(self._buf) - self._start
+        return self._held
 
     def feed(self, data: bytes | bytearray | memoryview) -> list[tuple[int, Any]]:
-        buf = self._buf
-        buf += data
+        if len(data):
+            self._parts.append(memoryview(data))
+            self._held += len(data)
         out: list[tuple[int, Any]] = []
         pipes = self.pipes
         while self.index < len(pipes):
-            start = self._start
-            have = len(buf) - start
             o = self.offset
             if self._count < 0:
                 pad = -o & 3
-                if have < pad + 4:
+                if self._held < pad + 4:
                     break
-                (count,) = _COUNT.unpack_from(buf, start + pad)
-                self._advance(pad + 4)
+                (count,) = _COUNT.unpack_from(self._take(pad + 4), pad)
+                self.offset = o + pad + 4
                 if count == 0:
                     out.append((self.index, None))
                     self.index += 1
@@ -140,26 +142,44 @@ class ChunkParser:
             pipe = pipes[self.index]
             pad = -o & (pipe.ndr_align - 1)
             size = self._count * pipe.ndr_size - pipe.ndr_tail
-            if have < pad + size:
+            if self._held < pad + size:
                 break
-            begin = start + pad
-            octets = bytes(buf[begin : begin + size])
+            if pad:
+                self._take(pad)
+            octets = self._take(size)
             chunk = octets if self.raw else pipe.ndr_decode_chunk(octets, self._count)
-            self._advance(pad + size)
+            self.offset = o + pad + size
             self._count = -1
             out.append((self.index, chunk))
-        if self._start > 65536 and self._start * 2 > len(buf):
-            del buf[: self._start]
-            self._start = 0
         return out
 
-    def _advance(self, n: int) -> None:
-        self._start += n
-        self.offset += n
+    def _take(self, n: int) -> bytes:
+        """The next ``n`` octets held (there are that many), copied once."""
+        parts = self._parts
+        self._held -= n
+        first = parts[0]
+        if len(first) >= n:
+            if len(first) == n:
+                parts.popleft()
+            else:
+                parts[0] = first[n:]
+            return bytes(first[:n])
+        got: list[memoryview] = []
+        while n:
+            part = parts[0]
+            if len(part) <= n:
+                got.append(part)
+                parts.popleft()
+                n -= len(part)
+            else:
+                got.append(part[:n])
+                parts[0] = part[n:]
+                n = 0
+        return b"".join(got)
 
     def rest(self) -> tuple[bytes, int]:
         """The octets after the last pipe, and the stub offset of the first of them."""
-        return bytes(self._buf[self._start :]), self.offset
+        return b"".join(self._parts), self.offset
 
 
 def count(pipe: PipeCodec, octets: bytes) -> int:

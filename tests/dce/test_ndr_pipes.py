@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from idlrt import RpcError
@@ -82,14 +82,18 @@ hchunks = st.lists(st.integers(-(2**63), 2**63 - 1), min_size=1, max_size=5)
 ochunks = st.binary(min_size=1, max_size=9)
 
 
+@settings(deadline=None)  # a loaded machine must not fail it on time alone
 @given(
     offset=st.integers(0, 15),
-    a=st.lists(ochunks, max_size=4),
-    p=st.lists(st.lists(st.tuples(st.integers(-5, 5), st.integers(-5, 5)), min_size=1), max_size=3),
+    a=st.lists(ochunks, max_size=3),
+    p=st.lists(
+        st.lists(st.tuples(st.integers(-5, 5), st.integers(-5, 5)), min_size=1, max_size=3),
+        max_size=3,
+    ),
     b=st.lists(hchunks, max_size=4),
     c=st.lists(chunks, max_size=4),
     tail=st.binary(max_size=9),
-    cuts=st.lists(st.integers(1, 7), max_size=40),
+    cuts=st.lists(st.integers(1, 7), max_size=20),
 )
 def test_the_parser_reads_back_what_the_encoder_wrote_in_any_pieces(
     offset: int,

@@ -20,7 +20,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from .wire.msgpack import PIPE, PIPE_ACK, PIPE_WINDOW, pack_payload, unpack_payload
+from .wire.msgpack import PIPE, PIPE_ACK, PIPE_WINDOW, pack_bin, pack_payload, unpack_payload
 
 BIG_FRAME = 16 * 1024  # payload bytes from which a frame is not coalesced with others
 
@@ -153,8 +153,11 @@ class PipeFraming:
 
     def encode_chunk(self, pipe: ChunkCodec, chunk: object) -> bytes:
         """A chunk as a PIPE payload, checked (any thread; ``RpcError`` if bad)."""
+        value = pipe.encode_chunk(chunk)
+        if type(value) is bytes:  # a pipe of bytes: in one copy, not the Packer's two
+            return pack_bin(value)
         on_loop = threading.get_ident() == self.thread_id
-        return pack_payload(pipe.encode_chunk(chunk), self.packer if on_loop else None)
+        return pack_payload(value, self.packer if on_loop else None)
 
     def decode_chunk(self, pipe: ChunkCodec, payload: bytes) -> Any:
         """A PIPE payload as a chunk, checked (any thread; ``RpcError(1783)`` if bad)."""

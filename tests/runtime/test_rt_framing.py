@@ -16,7 +16,7 @@ import pytest
 
 from idlrt.connection import FramedProtocol
 from idlrt.pipeframes import BIG_FRAME
-from idlrt.wire.msgpack import PIPE, REQUEST, RESPONSE
+from idlrt.wire.msgpack import PIPE, REQUEST, RESPONSE, pack_bin
 
 pytestmark = pytest.mark.wire_free
 
@@ -146,3 +146,9 @@ def test_a_bad_pipe_header_is_a_protocol_error_as_before() -> None:
     p = _Recorder()
     p.data_received(msgpack.packb([PIPE, -1, BIG_FRAME, 0]) + bytes(BIG_FRAME))
     assert p.errors and "bad PIPE header" in p.errors[0]
+
+
+def test_a_bytes_chunk_is_packed_as_msgpack_packs_it() -> None:
+    for n in (0, 1, 0xFF, 0x100, 0xFFFF, 0x10000, 100_000):
+        value = bytes(range(256)) * (n // 256 + 1)
+        assert pack_bin(value[:n]) == msgpack.packb(value[:n], use_bin_type=True)

@@ -20,10 +20,11 @@ import asyncio
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any, Protocol, cast
+from typing import Any, cast
 
 from msgpack import BufferFull  # type: ignore[import-untyped]
 
+from .pipeframes import BIG_FRAME, Collecting, PipeFraming, plain_pipe
 from .untrusted import cut, peer_key, peer_log, safe_repr
 from .wire.msgpack import (
     FEED_CHUNK,
@@ -32,25 +33,20 @@ from .wire.msgpack import (
     MAX_HEADER,
     MAX_ID,
     PIPE,
-    PIPE_ACK,
-    PIPE_WINDOW,
     READ_SIZE,
     REQUEST,
     RESPONSE,
     SIZE_AT,
     nested_too_deep,
     new_unpacker,
-    pack_payload,
     thread_packer,
     thread_spares,
-    unpack_payload,
 )
 
 log = logging.getLogger("idlrt")
 
 _NOTHING = object()
 _KINDS = len(HEADER_LENGTHS)
-BIG_FRAME = 16 * 1024  # payload bytes from which a frame is not coalesced with others
 # Pieces (a frame is one or two) from which what is queued is written before the pass ends.
 # Writing a long batch in one piece leaves the peer idle until all of it is built, and the
 # two ends then take turns; handing over the first part early lets the peer work on it
@@ -75,21 +71,11 @@ def _break_transport_cycles(transport: object) -> None:
             attrs[name] = None
 
 
-class ChunkCodec(Protocol):
-    """A pipe's chunk codecs (``model.Pipe``), as the msgpack framing of pipes uses them."""
-
-    @property
-    def encode_chunk(self) -> Callable[[object], object]: ...
-
-    @property
-    def decode_chunk(self) -> Callable[[object], Any]: ...
-
-
 class ProtocolError(Exception):
     """The peer broke the framing; the connection cannot be resynchronised and is closed."""
 
 
-class FramedProtocol(asyncio.Protocol):
+class FramedProtocol(PipeFraming, asyncio.Protocol):
     """Reads headers and payloads, writes coalesced frames. Loop-thread only, unless noted."""
 
     def __init__(
@@ -112,6 +98,7 @@ class FramedProtocol(asyncio.Protocol):
         self._done = 0  # the Unpacker's offset after the last whole message
         self._payload_header: list[Any] | None = None  # a header waiting for its payload
         self._payload_size = 0
+        self._big: Collecting | None = None  # a big payload read around the Unpacker
         self._skip = 0  # bytes of a refused payload still to be discarded
         self._wbuf: list[bytes] = []
         self._unflushed: list[int] = []  # client: ids of requests still in our write buffer
@@ -186,30 +173,7 @@ class FramedProtocol(asyncio.Protocol):
             if self._unflushed:
                 self._unflushed.clear()
 
-    # -- pipes: the msgpack framing of ``pipes.PipeChannel`` ------------------------------------
-
-    pipe_window = PIPE_WINDOW  # octets of a pipe sent and not yet acknowledged
-
-    def send_pipe_chunk(self, call_id: int, index: int, payload: bytes) -> None:
-        """Queue a chunk of pipe ``index`` of call ``call_id``: PIPE + payload."""
-        self.send2(self.packer.pack((PIPE, call_id, len(payload), index)), payload)
-
-    def send_pipe_end(self, call_id: int, index: int) -> None:
-        """Queue the end of pipe ``index`` of call ``call_id``: a PIPE of size 0."""
-        self.send(self.packer.pack((PIPE, call_id, 0, index)))
-
-    def send_pipe_ack(self, call_id: int, index: int, octets: int) -> None:
-        """Queue a PIPE_ACK: ``octets`` more of pipe ``index`` were handed over."""
-        self.send(self.packer.pack((PIPE_ACK, call_id, index, octets)))
-
-    def encode_chunk(self, pipe: ChunkCodec, chunk: object) -> bytes:
-        """A chunk as a PIPE payload, checked (any thread; ``RpcError`` if bad)."""
-        on_loop = threading.get_ident() == self.thread_id
-        return pack_payload(pipe.encode_chunk(chunk), self.packer if on_loop else None)
-
-    def decode_chunk(self, pipe: ChunkCodec, payload: bytes) -> Any:
-        """A PIPE payload as a chunk, checked (any thread; ``RpcError(1783)`` if bad)."""
-        return pipe.decode_chunk(unpack_payload(payload))
+    # -- pipes: the rest of ``pipestate.PipeChannel`` (``PipeFraming`` frames them) ---------------
 
     def writing_paused(self) -> bool:
         """Whether the transport asked for writing to pause (its buffer is full)."""
@@ -245,6 +209,7 @@ class FramedProtocol(asyncio.Protocol):
         self.transport = None
         self._unpacker = None  # it may hold a partial message: not given back
         self._payload_header = None
+        self._big = None
 
     def close(self) -> None:
         """Flush what is queued and close the connection."""
@@ -296,7 +261,10 @@ class FramedProtocol(asyncio.Protocol):
         self._batch = 0
         try:
             n = len(data)
-            if n <= FEED_CHUNK and not self._skip:  # the common case: one small chunk
+            big = self._big
+            if big is not None and n < big.need:  # a read in the middle of a big payload
+                big.add(data)
+            elif n <= READ_SIZE and not self._skip and big is None:  # the common case
                 unpacker = self._unpacker
                 spares = self._spares
                 if unpacker is not None:  # a message begun earlier
@@ -357,9 +325,10 @@ class FramedProtocol(asyncio.Protocol):
             spares.append(unpacker)
 
     def _receive(self, data: bytes) -> None:
-        """Feed a big chunk (or one that ends a payload being skipped) piece by piece."""
+        """Feed a big chunk (or one that goes on with a payload being skipped or collected)
+        piece by piece; the octets of a big payload go around the Unpacker (``bigframes``)."""
         n = len(data)
-        view = memoryview(data) if n > FEED_CHUNK else data
+        view = memoryview(data)
         pos = 0
         empty = False
         while pos < n:
@@ -368,9 +337,26 @@ class FramedProtocol(asyncio.Protocol):
                 self._skip -= k
                 pos += k
                 continue
-            end = min(n, pos + FEED_CHUNK)
-            chunk = view if pos == 0 and end == n else view[pos:end]
             unpacker = self._unpacker
+            if self._big is None and unpacker is None:  # a message starts at pos
+                found = plain_pipe(data, pos, self._max_payload)
+                if found is not None:
+                    header, pos = found
+                    self._big = Collecting(header, header[2], b"")
+            big = self._big
+            if big is not None:
+                pos = big.take(data, view, pos)
+                empty = True
+                if not big.need:
+                    self._big = None
+                    self._done += big.size
+                    self._last = pos == n
+                    self.on_payload(big.header, big.payload())
+                    if self.closed:
+                        return
+                continue
+            end = min(n, pos + FEED_CHUNK)
+            chunk = data if pos == 0 and end == n else view[pos:end]
             if unpacker is None:
                 unpacker = self._borrow(end - pos)
             elif self._fed - unpacker.tell() + end - pos > READ_SIZE:
@@ -384,6 +370,8 @@ class FramedProtocol(asyncio.Protocol):
             empty = self._drain()
             if self.closed:
                 return
+            if empty and self._big is not None:  # collecting: the Unpacker is not needed
+                self._give_back()
         if empty and self._unpacker is not None:
             self._give_back()
 
@@ -458,9 +446,14 @@ class FramedProtocol(asyncio.Protocol):
                 pos = unpacker.tell()
                 continue
             if self._fed - end < size:  # the payload is still on its way
-                self._payload_header = obj
-                self._payload_size = size
-                return False
+                if size < BIG_FRAME:
+                    self._payload_header = obj
+                    self._payload_size = size
+                    return False
+                # a big one is read around the Unpacker, from what it holds of it
+                self._big = Collecting(obj, size, unpacker.read_bytes(self._fed - end))
+                self._done = end
+                return True
             # the payload is here already: take it in the same step as its header
             pos = end + size
             last = self._last = pos == self._fed

@@ -20,11 +20,12 @@ from collections.abc import Coroutine
 from typing import Any
 
 from .callcontext import CallContext
-from .connection import BIG_FRAME, FLUSH_AT, ProtocolError
+from .connection import FLUSH_AT, ProtocolError
 from .ctxhandle import Changes, scope
 from .errors import RpcError
 from .handle import AsyncHandle, CallRecord, CallSite, current_call
 from .model import Procedure
+from .pipeframes import BIG_FRAME
 from .pipes import ServerPipes
 from .pipestate import BAD, OVER
 from .registry import Op, Registration

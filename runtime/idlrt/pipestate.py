@@ -136,9 +136,12 @@ class Inbound:
     """Chunks received for some pipes of one call, in arrival order, until handed over.
 
     ``feed`` (loop thread) takes what the wire brought; ``take`` (any thread, lock held)
-    hands the next chunk over and acknowledges: at once when a quarter of the window was
-    handed over, or when nothing is left to hand over (the sender may be waiting for the
-    rest of its credit), coalesced into one PIPE_ACK per pipe and loop pass.
+    hands the next chunk over and acknowledges, coalesced into one PIPE_ACK per pipe and
+    loop pass: at once when a quarter of the window was handed over; and when nothing is
+    left to hand over, ``ACK_DELAY`` later unless an acknowledgement went meanwhile. A
+    sender can only be waiting for that late credit with a next chunk of over three
+    quarters of the window (it has the rest), so a stream of smaller chunks costs one
+    PIPE_ACK per quarter of the window, not one per read.
     """
 
     __slots__ = (
@@ -148,6 +151,7 @@ class Inbound:
         "_channel",
         "_consumed",
         "_error",
+        "_late",
         "_unacked",
         "_window",
         "g",
@@ -173,6 +177,7 @@ class Inbound:
         self._consumed = dict.fromkeys(indexes, 0)  # handed over, not yet acknowledged
         self._buffered = dict.fromkeys(indexes, 0)  # received, not yet handed over
         self._acking = False  # an acknowledgement is scheduled
+        self._late: object = None  # the timer of a late one (True: being armed), or None
         self._error: RpcError | None = None
 
     def feed(self, index: object, payload: bytes) -> int:
@@ -216,14 +221,26 @@ class Inbound:
             self._buffered[index] -= n
             consumed = self._consumed[index] + n
             self._consumed[index] = consumed
-            if not self._acking and (consumed >= self._window >> 2 or not queue):
-                self._acking = True
-                if threading.get_ident() == self.g.thread_id:
-                    self.g.loop.call_soon(self._send_acks)
-                else:
-                    with contextlib.suppress(RuntimeError):  # the loop is closed
-                        self.g.loop.call_soon_threadsafe(self._send_acks)
+            if consumed >= self._window >> 2:
+                if not self._acking:
+                    self._acking = True
+                    self._on_loop(self._send_acks)
+            elif not queue and self._late is None:
+                self._late = True
+                self._on_loop(self._arm_late)
         return item
+
+    def _on_loop(self, fn: Callable[[], object]) -> None:
+        if threading.get_ident() == self.g.thread_id:
+            self.g.loop.call_soon(fn)
+        else:
+            with contextlib.suppress(RuntimeError):  # the loop is closed
+                self.g.loop.call_soon_threadsafe(fn)
+
+    def _arm_late(self) -> None:
+        with self.g.lock:
+            if self._late is True:
+                self._late = self.g.loop.call_later(ACK_DELAY, self._send_acks, True)
 
     async def get(self) -> tuple[int, bytes | None]:
         """The next chunk, waiting for it (loop thread)."""
@@ -246,10 +263,16 @@ class Inbound:
                     return item
                 g.sleep()
 
-    def _send_acks(self) -> None:
+    def _send_acks(self, late: bool = False) -> None:
         acks: list[tuple[int, int]] = []
         with self.g.lock:
-            self._acking = False
+            if late:
+                self._late = None
+            else:
+                self._acking = False
+                if isinstance(self._late, asyncio.TimerHandle):  # this one goes first
+                    self._late.cancel()
+                    self._late = None
             if self._error is not None:
                 return
             consumed = self._consumed
@@ -454,6 +477,7 @@ class _Done:
 
 
 DONE = _Done()
+ACK_DELAY = 0.001  # s: how late a receiver that handed over all it has acknowledges it
 STREAK = 256  # chunks a task sends without waiting before it lets the loop run others
 
 

@@ -248,7 +248,8 @@ class ServerSession(FramedProtocol):
 
     def partial(self) -> bool:
         """Whether part of a message was received and the rest is awaited."""
-        return self._unpacker is not None or self._skip > 0  # held only while input waits
+        # the Unpacker is held only while input waits; a big payload is read around it
+        return self._unpacker is not None or self._skip > 0 or self._big is not None
 
     def progress(self) -> int:
         """A count that grows with every message finished (octets of whole messages read)."""

@@ -50,6 +50,7 @@ RUNTIME_LAYERS = {
     "idlrt.untrusted": 2,
     # 3: connection and transport
     "idlrt.binding": 3,
+    "idlrt.pipeframes": 3,
     "idlrt.connection": 3,
     "idlrt.dcestream": 3,
     # 4: the call and handle objects of both sides

@@ -126,7 +126,9 @@ def _buffered(conn: Any) -> int:
     if conn.ndr:
         return int(conn._partial_size)
     unpacker = conn._unpacker
-    return 0 if unpacker is None else int(conn._fed - unpacker.tell())
+    held = 0 if unpacker is None else int(conn._fed - unpacker.tell())
+    big = conn._big  # a big payload is read around the Unpacker
+    return held + (0 if big is None else int(big.held()))
 
 
 def test_a_client_killed_mid_request_is_freed(wire: str) -> None:

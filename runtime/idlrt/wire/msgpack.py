@@ -8,6 +8,7 @@ value: the argument list or the result list) that follows the header directly.
 
 from __future__ import annotations
 
+import struct
 import threading
 from typing import Any, Final
 
@@ -130,6 +131,23 @@ def pack_payload(value: object, packer: msgpack.Packer | None = None) -> bytes:
         return packer.pack(value)  # type: ignore[no-any-return]
     except (TypeError, ValueError, OverflowError) as exc:
         raise RpcError(RPC_X_BAD_STUB_DATA, f"cannot encode the value: {exc}") from None
+
+
+_BIN16 = struct.Struct(">BH")
+_BIN32 = struct.Struct(">BI")
+
+
+def pack_bin(value: bytes) -> bytes:
+    """``value`` as a msgpack ``bin``, as ``packb`` writes it, in one copy (``packb`` makes
+    two: into its buffer, and out of it)."""
+    n = len(value)
+    if n < 0x100:
+        return bytes((0xC4, n)) + value
+    if n < 0x10000:
+        return _BIN16.pack(0xC5, n) + value
+    if n <= 0xFFFF_FFFF:
+        return _BIN32.pack(0xC6, n) + value
+    raise RpcError(RPC_X_BAD_STUB_DATA, "cannot encode the value: bytes object is too large")
 
 
 def unpack_payload(data: bytes) -> object:

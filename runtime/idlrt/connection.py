@@ -151,6 +151,19 @@ class FramedProtocol(PipeFraming, asyncio.Protocol):
         elif len(buf) >= FLUSH_AT:
             self._flush()
 
+    def send_whole(self, data: bytes) -> None:
+        """Queue ``data`` (a whole frame), or write it at once, after what is queued, when it
+        is big (as ``send2`` does)."""
+        transport = self.transport
+        if len(data) < BIG_FRAME or transport is None or self.closed:
+            self.send(data)
+            return
+        if self._wbuf:
+            self._flush()
+        transport.write(data)
+        if self._unflushed:
+            self._unflushed.clear()
+
     def write_now(self, header: bytes, payload: bytes) -> bool:
         """Hand a header and its payload to the transport at once when nothing is queued and
         no ``data_received`` is running (the caller knows no other frame is likely to follow

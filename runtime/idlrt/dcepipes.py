@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
+from collections import deque
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -45,6 +46,8 @@ class PipeEnd(Protocol):
     _write_paused: bool
 
     def send(self, data: bytes) -> None: ...
+
+    def send_whole(self, data: bytes) -> None: ...
 
     def writing_paused(self) -> bool: ...
 
@@ -86,7 +89,8 @@ class DceCallPipes:
         self._lock = threading.Lock()
         self._encoder = ChunkEncoder(0)
         self._current = 0  # the position in ``sent`` of the pipe being sent
-        self._out = bytearray()  # stub octets not yet in a fragment
+        self._out: deque[bytes | memoryview] = deque()  # stub octets not yet in a fragment
+        self._queued = 0  # how many
         self.fragments_sent = 0
         self._flushing = False  # a flush_partial is scheduled
         self._finished = False  # the last fragment went
@@ -101,7 +105,12 @@ class DceCallPipes:
         before any chunk): they go first, by ``flush_full`` on the loop."""
         if self.sent:
             self._encoder.offset = len(stub)
-            self._out += stub
+            self._queue(stub)
+
+    def _queue(self, data: bytes) -> None:
+        if data:
+            self._out.append(data)
+            self._queued += len(data)
 
     def flush_full(self) -> None:
         """Send what makes whole fragments (loop thread)."""
@@ -131,21 +140,8 @@ class DceCallPipes:
             return ends + self._encoder.chunk(pipe, chunk)
 
     def send_pipe_chunk(self, call_id: int, index: int, payload: bytes) -> None:
-        out = self._out
-        if out:
-            out += payload
-            self._emit_full()
-            return
-        # nothing queued: whole fragments straight from the chunk's octets, the rest queued
-        room = self._conn.stream.room(len(self.head))
-        view = memoryview(payload)
-        pos = 0
-        while len(view) - pos > room:
-            self._fragment(view[pos : pos + room], False)
-            pos += room
-        out += view[pos:]
-        view.release()
-        self._later()
+        self._queue(payload)
+        self._emit_full()
 
     def send_pipe_end(self, call_id: int, index: int) -> None:
         with self._lock:
@@ -155,7 +151,7 @@ class DceCallPipes:
             ends = b"".join(self._encoder.end() for _ in range(self._current, at + 1))
             self._current = at + 1
             last = self._current == len(self.sent)
-        self._out += ends
+        self._queue(ends)
         if last and self.ptype == pdu.REQUEST:
             self.finish(b"")  # a client's request ends with its last [in] pipe
         else:
@@ -169,50 +165,59 @@ class DceCallPipes:
         its other callbacks (``flush_partial``), so a slow sender's chunks are not held
         back. The last octets always wait: they may be the stub's end."""
         room = self._conn.stream.room(len(self.head))
-        out = self._out
-        if len(out) > room:
-            with memoryview(out) as view:
-                pos = 0
-                while len(view) - pos > room:
-                    self._fragment(view[pos : pos + room], False)
-                    pos += room
-            del out[:pos]
+        while self._queued > room:
+            self._fragment(self._take(room), room, False)
         self._later()
+
+    def _take(self, n: int) -> list[bytes | memoryview]:
+        """The next ``n`` octets queued (there are that many), as the pieces they are in."""
+        out = self._out
+        self._queued -= n
+        pieces: list[bytes | memoryview] = []
+        while n:
+            piece = out[0]
+            if len(piece) <= n:
+                pieces.append(out.popleft())
+                n -= len(piece)
+            else:
+                view = memoryview(piece)
+                pieces.append(view[:n])
+                out[0] = view[n:]
+                n = 0
+        return pieces
 
     def _later(self) -> None:
         """Send what is queued when the loop has run its other callbacks."""
-        if self._out and not self._flushing and not self._finished:
+        if self._queued and not self._flushing and not self._finished:
             self._flushing = True
             self.loop.call_soon(self.flush_partial)
 
     def flush_partial(self) -> None:
         """Send what is queued as a fragment that is not the last (loop thread)."""
         self._flushing = False
-        if self._out and not self._finished and not self._conn.closed:
-            self._fragment(self._out, False)
-            self._out.clear()
+        if self._queued and not self._finished and not self._conn.closed:
+            size = self._queued
+            self._fragment(self._take(size), size, False)
 
     def finish(self, tail: bytes) -> None:
         """The stub ends with ``tail`` (a server's [out] values): the rest goes, the last
         fragment flagged so."""
-        conn = self._conn
-        out = self._out
-        out += tail
-        room = conn.stream.room(len(self.head))
-        while len(out) > room:
-            self._fragment(out[:room], False)
-            del out[:room]
-        self._fragment(out, True)
-        out.clear()
+        self._queue(tail)
+        room = self._conn.stream.room(len(self.head))
+        while self._queued > room:
+            self._fragment(self._take(room), room, False)
+        size = self._queued
+        self._fragment(self._take(size), size, True)
         self._finished = True
 
-    def _fragment(self, piece: bytes | bytearray | memoryview, last: bool) -> None:
+    def _fragment(self, pieces: list[bytes | memoryview], size: int, last: bool) -> None:
         flags = self.flags if self.fragments_sent else self.flags | pdu.PFC_FIRST_FRAG
         if last:
             flags |= pdu.PFC_LAST_FRAG
         self.fragments_sent += 1
         conn = self._conn
-        conn.send(conn.stream.fragment(self.ptype, flags, self.call_id, self.head, piece))
+        frag = conn.stream.fragment(self.ptype, flags, self.call_id, self.head, pieces, size)
+        conn.send_whole(frag)
 
     # -- receiving ----------------------------------------------------------------------------
 

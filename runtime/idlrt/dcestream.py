@@ -230,15 +230,18 @@ class Stream:
         flags: int,
         call_id: int,
         head: bytes,
-        piece: bytes | bytearray | memoryview,
+        pieces: list[bytes | memoryview],
+        size: int,
     ) -> bytes:
         """One fragment of a stub that is sent as it is produced (a pipe's): ``flags`` say
-        whether it is the first and the last; ``piece`` holds at most ``room`` octets."""
+        whether it is the first and the last; ``pieces`` hold its ``size`` octets of stub, at
+        most ``room``, joined once into the PDU."""
         sec = self.security
         if sec is not None and sec.auth_level > LEVEL_CONNECT:
-            return self._protected(ptype, flags, call_id, head, memoryview(piece), sec)
-        length = HEADER_SIZE + len(head) + len(piece)
-        return b"".join((header(ptype, flags, length, call_id), head, piece))
+            stub = memoryview(b"".join(pieces))
+            return self._protected(ptype, flags, call_id, head, stub, sec)
+        length = HEADER_SIZE + len(head) + size
+        return b"".join((header(ptype, flags, length, call_id), head, *pieces))
 
     def _protected(
         self,

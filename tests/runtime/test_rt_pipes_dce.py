@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import struct
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from pipes_helpers import PipesImpl, pattern, session
@@ -202,3 +203,23 @@ def test_a_slow_sink_stops_the_reading_of_its_dce_connection(
             assert PipeStats.high_water <= HOLD + SLACK
 
     run(body)
+
+
+def test_a_pipe_of_a_million_chunks_on_dcerpc(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(support, "WIRE", "dcerpc")
+    n = 1_000_000
+
+    async def ones() -> AsyncIterator[bytes]:
+        for _ in range(n):
+            yield b"1"
+
+    async def body() -> None:
+        async with session() as (_server, impl, client):
+            assert client._conn.ndr
+            start = time.monotonic()
+            assert await client.Upload(0, ones()) == n
+            assert impl.chunks == n
+            elapsed = time.monotonic() - start
+            assert elapsed < 120, f"{n} chunks took {elapsed:.1f} s"
+
+    asyncio.run(asyncio.wait_for(body(), 180))

@@ -28,6 +28,26 @@ def log(message: str) -> None:
     print(f"server: {message}", flush=True)
 
 
+class Progress:
+    """A transfer's progress, reported to the client through its Progress callback every
+    REPORT_EVERY octets and at the end (made inside the routine: it finds the call there)."""
+
+    def __init__(self, total: int) -> None:
+        self.client = files.FilesCallbackClient(idlrt.current_call())
+        self.total = total
+        self.done = self.reported = 0
+
+    async def add(self, n: int) -> None:
+        self.done += n
+        if self.done - self.reported >= REPORT_EVERY:
+            await self.end()
+
+    async def end(self) -> None:
+        if self.done != self.reported or not self.done:
+            await self.client.Progress(self.done, self.total)
+            self.reported = self.done
+
+
 class FileServer(files.FilesManager):
     def __init__(self, directory: Path) -> None:
         self.directory = directory
@@ -40,38 +60,27 @@ class FileServer(files.FilesManager):
         return path
 
     async def Upload(self, name: str, size: int, data: idlrt.PipeReader[bytes]) -> int:
-        progress = files.FilesCallbackClient(idlrt.current_call())
-        done = reported = 0
+        progress = Progress(size)
         with self._path(name).open("wb") as f:
             async for chunk in data:
                 f.write(chunk)
-                done += len(chunk)
-                if done - reported >= REPORT_EVERY:
-                    await progress.Progress(done, size)
-                    reported = done
-        if done != reported:
-            await progress.Progress(done, size)
-        log(f"stored {name} ({done} octets)")
-        return done
+                await progress.add(len(chunk))
+        await progress.end()
+        log(f"stored {name} ({progress.done} octets)")
+        return progress.done
 
     async def Download(self, name: str, data: idlrt.PipeWriter[bytes]) -> int:
         path = self._path(name)
         if not path.is_file():
             raise idlrt.RpcError(2, f"no file {name!r}")  # ERROR_FILE_NOT_FOUND
-        progress = files.FilesCallbackClient(idlrt.current_call())
-        size = path.stat().st_size
-        done = reported = 0
+        progress = Progress(path.stat().st_size)
         with path.open("rb") as f:
             while chunk := f.read(CHUNK):
                 await data.push(chunk)  # waits while the client's window is full
-                done += len(chunk)
-                if done - reported >= REPORT_EVERY:
-                    await progress.Progress(done, size)
-                    reported = done
-        if done != reported:
-            await progress.Progress(done, size)
-        log(f"sent {name} ({done} octets)")
-        return done
+                await progress.add(len(chunk))
+        await progress.end()
+        log(f"sent {name} ({progress.done} octets)")
+        return progress.done
 
     async def Shutdown(self) -> None:
         log("Shutdown requested")

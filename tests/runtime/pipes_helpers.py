@@ -3,6 +3,7 @@ saw, and counts of the pipe objects alive (for the leak checks)."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import queue
 import threading
@@ -107,6 +108,18 @@ class PipesImpl(PipesManager):  # type: ignore[misc]
 
     def Plain(self, x: int) -> int:
         return x + 1
+
+
+class GatedUpload(PipesImpl):
+    """Upload reads nothing until ``go`` is set (an asyncio.Event of the server's loop)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.go = asyncio.Event()
+
+    async def Upload(self, tag: int, data: idlrt.PipeReader[bytes]) -> int:
+        await self.go.wait()
+        return await super().Upload(tag, data)
 
 
 def pattern(offset: int, n: int) -> bytes:

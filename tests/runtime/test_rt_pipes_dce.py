@@ -13,7 +13,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from pipes_helpers import PipesImpl, pattern, session
+from pipes_helpers import GatedUpload, PipesImpl, pattern, session
 from rt_helpers import run, serving, wait_until
 
 import idlrt
@@ -140,16 +140,6 @@ CHUNK = 16 * 1024
 # What one read can bring on top of HOLD before the reading stops (asyncio reads at most
 # 256 KiB at a time), and one fragment more.
 SLACK = 256 * 1024 + 64 * 1024
-
-
-class GatedUpload(PipesImpl):
-    def __init__(self) -> None:
-        super().__init__()
-        self.go = asyncio.Event()
-
-    async def Upload(self, tag: int, data: idlrt.PipeReader[bytes]) -> int:
-        await self.go.wait()
-        return await super().Upload(tag, data)
 
 
 def test_a_slow_reader_stops_the_reading_of_its_dce_connection(

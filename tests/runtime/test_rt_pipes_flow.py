@@ -11,7 +11,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from pipes_helpers import PipesImpl, pattern, session
+from pipes_helpers import GatedUpload, PipesImpl, pattern, session
 from pipes_stubs import PipesClient
 from rt_helpers import RawClient, run, serving, wait_until
 
@@ -34,18 +34,6 @@ def small_window(monkeypatch: pytest.MonkeyPatch) -> None:
     """Both ends (in this process) use the tests' window; the high-water mark starts at 0."""
     monkeypatch.setattr(FramedProtocol, "pipe_window", WINDOW)
     PipeStats.reset()
-
-
-class GatedUpload(PipesImpl):
-    """Upload reads nothing until ``go`` is set (an asyncio.Event of the server's loop)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.go = asyncio.Event()
-
-    async def Upload(self, tag: int, data: idlrt.PipeReader[bytes]) -> int:
-        await self.go.wait()
-        return await super().Upload(tag, data)
 
 
 def test_a_slow_reader_bounds_what_an_in_pipe_buffers(wire: str) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import msgpack  # type: ignore[import-untyped]
 import pytest
-from pipes_helpers import PipesImpl
+from pipes_helpers import GatedUpload, PipesImpl
 from pipes_stubs import PIPES, PipesAsyncClient
 from rt_helpers import RawClient, run, serving, wait_until
 
@@ -20,18 +20,6 @@ from idlrt.wire.msgpack import PIPE_WINDOW
 pytestmark = pytest.mark.msgpack_only
 
 UPLOAD, DOWNLOAD, PLAIN = 0, 1, 5
-
-
-class Held(PipesImpl):
-    """Upload reads nothing until ``go`` is set."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.go = asyncio.Event()
-
-    async def Upload(self, tag: int, data: idlrt.PipeReader[bytes]) -> int:
-        await self.go.wait()
-        return await super().Upload(tag, data)
 
 
 def pipe(call_id: int, index: object, payload: bytes) -> bytes:
@@ -81,7 +69,7 @@ def test_pipe_messages_for_calls_not_in_progress_are_dropped(wire: str) -> None:
 )
 def test_a_bad_pipe_chunk_fails_its_call_with_1783(wire: str, bad: Callable[[], bytes]) -> None:
     async def body() -> None:
-        async with serving(Held()) as (server, binding, impl):
+        async with serving(GatedUpload()) as (server, binding, impl):
             raw = await raw_session(binding)
             raw.request(1, UPLOAD, [5])
             raw.send_raw(bad())
@@ -143,7 +131,7 @@ def test_undecodable_chunk_data_is_the_readers_1783(wire: str) -> None:
 
 def test_a_chunk_over_max_request_fails_its_call_with_5(wire: str) -> None:
     async def body() -> None:
-        async with serving(Held(), max_request=4096) as (_server, binding, impl):
+        async with serving(GatedUpload(), max_request=4096) as (_server, binding, impl):
             raw = await raw_session(binding)
             raw.request(1, UPLOAD, [5])
             raw.send_raw(pipe(1, 0, chunk(b"x" * 8000)))
@@ -174,7 +162,7 @@ def test_breaking_the_flow_control_closes_the_connection(
     wire: str, bad: Callable[[], bytes]
 ) -> None:
     async def body() -> None:
-        async with serving(Held()) as (_server, binding, impl):
+        async with serving(GatedUpload()) as (_server, binding, impl):
             raw = await raw_session(binding)
             raw.request(1, UPLOAD, [5])
             raw.send_raw(bad())

@@ -135,9 +135,16 @@ class DceCallPipes:
                     RPC_X_WRONG_PIPE_ORDER,
                     f"pipe {pipe.name}: a later pipe was sent already (NDR sends pipes in order)",
                 )
-            ends = b"".join(self._encoder.end() for _ in range(self._current, at))
+            encoder = self._encoder
+            before = encoder.offset
+            try:
+                ends = b"".join(encoder.end() for _ in range(self._current, at))
+                out = ends + encoder.chunk(pipe, chunk)
+            except BaseException:  # a bad chunk: the stream is as it was
+                encoder.offset = before
+                raise
             self._current = at
-            return ends + self._encoder.chunk(pipe, chunk)
+            return out
 
     def send_pipe_chunk(self, call_id: int, index: int, payload: bytes) -> None:
         self._queue(payload)

@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 
+import pipes_stubs
 import pytest
 from pipes_helpers import GatedUpload, PipesImpl, pattern, session
 from rt_helpers import run, serving, wait_until
@@ -213,3 +214,20 @@ def test_a_pipe_of_a_million_chunks_on_dcerpc(monkeypatch: pytest.MonkeyPatch) -
             assert elapsed < 120, f"{n} chunks took {elapsed:.1f} s"
 
     asyncio.run(asyncio.wait_for(body(), 180))
+
+
+def test_a_bad_chunk_leaves_the_stub_stream_as_it_was() -> None:
+    class Conn:  # what DceCallPipes reads of its connection when it is made
+        loop = None
+        thread_id = 0
+
+    copy = pipes_stubs._kinds._PipeKinds_INTERFACE.procedures[2]  # Copy: src; dst, sizes
+    stream = dcepipes.DceCallPipes(Conn(), 1, copy, False, b"")  # type: ignore[arg-type]
+    dst, sizes = stream.sent
+    first = stream.encode_chunk(dst, b"ab")
+    assert first == count(2) + b"ab"
+    with pytest.raises(idlrt.RpcError):
+        stream.encode_chunk(sizes, ["x"])  # not a long: refused, nothing moves
+    assert stream.final_offset() == 6 + 2 + 4 + 4  # dst's end (after padding), sizes' end
+    # the next good chunk of sizes still ends dst first, at the same place
+    assert stream.encode_chunk(sizes, [7]) == bytes(2) + count(0) + count(1) + struct.pack("<l", 7)

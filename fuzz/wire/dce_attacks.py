@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from idlrt.wire import dcerpc as pdu
+from idlrt.wire.ndrpipe import ChunkEncoder
 
 from .values import LONG_PARK, valid_args
 
@@ -32,8 +33,10 @@ class Dce:
         self.m = m
         self.abstract = uuid.UUID(iface.uuid)
         self.procs = list(iface.procedures)
+        self.named = {p.name: p for p in self.procs}
         self.survivable: list[tuple[float, Callable[[random.Random, Assoc], list[bytes]]]] = [
             (30, self.call),
+            (4, self.upload),
             (4, self.truncated_stub),
             (4, self.mutated_stub),
             (4, self.array_bomb),
@@ -183,6 +186,39 @@ class Dce:
                 pdu.PFC_LAST_FRAG if i == len(pieces) - 1 else 0
             )
             out.append(self.request(call_id, proc.opnum, piece, flags=flags))
+        return out
+
+    def upload(self, rng: random.Random, assoc: Assoc) -> list[bytes]:
+        """An Upload whose [in] pipe's NDR chunks follow in one to three fragments: ended, or
+        never ended, or with a count over the server's limit, octets after its end, or
+        octets flipped."""
+        up = self.named["Upload"]
+        octets = up.pipes[0]
+        e = ChunkEncoder(0)
+        stub = b"".join(
+            e.chunk(octets, rng.randbytes(rng.randrange(1, 40))) for _ in range(rng.randrange(4))
+        )
+        pick = rng.random()
+        if pick < 0.6:
+            stub += e.end()
+        elif pick < 0.7:
+            stub += e.end()[:-4] + struct.pack("<L", rng.choice((2**32 - 1, 1 << 21, 1 << 30)))
+        elif pick < 0.8:
+            stub += e.end() + rng.randbytes(rng.randrange(1, 9))
+        elif pick < 0.9:
+            flipped = bytearray(stub + e.end())
+            for _ in range(rng.randrange(1, 4)):
+                flipped[rng.randrange(len(flipped))] = rng.randrange(256)
+            stub = bytes(flipped)
+        call_id = assoc.next_id()
+        cuts = sorted(rng.sample(range(len(stub) + 1), min(rng.randrange(3), len(stub) + 1)))
+        pieces = [stub[a:b] for a, b in zip([0, *cuts], [*cuts, len(stub)], strict=True)]
+        out = []
+        for i, piece in enumerate(pieces):
+            flags = (pdu.PFC_FIRST_FRAG if i == 0 else 0) | (
+                pdu.PFC_LAST_FRAG if i == len(pieces) - 1 else 0
+            )
+            out.append(self.request(call_id, up.opnum, piece, flags=flags))
         return out
 
     def endless_fragments(self, rng: random.Random, assoc: Assoc) -> list[bytes]:

@@ -3,7 +3,8 @@
 A burst is the list of messages one connection sends: usually a BIND first, then messages a
 server must survive on an open connection (well-formed calls, payloads of the wrong shape,
 requests on unbound contexts, cancels of unknown ids, duplicate call ids, forged context
-handles, extra and nested header items), and, half the time, one last message after which
+handles, extra and nested header items, calls with pipes and their chunks and
+acknowledgements, right or wrong), and, half the time, one last message after which
 the connection cannot be trusted (random octets, deep nesting, lying sizes, array bombs,
 headers of the right kind with random fields, huge announced sizes, a cut message).
 """
@@ -23,7 +24,7 @@ from .values import (
     valid_args,
 )
 
-BIND, BIND_ACK, BIND_NAK, REQUEST, RESPONSE, FAULT, CANCEL = range(7)
+BIND, BIND_ACK, BIND_NAK, REQUEST, RESPONSE, FAULT, CANCEL, PIPE, PIPE_ACK = range(9)
 MAX_REQUEST = 1024 * 1024  # the target's max_request (fuzz.wire.target)
 
 
@@ -35,8 +36,11 @@ class Msgpack:
         self.m = m
         self.uuid = iface.uuid
         self.procs = list(iface.procedures)
+        self.named = {p.name: p for p in self.procs}
         self.survivable: list[tuple[float, Callable[[random.Random, Conn], list[bytes]]]] = [
             (30, self.call),
+            (4, self.upload),
+            (3, self.download),
             (6, self.wrong_shape),
             (3, self.unbound_context),
             (3, self.bad_opnum),
@@ -57,6 +61,7 @@ class Msgpack:
             self.wrong_kind,
             self.cut,
             self.huge_size,
+            self.over_ack,
         ]
 
     def burst(self, rng: random.Random, length: int) -> list[bytes]:
@@ -150,7 +155,53 @@ class Msgpack:
         size = MAX_REQUEST + rng.randrange(1, 100)
         return [packb([REQUEST, conn.next_id(), 0, 0, size]) + bytes(size)]
 
+    def pipe(self, call_id: int, index: object, payload: bytes) -> bytes:
+        return packb([PIPE, call_id, len(payload), index]) + payload
+
+    def upload(self, rng: random.Random, conn: Conn) -> list[bytes]:
+        """An Upload and the chunks of its [in] pipe: well-formed and ended, or never ended,
+        or with a chunk of a pipe it does not have, of the wrong type (not octets), after
+        the pipe's end, or for a call that is not in progress."""
+        up = self.named["Upload"]
+        call_id = conn.next_id()
+        out = [self.request(call_id, 0, up.opnum, packb([]))]
+        for _ in range(rng.randrange(5)):
+            out.append(self.pipe(call_id, 0, packb(rng.randbytes(rng.randrange(1, 64)))))
+        end = self.pipe(call_id, 0, b"")
+        pick = rng.random()
+        if pick < 0.6:
+            out.append(end)
+        elif pick < 0.7:
+            out.append(self.pipe(call_id, rng.choice((1, 7, -1, "0", None, [0])), packb(b"x")))
+        elif pick < 0.8:
+            out.append(self.pipe(call_id, 0, raw_value(rng)))
+        elif pick < 0.9:
+            out += [end, self.pipe(call_id, 0, packb(b"late"))]
+        else:
+            out.append(self.pipe(call_id + rng.randrange(1, 1000), 0, packb(b"stray")))
+        return out
+
+    def download(self, rng: random.Random, conn: Conn) -> list[bytes]:
+        """A Download (its [out] pipe comes back in chunks), maybe with acknowledgements of
+        nothing, or of a pipe it does not have."""
+        down = self.named["Download"]
+        call_id = conn.next_id()
+        args = packb(down.encode_in(*valid_args(rng, self.m, "Download")))
+        out = [self.request(call_id, 0, down.opnum, args)]
+        if rng.random() < 0.5:
+            index = rng.choice((1, 1, 0, 3, "x", None))
+            out.append(packb([PIPE_ACK, call_id, index, 0]))
+        return out
+
     # -- fatal --------------------------------------------------------------------------------
+
+    def over_ack(self, rng: random.Random, conn: Conn) -> list[bytes]:
+        """A Download, then an acknowledgement of more than the server can have sent."""
+        down = self.named["Download"]
+        call_id = conn.next_id()
+        args = packb(down.encode_in(rng.randrange(1, 9)))
+        octets = rng.choice((1 << 20, 2**32, 2**64 - 1))
+        return [self.request(call_id, 0, down.opnum, args), packb([PIPE_ACK, call_id, 1, octets])]
 
     def random_octets(self, rng: random.Random, conn: Conn) -> list[bytes]:
         data = rng.randbytes(rng.randrange(1, 200))
@@ -160,7 +211,7 @@ class Msgpack:
 
     def random_header(self, rng: random.Random, conn: Conn) -> list[bytes]:
         """A header of a real kind, with random fields and maybe a random payload."""
-        kind = rng.randrange(7)
+        kind = rng.randrange(9)
         n = rng.randrange(1, 8)
         fields = b"".join(raw_value(rng) for _ in range(n - 1))
         tail = raw_value(rng) if rng.random() < 0.5 else b""

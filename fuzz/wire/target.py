@@ -24,7 +24,7 @@ from typing import Any
 import idlrt
 from idlrt.untrusted import peer_log
 
-from .values import LONG_PARK
+from .values import DOWNLOAD_CHUNKS, LONG_PARK
 
 USER = ("fuzz", "not-a-secret")  # an NTLM account, so that auth verifiers are parsed too
 
@@ -68,6 +68,16 @@ def make_manager(m: Any) -> Any:
 
         def Put(self, item: Any) -> tuple[int, Any]:
             return len(item.values or ()), item
+
+        async def Upload(self, data: idlrt.PipeReader[bytes]) -> int:
+            n = 0
+            async for chunk in data:
+                n += len(chunk)
+            return _wrap(n)
+
+        async def Download(self, n: int, data: idlrt.PipeWriter[bytes]) -> None:
+            for i in range(max(0, min(n, DOWNLOAD_CHUNKS))):
+                await data.push(bytes([i]) * 16)
 
         def Park(self, handle: Any, ms: int) -> None:
             if ms <= 0:

@@ -57,6 +57,9 @@ def long_value(rng: random.Random) -> int:
     return rng.randrange(-1000, 1000)
 
 
+DOWNLOAD_CHUNKS = 8  # the most chunks Download pushes, whatever it is asked
+
+
 def valid_args(rng: random.Random, m: Any, name: str) -> tuple[Any, ...]:
     """Arguments a well-behaved client could pass to procedure ``name`` of the stubs ``m``."""
     if name == "Add":
@@ -76,6 +79,10 @@ def valid_args(rng: random.Random, m: Any, name: str) -> tuple[Any, ...]:
         return (rng.choice((0, 0, 1, 5, 20, LONG_PARK)),)
     if name == "Open":
         return (long_value(rng),)
+    if name == "Upload":  # the pipe is no argument: its chunks follow the request
+        return ()
+    if name == "Download":
+        return (rng.randrange(-2, DOWNLOAD_CHUNKS + 3),)
     # Next and Close: a handle this connection never opened (the server answers 6)
     return (idlrt.ContextHandle(rng.randbytes(16)),)
 

@@ -18,7 +18,7 @@ from .binding import Binding
 from .client import ClientConnection, PendingCall, _fail
 from .clientpipes import ClientPipes
 from .connection import FLUSH_AT, ProtocolError
-from .dcepipes import DceCallPipes
+from .dcepipes import DceCallPipes, drop
 from .dcestream import SecurityContext, Stream, check_pdu, receive
 from .errors import RpcError, caller_error
 from .model import Interface, Procedure
@@ -226,11 +226,9 @@ class DceClientConnection(ClientConnection):
         self._cancelled(call_id, abortive)
         if abortive:
             self._partial.pop(call_id, None)
-            piped = self._streams.pop(call_id, None)
-            if piped is not None:
-                piped.release()
-                if piped.sent:  # the request so far goes first: the server may have begun
-                    piped.flush_partial()
+            piped = drop(self._streams, call_id)
+            if piped is not None and piped.sent:
+                piped.flush_partial()  # the request so far goes first: the server may have begun
         ptype = pdu.ORPHANED if abortive else pdu.CO_CANCEL
         self.send(pdu.pdu(ptype, pdu.WHOLE, call_id))
 
@@ -263,9 +261,7 @@ class DceClientConnection(ClientConnection):
                     fut.set_result((code or RPC_S_PROTOCOL_ERROR, None))
                 return
             self._partial.pop(h.call_id, None)
-            piped = self._streams.pop(h.call_id, None)
-            if piped is not None:
-                piped.release()
+            drop(self._streams, h.call_id)
             call = self._calls.pop(h.call_id, None)
             if call is not None:
                 self._batch += 1
@@ -330,8 +326,7 @@ class DceClientConnection(ClientConnection):
         assert parser is not None
         if call is None or not isinstance(call, ClientPipes):
             if last:
-                self._streams.pop(call_id, None)
-                piped.release()
+                drop(self._streams, call_id)
             return
         try:
             chunks = piped.feed(stub)
@@ -346,8 +341,7 @@ class DceClientConnection(ClientConnection):
                 return
         if not last:
             return
-        self._streams.pop(call_id, None)
-        piped.release()
+        drop(self._streams, call_id)
         if not parser.done:
             self.bad_pipe(call_id, "the reply ended before its [out] pipes")
             return
@@ -359,8 +353,7 @@ class DceClientConnection(ClientConnection):
             if piped.received:
                 self._read_pipes(piped, stub, True)  # a whole reply in one fragment
                 return
-            del self._streams[call_id]
-            piped.release()
+            drop(self._streams, call_id)
             stub = after_pipes(stub, 0)  # no [out] pipes: the [out] values start the stub
         call = self._calls.pop(call_id, None)
         if call is None:

@@ -29,7 +29,7 @@ from .errors import RpcError
 from .model import Pipe, Procedure
 from .status import RPC_X_BAD_STUB_DATA, RPC_X_WRONG_PIPE_ORDER
 from .wire import dcerpc as pdu
-from .wire.ndrpipe import ChunkEncoder, ChunkParser, count
+from .wire.ndrpipe import ChunkEncoder, ChunkParser, count, take
 
 HOLD = 4 * 1024 * 1024  # octets received and not taken before a connection stops reading
 NO_CREDIT = 1 << 62  # the window pipestate sees: this wire has no acknowledgements
@@ -165,33 +165,27 @@ class DceCallPipes:
             self._emit_full()
 
     def send_pipe_ack(self, call_id: int, index: int, octets: int) -> None:
-        """No acknowledgements on this wire (see ``take``)."""
+        """No acknowledgements on this wire: what a receiver takes is counted in
+        ``decode_chunk`` instead."""
 
     def _emit_full(self) -> None:
         """Send the whole fragments of what is queued; the rest goes when the loop has run
         its other callbacks (``flush_partial``), so a slow sender's chunks are not held
         back. The last octets always wait: they may be the stub's end."""
+        self._whole_fragments()
+        self._later()
+
+    def _whole_fragments(self) -> None:
+        """Send what is queued in fragments as full as the peer takes, but the last
+        octets (up to a fragment's worth)."""
         room = self._conn.stream.room(len(self.head))
         while self._queued > room:
             self._fragment(self._take(room), room, False)
-        self._later()
 
     def _take(self, n: int) -> list[bytes | memoryview]:
         """The next ``n`` octets queued (there are that many), as the pieces they are in."""
-        out = self._out
         self._queued -= n
-        pieces: list[bytes | memoryview] = []
-        while n:
-            piece = out[0]
-            if len(piece) <= n:
-                pieces.append(out.popleft())
-                n -= len(piece)
-            else:
-                view = memoryview(piece)
-                pieces.append(view[:n])
-                out[0] = view[n:]
-                n = 0
-        return pieces
+        return take(self._out, n)
 
     def _later(self) -> None:
         """Send what is queued when the loop has run its other callbacks."""
@@ -210,9 +204,7 @@ class DceCallPipes:
         """The stub ends with ``tail`` (a server's [out] values): the rest goes, the last
         fragment flagged so."""
         self._queue(tail)
-        room = self._conn.stream.room(len(self.head))
-        while self._queued > room:
-            self._fragment(self._take(room), room, False)
+        self._whole_fragments()
         size = self._queued
         self._fragment(self._take(size), size, True)
         self._finished = True
@@ -285,6 +277,15 @@ class DceCallPipes:
 
     def cancel_call(self, call_id: int, abortive: bool) -> None:
         self._conn.cancel_call(call_id, abortive)
+
+
+def drop(streams: dict[int, DceCallPipes], call_id: int) -> DceCallPipes | None:
+    """Forget the stream of call ``call_id`` (its call is over), letting its connection read
+    again if it had stopped it; the stream, if there was one."""
+    stream = streams.pop(call_id, None)
+    if stream is not None:
+        stream.release()
+    return stream
 
 
 # -- the server's side of requests with [in] pipes ----------------------------------------------

@@ -18,7 +18,7 @@ import uuid
 from typing import Any, Protocol
 
 from .connection import FLUSH_AT, ProtocolError
-from .dcepipes import DceCallPipes, read_pipes, start_early
+from .dcepipes import DceCallPipes, drop, read_pipes, start_early
 from .dcestream import SecurityContext, Stream, check_pdu, receive
 from .dispatch import ServerConnection, result_outcome, routine_failure, run_inline
 from .errors import RpcError
@@ -412,11 +412,13 @@ class DceServerConnection(ServerConnection):
         return stream
 
     def pipe_violation(self, call_id: int, code: int, detail: str) -> None:
-        self._reading.discard(call_id)
-        stream = self._streams.pop(call_id, None)
-        if stream is not None:
-            stream.release()
+        self._drop_stream(call_id)
         super().pipe_violation(call_id, code, detail)
+
+    def _drop_stream(self, call_id: int) -> DceCallPipes | None:
+        """The call is over: forget its stub stream and the reading of its request."""
+        self._reading.discard(call_id)
+        return drop(self._streams, call_id)
 
     def _fault(self, call_id: object, code: int, detail: str | None = None) -> None:
         assert isinstance(call_id, int)
@@ -432,24 +434,19 @@ class DceServerConnection(ServerConnection):
         return self._started
 
     def _send_outcome(self, call_id: int, kind: int, data: bytes | int, detail: str | None) -> None:
-        piped = self._streams.pop(call_id, None)
-        if piped is not None:
-            self._reading.discard(call_id)
-            piped.release()
-            if (pipes := self._pipes.pop(call_id, None)) is not None:
-                pipes.finish(kind == RESPONSE)  # the ends of its [out] pipes, in its stream
+        piped = self._drop_stream(call_id)
+        if piped is not None and (pipes := self._pipes.pop(call_id, None)) is not None:
+            pipes.finish(kind == RESPONSE)  # the ends of its [out] pipes, in its stream
         if self._write_paused and self.reply_backlog_exceeded():
             return
         if isinstance(data, int):
             self._fault(call_id, data, detail)
             return
-        if piped is not None and piped.sent:  # the [out] values after the [out] pipes
-            self._call_ctx.pop(call_id, None)
-            self._objects.pop(call_id, None)
-            piped.finish(data)
-            return
         ctx_id = self._call_ctx.pop(call_id, 0)
         self._objects.pop(call_id, None)
+        if piped is not None and piped.sent:  # the [out] values after the [out] pipes
+            piped.finish(data)
+            return
         stream = self.stream
         if stream.security is None and len(data) <= stream.max_xmit - pdu.RESPONSE_HEADER:
             self.send(pdu.whole_response(call_id, ctx_id, data))  # one fragment: the usual
@@ -462,10 +459,7 @@ class DceServerConnection(ServerConnection):
         if abortive:  # no reply will be sent: forget what it would have needed
             self._call_ctx.pop(call_id, None)
             self._objects.pop(call_id, None)
-            self._reading.discard(call_id)
-            stream = self._streams.pop(call_id, None)
-            if stream is not None:
-                stream.release()
+            self._drop_stream(call_id)
         super().cancel_call(call_id, abortive)
 
     def wire_details(self, rec: CallRecord | None) -> tuple[Any, ...]:

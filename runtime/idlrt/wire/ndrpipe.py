@@ -155,31 +155,30 @@ class ChunkParser:
 
     def _take(self, n: int) -> bytes:
         """The next ``n`` octets held (there are that many), copied once."""
-        parts = self._parts
         self._held -= n
-        first = parts[0]
-        if len(first) >= n:
-            if len(first) == n:
-                parts.popleft()
-            else:
-                parts[0] = first[n:]
-            return bytes(first[:n])
-        got: list[memoryview] = []
-        while n:
-            part = parts[0]
-            if len(part) <= n:
-                got.append(part)
-                parts.popleft()
-                n -= len(part)
-            else:
-                got.append(part[:n])
-                parts[0] = part[n:]
-                n = 0
-        return b"".join(got)
+        pieces = take(self._parts, n)
+        return bytes(pieces[0]) if len(pieces) == 1 else b"".join(pieces)
 
     def rest(self) -> tuple[bytes, int]:
         """The octets after the last pipe, and the stub offset of the first of them."""
         return b"".join(self._parts), self.offset
+
+
+def take(parts: deque[Any], n: int) -> list[Any]:
+    """The first ``n`` octets of ``parts`` (octets in pieces: bytes or views; there are that
+    many), as the pieces or views of pieces they are in; the rest of the last one stays."""
+    pieces = []
+    while n:
+        part = parts[0]
+        if len(part) <= n:
+            pieces.append(parts.popleft())
+            n -= len(part)
+        else:
+            view = memoryview(part)
+            pieces.append(view[:n])
+            parts[0] = view[n:]
+            n = 0
+    return pieces
 
 
 def count(pipe: PipeCodec, octets: bytes) -> int:

@@ -174,19 +174,24 @@ class Dce:
         opnum = rng.choice((len(self.procs), 255, 0xFFFF))
         return [self.request(assoc.next_id(), opnum, b"\0" * 8)]
 
-    def fragments(self, rng: random.Random, assoc: Assoc) -> list[bytes]:
-        """A request in several fragments, in order."""
-        proc, stub = self.valid_stub(rng)
-        call_id = assoc.next_id()
-        cuts = sorted(rng.sample(range(len(stub) + 1), min(3, len(stub) + 1)))
-        pieces = [stub[a:b] for a, b in zip([0, *cuts], [*cuts, len(stub)], strict=True)]
+    def in_fragments(
+        self, rng: random.Random, call_id: int, opnum: int, stub: bytes, cuts: int
+    ) -> list[bytes]:
+        """A request whose stub is cut at up to ``cuts`` random places, in order."""
+        at = sorted(rng.sample(range(len(stub) + 1), min(cuts, len(stub) + 1)))
+        pieces = [stub[a:b] for a, b in zip([0, *at], [*at, len(stub)], strict=True)]
         out = []
         for i, piece in enumerate(pieces):
             flags = (pdu.PFC_FIRST_FRAG if i == 0 else 0) | (
                 pdu.PFC_LAST_FRAG if i == len(pieces) - 1 else 0
             )
-            out.append(self.request(call_id, proc.opnum, piece, flags=flags))
+            out.append(self.request(call_id, opnum, piece, flags=flags))
         return out
+
+    def fragments(self, rng: random.Random, assoc: Assoc) -> list[bytes]:
+        """A request in several fragments, in order."""
+        proc, stub = self.valid_stub(rng)
+        return self.in_fragments(rng, assoc.next_id(), proc.opnum, stub, 3)
 
     def upload(self, rng: random.Random, assoc: Assoc) -> list[bytes]:
         """An Upload whose [in] pipe's NDR chunks follow in one to three fragments: ended, or
@@ -210,16 +215,7 @@ class Dce:
             for _ in range(rng.randrange(1, 4)):
                 flipped[rng.randrange(len(flipped))] = rng.randrange(256)
             stub = bytes(flipped)
-        call_id = assoc.next_id()
-        cuts = sorted(rng.sample(range(len(stub) + 1), min(rng.randrange(3), len(stub) + 1)))
-        pieces = [stub[a:b] for a, b in zip([0, *cuts], [*cuts, len(stub)], strict=True)]
-        out = []
-        for i, piece in enumerate(pieces):
-            flags = (pdu.PFC_FIRST_FRAG if i == 0 else 0) | (
-                pdu.PFC_LAST_FRAG if i == len(pieces) - 1 else 0
-            )
-            out.append(self.request(call_id, up.opnum, piece, flags=flags))
-        return out
+        return self.in_fragments(rng, assoc.next_id(), up.opnum, stub, rng.randrange(3))
 
     def endless_fragments(self, rng: random.Random, assoc: Assoc) -> list[bytes]:
         """First fragments without a last one, middle fragments of calls never begun."""

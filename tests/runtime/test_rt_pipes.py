@@ -1,14 +1,15 @@
 """Pipes (docs/pipes.md): [in], [out] and several pipes in one call, of bytes, longs and
-structs, with every kind of routine and both clients.
-
-msgpack only for now: DCE/RPC pipes come later; the bodies take ``wire`` so that they run
-there too once the mark is removed.
+structs, with every kind of routine and both clients, and a pipe of a million chunks; on
+both wires (what only one wire does is in test_rt_pipes_flow.py, msgpack's credits and
+hostile PIPE messages, and test_rt_pipes_dce.py, NDR's octets and DCE/RPC's hold).
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
+import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -275,3 +276,21 @@ def test_no_pipe_state_outlives_its_calls(wire: str) -> None:
 
     run(body)
     assert pipe_objects() == before
+
+
+def test_a_pipe_of_a_million_chunks(wire: str) -> None:
+    n = 1_000_000
+
+    async def ones() -> AsyncIterator[bytes]:
+        for _ in range(n):
+            yield b"1"
+
+    async def body() -> None:
+        async with session() as (_server, impl, client):
+            start = time.monotonic()
+            assert await client.Upload(0, ones()) == n
+            assert impl.chunks == n
+            elapsed = time.monotonic() - start
+            assert elapsed < 120, f"{n} chunks took {elapsed:.1f} s"
+
+    asyncio.run(asyncio.wait_for(body(), 180))  # a bound of its own: a long stream

@@ -1,19 +1,19 @@
 """Pipes on the DCE/RPC wire (docs/pipes.md, "DCE/RPC"): the octets NDR gives them, read and
 written by a raw peer that cuts them anywhere; a request that ends before its pipes do; and
 flow control without acknowledgements: a slow reader or sink stops its connection's reading,
-so what it holds is bounded whatever the stream's length. The call-model tests of pipes
-(test_rt_pipes.py, test_rt_pipes_end.py) run on this wire too."""
+so what it holds is bounded whatever the stream's length; a chunk the stubs refuse. The
+call-model tests of pipes (test_rt_pipes.py, test_rt_pipes_end.py) run on this wire too."""
 
 from __future__ import annotations
 
 import asyncio
 import struct
-import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import pipes_stubs
 import pytest
+from dce.dcekit import RawPeer, port_of, request_pdu
 from pipes_helpers import GatedUpload, PipesImpl, pattern, session
 from rt_helpers import run, serving, wait_until
 
@@ -29,26 +29,18 @@ PIPEKINDS = "3f9a4c52-8e1d-4b7a-9c63-5d2e0f1a7b84"
 UPLOAD, DOWNLOAD = 0, 1
 
 
-class RawDce:
-    """A DCE/RPC client that writes the octets a test gives it and reads PDUs back."""
-
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader = reader
-        self.writer = writer
+class RawDce(RawPeer):
+    """tests/dce's raw DCE/RPC peer, bound to PipeKinds: it sends a request in the fragments
+    a test cuts, and reads a whole response."""
 
     @classmethod
     async def bound(cls, binding: str) -> RawDce:
-        port = int(binding.rsplit("[", 1)[1].rstrip("]"))
-        peer = cls(*await asyncio.open_connection("127.0.0.1", port))
+        peer = cls(*await asyncio.open_connection("127.0.0.1", port_of(binding)))
         ctx = pdu.ContextElem(0, uuid.UUID(PIPEKINDS), (1, 0), ((pdu.NDR20, 2),))
         await peer.send(pdu.pdu(pdu.BIND, pdu.WHOLE, 1, pdu.bind_body(5840, 5840, 0, [ctx])))
-        h, _ = await peer.pdu()
-        assert h.ptype == pdu.BIND_ACK
+        got = await peer.pdu()
+        assert got is not None and got[0].ptype == pdu.BIND_ACK
         return peer
-
-    async def send(self, data: bytes) -> None:
-        self.writer.write(data)
-        await self.writer.drain()
 
     async def request(self, call_id: int, opnum: int, pieces: list[bytes]) -> None:
         """A request whose stub is ``pieces``, one fragment each."""
@@ -56,29 +48,21 @@ class RawDce:
             flags = (pdu.PFC_FIRST_FRAG if i == 0 else 0) | (
                 pdu.PFC_LAST_FRAG if i == len(pieces) - 1 else 0
             )
-            head = pdu.request_head(0, 0, opnum)
-            await self.send(pdu.pdu(pdu.REQUEST, flags, call_id, head + piece))
-
-    async def pdu(self) -> tuple[pdu.Header, bytes]:
-        head = await asyncio.wait_for(self.reader.readexactly(16), 10)
-        length = struct.unpack_from("<H", head, 8)[0]
-        data = head + await asyncio.wait_for(self.reader.readexactly(length - 16), 10)
-        return pdu.parse_header(data), data
+            await self.send(request_pdu(call_id, opnum, piece, flags))
 
     async def response(self) -> bytes:
         """The stub of a whole response, fragments joined; a fault's status as 4 octets."""
         stub = b""
         while True:
-            h, data = await self.pdu()
+            got = await self.pdu()
+            assert got is not None, "the server closed the connection"
+            h, data = got
             if h.ptype == pdu.FAULT:
                 return b"FAULT" + struct.pack("<L", pdu.status_of_fault(pdu.read_fault(data)))
             assert h.ptype == pdu.RESPONSE
             stub += data[pdu.RESPONSE_HEADER :]
             if h.flags & pdu.PFC_LAST_FRAG:
                 return stub
-
-    def close(self) -> None:
-        self.writer.close()
 
 
 def count(n: int) -> bytes:
@@ -143,12 +127,16 @@ CHUNK = 16 * 1024
 SLACK = 256 * 1024 + 64 * 1024
 
 
-def test_a_slow_reader_stops_the_reading_of_its_dce_connection(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+@pytest.fixture
+def small_hold(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tests' hold, session()'s client on DCE/RPC, the high-water mark at 0."""
     monkeypatch.setattr(dcepipes, "HOLD", HOLD)
-    monkeypatch.setattr(support, "WIRE", "dcerpc")  # session()'s client
+    monkeypatch.setattr(support, "WIRE", "dcerpc")
     PipeStats.reset()
+
+
+@pytest.mark.usefixtures("small_hold")
+def test_a_slow_reader_stops_the_reading_of_its_dce_connection() -> None:
     total = 80 * HOLD
 
     def source() -> Iterator[bytes]:
@@ -168,12 +156,8 @@ def test_a_slow_reader_stops_the_reading_of_its_dce_connection(
     run(body)
 
 
-def test_a_slow_sink_stops_the_reading_of_its_dce_connection(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(dcepipes, "HOLD", HOLD)
-    monkeypatch.setattr(support, "WIRE", "dcerpc")  # session()'s client
-    PipeStats.reset()
+@pytest.mark.usefixtures("small_hold")
+def test_a_slow_sink_stops_the_reading_of_its_dce_connection() -> None:
     total = 80 * HOLD
 
     async def body() -> None:
@@ -194,26 +178,6 @@ def test_a_slow_sink_stops_the_reading_of_its_dce_connection(
             assert PipeStats.high_water <= HOLD + SLACK
 
     run(body)
-
-
-def test_a_pipe_of_a_million_chunks_on_dcerpc(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(support, "WIRE", "dcerpc")
-    n = 1_000_000
-
-    async def ones() -> AsyncIterator[bytes]:
-        for _ in range(n):
-            yield b"1"
-
-    async def body() -> None:
-        async with session() as (_server, impl, client):
-            assert client._conn.ndr
-            start = time.monotonic()
-            assert await client.Upload(0, ones()) == n
-            assert impl.chunks == n
-            elapsed = time.monotonic() - start
-            assert elapsed < 120, f"{n} chunks took {elapsed:.1f} s"
-
-    asyncio.run(asyncio.wait_for(body(), 180))
 
 
 def test_a_bad_chunk_leaves_the_stub_stream_as_it_was() -> None:

@@ -164,7 +164,7 @@ class DceClientConnection(ClientConnection):
             _fail(call, RPC_S_CALL_FAILED_DNE, f"{self.binding}: not connected", False)
             return
         stub: bytes = args
-        piped = self._streams.get(call_id)
+        piped = self._streams.get(call_id) if proc.pipes else None
         if piped is not None and piped.sent:  # [in] pipes: the request goes as they do
             self._calls[call_id] = call
             piped.flush_full()
@@ -348,7 +348,7 @@ class DceClientConnection(ClientConnection):
         self._deliver(call_id, after_pipes(*parser.rest()))
 
     def _deliver(self, call_id: int, stub: bytes) -> None:
-        piped = self._streams.get(call_id)
+        piped = self._streams.get(call_id) if self._streams else None  # only pipes have one
         if piped is not None:
             if piped.received:
                 self._read_pipes(piped, stub, True)  # a whole reply in one fragment

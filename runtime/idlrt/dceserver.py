@@ -336,7 +336,7 @@ class DceServerConnection(ServerConnection):
             self._run_fast(op, call_id, stub)
             return
         self._dispatch(op, reg, call_id, stub)
-        if whole and call_id in self._streams and op.proc.pipes:  # [in] pipes, whole already
+        if whole and op.proc.pipes and call_id in self._streams:  # [in] pipes, whole already
             read_pipes(self, call_id, stub[self._in_end :], True)
 
     def _run_fast(self, op: Op, call_id: int, stub: bytes) -> None:
@@ -434,7 +434,7 @@ class DceServerConnection(ServerConnection):
         return self._started
 
     def _send_outcome(self, call_id: int, kind: int, data: bytes | int, detail: str | None) -> None:
-        piped = self._drop_stream(call_id)
+        piped = self._drop_stream(call_id) if self._streams else None  # only pipes have one
         if piped is not None and (pipes := self._pipes.pop(call_id, None)) is not None:
             pipes.finish(kind == RESPONSE)  # the ends of its [out] pipes, in its stream
         if self._write_paused and self.reply_backlog_exceeded():
